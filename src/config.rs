@@ -1,0 +1,81 @@
+//! Layered configuration: config/default.toml < config/<profile>.toml < GUANTONG_* env vars.
+//! Secrets are wrapped so they never reach a log or a Debug print.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A value that must never be printed.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: String,
+    #[serde(default)]
+    pub jwt_secret: Option<Secret>,
+    #[serde(default)]
+    pub admin_password: Option<Secret>,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    pub max_json_bytes: usize,
+    pub max_batch_bytes: usize,
+    pub pool_size: u32,
+    pub log_format: String,
+    #[serde(default)]
+    pub smtp_url: Option<Secret>,
+    #[serde(default)]
+    pub mail_from: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://data/guantong.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            jwt_secret: None,
+            admin_password: None,
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            max_json_bytes: 1024 * 1024,
+            max_batch_bytes: 64 * 1024 * 1024,
+            pool_size: 8,
+            log_format: "json".into(),
+            smtp_url: None,
+            mail_from: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layers from `config_dir` (usually `config/`) and the environment.
+    pub fn load(config_dir: &std::path::Path) -> Result<Settings, figment::Error> {
+        let profile = std::env::var("GUANTONG_PROFILE").unwrap_or_else(|_| "default".into());
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(config_dir.join("default.toml")));
+        if profile != "default" {
+            fig = fig.merge(Toml::file(config_dir.join(format!("{profile}.toml"))));
+        }
+        fig.merge(Env::prefixed("GUANTONG_").ignore(&["profile"])).extract()
+    }
+}

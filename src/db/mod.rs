@@ -1,0 +1,143 @@
+//! Database access: one r2d2 pool over SQLite or PostgreSQL (chosen by the URL at run time),
+//! embedded migrations for both, and `run`, the one way handlers reach a connection.
+
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<DbConnection>>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("数据库地址无效:{0}(应为 sqlite://路径 或 postgres://…)")]
+    BadUrl(String),
+    #[error("无法创建数据库目录 {path}:{source}")]
+    Dir { path: String, source: std::io::Error },
+    #[error("无法连接数据库:{0}")]
+    Connect(String),
+    #[error("数据库迁移失败:{0}")]
+    Migrate(String),
+}
+
+/// Splits a `GUANTONG_DATABASE_URL` into its backend and the URL diesel expects.
+/// `sqlite://data/x.db` → (Sqlite, "data/x.db"); `postgres://…` stays as it is.
+pub fn parse_url(url: &str) -> Result<(Backend, String), DbSetupError> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(DbSetupError::BadUrl(url.to_string()));
+        }
+        Ok((Backend::Sqlite, path.to_string()))
+    } else if let Some(path) = url.strip_prefix("sqlite:") {
+        Ok((Backend::Sqlite, path.to_string()))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Backend::Postgres, url.to_string()))
+    } else {
+        Err(DbSetupError::BadUrl(redact_url(url)))
+    }
+}
+
+/// Hides a password in a URL before it reaches a message or a log.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens the pool. SQLite gets its directory created and WAL pragmas; a PostgreSQL URL is
+/// tried once first so that a down server is reported as such, not as a bad URL.
+pub fn connect(url: &str, max_size: u32) -> Result<(DbPool, Backend), DbSetupError> {
+    let (backend, diesel_url) = parse_url(url)?;
+    match backend {
+        Backend::Sqlite => {
+            if let Some(dir) = std::path::Path::new(&diesel_url).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|source| DbSetupError::Dir {
+                        path: dir.display().to_string(),
+                        source,
+                    })?;
+                }
+            }
+        }
+        Backend::Postgres => {
+            use diesel::Connection;
+            diesel::PgConnection::establish(&diesel_url)
+                .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+        }
+    }
+    let manager = ConnectionManager::<DbConnection>::new(diesel_url);
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+    Ok((pool, backend))
+}
+
+/// Runs pending migrations; returns the versions applied.
+pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, DbSetupError> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
+    }
+    .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+pub fn backend_of(conn: &DbConnection) -> Backend {
+    match conn {
+        DbConnection::Sqlite(_) => Backend::Sqlite,
+        DbConnection::Pg(_) => Backend::Postgres,
+    }
+}
+
+/// Multi-row INSERT. Diesel's `MultiBackend` cannot express batch inserts, so this runs the
+/// same statement on the concrete connection underneath (one code path, both backends).
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::db::DbConnection::Pg(c) => diesel::insert_into($table).values($values).execute(c),
+        }
+    };
+}

@@ -1,0 +1,265 @@
+// Diesel schema shared by both backends (migrations/sqlite and migrations/postgres keep the
+// same columns and types). Only types both backends support: Text, BigInt, Integer, Bool.
+
+diesel::table! {
+    agencies (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        level -> Text,
+        parent_id -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        agency_id -> Text,
+        roles -> Text,
+        email -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        agency_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        roles -> Text,
+        created_at -> Text,
+        revoked_at -> Nullable<Text>,
+        last_used_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        expires_at -> Text,
+        created_at -> Text,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sharing_groups (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, agency_id) {
+        group_id -> Text,
+        agency_id -> Text,
+        joined_at -> Text,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        name -> Text,
+        source_agency_id -> Nullable<Text>,
+        source_kind -> Nullable<Text>,
+        record_kind -> Text,
+        recipient_agency_ids -> Text,
+        recipient_kinds -> Text,
+        protected_fields -> Bool,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    categories (code) {
+        code -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    subject_objects (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        unit -> Nullable<Text>,
+        position -> Nullable<Text>,
+        id_number_hash -> Nullable<Text>,
+        created_by_agency_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    records (id) {
+        id -> Text,
+        owner_agency_id -> Text,
+        author_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        category -> Nullable<Text>,
+        tags -> Text,
+        attributes -> Text,
+        distribution_level -> Text,
+        group_id -> Nullable<Text>,
+        sensitivity -> Text,
+        protected -> Text,
+        external_id -> Nullable<Text>,
+        version -> Integer,
+        content_hash -> Text,
+        seq -> BigInt,
+        search_text -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+        withdrawn_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    record_recipients (record_id, agency_id) {
+        record_id -> Text,
+        agency_id -> Text,
+    }
+}
+
+diesel::table! {
+    record_field_grants (record_id, agency_id) {
+        record_id -> Text,
+        agency_id -> Text,
+    }
+}
+
+diesel::table! {
+    record_grants (record_id, agency_id, reason, source_id) {
+        record_id -> Text,
+        agency_id -> Text,
+        reason -> Text,
+        source_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    record_objects (record_id, object_id) {
+        record_id -> Text,
+        object_id -> Text,
+    }
+}
+
+diesel::table! {
+    record_versions (record_id, version) {
+        record_id -> Text,
+        version -> Integer,
+        seq -> BigInt,
+        action -> Text,
+        actor_id -> Text,
+        at -> Text,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    log_head (id) {
+        id -> Integer,
+        event_seq -> BigInt,
+        audit_seq -> BigInt,
+        audit_hash -> Text,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        event_type -> Text,
+        record_id -> Nullable<Text>,
+        target_agency_id -> Nullable<Text>,
+        actor_agency_id -> Nullable<Text>,
+        payload -> Text,
+        at -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Text,
+        actor_user_id -> Nullable<Text>,
+        actor_agency_id -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        detail -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        agency_id -> Text,
+        user_id -> Nullable<Text>,
+        name -> Text,
+        kinds -> Text,
+        categories -> Text,
+        object_ids -> Text,
+        source_agency_ids -> Text,
+        tags -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    inbox_items (id) {
+        id -> Text,
+        agency_id -> Text,
+        record_id -> Text,
+        subscription_id -> Nullable<Text>,
+        reason -> Text,
+        seq -> BigInt,
+        created_at -> Text,
+        acked_at -> Nullable<Text>,
+        acked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (agency_id, idem_key) {
+        agency_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::joinable!(inbox_items -> records (record_id));
+diesel::joinable!(record_objects -> records (record_id));
+diesel::joinable!(users -> agencies (agency_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies, users, api_keys, refresh_tokens, sharing_groups, group_members, agreements,
+    categories, subject_objects, records, record_recipients, record_field_grants, record_grants,
+    record_objects, record_versions, log_head, events, audit_log, subscriptions, inbox_items,
+    idempotency_keys,
+);

@@ -1,0 +1,72 @@
+//! Pure domain types and rules of the hub: no I/O. Records and their distribution, roles,
+//! the audit hash chain, subscription matching and text normalisation for Chinese search.
+
+pub mod agency;
+pub mod audit;
+pub mod record;
+pub mod subscription;
+pub mod text;
+
+/// Current time as fixed-precision RFC 3339 UTC text (sorts correctly as text).
+pub fn now() -> String {
+    format_time(chrono::Utc::now())
+}
+
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A new time-ordered identifier (UUID v7).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// True when `s` is a syntactically valid identifier (so malformed ids are a clean 404/422).
+pub fn is_id(s: &str) -> bool {
+    uuid::Uuid::parse_str(s).is_ok()
+}
+
+/// Defines a string-valued enum with its wire names and Chinese labels in one place.
+#[macro_export]
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal / $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name { $(#[serde(rename = $wire)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $wire),+ } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            pub fn parse(s: &str) -> Option<Self> { match s { $($wire => Some($name::$variant),)+ _ => None } }
+            /// The accepted values, for error messages.
+            pub fn expected() -> String { [$($wire),+].join(" / ") }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+wire_enum!(
+    /// What a user may do. `admin` administers the hub and reads no content (rule 1).
+    Role {
+        Admin = "admin" / "平台管理员",
+        AgencyAdmin = "agency_admin" / "单位管理员",
+        Liaison = "liaison" / "联络员",
+        Reviewer = "reviewer" / "审核员",
+        Viewer = "viewer" / "查阅员",
+    }
+);
+
+impl Role {
+    /// Roles stored as a comma-separated list; unknown names are dropped.
+    pub fn parse_list(s: &str) -> Vec<Role> {
+        s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
+    }
+    pub fn join(roles: &[Role]) -> String {
+        roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    }
+}

@@ -1,0 +1,269 @@
+//! Entitlement: who may see and do what. This module is the one place a reviewer reads to
+//! know who sees what (DESIGN.md, "Permission rules"); handlers and stores ask it, never
+//! decide themselves.
+//!
+//! Rules, as implemented here:
+//! 1. `admin` administers and reads no content: content capabilities need a content role.
+//! 2. A record an agency is not entitled to is 404 for it (callers map `false` to 404).
+//! 3. A transfer or deliberation grants the receiving agency full access (`record_grants`).
+//! 4. Sharing agreements bound what an owner may distribute (`agreements::check`).
+//! 5. Entitlement has two forms that must agree: `can_read` for one record and
+//!    `entitled_sql` for lists and feeds; `tests/policy_equivalence.rs` checks them together.
+//! 6. Access changes propagate: `audience` gives who can read a record, so stores can emit
+//!    tombstones to those who lost it.
+//! 7. Protected fields: `may_see_protected`; reads of them are audited by the caller.
+
+pub mod agreements;
+
+use std::collections::HashSet;
+
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::sql_types::{Bool, Text};
+
+use crate::db::MultiBackend;
+use crate::domain::record::{DistributionLevel, Sensitivity};
+use crate::domain::Role;
+use crate::error::AppError;
+
+/// Who is calling: a logged-in user or an agency system's API key.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: Option<String>,
+    pub api_key_id: Option<String>,
+    pub username: String,
+    pub agency_id: String,
+    pub roles: Vec<Role>,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    /// The id written as author or actor: the user, or `apikey:<id>` for a system.
+    pub fn actor_id(&self) -> String {
+        match (&self.user_id, &self.api_key_id) {
+            (Some(u), _) => u.clone(),
+            (None, Some(k)) => format!("apikey:{k}"),
+            _ => "system".into(),
+        }
+    }
+}
+
+const CONTENT_READ_ROLES: [Role; 4] = [Role::AgencyAdmin, Role::Liaison, Role::Reviewer, Role::Viewer];
+const CONTENT_WRITE_ROLES: [Role; 2] = [Role::AgencyAdmin, Role::Liaison];
+
+/// Hub administration (agencies, users, groups, agreements): the `admin` role only.
+pub fn require_admin(p: &Principal) -> Result<(), AppError> {
+    if p.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("此操作需要平台管理员权限".into()))
+    }
+}
+
+/// Reading content needs a content role; `admin` alone is not one (rule 1).
+pub fn require_content_reader(p: &Principal) -> Result<(), AppError> {
+    if CONTENT_READ_ROLES.iter().any(|r| p.has(*r)) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("平台管理员只负责管理,不能查阅成员单位的业务信息".into()))
+    }
+}
+
+/// Publishing and changing content, subscriptions and inbox state.
+pub fn require_content_writer(p: &Principal) -> Result<(), AppError> {
+    if CONTENT_WRITE_ROLES.iter().any(|r| p.has(*r)) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("需要联络员或单位管理员权限".into()))
+    }
+}
+
+/// Managing an agency's API keys: the hub admin, or that agency's own admin.
+pub fn require_agency_manager(p: &Principal, agency_id: &str) -> Result<(), AppError> {
+    if p.has(Role::Admin) || (p.has(Role::AgencyAdmin) && p.agency_id == agency_id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("只有平台管理员或本单位管理员可以管理该单位的接入密钥".into()))
+    }
+}
+
+/// Which part of the audit log a principal may list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    All,
+    Agency(String),
+}
+
+/// The hub admin reads the whole audit log (it holds no content); an agency's admin or
+/// reviewer reads the entries of its own agency's actors.
+pub fn audit_scope(p: &Principal) -> Result<AuditScope, AppError> {
+    if p.has(Role::Admin) {
+        Ok(AuditScope::All)
+    } else if p.has(Role::AgencyAdmin) || p.has(Role::Reviewer) {
+        Ok(AuditScope::Agency(p.agency_id.clone()))
+    } else {
+        Err(AppError::Forbidden("查阅审计日志需要平台管理员、单位管理员或审核员权限".into()))
+    }
+}
+
+/// The reading agency, as entitlement needs it.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub agency_id: String,
+    pub agency_active: bool,
+    /// Sharing groups the agency is a member of.
+    pub group_ids: HashSet<String>,
+}
+
+/// What entitlement looks at on one record.
+#[derive(Debug, Clone, Default)]
+pub struct AccessFacts {
+    pub owner_agency_id: String,
+    pub level: Option<DistributionLevel>,
+    pub group_id: Option<String>,
+    pub recipients: Vec<String>,
+    /// Agencies holding a full-access grant (transfer, deliberation).
+    pub grants: Vec<String>,
+    /// Agencies granted the protected fields.
+    pub field_grants: Vec<String>,
+    pub sensitivity: Option<Sensitivity>,
+    pub withdrawn: bool,
+}
+
+/// Rule 5, Rust form: may `viewer` read the record?
+pub fn can_read(viewer: &Viewer, r: &AccessFacts) -> bool {
+    if r.withdrawn {
+        return false;
+    }
+    if r.owner_agency_id == viewer.agency_id {
+        return true;
+    }
+    if !viewer.agency_active {
+        return false;
+    }
+    let by_distribution = match r.level {
+        Some(DistributionLevel::All) => true,
+        Some(DistributionLevel::Agencies) => r.recipients.iter().any(|a| *a == viewer.agency_id),
+        Some(DistributionLevel::Group) => r.group_id.as_ref().is_some_and(|g| viewer.group_ids.contains(g)),
+        Some(DistributionLevel::Own) | None => false,
+    };
+    by_distribution || r.grants.iter().any(|a| *a == viewer.agency_id)
+}
+
+/// May `viewer` (already entitled) see the record's protected fields? The owner and
+/// agencies with a field grant or a full-access grant may; everyone else sees them redacted.
+pub fn may_see_protected(viewer: &Viewer, r: &AccessFacts) -> bool {
+    r.owner_agency_id == viewer.agency_id
+        || r.field_grants.iter().any(|a| *a == viewer.agency_id)
+        || r.grants.iter().any(|a| *a == viewer.agency_id)
+}
+
+/// Reading a restricted record's content needs a stated purpose (sent as `X-Access-Purpose`).
+pub fn needs_purpose(r: &AccessFacts) -> bool {
+    r.sensitivity == Some(Sensitivity::Restricted)
+}
+
+/// Rule 5, SQL form: a filter over `records` (by that name) equal to `can_read`. It is a
+/// literal so it can be used in any query that has `records` in scope (lists, joins, feeds).
+pub fn entitled_sql<QS: 'static>(viewer: &Viewer) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
+    let a = viewer.agency_id.clone();
+    if !viewer.agency_active {
+        return Box::new(
+            sql::<Bool>("(records.withdrawn_at IS NULL AND records.owner_agency_id = ")
+                .bind::<Text, _>(a)
+                .sql(")"),
+        );
+    }
+    Box::new(
+        sql::<Bool>("(records.withdrawn_at IS NULL AND (records.owner_agency_id = ")
+            .bind::<Text, _>(a.clone())
+            .sql(
+                " OR records.distribution_level = 'all' \
+                 OR (records.distribution_level = 'agencies' AND EXISTS (SELECT 1 FROM record_recipients rr \
+                     WHERE rr.record_id = records.id AND rr.agency_id = ",
+            )
+            .bind::<Text, _>(a.clone())
+            .sql(
+                ")) OR (records.distribution_level = 'group' AND records.group_id IN (SELECT gm.group_id \
+                 FROM group_members gm WHERE gm.agency_id = ",
+            )
+            .bind::<Text, _>(a.clone())
+            .sql(")) OR EXISTS (SELECT 1 FROM record_grants g WHERE g.record_id = records.id AND g.agency_id = ")
+            .bind::<Text, _>(a)
+            .sql(")))"),
+    )
+}
+
+/// One member agency as the directory knows it.
+#[derive(Debug, Clone)]
+pub struct DirectoryEntry {
+    pub agency_id: String,
+    pub active: bool,
+    pub group_ids: HashSet<String>,
+}
+
+impl DirectoryEntry {
+    pub fn viewer(&self) -> Viewer {
+        Viewer { agency_id: self.agency_id.clone(), agency_active: self.active, group_ids: self.group_ids.clone() }
+    }
+}
+
+/// Rule 6: every agency that can read the record now (sorted, for stable tombstone order).
+pub fn audience(directory: &[DirectoryEntry], r: &AccessFacts) -> Vec<String> {
+    let mut out: Vec<String> =
+        directory.iter().filter(|d| can_read(&d.viewer(), r)).map(|d| d.agency_id.clone()).collect();
+    out.sort();
+    out
+}
+
+/// How a record is being read, which decides what of it is disclosed.
+#[derive(Debug, Clone, Copy)]
+pub enum ReadMode<'a> {
+    /// One record (GET /records/{id}, its history): protected fields where allowed;
+    /// a restricted record needs a purpose.
+    Single { purpose: Option<&'a str> },
+    /// Lists, search and the inbox: never protected values; restricted content withheld.
+    Listing,
+    /// The change feed for sync jobs: like `Single`, but a restricted record without a
+    /// purpose has its content withheld instead of failing the page.
+    Feed { purpose: Option<&'a str> },
+}
+
+/// What of an entitled record a reader gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disclosure {
+    /// Body and attributes.
+    pub content: bool,
+    /// Protected field values (when false they are redacted; names stay visible).
+    pub protected: bool,
+}
+
+/// Decides disclosure for an entitled reader (call `can_read` first).
+pub fn disclosure(viewer: &Viewer, r: &AccessFacts, mode: ReadMode<'_>) -> Result<Disclosure, AppError> {
+    let restricted = needs_purpose(r);
+    let protected = may_see_protected(viewer, r);
+    match mode {
+        ReadMode::Single { purpose } => {
+            if restricted && purpose.is_none() {
+                return Err(AppError::PreconditionRequired(
+                    "查阅受限信息须说明用途:请在请求头 X-Access-Purpose 中填写查阅事由".into(),
+                ));
+            }
+            Ok(Disclosure { content: true, protected })
+        }
+        ReadMode::Listing => Ok(Disclosure { content: !restricted, protected: false }),
+        ReadMode::Feed { purpose } => {
+            let content = !restricted || purpose.is_some();
+            Ok(Disclosure { content, protected: protected && content })
+        }
+    }
+}
+
+/// Whether disclosing this record must be written to the audit log (rule 7): protected
+/// values of a sensitive or restricted record, or any restricted content.
+pub fn disclosure_is_audited(r: &AccessFacts, d: Disclosure, has_protected_values: bool) -> bool {
+    let sensitive = matches!(r.sensitivity, Some(Sensitivity::Sensitive) | Some(Sensitivity::Restricted));
+    (d.protected && sensitive && has_protected_values) || (d.content && needs_purpose(r))
+}

@@ -1,0 +1,90 @@
+//! The change feed: the events an agency is entitled to, by sequence cursor. Untargeted
+//! events (record created/updated) show where the agency can read the record now; targeted
+//! ones (shared, revoked, withdrawn) show to their target only. Tombstones carry no content.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::schema::{events, records};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::policy::{self, Principal, ReadMode, Viewer};
+use crate::store::log::{write_tx, Actor, EventRow};
+use crate::store::records::{load_many, present, RecordView};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FeedEvent {
+    pub seq: i64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub record_id: Option<String>,
+    /// The record as the agency may see it now; absent in tombstones
+    /// (`record.revoked`, `record.withdrawn`) and where access has since been lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordView>,
+    pub at: String,
+}
+
+/// Event rows of the agency's feed after `after`, in sequence order.
+pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
+    events::table
+        .left_join(records::table.on(events::record_id.eq(records::id.nullable())))
+        .filter(events::seq.gt(after))
+        .filter(
+            events::target_agency_id
+                .eq(viewer.agency_id.clone())
+                .or(events::target_agency_id.is_null().and(policy::entitled_sql(viewer))),
+        )
+        .order(events::seq)
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+pub const TOMBSTONES: [&str; 2] = ["record.revoked", "record.withdrawn"];
+
+/// One page of the feed with records disclosed for sync jobs; disclosures of protected or
+/// restricted content are written to the audit log, one entry per page.
+pub fn page(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, after: i64, limit: i64, purpose: Option<&str>) -> AppResult<Vec<FeedEvent>> {
+    let rows = events_after(conn, viewer, after, limit)?;
+    let ids: Vec<String> = rows
+        .iter()
+        .filter(|e| !TOMBSTONES.contains(&e.event_type.as_str()))
+        .filter_map(|e| e.record_id.clone())
+        .collect();
+    let stored = load_many(conn, &ids)?;
+    let mut views: HashMap<String, RecordView> = HashMap::new();
+    let mut audited: Vec<String> = Vec::new();
+    for (id, s) in &stored {
+        let facts = s.facts();
+        if !policy::can_read(viewer, &facts) {
+            continue;
+        }
+        let d = policy::disclosure(viewer, &facts, ReadMode::Feed { purpose })?;
+        let v = present(s, viewer, d);
+        if policy::disclosure_is_audited(&facts, d, !v.protected_fields.is_empty()) {
+            audited.push(id.clone());
+        }
+        views.insert(id.clone(), v);
+    }
+    if !audited.is_empty() {
+        audited.sort();
+        write_tx(conn, |_, log| {
+            log.audit(&Actor::from(p), "feed.read", "record", None, purpose, json!({"record_ids": audited}));
+            Ok(())
+        })?;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|e| FeedEvent {
+            record: if TOMBSTONES.contains(&e.event_type.as_str()) { None } else { e.record_id.as_ref().and_then(|id| views.get(id).cloned()) },
+            seq: e.seq,
+            event_type: e.event_type,
+            record_id: e.record_id,
+            at: e.at,
+        })
+        .collect())
+}

@@ -1,0 +1,147 @@
+//! The inbox: records that concern an agency (subscription matches, later transfers),
+//! each acknowledged once. Listing joins records under the entitlement filter, so an item
+//! whose record the agency lost access to disappears with it.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{inbox_items, records};
+use crate::db::DbConnection;
+use crate::domain::new_id;
+use crate::domain::subscription::RecordFacets;
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Viewer};
+use crate::store::log::{Actor, Log};
+use crate::store::records::{RecordView, StoredRecord};
+use crate::store::subscriptions::Rule;
+use crate::store::{json_list, INSERT_CHUNK};
+
+/// Puts `record` in the inbox of each agency in `agencies` (those who can read it) that
+/// has a matching subscription; the owner's own records are not news to it.
+pub fn deliver_matches(
+    conn: &mut DbConnection,
+    rules: &[Rule],
+    record: &StoredRecord,
+    agencies: &[String],
+    seq: i64,
+    now: &str,
+    fresh: bool,
+) -> QueryResult<usize> {
+    if rules.is_empty() || agencies.is_empty() {
+        return Ok(0);
+    }
+    let tags = json_list(&record.row.tags);
+    let facets = RecordFacets {
+        kind: &record.row.kind,
+        category: record.row.category.as_deref(),
+        object_ids: &record.object_ids,
+        owner_agency_id: &record.row.owner_agency_id,
+        tags: &tags,
+    };
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut rows = Vec::new();
+    for r in rules {
+        if r.agency_id == record.row.owner_agency_id || !agencies.contains(&r.agency_id) || seen.contains(r.agency_id.as_str()) {
+            continue;
+        }
+        if r.criteria.matches(&facets) {
+            seen.insert(&r.agency_id);
+            rows.push((r.agency_id.clone(), r.id.clone()));
+        }
+    }
+    if !fresh && !rows.is_empty() {
+        let present: HashSet<String> = inbox_items::table
+            .filter(inbox_items::record_id.eq(&record.row.id))
+            .filter(inbox_items::reason.eq("subscription"))
+            .select(inbox_items::agency_id)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        rows.retain(|(a, _)| !present.contains(a));
+    }
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(a, sub)| {
+            (
+                inbox_items::id.eq(new_id()),
+                inbox_items::agency_id.eq(a),
+                inbox_items::record_id.eq(&record.row.id),
+                inbox_items::subscription_id.eq(Some(sub)),
+                inbox_items::reason.eq("subscription"),
+                inbox_items::seq.eq(seq),
+                inbox_items::created_at.eq(now),
+            )
+        })
+        .collect();
+    for chunk in values.chunks(INSERT_CHUNK) {
+        crate::insert_batch!(conn, inbox_items::table, chunk)?;
+    }
+    Ok(values.len())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InboxItem {
+    pub id: String,
+    pub reason: String,
+    pub subscription_id: Option<String>,
+    pub seq: i64,
+    pub created_at: String,
+    pub acked_at: Option<String>,
+    pub record: RecordView,
+}
+
+pub struct InboxQuery {
+    pub unacked_only: bool,
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+pub type InboxRow = (String, String, Option<String>, i64, String, Option<String>, String);
+
+/// The agency's inbox items whose records it is still entitled to, newest first.
+pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &InboxQuery) -> QueryResult<Vec<InboxRow>> {
+    let mut q = inbox_items::table
+        .inner_join(records::table)
+        .filter(inbox_items::agency_id.eq(viewer.agency_id.clone()))
+        .filter(policy::entitled_sql(viewer))
+        .select((
+            inbox_items::id,
+            inbox_items::reason,
+            inbox_items::subscription_id,
+            inbox_items::seq,
+            inbox_items::created_at,
+            inbox_items::acked_at,
+            inbox_items::record_id,
+        ))
+        .into_boxed();
+    if f.unacked_only {
+        q = q.filter(inbox_items::acked_at.is_null());
+    }
+    if let Some(b) = f.before_seq {
+        q = q.filter(inbox_items::seq.lt(b));
+    }
+    q.order((inbox_items::seq.desc(), inbox_items::id.desc())).limit(f.limit).load(conn)
+}
+
+/// Acknowledges one of the agency's items; 404 for another agency's or an unentitled one.
+pub fn ack(conn: &mut DbConnection, log: &mut Log, actor: &Actor, viewer: &Viewer, id: &str, by: &str) -> AppResult<String> {
+    let found: Option<(String, Option<String>)> = inbox_items::table
+        .inner_join(records::table)
+        .filter(inbox_items::id.eq(id))
+        .filter(inbox_items::agency_id.eq(viewer.agency_id.clone()))
+        .filter(policy::entitled_sql(viewer))
+        .select((inbox_items::id, inbox_items::acked_at))
+        .first(conn)
+        .optional()?;
+    let Some((_, acked)) = found else { return Err(AppError::NotFound("待办事项不存在".into())) };
+    if let Some(at) = acked {
+        return Ok(at);
+    }
+    diesel::update(inbox_items::table.find(id))
+        .set((inbox_items::acked_at.eq(log.at()), inbox_items::acked_by.eq(by)))
+        .execute(conn)?;
+    log.audit(actor, "inbox.ack", "inbox_item", Some(id), None, serde_json::json!({}));
+    Ok(log.at().to_string())
+}

@@ -1,0 +1,30 @@
+//! Persistence: diesel queries, one file per aggregate. Every write goes through
+//! `log::write_tx`, so the change, its events and its audit entries commit together.
+
+pub mod agencies;
+pub mod agreements;
+pub mod audit;
+pub mod auth;
+pub mod catalog;
+pub mod directory;
+pub mod feed;
+pub mod groups;
+pub mod idempotency;
+pub mod inbox;
+pub mod log;
+pub mod objects;
+pub mod records;
+pub mod subscriptions;
+pub mod users;
+
+/// Rows per multi-row INSERT (well under SQLite's bound-parameter limit).
+pub const INSERT_CHUNK: usize = 200;
+
+/// Parses a JSON list of strings stored in a text column (empty on anything else).
+pub fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("serialisable value")
+}

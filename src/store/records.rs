@@ -1,0 +1,740 @@
+//! Records (信息): publish, read, list and search, update with versioning, withdraw, history,
+//! and the propagation of access changes (rule 6) to feeds and inboxes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::db::schema::{agencies, record_field_grants, record_grants, record_objects, record_recipients, record_versions, records};
+use crate::db::DbConnection;
+use crate::domain::record::{search_text, validate_content, Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
+use crate::domain::new_id;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::policy::agreements::{self, Agreement, Party};
+use crate::policy::{self, AccessFacts, DirectoryEntry, Disclosure, Principal, ReadMode, Viewer};
+use crate::store::log::{Actor, Log};
+use crate::store::subscriptions::Rule;
+use crate::store::{catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = records, treat_none_as_null = true)]
+pub struct RecordRow {
+    pub id: String,
+    pub owner_agency_id: String,
+    pub author_id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub tags: String,
+    pub attributes: String,
+    pub distribution_level: String,
+    pub group_id: Option<String>,
+    pub sensitivity: String,
+    pub protected: String,
+    pub external_id: Option<String>,
+    pub version: i32,
+    pub content_hash: String,
+    pub seq: i64,
+    pub search_text: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub withdrawn_at: Option<String>,
+}
+
+/// A record with its link rows.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub row: RecordRow,
+    pub recipients: Vec<String>,
+    pub object_ids: Vec<String>,
+    pub field_grants: Vec<String>,
+    pub grants: Vec<String>,
+}
+
+impl StoredRecord {
+    pub fn facts(&self) -> AccessFacts {
+        AccessFacts {
+            owner_agency_id: self.row.owner_agency_id.clone(),
+            level: DistributionLevel::parse(&self.row.distribution_level),
+            group_id: self.row.group_id.clone(),
+            recipients: self.recipients.clone(),
+            grants: self.grants.clone(),
+            field_grants: self.field_grants.clone(),
+            sensitivity: Sensitivity::parse(&self.row.sensitivity),
+            withdrawn: self.row.withdrawn_at.is_some(),
+        }
+    }
+
+    pub fn distribution(&self) -> Distribution {
+        Distribution {
+            level: DistributionLevel::parse(&self.row.distribution_level).unwrap_or(DistributionLevel::Own),
+            agencies: self.recipients.clone(),
+            group: self.row.group_id.clone(),
+        }
+    }
+
+    pub fn protected_map(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.row.protected).unwrap_or_default()
+    }
+
+    pub fn content(&self) -> RecordContent {
+        RecordContent {
+            kind: RecordKind::parse(&self.row.kind).unwrap_or(RecordKind::Notice),
+            title: self.row.title.clone(),
+            body: self.row.body.clone(),
+            category: self.row.category.clone(),
+            object_ids: self.object_ids.clone(),
+            tags: json_list(&self.row.tags),
+            attributes: serde_json::from_str(&self.row.attributes).unwrap_or_default(),
+            distribution: self.distribution(),
+            sensitivity: Sensitivity::parse(&self.row.sensitivity).unwrap_or(Sensitivity::General),
+            protected: self.protected_map(),
+            field_grants: self.field_grants.clone(),
+            external_id: self.row.external_id.clone(),
+        }
+    }
+}
+
+/// A record as a reader sees it, after the policy's disclosure decision.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RecordView {
+    pub id: String,
+    pub kind: RecordKind,
+    pub title: String,
+    /// Absent when `content_withheld` (restricted record read without a purpose).
+    pub body: Option<String>,
+    pub category: Option<String>,
+    pub object_ids: Vec<String>,
+    pub tags: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Value>,
+    pub distribution: Distribution,
+    pub sensitivity: Sensitivity,
+    /// Protected field values, or null when redacted for this reader.
+    pub protected: Option<BTreeMap<String, String>>,
+    /// The names of the protected fields (always shown, so readers know what exists).
+    pub protected_fields: Vec<String>,
+    pub redacted: bool,
+    pub content_withheld: bool,
+    pub external_id: Option<String>,
+    pub version: i32,
+    pub owner_agency_id: String,
+    pub author_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Builds what `viewer` sees of a record under `d`.
+pub fn present(s: &StoredRecord, viewer: &Viewer, d: Disclosure) -> RecordView {
+    let protected = s.protected_map();
+    let mut distribution = s.distribution();
+    if s.row.owner_agency_id != viewer.agency_id {
+        // Other recipients are the owner's business.
+        distribution.agencies.clear();
+    }
+    RecordView {
+        id: s.row.id.clone(),
+        kind: RecordKind::parse(&s.row.kind).unwrap_or(RecordKind::Notice),
+        title: s.row.title.clone(),
+        body: d.content.then(|| s.row.body.clone()),
+        category: s.row.category.clone(),
+        object_ids: s.object_ids.clone(),
+        tags: json_list(&s.row.tags),
+        attributes: d.content.then(|| serde_json::from_str(&s.row.attributes).unwrap_or(json!({}))),
+        distribution,
+        sensitivity: Sensitivity::parse(&s.row.sensitivity).unwrap_or(Sensitivity::General),
+        redacted: !protected.is_empty() && !d.protected,
+        protected_fields: protected.keys().cloned().collect(),
+        protected: d.protected.then_some(protected),
+        content_withheld: !d.content,
+        external_id: s.row.external_id.clone(),
+        version: s.row.version,
+        owner_agency_id: s.row.owner_agency_id.clone(),
+        author_id: s.row.author_id.clone(),
+        created_at: s.row.created_at.clone(),
+        updated_at: s.row.updated_at.clone(),
+    }
+}
+
+/// Loads records with their link rows, keyed by id.
+pub fn load_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, StoredRecord>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<RecordRow> = records::table.filter(records::id.eq_any(chunk)).select(RecordRow::as_select()).load(conn)?;
+        let mut by_id: HashMap<String, StoredRecord> = rows
+            .into_iter()
+            .map(|row| (row.id.clone(), StoredRecord { row, recipients: vec![], object_ids: vec![], field_grants: vec![], grants: vec![] }))
+            .collect();
+        let pairs: Vec<(String, String)> = record_recipients::table
+            .filter(record_recipients::record_id.eq_any(chunk))
+            .select((record_recipients::record_id, record_recipients::agency_id))
+            .load(conn)?;
+        for (r, a) in pairs {
+            if let Some(s) = by_id.get_mut(&r) {
+                s.recipients.push(a);
+            }
+        }
+        let pairs: Vec<(String, String)> = record_objects::table
+            .filter(record_objects::record_id.eq_any(chunk))
+            .select((record_objects::record_id, record_objects::object_id))
+            .load(conn)?;
+        for (r, o) in pairs {
+            if let Some(s) = by_id.get_mut(&r) {
+                s.object_ids.push(o);
+            }
+        }
+        let pairs: Vec<(String, String)> = record_field_grants::table
+            .filter(record_field_grants::record_id.eq_any(chunk))
+            .select((record_field_grants::record_id, record_field_grants::agency_id))
+            .load(conn)?;
+        for (r, a) in pairs {
+            if let Some(s) = by_id.get_mut(&r) {
+                s.field_grants.push(a);
+            }
+        }
+        let pairs: Vec<(String, String)> = record_grants::table
+            .filter(record_grants::record_id.eq_any(chunk))
+            .select((record_grants::record_id, record_grants::agency_id))
+            .load(conn)?;
+        for (r, a) in pairs {
+            if let Some(s) = by_id.get_mut(&r) {
+                if !s.grants.contains(&a) {
+                    s.grants.push(a);
+                }
+            }
+        }
+        for s in by_id.values_mut() {
+            s.recipients.sort();
+            s.object_ids.sort();
+            s.field_grants.sort();
+            s.grants.sort();
+        }
+        out.extend(by_id);
+    }
+    Ok(out)
+}
+
+pub fn load(conn: &mut DbConnection, id: &str) -> QueryResult<Option<StoredRecord>> {
+    Ok(load_many(conn, &[id.to_string()])?.remove(id))
+}
+
+/// Loads records in the order of `ids` (missing ones skipped).
+pub fn load_ordered(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<StoredRecord>> {
+    let mut map = load_many(conn, ids)?;
+    Ok(ids.iter().filter_map(|id| map.remove(id)).collect())
+}
+
+/// What a write transaction needs to know about the hub, loaded once per transaction.
+pub struct WriteContext {
+    pub directory: Vec<DirectoryEntry>,
+    agency_kinds: HashMap<String, String>,
+    agreements: Vec<Agreement>,
+    subscriptions: Vec<Rule>,
+    categories: HashMap<String, String>,
+}
+
+impl WriteContext {
+    pub fn load(conn: &mut DbConnection) -> QueryResult<WriteContext> {
+        let kinds: Vec<(String, String)> = agencies::table.select((agencies::id, agencies::kind)).load(conn)?;
+        let mut categories = HashMap::new();
+        for c in catalog::list(conn)? {
+            categories.insert(c.code.clone(), c.name.clone());
+            categories.insert(c.name.clone(), c.name);
+        }
+        Ok(WriteContext {
+            directory: directory::load(conn)?,
+            agency_kinds: kinds.into_iter().collect(),
+            agreements: crate::store::agreements::all_rules(conn)?,
+            subscriptions: subscriptions::all_rules(conn)?,
+            categories,
+        })
+    }
+
+    fn party(&self, id: &str) -> Option<Party> {
+        self.agency_kinds.get(id).map(|k| Party { id: id.to_string(), kind: k.clone() })
+    }
+
+    /// The agencies a distribution reaches, for the agreement check.
+    fn recipients_of(&self, owner: &str, d: &Distribution) -> Vec<Party> {
+        let ids: Vec<&String> = match d.level {
+            DistributionLevel::Own => vec![],
+            DistributionLevel::Agencies => d.agencies.iter().collect(),
+            DistributionLevel::Group => self
+                .directory
+                .iter()
+                .filter(|e| d.group.as_ref().is_some_and(|g| e.group_ids.contains(g)))
+                .map(|e| &e.agency_id)
+                .collect(),
+            DistributionLevel::All => self.directory.iter().filter(|e| e.active).map(|e| &e.agency_id).collect(),
+        };
+        ids.into_iter().filter(|id| *id != owner).filter_map(|id| self.party(id)).collect()
+    }
+
+    fn group_exists(&self, g: &str) -> bool {
+        self.directory.iter().any(|e| e.group_ids.contains(g))
+    }
+}
+
+/// Checks a record's content against the hub: the shape rules, then categories, objects,
+/// agencies and groups it names, then the sharing agreements. Normalises the category to
+/// its Chinese name.
+fn check_content(conn: &mut DbConnection, ctx: &WriteContext, owner: &str, c: &mut RecordContent) -> AppResult<()> {
+    let mut errs = validate_content(c);
+    if let Some(cat) = &c.category {
+        match ctx.categories.get(cat.trim()) {
+            Some(name) => c.category = Some(name.clone()),
+            None => errs.push(FieldError::new("category", format!("问题类别“{cat}”不存在"))),
+        }
+    }
+    c.tags = c.tags.iter().map(|t| t.trim().to_string()).collect::<BTreeSet<_>>().into_iter().collect();
+    c.object_ids = c.object_ids.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    c.distribution.agencies = c.distribution.agencies.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    c.field_grants = c.field_grants.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    if !c.object_ids.is_empty() {
+        let found: HashSet<String> = objects::existing(conn, &c.object_ids)?.into_iter().collect();
+        for (i, o) in c.object_ids.iter().enumerate() {
+            if !found.contains(o) {
+                errs.push(FieldError::new(format!("object_ids[{i}]"), "监督对象不存在"));
+            }
+        }
+    }
+    for (i, a) in c.distribution.agencies.iter().enumerate() {
+        if ctx.party(a).is_none() {
+            errs.push(FieldError::new(format!("distribution.agencies[{i}]"), "成员单位不存在"));
+        }
+    }
+    if let Some(g) = &c.distribution.group {
+        if !ctx.group_exists(g) && !crate::store::groups::exists(conn, g)? {
+            errs.push(FieldError::new("distribution.group", "共享组不存在"));
+        }
+    }
+    for (i, a) in c.field_grants.iter().enumerate() {
+        if ctx.party(a).is_none() {
+            errs.push(FieldError::new(format!("field_grants[{i}]"), "成员单位不存在"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let source = ctx.party(owner).ok_or_else(|| AppError::Unauthorized("所属单位不存在".into()))?;
+    let recipients = ctx.recipients_of(owner, &c.distribution);
+    let grants: Vec<Party> = c.field_grants.iter().filter_map(|a| ctx.party(a)).collect();
+    let errs = agreements::check(&ctx.agreements, &source, c.kind.as_str(), &recipients, &grants);
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    Ok(())
+}
+
+/// A stable digest of a record's content, so a re-sent identical record changes nothing.
+pub fn content_hash(c: &RecordContent) -> String {
+    let v = json!({
+        "kind": c.kind, "title": c.title, "body": c.body, "category": c.category,
+        "object_ids": c.object_ids, "tags": c.tags, "attributes": c.attributes,
+        "distribution": c.distribution, "sensitivity": c.sensitivity, "protected": c.protected,
+        "field_grants": c.field_grants,
+    });
+    crate::auth::digest(&v.to_string())
+}
+
+fn snapshot(c: &RecordContent) -> String {
+    json!({
+        "kind": c.kind, "title": c.title, "body": c.body, "category": c.category,
+        "object_ids": c.object_ids, "tags": c.tags, "attributes": c.attributes,
+        "distribution": c.distribution, "sensitivity": c.sensitivity, "protected": c.protected,
+        "field_grants": c.field_grants, "external_id": c.external_id,
+    })
+    .to_string()
+}
+
+fn row_from(id: &str, owner: &str, author: &str, c: &RecordContent, version: i32, seq: i64, created_at: &str, now: &str) -> RecordRow {
+    RecordRow {
+        id: id.to_string(),
+        owner_agency_id: owner.to_string(),
+        author_id: author.to_string(),
+        kind: c.kind.as_str().to_string(),
+        title: c.title.clone(),
+        body: c.body.clone(),
+        category: c.category.clone(),
+        tags: to_json(&c.tags),
+        attributes: Value::Object(c.attributes.clone()).to_string(),
+        distribution_level: c.distribution.level.as_str().to_string(),
+        group_id: c.distribution.group.clone(),
+        sensitivity: c.sensitivity.as_str().to_string(),
+        protected: to_json(&c.protected),
+        external_id: c.external_id.clone(),
+        version,
+        content_hash: content_hash(c),
+        seq,
+        search_text: search_text(&c.title, &c.body, &c.tags),
+        created_at: created_at.to_string(),
+        updated_at: now.to_string(),
+        withdrawn_at: None,
+    }
+}
+
+fn replace_links(conn: &mut DbConnection, id: &str, c: &RecordContent, fresh: bool) -> QueryResult<()> {
+    if !fresh {
+        diesel::delete(record_recipients::table.filter(record_recipients::record_id.eq(id))).execute(conn)?;
+        diesel::delete(record_objects::table.filter(record_objects::record_id.eq(id))).execute(conn)?;
+        diesel::delete(record_field_grants::table.filter(record_field_grants::record_id.eq(id))).execute(conn)?;
+    }
+    let rows: Vec<_> = c.distribution.agencies.iter().map(|a| (record_recipients::record_id.eq(id), record_recipients::agency_id.eq(a))).collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        crate::insert_batch!(conn, record_recipients::table, chunk)?;
+    }
+    let rows: Vec<_> = c.object_ids.iter().map(|o| (record_objects::record_id.eq(id), record_objects::object_id.eq(o))).collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        crate::insert_batch!(conn, record_objects::table, chunk)?;
+    }
+    let rows: Vec<_> = c.field_grants.iter().map(|a| (record_field_grants::record_id.eq(id), record_field_grants::agency_id.eq(a))).collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        crate::insert_batch!(conn, record_field_grants::table, chunk)?;
+    }
+    Ok(())
+}
+
+fn insert_version(conn: &mut DbConnection, log: &Log, s: &StoredRecord, action: &str, actor: &str, c: &RecordContent) -> QueryResult<()> {
+    diesel::insert_into(record_versions::table)
+        .values((
+            record_versions::record_id.eq(&s.row.id),
+            record_versions::version.eq(s.row.version),
+            record_versions::seq.eq(s.row.seq),
+            record_versions::action.eq(action),
+            record_versions::actor_id.eq(actor),
+            record_versions::at.eq(log.at()),
+            record_versions::snapshot.eq(snapshot(c)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn audit_detail(s: &StoredRecord) -> Value {
+    json!({"kind": s.row.kind, "version": s.row.version, "distribution": s.row.distribution_level, "sensitivity": s.row.sensitivity, "external_id": s.row.external_id})
+}
+
+/// Publishes a new record owned by the principal's agency.
+pub fn create(conn: &mut DbConnection, log: &mut Log, ctx: &WriteContext, p: &Principal, mut c: RecordContent) -> AppResult<StoredRecord> {
+    check_content(conn, ctx, &p.agency_id, &mut c)?;
+    if let Some(ext) = &c.external_id {
+        let taken: bool = diesel::select(diesel::dsl::exists(
+            records::table.filter(records::owner_agency_id.eq(&p.agency_id)).filter(records::external_id.eq(ext)),
+        ))
+        .get_result(conn)?;
+        if taken {
+            return Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用")));
+        }
+    }
+    let id = new_id();
+    let seq = log.event("record.created", Some(&id), None, Some(&p.agency_id), json!({"version": 1}));
+    let now = log.at().to_string();
+    let row = row_from(&id, &p.agency_id, &p.actor_id(), &c, 1, seq, &now, &now);
+    diesel::insert_into(records::table).values(&row).execute(conn)?;
+    replace_links(conn, &id, &c, true)?;
+    let stored = StoredRecord {
+        row,
+        recipients: c.distribution.agencies.clone(),
+        object_ids: c.object_ids.clone(),
+        field_grants: c.field_grants.clone(),
+        grants: vec![],
+    };
+    insert_version(conn, log, &stored, "create", &p.actor_id(), &c)?;
+    log.audit(&Actor::from(p), "record.create", "record", Some(&id), None, audit_detail(&stored));
+    let audience = policy::audience(&ctx.directory, &stored.facts());
+    inbox::deliver_matches(conn, &ctx.subscriptions, &stored, &audience, seq, log.at(), true)?;
+    Ok(stored)
+}
+
+/// Loads a record the principal's agency owns, for a change: 404 if it may not even read
+/// it, 403 if it reads it but is not the owner, 412 if `if_match` is stale.
+fn load_owned(conn: &mut DbConnection, viewer: &Viewer, id: &str, if_match: Option<i32>) -> AppResult<StoredRecord> {
+    let s = load(conn, id)?.ok_or_else(AppError::record_not_found)?;
+    if !policy::can_read(viewer, &s.facts()) {
+        return Err(AppError::record_not_found());
+    }
+    if s.row.owner_agency_id != viewer.agency_id {
+        return Err(AppError::Forbidden("只有发布单位可以修改或撤回此信息".into()));
+    }
+    if let Some(v) = if_match {
+        if v != s.row.version {
+            return Err(AppError::PreconditionFailed(format!("信息已被修改(当前版本 {},请求版本 {v}),请刷新后重试", s.row.version)));
+        }
+    }
+    Ok(s)
+}
+
+/// Emits tombstones to agencies in `before` but not in `after` (rule 6).
+fn tombstones(log: &mut Log, record_id: &str, actor_agency: &str, event_type: &str, before: &[String], after: &[String]) {
+    for a in before.iter().filter(|a| !after.contains(a)) {
+        log.event(event_type, Some(record_id), Some(a), Some(actor_agency), json!({}));
+    }
+}
+
+pub enum UpdateOutcome {
+    Updated(StoredRecord),
+    Unchanged(StoredRecord),
+}
+
+/// Replaces a record's content (the owner only), with access propagation.
+pub fn update(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    ctx: &WriteContext,
+    p: &Principal,
+    viewer: &Viewer,
+    id: &str,
+    if_match: Option<i32>,
+    patch: impl FnOnce(&mut RecordContent),
+) -> AppResult<UpdateOutcome> {
+    let before = load_owned(conn, viewer, id, if_match)?;
+    let mut c = before.content();
+    patch(&mut c);
+    check_content(conn, ctx, &p.agency_id, &mut c)?;
+    if content_hash(&c) == before.row.content_hash {
+        return Ok(UpdateOutcome::Unchanged(before));
+    }
+    if let Some(ext) = &c.external_id {
+        if before.row.external_id.as_ref() != Some(ext) {
+            let taken: bool = diesel::select(diesel::dsl::exists(
+                records::table.filter(records::owner_agency_id.eq(&p.agency_id)).filter(records::external_id.eq(ext)),
+            ))
+            .get_result(conn)?;
+            if taken {
+                return Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用")));
+            }
+        }
+    }
+    let audience_before = policy::audience(&ctx.directory, &before.facts());
+    let seq = log.event("record.updated", Some(id), None, Some(&p.agency_id), json!({"version": before.row.version + 1}));
+    let now = log.at().to_string();
+    let row = row_from(id, &before.row.owner_agency_id, &before.row.author_id, &c, before.row.version + 1, seq, &before.row.created_at, &now);
+    diesel::update(records::table.find(id)).set(&row).execute(conn)?;
+    replace_links(conn, id, &c, false)?;
+    let after = StoredRecord {
+        row,
+        recipients: c.distribution.agencies.clone(),
+        object_ids: c.object_ids.clone(),
+        field_grants: c.field_grants.clone(),
+        grants: before.grants.clone(),
+    };
+    let audience_after = policy::audience(&ctx.directory, &after.facts());
+    tombstones(log, id, &p.agency_id, "record.revoked", &audience_before, &audience_after);
+    insert_version(conn, log, &after, "update", &p.actor_id(), &c)?;
+    log.audit(&Actor::from(p), "record.update", "record", Some(id), None, audit_detail(&after));
+    let gained: Vec<String> = audience_after.iter().filter(|a| !audience_before.contains(a)).cloned().collect();
+    inbox::deliver_matches(conn, &ctx.subscriptions, &after, &gained, seq, log.at(), false)?;
+    Ok(UpdateOutcome::Updated(after))
+}
+
+/// Withdraws a record (the owner only): a tombstone for every agency that had it.
+pub fn withdraw(conn: &mut DbConnection, log: &mut Log, ctx: &WriteContext, p: &Principal, viewer: &Viewer, id: &str, if_match: Option<i32>) -> AppResult<()> {
+    let before = load_owned(conn, viewer, id, if_match)?;
+    let audience = policy::audience(&ctx.directory, &before.facts());
+    tombstones(log, id, &p.agency_id, "record.withdrawn", &audience, &[]);
+    let seq = log.last_seq();
+    let version = before.row.version + 1;
+    diesel::update(records::table.find(id))
+        .set((records::withdrawn_at.eq(log.at()), records::version.eq(version), records::seq.eq(seq), records::updated_at.eq(log.at())))
+        .execute(conn)?;
+    let mut after = before.clone();
+    after.row.version = version;
+    after.row.seq = seq;
+    insert_version(conn, log, &after, "withdraw", &p.actor_id(), &before.content())?;
+    log.audit(&Actor::from(p), "record.withdraw", "record", Some(id), None, audit_detail(&after));
+    Ok(())
+}
+
+/// Rule 6 for sharing-group membership: after `agency_id` joined or left `group_id`, the
+/// group's records it gained are shared to it (feed event and subscriptions), and those it
+/// lost are tombstoned.
+pub fn propagate_membership(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor_agency: &str,
+    group_id: &str,
+    agency_id: &str,
+    before: &[DirectoryEntry],
+    after: &[DirectoryEntry],
+    rules: &[Rule],
+) -> AppResult<(usize, usize)> {
+    let find = |d: &[DirectoryEntry]| d.iter().find(|e| e.agency_id == agency_id).map(|e| e.viewer());
+    let (Some(v_before), Some(v_after)) = (find(before), find(after)) else { return Ok((0, 0)) };
+    let ids: Vec<String> = records::table
+        .filter(records::distribution_level.eq(DistributionLevel::Group.as_str()))
+        .filter(records::group_id.eq(group_id))
+        .filter(records::withdrawn_at.is_null())
+        .order(records::seq)
+        .select(records::id)
+        .load(conn)?;
+    let (mut shared, mut revoked) = (0, 0);
+    for chunk in ids.chunks(500) {
+        for s in load_ordered(conn, chunk)? {
+            let facts = s.facts();
+            match (policy::can_read(&v_before, &facts), policy::can_read(&v_after, &facts)) {
+                (false, true) => {
+                    let seq = log.event("record.shared", Some(&s.row.id), Some(agency_id), Some(actor_agency), json!({"group_id": group_id}));
+                    inbox::deliver_matches(conn, rules, &s, &[agency_id.to_string()], seq, log.at(), false)?;
+                    shared += 1;
+                }
+                (true, false) => {
+                    log.event("record.revoked", Some(&s.row.id), Some(agency_id), Some(actor_agency), json!({"group_id": group_id}));
+                    revoked += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok((shared, revoked))
+}
+
+/// Filters for listing and searching records.
+#[derive(Debug, Default, Clone)]
+pub struct RecordQuery {
+    pub kind: Option<RecordKind>,
+    pub q: Option<String>,
+    pub object_id: Option<String>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub source_agency_id: Option<String>,
+    pub sensitivity: Option<Sensitivity>,
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// The page of records `viewer` is entitled to that match `f`, newest change first. The
+/// entitlement is part of the SQL (rule 5: lists never load-then-filter).
+pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryResult<Vec<StoredRecord>> {
+    let mut q = records::table.select(records::id).filter(policy::entitled_sql(viewer)).into_boxed();
+    if let Some(k) = f.kind {
+        q = q.filter(records::kind.eq(k.as_str()));
+    }
+    if let Some(text) = &f.q {
+        q = q.filter(records::search_text.like(crate::domain::text::like_contains(text)).escape('\\'));
+    }
+    if let Some(o) = &f.object_id {
+        q = q.filter(records::id.eq_any(record_objects::table.filter(record_objects::object_id.eq(o.clone())).select(record_objects::record_id)));
+    }
+    if let Some(c) = &f.category {
+        q = q.filter(records::category.eq(c.clone()));
+    }
+    if let Some(t) = &f.tag {
+        q = q.filter(records::tags.like(crate::domain::text::like_contains(&to_json(t))).escape('\\'));
+    }
+    if let Some(a) = &f.source_agency_id {
+        q = q.filter(records::owner_agency_id.eq(a.clone()));
+    }
+    if let Some(s) = f.sensitivity {
+        q = q.filter(records::sensitivity.eq(s.as_str()));
+    }
+    if let Some(b) = f.before_seq {
+        q = q.filter(records::seq.lt(b));
+    }
+    let ids: Vec<String> = q.order(records::seq.desc()).limit(f.limit).load(conn)?;
+    load_ordered(conn, &ids)
+}
+
+/// One entitled record, or 404.
+pub fn get_entitled(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppResult<StoredRecord> {
+    let s = load(conn, id)?.ok_or_else(AppError::record_not_found)?;
+    if !policy::can_read(viewer, &s.facts()) {
+        return Err(AppError::record_not_found());
+    }
+    Ok(s)
+}
+
+/// Reads one record for `viewer`, auditing the read where the policy says so.
+pub fn read(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, id: &str, purpose: Option<&str>) -> AppResult<RecordView> {
+    let s = get_entitled(conn, viewer, id)?;
+    let facts = s.facts();
+    let d = policy::disclosure(viewer, &facts, ReadMode::Single { purpose })?;
+    let view = present(&s, viewer, d);
+    if policy::disclosure_is_audited(&facts, d, !view.protected_fields.is_empty()) {
+        crate::store::log::write_tx(conn, |_, log| {
+            log.audit(&Actor::from(p), "record.read", "record", Some(id), purpose, json!({"protected_disclosed": d.protected, "sensitivity": s.row.sensitivity}));
+            Ok(())
+        })?;
+    }
+    Ok(view)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub version: i32,
+    pub action: String,
+    pub actor_id: String,
+    pub at: String,
+    /// The record as it was at this version, disclosed as the record is now.
+    pub record: RecordView,
+}
+
+/// The versions of an entitled record, each disclosed as a single read would be.
+pub fn history(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, id: &str, purpose: Option<&str>) -> AppResult<Vec<HistoryEntry>> {
+    let s = get_entitled(conn, viewer, id)?;
+    let facts = s.facts();
+    let d = policy::disclosure(viewer, &facts, ReadMode::Single { purpose })?;
+    let rows: Vec<(i32, String, String, String, String)> = record_versions::table
+        .filter(record_versions::record_id.eq(id))
+        .order(record_versions::version)
+        .select((record_versions::version, record_versions::action, record_versions::actor_id, record_versions::at, record_versions::snapshot))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (version, action, actor_id, at, snap) in rows {
+        let mut past = s.clone();
+        apply_snapshot(&mut past, &snap);
+        past.row.version = version;
+        past.row.updated_at = at.clone();
+        out.push(HistoryEntry { version, action, actor_id, at, record: present(&past, viewer, d) });
+    }
+    if policy::disclosure_is_audited(&facts, d, !s.protected_map().is_empty()) {
+        crate::store::log::write_tx(conn, |_, log| {
+            log.audit(&Actor::from(p), "record.history", "record", Some(id), purpose, json!({"protected_disclosed": d.protected}));
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
+fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
+    let v: Value = serde_json::from_str(snap).unwrap_or(json!({}));
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let list = |k: &str| -> Vec<String> { v.get(k).and_then(|x| serde_json::from_value(x.clone()).ok()).unwrap_or_default() };
+    if let Some(t) = text("title") {
+        s.row.title = t;
+    }
+    if let Some(b) = text("body") {
+        s.row.body = b;
+    }
+    s.row.category = text("category");
+    s.row.tags = to_json(&list("tags"));
+    s.row.attributes = v.get("attributes").cloned().unwrap_or(json!({})).to_string();
+    s.row.protected = v.get("protected").cloned().unwrap_or(json!({})).to_string();
+    if let Some(sens) = text("sensitivity") {
+        s.row.sensitivity = sens;
+    }
+    if let Some(d) = v.get("distribution").and_then(|d| serde_json::from_value::<Distribution>(d.clone()).ok()) {
+        s.row.distribution_level = d.level.as_str().to_string();
+        s.row.group_id = d.group;
+        s.recipients = d.agencies;
+    }
+    s.object_ids = list("object_ids");
+}
+
+/// Finds a record by its owner's external id (for bulk upserts).
+pub fn by_external_ids(conn: &mut DbConnection, owner: &str, ext: &[String]) -> QueryResult<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for chunk in ext.chunks(500) {
+        let rows: Vec<(String, Option<String>)> = records::table
+            .filter(records::owner_agency_id.eq(owner))
+            .filter(records::external_id.eq_any(chunk))
+            .select((records::id, records::external_id))
+            .load(conn)?;
+        out.extend(rows.into_iter().filter_map(|(id, e)| e.map(|e| (e, id))));
+    }
+    Ok(out)
+}

@@ -1,0 +1,118 @@
+//! Subscriptions: an agency's standing interest in records (by kind, category, object,
+//! source agency, tag). Matching is `domain::subscription::Criteria::matches`.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::subscriptions;
+use crate::db::DbConnection;
+use crate::domain::subscription::Criteria;
+use crate::error::{AppError, AppResult};
+use crate::store::log::{Actor, Log};
+use crate::store::{json_list, to_json};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = subscriptions)]
+struct SubscriptionRow {
+    id: String,
+    agency_id: String,
+    user_id: Option<String>,
+    name: String,
+    kinds: String,
+    categories: String,
+    object_ids: String,
+    source_agency_ids: String,
+    tags: String,
+    created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Subscription {
+    pub id: String,
+    pub agency_id: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    #[serde(flatten)]
+    pub criteria: Criteria,
+    pub created_at: String,
+}
+
+impl From<SubscriptionRow> for Subscription {
+    fn from(r: SubscriptionRow) -> Self {
+        Subscription {
+            criteria: Criteria {
+                kinds: json_list(&r.kinds),
+                categories: json_list(&r.categories),
+                object_ids: json_list(&r.object_ids),
+                source_agency_ids: json_list(&r.source_agency_ids),
+                tags: json_list(&r.tags),
+            },
+            id: r.id,
+            agency_id: r.agency_id,
+            user_id: r.user_id,
+            name: r.name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A subscription as fan-out needs it.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub agency_id: String,
+    pub criteria: Criteria,
+}
+
+pub fn all_rules(conn: &mut DbConnection) -> QueryResult<Vec<Rule>> {
+    Ok(subscriptions::table
+        .order(subscriptions::id)
+        .select(SubscriptionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| {
+            let s = Subscription::from(r);
+            Rule { id: s.id, agency_id: s.agency_id, criteria: s.criteria }
+        })
+        .collect())
+}
+
+pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Subscription>> {
+    Ok(subscriptions::table
+        .filter(subscriptions::agency_id.eq(agency_id))
+        .order(subscriptions::created_at)
+        .select(SubscriptionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Subscription::from)
+        .collect())
+}
+
+pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, s: &Subscription) -> AppResult<()> {
+    let row = SubscriptionRow {
+        id: s.id.clone(),
+        agency_id: s.agency_id.clone(),
+        user_id: s.user_id.clone(),
+        name: s.name.clone(),
+        kinds: to_json(&s.criteria.kinds),
+        categories: to_json(&s.criteria.categories),
+        object_ids: to_json(&s.criteria.object_ids),
+        source_agency_ids: to_json(&s.criteria.source_agency_ids),
+        tags: to_json(&s.criteria.tags),
+        created_at: s.created_at.clone(),
+    };
+    diesel::insert_into(subscriptions::table).values(&row).execute(conn)?;
+    log.audit(actor, "subscription.create", "subscription", Some(&s.id), None, serde_json::json!({"name": s.name}));
+    Ok(())
+}
+
+/// Deletes one of the agency's subscriptions (another agency's is 404).
+pub fn delete(conn: &mut DbConnection, log: &mut Log, actor: &Actor, agency_id: &str, id: &str) -> AppResult<()> {
+    let n = diesel::delete(subscriptions::table.filter(subscriptions::id.eq(id)).filter(subscriptions::agency_id.eq(agency_id)))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::NotFound("订阅不存在".into()));
+    }
+    log.audit(actor, "subscription.delete", "subscription", Some(id), None, serde_json::json!({}));
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Users (联络员, 管理员) of member units.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::users;
+use crate::db::DbConnection;
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::store::log::{Actor, Log};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub agency_id: String,
+    pub roles: String,
+    pub email: Option<String>,
+    pub active: bool,
+    pub created_at: String,
+}
+
+/// A user as the API shows it (never the password hash).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub agency_id: String,
+    pub roles: Vec<Role>,
+    pub email: Option<String>,
+    pub active: bool,
+    pub created_at: String,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            roles: Role::parse_list(&r.roles),
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            agency_id: r.agency_id,
+            email: r.email,
+            active: r.active,
+            created_at: r.created_at,
+        }
+    }
+}
+
+pub fn list(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryResult<Vec<User>> {
+    let mut q = users::table.select(UserRow::as_select()).order(users::username).into_boxed();
+    if let Some(a) = agency_id {
+        q = q.filter(users::agency_id.eq(a.to_string()));
+    }
+    Ok(q.load(conn)?.into_iter().map(User::from).collect())
+}
+
+pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, u: &UserRow) -> AppResult<()> {
+    if by_username(conn, &u.username)?.is_some() {
+        return Err(AppError::Conflict(format!("用户名 {} 已存在", u.username)));
+    }
+    diesel::insert_into(users::table).values(u).execute(conn)?;
+    log.audit(
+        actor,
+        "user.create",
+        "user",
+        Some(&u.id),
+        None,
+        serde_json::json!({"username": u.username, "agency_id": u.agency_id, "roles": u.roles}),
+    );
+    Ok(())
+}
