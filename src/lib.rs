@@ -7,3 +7,7 @@ pub mod policy;
 pub mod auth;
 pub mod config;
 pub mod store;
+pub mod api;
+pub mod sync;
+pub mod app;
+pub mod demo;

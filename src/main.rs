@@ -1,1 +1,156 @@
-fn main(){}
+//! `guantong`: the hub's one binary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use guantong::app::{ensure_admin, open_database, Application};
+use guantong::config::{Secret, Settings};
+use guantong::store::audit::Verification;
+
+#[derive(Parser)]
+#[command(name = "guantong", version, about = "贯通 — 跨部门监督信息共享平台", long_about = "贯通:成员单位之间共享监督信息、移交问题线索、同步数据的平台。\n配置依次取自 config/default.toml、config/<GUANTONG_PROFILE>.toml 和 GUANTONG_* 环境变量(后者优先)。")]
+struct Cli {
+    /// Directory of the config files.
+    #[arg(long, global = true, default_value = "config", env = "GUANTONG_CONFIG_DIR")]
+    config_dir: PathBuf,
+    /// Database URL (sqlite://path or postgres://…); overrides GUANTONG_DATABASE_URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 启动平台服务(HTTP API)
+    Serve {
+        /// Listen address, e.g. 127.0.0.1:8080 (overrides GUANTONG_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load the demo member units, logins and records first (a JWT secret is made up if none is set).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// 执行数据库迁移
+    Migrate,
+    /// 载入演示数据(不启动服务)
+    Demo,
+    /// 审计日志
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// 输出 OpenAPI 文档(YAML),即 openapi/openapi.yaml 的内容
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验审计日志哈希链:完好则退出码 0,否则指出第一条有问题的记录并以非零退出
+    Verify,
+}
+
+fn init_tracing(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("GUANTONG_LOG").unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "pretty" {
+        builder.init();
+    } else {
+        builder.json().with_current_span(true).with_span_list(false).init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut settings = match Settings::load(&cli.config_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("配置有误:{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(url) = cli.database_url {
+        settings.database_url = url;
+    }
+    init_tracing(&settings.log_format);
+    match run(cli.command, settings) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误:{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Migrate => {
+            let (pool, _) = guantong::db::connect(&settings.database_url, 1)?;
+            let applied = guantong::db::migrate(&mut *pool.get()?)?;
+            println!("已执行 {} 个迁移:{:?}", applied.len(), applied);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            print!("{}", guantong::api::openapi().to_yaml()?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let (pool, _) = open_database(&settings)?;
+            match guantong::store::audit::verify(&mut *pool.get()?)? {
+                Verification::Intact { entries } => {
+                    println!("审计日志完好:共 {entries} 条,哈希链校验通过");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken(b) => {
+                    eprintln!("审计日志校验失败:{b}");
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
+        Command::Demo => {
+            let (pool, _) = open_database(&settings)?;
+            ensure_admin(&pool, settings.admin_password.as_ref())?;
+            print_logins(&guantong::demo::load(&pool)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen, demo } => {
+            if let Some(l) = listen {
+                settings.listen = l;
+            }
+            if demo {
+                if settings.jwt_secret.is_none() {
+                    settings.jwt_secret = Some(Secret::new(guantong::auth::random_secret("demo-")));
+                }
+                if settings.admin_password.is_none() {
+                    settings.admin_password = Some(Secret::new(guantong::demo::DEMO_PASSWORD));
+                }
+            } else if settings.jwt_secret.is_none() {
+                anyhow::bail!("未设置 GUANTONG_JWT_SECRET(至少 16 个字符);仅 --demo 模式可省略");
+            }
+            let (pool, backend) = open_database(&settings)?;
+            ensure_admin(&pool, settings.admin_password.as_ref())?;
+            if demo {
+                let logins = guantong::demo::load(&pool)?;
+                print_logins(&logins);
+                println!("平台管理员:admin(演示密码同上)");
+            }
+            let sys = actix_web::rt::System::new();
+            sys.block_on(async move {
+                let app = Application::build(settings.clone(), pool, backend)?;
+                println!("贯通已启动:http://{}(数据库:{})", settings.listen.replace(":0", &format!(":{}", app.port())), guantong::db::redact_url(&settings.database_url));
+                app.run_until_stopped().await?;
+                Ok::<_, anyhow::Error>(ExitCode::SUCCESS)
+            })
+        }
+    }
+}
+
+fn print_logins(logins: &[guantong::demo::DemoLogin]) {
+    println!("演示账号(密码均为 {}):", guantong::demo::DEMO_PASSWORD);
+    for l in logins {
+        println!("  {:<18} {}", l.username, l.agency);
+    }
+}

@@ -1,0 +1,199 @@
+//! Request extractors: the authenticated principal, JSON bodies with field-level errors,
+//! and the headers of the API contract (If-Match, X-Access-Purpose, Idempotency-Key).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::api::state::AppState;
+use crate::db::{DbConnection, DbPool};
+use crate::domain::now;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::policy::Principal;
+use crate::store;
+
+/// Runs blocking diesel work on the thread pool with a pooled connection, in the caller's
+/// tracing span. The one way handlers reach the database.
+pub async fn run<T: Send + 'static>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let (pool, span) = (pool.clone(), tracing::Span::current());
+    web::block(move || {
+        span.in_scope(|| {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+    })
+    .await?
+}
+
+/// The caller, from `Authorization: Bearer <access token | API key>`.
+pub struct Auth(pub Principal);
+
+impl FromRequest for Auth {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req.headers().get("Authorization").map(|h| h.as_bytes().to_vec());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+            let header = header.ok_or_else(|| AppError::Unauthorized("缺少认证信息:请在 Authorization 请求头中提供 Bearer 令牌或接入密钥".into()))?;
+            let header = String::from_utf8(header).map_err(|_| AppError::Unauthorized("认证信息格式无效".into()))?;
+            let token = header
+                .strip_prefix("Bearer ")
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AppError::Unauthorized("认证信息格式无效:应为 Bearer <令牌>".into()))?
+                .to_string();
+            let principal = if token.starts_with("gtk_") {
+                run(&state.pool, move |conn| Ok(store::auth::principal_for_api_key(conn, &token)?)).await?
+            } else {
+                let claims = crate::auth::verify_access_token(state.jwt_secret.expose().as_bytes(), &token)
+                    .ok_or_else(|| AppError::Unauthorized("访问令牌无效或已过期,请重新登录或刷新令牌".into()))?;
+                run(&state.pool, move |conn| Ok(store::auth::principal_for_session(conn, &claims.sub, &claims.sid, &now())?)).await?
+            };
+            let principal = principal.ok_or_else(|| AppError::Unauthorized("认证信息无效、已吊销或已注销".into()))?;
+            tracing::Span::current().record("agency_id", principal.agency_id.as_str());
+            Ok(Auth(principal))
+        })
+    }
+}
+
+/// A JSON request body. Unlike `web::Json`, errors name the offending field
+/// (`errors: [{field, message}]`): syntax errors are 400, wrong shapes 422.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json_ct = req
+            .headers()
+            .get("Content-Type")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let v = v.to_ascii_lowercase();
+                v.starts_with("application/json") || (v.starts_with("application/") && v.contains("+json"))
+            })
+            .unwrap_or(false);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|e| payload_error(&e))?;
+            if !json_ct {
+                return Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()));
+            }
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// Parses JSON with the path of the first bad field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            use serde_json::error::Category;
+            match inner.classify() {
+                Category::Data => {
+                    let field = if path == "." { String::new() } else { path };
+                    Err(AppError::Validation(vec![FieldError::new(field, describe_serde(&inner.to_string()))]))
+                }
+                _ => Err(AppError::BadRequest(format!("请求体不是有效的 JSON(第 {} 行第 {} 列)", inner.line(), inner.column()))),
+            }
+        }
+    }
+}
+
+/// Turns serde's English into a short Chinese message, keeping the detail.
+fn describe_serde(msg: &str) -> String {
+    let msg = msg.split(" at line ").next().unwrap_or(msg);
+    if msg.starts_with("missing field") {
+        format!("缺少必填字段({msg})")
+    } else if msg.starts_with("unknown variant") {
+        format!("取值无效({msg})")
+    } else if msg.starts_with("invalid type") {
+        format!("类型错误({msg})")
+    } else if msg.starts_with("unknown field") {
+        format!("不支持的字段({msg})")
+    } else {
+        format!("数据无效({msg})")
+    }
+}
+
+pub fn payload_error(e: &actix_web::Error) -> AppError {
+    let s = e.to_string();
+    if s.contains("overflow") || s.contains("too large") || s.contains("larger than") {
+        AppError::PayloadTooLarge("请求体超过大小上限".into())
+    } else {
+        AppError::BadRequest(format!("无法读取请求体:{s}"))
+    }
+}
+
+fn header_text(req: &HttpRequest, name: &str) -> AppResult<Option<String>> {
+    let Some(v) = req.headers().get(name) else { return Ok(None) };
+    let raw = std::str::from_utf8(v.as_bytes()).map_err(|_| AppError::BadRequest(format!("请求头 {name} 须为 UTF-8 文本")))?;
+    let text = if raw.contains('%') {
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| AppError::BadRequest(format!("请求头 {name} 的百分号编码无效")))?
+            .into_owned()
+    } else {
+        raw.to_string()
+    };
+    let text = text.trim().to_string();
+    Ok((!text.is_empty()).then_some(text))
+}
+
+/// `X-Access-Purpose`: why a restricted record is read (UTF-8, or percent-encoded UTF-8).
+pub fn access_purpose(req: &HttpRequest) -> AppResult<Option<String>> {
+    let p = header_text(req, "X-Access-Purpose")?;
+    if p.as_ref().is_some_and(|p| p.chars().count() > 500) {
+        return Err(AppError::validation("X-Access-Purpose", "查阅事由不超过 500 个字符"));
+    }
+    Ok(p)
+}
+
+/// `If-Match: <version>` (bare, quoted or weak). Required on updates.
+pub fn if_match(req: &HttpRequest) -> AppResult<i32> {
+    let v = header_text(req, "If-Match")?
+        .ok_or_else(|| AppError::PreconditionRequired("修改须携带 If-Match 请求头(当前版本号),以免覆盖他人的修改".into()))?;
+    let digits = v.trim_start_matches("W/").trim_matches('"');
+    digits.parse::<i32>().map_err(|_| AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()))
+}
+
+/// `If-Match` where it is optional (withdrawal).
+pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
+    if req.headers().contains_key("If-Match") {
+        if_match(req).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// `Idempotency-Key`: 1–200 visible characters.
+pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
+    let k = header_text(req, "Idempotency-Key")?;
+    if k.as_ref().is_some_and(|k| k.len() > 200) {
+        return Err(AppError::validation("Idempotency-Key", "幂等键不超过 200 个字符"));
+    }
+    Ok(k)
+}
+
+/// A path id that is not a well-formed identifier cannot name anything: 404 at once.
+pub fn path_id(id: &str, not_found: fn() -> AppError) -> AppResult<String> {
+    if crate::domain::is_id(id) {
+        Ok(id.to_string())
+    } else {
+        Err(not_found())
+    }
+}

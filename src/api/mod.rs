@@ -1,0 +1,94 @@
+//! The HTTP API: actix-web handlers per resource, registered through utoipa-actix-web so
+//! every route is in the OpenAPI document (served at /api/openapi.json, committed at
+//! openapi/openapi.yaml). Handlers extract → authorise (policy) → call a store → respond.
+
+pub mod admin;
+pub mod auth;
+pub mod extract;
+pub mod ops;
+pub mod page;
+pub mod records;
+pub mod sharing;
+pub mod state;
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "贯通 Guantong — 跨部门监督信息共享平台 API", description = "成员单位发布与订阅信息、线索移交与办理、同步与审计。错误均为 RFC 9457 application/problem+json。"),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).description(Some("访问令牌(登录获得)或单位系统接入密钥(gtk_…)")).build()),
+        );
+    }
+}
+
+/// The /api/v1 routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(admin::list_agencies)
+        .service(admin::create_agency)
+        .service(admin::get_agency)
+        .service(admin::update_agency)
+        .service(admin::create_api_key)
+        .service(admin::list_api_keys)
+        .service(admin::revoke_api_key)
+        .service(admin::list_users)
+        .service(admin::create_user)
+        .service(admin::list_groups)
+        .service(admin::create_group)
+        .service(admin::add_group_member)
+        .service(admin::remove_group_member)
+        .service(admin::list_agreements)
+        .service(admin::create_agreement)
+        .service(records::list_categories)
+        .service(records::create_object)
+        .service(records::list_objects)
+        .service(records::get_object)
+        .service(records::create_record)
+        .service(records::list_records)
+        .service(records::get_record)
+        .service(records::update_record)
+        .service(records::withdraw_record)
+        .service(records::record_history)
+        .service(sharing::list_subscriptions)
+        .service(sharing::create_subscription)
+        .service(sharing::delete_subscription)
+        .service(sharing::list_inbox)
+        .service(sharing::ack_inbox)
+        .service(sharing::feed)
+        .service(sharing::push_batch)
+        .service(ops::list_audit);
+}
+
+/// Root-level operational routes.
+pub fn configure_ops(cfg: &mut ServiceConfig) {
+    cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics);
+}
+
+/// The OpenAPI document, built from the same registration the server uses.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(configure))
+        .configure(configure_ops)
+        .split_for_parts();
+    api
+}

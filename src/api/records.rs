@@ -1,0 +1,469 @@
+//! Supervision objects, the category taxonomy, and records: publish, read, list and
+//! search, update (If-Match), withdraw, history.
+
+use std::collections::BTreeMap;
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody};
+use crate::api::page;
+use crate::api::state::AppState;
+use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
+use crate::domain::{is_id, new_id, now};
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::policy::{self, ReadMode};
+use crate::store::catalog::Category;
+use crate::store::log::{write_tx, Actor};
+use crate::store::objects::{ObjectQuery, SubjectObject};
+use crate::store::records::{present, HistoryEntry, RecordQuery, RecordView, UpdateOutcome, WriteContext};
+use crate::store::{self, directory};
+
+/// The problem-category taxonomy (问题类别).
+#[utoipa::path(tag = "信息", responses((status = 200, body = Vec<Category>)), security(("bearer" = [])))]
+#[get("/categories")]
+pub async fn list_categories(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
+    let list = run(&state.pool, |conn| Ok(store::catalog::list(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewObject {
+    pub name: String,
+    /// `unit` (单位/党组织) or `person` (领导干部).
+    pub kind: String,
+    pub unit: Option<String>,
+    pub position: Option<String>,
+    /// Identity number (身份证号 / 统一社会信用代码): stored only as a digest.
+    pub id_number: Option<String>,
+}
+
+/// Registers a supervision object.
+#[utoipa::path(tag = "监督对象", request_body = NewObject, responses(
+    (status = 201, body = SubjectObject), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/objects")]
+pub async fn create_object(state: web::Data<AppState>, Auth(p): Auth, body: JsonBody<NewObject>) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let b = body.0;
+    let mut errs = Vec::new();
+    crate::domain::agency::validate_name("name", &b.name, &mut errs);
+    if b.kind != "unit" && b.kind != "person" {
+        errs.push(FieldError::new("kind", "监督对象类别须为 unit(单位)或 person(个人)"));
+    }
+    for (f, v) in [("unit", &b.unit), ("position", &b.position)] {
+        if v.as_ref().is_some_and(|v| v.chars().count() > 200) {
+            errs.push(FieldError::new(f, "不超过 200 个字符"));
+        }
+    }
+    if b.id_number.as_ref().is_some_and(|v| v.trim().is_empty() || v.len() > 64) {
+        errs.push(FieldError::new("id_number", "证件号码格式无效"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let obj = SubjectObject {
+        id: new_id(),
+        name: b.name.trim().to_string(),
+        kind: b.kind,
+        unit: b.unit,
+        position: b.position,
+        id_number_hash: b.id_number.as_deref().map(store::objects::id_number_digest),
+        created_by_agency_id: p.agency_id.clone(),
+        created_at: now(),
+    };
+    let o = obj.clone();
+    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::objects::insert(conn, log, &Actor::from(&p), &o))).await?;
+    Ok(HttpResponse::Created().json(obj))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ObjectParams {
+    /// Name fragment.
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    /// Find by identity number (matched against the stored digest).
+    pub id_number: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectPage {
+    pub items: Vec<SubjectObject>,
+    pub next_cursor: Option<String>,
+}
+
+/// Supervision objects (shared reference data of the hub).
+#[utoipa::path(tag = "监督对象", params(ObjectParams), responses((status = 200, body = ObjectPage), (status = 400, body = Problem)), security(("bearer" = [])))]
+#[get("/objects")]
+pub async fn list_objects(state: web::Data<AppState>, Auth(p): Auth, params: web::Query<ObjectParams>) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let params = params.into_inner();
+    let limit = page::limit(params.limit)?;
+    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_id_cursor(c)?),
+        None => None,
+    };
+    let f = ObjectQuery { q: params.q, kind: params.kind, id_number: params.id_number, after, limit };
+    let items = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
+    let next_cursor = if items.len() as i64 == limit { items.last().map(|o| encode_id_cursor(&o.id)) } else { None };
+    Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
+}
+
+fn encode_id_cursor(id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("i{id}"))
+}
+
+fn decode_id_cursor(c: &str) -> AppResult<String> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix('i').map(str::to_string))
+        .filter(|s| is_id(s))
+        .ok_or_else(|| AppError::BadRequest("分页游标无效:请使用上一页返回的 next_cursor".into()))
+}
+
+/// One supervision object.
+#[utoipa::path(tag = "监督对象", responses((status = 200, body = SubjectObject), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/objects/{id}")]
+pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let id = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
+    let o = run(&state.pool, move |conn| store::objects::get(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(o))
+}
+
+fn default_sensitivity() -> Sensitivity {
+    Sensitivity::General
+}
+
+/// A record as its owner writes it (POST /records, and each line of a sync batch).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct RecordInput {
+    pub kind: RecordKind,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// A category name (e.g. 廉洁纪律) or code.
+    pub category: Option<String>,
+    #[serde(default)]
+    pub object_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    #[serde(default = "Distribution::own")]
+    pub distribution: Distribution,
+    #[serde(default = "default_sensitivity")]
+    pub sensitivity: Sensitivity,
+    /// Protected fields (reporter identity and contact, identity numbers …).
+    #[serde(default)]
+    pub protected: BTreeMap<String, String>,
+    /// Agencies that may see the protected fields.
+    #[serde(default)]
+    pub field_grants: Vec<String>,
+    /// The record's id in the agency's own system; unique per agency.
+    pub external_id: Option<String>,
+}
+
+impl From<RecordInput> for RecordContent {
+    fn from(i: RecordInput) -> Self {
+        RecordContent {
+            kind: i.kind,
+            title: i.title,
+            body: i.body,
+            category: i.category.filter(|c| !c.trim().is_empty()),
+            object_ids: i.object_ids,
+            tags: i.tags,
+            attributes: i.attributes,
+            distribution: i.distribution,
+            sensitivity: i.sensitivity,
+            protected: i.protected,
+            field_grants: i.field_grants,
+            external_id: i.external_id,
+        }
+    }
+}
+
+/// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
+#[utoipa::path(tag = "信息", request_body = RecordInput, responses(
+    (status = 201, body = RecordView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    params(("Idempotency-Key" = Option<String>, Header, description = "重复提交时返回首次结果")),
+    security(("bearer" = [])))]
+#[post("/records")]
+pub async fn create_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, body: web::Bytes) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let key = idempotency_key(&req)?;
+    require_json(&req)?;
+    let input: RecordInput = crate::api::extract::parse_json(&body)?;
+    let request_hash = crate::auth::digest(&String::from_utf8_lossy(&body));
+    let (status, json) = run(&state.pool, move |conn| {
+        if let Some(k) = &key {
+            if let Some(s) = store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
+                return Ok((s.status, s.response));
+            }
+        }
+        write_tx(conn, |conn, log| {
+            let ctx = WriteContext::load(conn)?;
+            let viewer = directory::viewer(conn, &p.agency_id)?;
+            let s = store::records::create(conn, log, &ctx, &p, input.into())?;
+            let view = present(&s, &viewer, policy::Disclosure { content: true, protected: true });
+            let json = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
+            if let Some(k) = &key {
+                store::idempotency::save(conn, &p.agency_id, k, &request_hash, 201, &json, log.at())?;
+            }
+            Ok((201, json))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED))
+        .content_type("application/json")
+        .body(json))
+}
+
+pub fn require_json(req: &HttpRequest) -> AppResult<()> {
+    let ok = req
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()))
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RecordParams {
+    pub kind: Option<String>,
+    /// Full-text search (Chinese substrings: 违规发放 finds 违规发放津补贴).
+    pub q: Option<String>,
+    pub object_id: Option<String>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    /// Only records owned by this agency.
+    pub source_agency_id: Option<String>,
+    pub sensitivity: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RecordPage {
+    pub items: Vec<RecordView>,
+    pub next_cursor: Option<String>,
+}
+
+fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
+    let mut errs = Vec::new();
+    let kind = match p.kind.as_deref().filter(|k| !k.is_empty()) {
+        None => None,
+        Some(k) => RecordKind::parse(k).or_else(|| {
+            errs.push(FieldError::new("kind", format!("信息类别无效,可选:{}", RecordKind::expected())));
+            None
+        }),
+    };
+    let sensitivity = match p.sensitivity.as_deref().filter(|k| !k.is_empty()) {
+        None => None,
+        Some(s) => Sensitivity::parse(s).or_else(|| {
+            errs.push(FieldError::new("sensitivity", format!("密级无效,可选:{}", Sensitivity::expected())));
+            None
+        }),
+    };
+    for (f, v) in [("object_id", &p.object_id), ("source_agency_id", &p.source_agency_id)] {
+        if v.as_ref().is_some_and(|v| !is_id(v)) {
+            errs.push(FieldError::new(f, "编号格式无效"));
+        }
+    }
+    if p.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        errs.push(FieldError::new("q", "检索词不超过 200 个字符"));
+    }
+    let limit = page::limit(p.limit);
+    if let Err(AppError::Validation(e)) = &limit {
+        errs.extend(e.clone());
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    Ok(RecordQuery {
+        kind,
+        q: p.q.as_deref().and_then(crate::domain::text::normalize_query),
+        object_id: p.object_id,
+        category: p.category.filter(|c| !c.is_empty()),
+        tag: p.tag.filter(|t| !t.is_empty()),
+        source_agency_id: p.source_agency_id,
+        sensitivity,
+        before_seq: page::decode(p.cursor.as_deref())?,
+        limit: limit?,
+    })
+}
+
+/// Lists and searches the records the caller's agency is entitled to, newest change
+/// first. Protected values are never in lists; restricted records show without content.
+#[utoipa::path(tag = "信息", params(RecordParams), responses(
+    (status = 200, body = RecordPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/records")]
+pub async fn list_records(state: web::Data<AppState>, Auth(p): Auth, params: web::Query<RecordParams>) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let mut f = record_query(params.into_inner())?;
+    let page = run(&state.pool, move |conn| {
+        if let Some(c) = &f.category {
+            f.category = Some(store::catalog::resolve(conn, c)?.unwrap_or_else(|| c.clone()));
+        }
+        let viewer = directory::viewer(conn, &p.agency_id)?;
+        let rows = store::records::list(conn, &viewer, &f)?;
+        let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.row.seq));
+        let mut items = Vec::with_capacity(rows.len());
+        for s in &rows {
+            let d = policy::disclosure(&viewer, &s.facts(), ReadMode::Listing)?;
+            items.push(present(s, &viewer, d));
+        }
+        Ok(RecordPage { items, next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+fn record_not_found() -> AppError {
+    AppError::record_not_found()
+}
+
+/// One record. Protected fields show where the policy allows (and the read is audited);
+/// a restricted record needs `X-Access-Purpose` (else 428). Not entitled: 404.
+#[utoipa::path(tag = "信息", params(("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")),
+    responses((status = 200, body = RecordView), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
+#[get("/records/{id}")]
+pub async fn get_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let id = path_id(&id, record_not_found)?;
+    let purpose = access_purpose(&req)?;
+    let view = run(&state.pool, move |conn| {
+        let viewer = directory::viewer(conn, &p.agency_id)?;
+        store::records::read(conn, &p, &viewer, &id, purpose.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
+}
+
+/// A partial update: fields present replace the record's; absent ones stay.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RecordPatch {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub category: Option<String>,
+    pub object_ids: Option<Vec<String>>,
+    pub tags: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    pub distribution: Option<Distribution>,
+    pub sensitivity: Option<Sensitivity>,
+    pub protected: Option<BTreeMap<String, String>>,
+    pub field_grants: Option<Vec<String>>,
+    pub external_id: Option<String>,
+}
+
+impl RecordPatch {
+    fn apply(self, c: &mut RecordContent) {
+        if let Some(v) = self.title {
+            c.title = v;
+        }
+        if let Some(v) = self.body {
+            c.body = v;
+        }
+        if let Some(v) = self.category {
+            c.category = Some(v).filter(|c| !c.trim().is_empty());
+        }
+        if let Some(v) = self.object_ids {
+            c.object_ids = v;
+        }
+        if let Some(v) = self.tags {
+            c.tags = v;
+        }
+        if let Some(v) = self.attributes {
+            c.attributes = v;
+        }
+        if let Some(v) = self.distribution {
+            c.distribution = v;
+        }
+        if let Some(v) = self.sensitivity {
+            c.sensitivity = v;
+        }
+        if let Some(v) = self.protected {
+            c.protected = v;
+        }
+        if let Some(v) = self.field_grants {
+            c.field_grants = v;
+        }
+        if let Some(v) = self.external_id {
+            c.external_id = Some(v);
+        }
+    }
+}
+
+/// Changes a record (owner only) with `If-Match: <version>`: missing is 428, stale 412.
+/// Narrowing the distribution sends tombstones to the agencies that lose it.
+#[utoipa::path(tag = "信息", request_body = RecordPatch, params(("If-Match" = String, Header, description = "当前版本号")),
+    responses((status = 200, body = RecordView), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
+#[patch("/records/{id}")]
+pub async fn update_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>, body: JsonBody<RecordPatch>) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id = path_id(&id, record_not_found)?;
+    let version = if_match(&req)?;
+    let patch = body.0;
+    let view = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            let ctx = WriteContext::load(conn)?;
+            let viewer = directory::viewer(conn, &p.agency_id)?;
+            let s = match store::records::update(conn, log, &ctx, &p, &viewer, &id, Some(version), |c| patch.apply(c))? {
+                UpdateOutcome::Updated(s) | UpdateOutcome::Unchanged(s) => s,
+            };
+            Ok(present(&s, &viewer, policy::Disclosure { content: true, protected: true }))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
+}
+
+/// Withdraws a record (owner only): every agency that had it gets a `record.withdrawn`
+/// tombstone. `If-Match` is optional here.
+#[utoipa::path(tag = "信息", responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+    security(("bearer" = [])))]
+#[delete("/records/{id}")]
+pub async fn withdraw_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id = path_id(&id, record_not_found)?;
+    let version = optional_if_match(&req)?;
+    run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            let ctx = WriteContext::load(conn)?;
+            let viewer = directory::viewer(conn, &p.agency_id)?;
+            store::records::withdraw(conn, log, &ctx, &p, &viewer, &id, version)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The record's versions, disclosed as a single read would be.
+#[utoipa::path(tag = "信息", responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = Problem), (status = 428, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/records/{id}/history")]
+pub async fn record_history(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let id = path_id(&id, record_not_found)?;
+    let purpose = access_purpose(&req)?;
+    let entries = run(&state.pool, move |conn| {
+        let viewer = directory::viewer(conn, &p.agency_id)?;
+        store::records::history(conn, &p, &viewer, &id, purpose.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(entries))
+}
+

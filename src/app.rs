@@ -1,0 +1,154 @@
+//! Building and running the HTTP server: bootstrap the database (migrations, taxonomy,
+//! first administrator), then serve on the configured address (port 0 picks a free one).
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use futures_util::FutureExt;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+
+use crate::api::ops::Metrics;
+use crate::api::state::AppState;
+use crate::api::{self, ApiDoc};
+use crate::config::{Secret, Settings};
+use crate::db::{self, Backend, DbPool};
+use crate::domain::{new_id, now, Role};
+use crate::error::AppError;
+use crate::store::agencies::Agency;
+use crate::store::log::{write_tx, Actor};
+use crate::store::users::UserRow;
+use crate::store::{self};
+use utoipa::OpenApi;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub pool: DbPool,
+    pub backend: Backend,
+}
+
+/// Opens the database, runs migrations and seeds what every hub needs.
+pub fn open_database(settings: &Settings) -> anyhow::Result<(DbPool, Backend)> {
+    let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
+    let mut conn = pool.get()?;
+    let applied = db::migrate(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied database migrations");
+    }
+    store::catalog::seed(&mut conn)?;
+    Ok((pool, backend))
+}
+
+/// On an empty hub, creates the platform agency and the administrator `admin` with
+/// `GUANTONG_ADMIN_PASSWORD`. Returns whether it did.
+pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<bool> {
+    let mut conn = pool.get()?;
+    if !store::users::list(&mut conn, None)?.is_empty() {
+        return Ok(false);
+    }
+    let Some(password) = password.filter(|p| !p.is_empty()) else {
+        tracing::warn!("数据库中尚无用户:设置 GUANTONG_ADMIN_PASSWORD 后重新启动,以创建平台管理员 admin");
+        return Ok(false);
+    };
+    let hash = crate::auth::hash_password(password.expose())?;
+    write_tx(&mut conn, |conn, log| {
+        let hub = match store::agencies::by_code(conn, "hub")? {
+            Some(a) => a,
+            None => {
+                let a = Agency {
+                    id: new_id(),
+                    code: "hub".into(),
+                    name: "贯通平台".into(),
+                    kind: "hub".into(),
+                    level: "city".into(),
+                    parent_id: None,
+                    active: true,
+                    created_at: now(),
+                };
+                store::agencies::insert(conn, log, &Actor::default(), &a)?;
+                a
+            }
+        };
+        let admin = UserRow {
+            id: new_id(),
+            username: "admin".into(),
+            display_name: "平台管理员".into(),
+            password_hash: hash,
+            agency_id: hub.id,
+            roles: Role::join(&[Role::Admin]),
+            email: None,
+            active: true,
+            created_at: now(),
+        };
+        store::users::insert(conn, log, &Actor::default(), &admin)?;
+        Ok::<_, AppError>(())
+    })
+    .map_err(|e| anyhow::anyhow!("创建平台管理员失败:{e}"))?;
+    tracing::info!("已创建平台管理员 admin");
+    Ok(true)
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound("接口不存在".into()))
+}
+
+impl Application {
+    /// Binds the listener (so `port()` is known) and prepares the server; `jwt_secret` must
+    /// be set (the CLI makes one up for `--demo`).
+    pub fn build(settings: Settings, pool: DbPool, backend: Backend) -> anyhow::Result<Application> {
+        let jwt_secret = settings
+            .jwt_secret
+            .clone()
+            .filter(|s| s.expose().len() >= 16)
+            .ok_or_else(|| anyhow::anyhow!("GUANTONG_JWT_SECRET 未设置或过短(至少 16 个字符)"))?;
+        let listener = TcpListener::bind(&settings.listen).map_err(|e| anyhow::anyhow!("无法监听 {}:{e}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let max_json = settings.max_json_bytes;
+        let openapi_json = api::openapi().to_json()?;
+        let state = web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
+        let server = HttpServer::new(move || {
+            let requests = state.metrics.requests.clone();
+            let spec = openapi_json.clone();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(max_json))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::BadRequest(format!("查询参数无效:{e}")).into()))
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound("资源不存在".into()).into()))
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
+                .configure(api::configure_ops)
+                .into_app()
+                .route("/api/openapi.json", web::get().to(move || {
+                    let spec = spec.clone();
+                    async move { HttpResponse::Ok().content_type("application/json").body(spec) }
+                }))
+                .default_service(web::to(not_found))
+                .wrap_fn(move |req, srv| {
+                    let requests = requests.clone();
+                    srv.call(req).map(move |res| {
+                        if let Ok(r) = &res {
+                            let class = format!("{}xx", r.status().as_u16() / 100);
+                            requests.with_label_values(&[class.as_str()]).inc();
+                        }
+                        res
+                    })
+                })
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application { port, server, pool, backend })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
