@@ -76,6 +76,7 @@ impl Settings {
         if profile != "default" {
             fig = fig.merge(Toml::file(config_dir.join(format!("{profile}.toml"))));
         }
-        fig.merge(Env::prefixed("GUANTONG_").ignore(&["profile"])).extract()
+        fig.merge(Env::prefixed("GUANTONG_").ignore(&["profile"]))
+            .extract()
     }
 }

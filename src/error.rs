@@ -13,7 +13,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -138,14 +141,23 @@ impl ResponseError for AppError {
             AppError::Validation(errs) => {
                 let summary = errs
                     .iter()
-                    .map(|e| if e.field.is_empty() { e.message.clone() } else { format!("{}:{}", e.field, e.message) })
+                    .map(|e| {
+                        if e.field.is_empty() {
+                            e.message.clone()
+                        } else {
+                            format!("{}:{}", e.field, e.message)
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(";");
                 (summary, Some(errs.clone()))
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                ("服务器处理请求时出错,请稍后重试或联系平台管理员".to_string(), None)
+                (
+                    "服务器处理请求时出错,请稍后重试或联系平台管理员".to_string(),
+                    None,
+                )
             }
             other => (other.to_string(), None),
         };

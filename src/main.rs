@@ -10,10 +10,20 @@ use guantong::config::{Secret, Settings};
 use guantong::store::audit::Verification;
 
 #[derive(Parser)]
-#[command(name = "guantong", version, about = "贯通 — 跨部门监督信息共享平台", long_about = "贯通:成员单位之间共享监督信息、移交问题线索、同步数据的平台。\n配置依次取自 config/default.toml、config/<GUANTONG_PROFILE>.toml 和 GUANTONG_* 环境变量(后者优先)。")]
+#[command(
+    name = "guantong",
+    version,
+    about = "贯通 — 跨部门监督信息共享平台",
+    long_about = "贯通:成员单位之间共享监督信息、移交问题线索、同步数据的平台。\n配置依次取自 config/default.toml、config/<GUANTONG_PROFILE>.toml 和 GUANTONG_* 环境变量(后者优先)。"
+)]
 struct Cli {
     /// Directory of the config files.
-    #[arg(long, global = true, default_value = "config", env = "GUANTONG_CONFIG_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "config",
+        env = "GUANTONG_CONFIG_DIR"
+    )]
     config_dir: PathBuf,
     /// Database URL (sqlite://path or postgres://…); overrides GUANTONG_DATABASE_URL.
     #[arg(long, global = true)]
@@ -54,12 +64,19 @@ enum AuditCommand {
 
 fn init_tracing(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("GUANTONG_LOG").unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("GUANTONG_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "pretty" {
         builder.init();
     } else {
-        builder.json().with_current_span(true).with_span_list(false).init();
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
     }
 }
 
@@ -97,7 +114,9 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             print!("{}", guantong::api::openapi().to_yaml()?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let (pool, _) = open_database(&settings)?;
             match guantong::store::audit::verify(&mut *pool.get()?)? {
                 Verification::Intact { entries } => {
@@ -140,7 +159,11 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
                 let app = Application::build(settings.clone(), pool, backend)?;
-                println!("贯通已启动:http://{}(数据库:{})", settings.listen.replace(":0", &format!(":{}", app.port())), guantong::db::redact_url(&settings.database_url));
+                println!(
+                    "贯通已启动:http://{}(数据库:{})",
+                    settings.listen.replace(":0", &format!(":{}", app.port())),
+                    guantong::db::redact_url(&settings.database_url)
+                );
                 app.run_until_stopped().await?;
                 Ok::<_, anyhow::Error>(ExitCode::SUCCESS)
             })

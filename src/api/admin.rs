@@ -46,7 +46,11 @@ pub async fn list_agencies(state: web::Data<AppState>, _auth: Auth) -> AppResult
     (status = 201, body = Agency), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[post("/agencies")]
-pub async fn create_agency(state: web::Data<AppState>, Auth(p): Auth, body: JsonBody<NewAgency>) -> AppResult<HttpResponse> {
+pub async fn create_agency(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewAgency>,
+) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let b = body.0;
     let mut errs = Vec::new();
@@ -72,7 +76,8 @@ pub async fn create_agency(state: web::Data<AppState>, Auth(p): Auth, body: Json
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             if let Some(parent) = &a.parent_id {
-                store::agencies::get(conn, parent).map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
+                store::agencies::get(conn, parent)
+                    .map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
             }
             store::agencies::insert(conn, log, &Actor::from(&p), &a)
         })
@@ -84,7 +89,11 @@ pub async fn create_agency(state: web::Data<AppState>, Auth(p): Auth, body: Json
 /// One member unit.
 #[utoipa::path(tag = "成员单位", responses((status = 200, body = Agency), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/agencies/{id}")]
-pub async fn get_agency(state: web::Data<AppState>, _auth: Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_agency(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
     let a = run(&state.pool, move |conn| store::agencies::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(a))
@@ -104,7 +113,12 @@ pub struct AgencyPatch {
 #[utoipa::path(tag = "成员单位", request_body = AgencyPatch, responses(
     (status = 200, body = Agency), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[patch("/agencies/{id}")]
-pub async fn update_agency(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>, body: JsonBody<AgencyPatch>) -> AppResult<HttpResponse> {
+pub async fn update_agency(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<AgencyPatch>,
+) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let id = path_id(&id, agency_not_found)?;
     let b = body.0;
@@ -112,7 +126,10 @@ pub async fn update_agency(state: web::Data<AppState>, Auth(p): Auth, id: web::P
     if let Some(n) = &b.name {
         validate_name("name", n, &mut errs);
     }
-    if b.parent_id.as_ref().is_some_and(|pid| !is_id(pid) || *pid == id) {
+    if b.parent_id
+        .as_ref()
+        .is_some_and(|pid| !is_id(pid) || *pid == id)
+    {
         errs.push(FieldError::new("parent_id", "上级单位无效"));
     }
     if !errs.is_empty() {
@@ -125,7 +142,12 @@ pub async fn update_agency(state: web::Data<AppState>, Auth(p): Auth, id: web::P
         parent_id: b.parent_id.map(Some),
         active: b.active,
     };
-    let a = run(&state.pool, move |conn| write_tx(conn, |conn, log| store::agencies::update(conn, log, &Actor::from(&p), &id, changes))).await?;
+    let a = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            store::agencies::update(conn, log, &Actor::from(&p), &id, changes)
+        })
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(a))
 }
 
@@ -154,13 +176,22 @@ pub struct CreatedApiKey {
     (status = 201, body = CreatedApiKey), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[post("/agencies/{id}/api-keys")]
-pub async fn create_api_key(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>, body: JsonBody<NewApiKey>) -> AppResult<HttpResponse> {
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<NewApiKey>,
+) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
     policy::require_agency_manager(&p, &id)?;
     let b = body.0;
     let mut errs = Vec::new();
     validate_name("name", &b.name, &mut errs);
-    let roles = if b.roles.is_empty() { vec![Role::Liaison] } else { b.roles };
+    let roles = if b.roles.is_empty() {
+        vec![Role::Liaison]
+    } else {
+        b.roles
+    };
     if roles.contains(&Role::Admin) {
         errs.push(FieldError::new("roles", "接入密钥不能拥有平台管理员角色"));
     }
@@ -189,22 +220,38 @@ pub async fn create_api_key(state: web::Data<AppState>, Auth(p): Auth, id: web::
 /// The agency's API keys (never the keys themselves).
 #[utoipa::path(tag = "成员单位", responses((status = 200, body = Vec<ApiKey>), (status = 403, body = Problem)), security(("bearer" = [])))]
 #[get("/agencies/{id}/api-keys")]
-pub async fn list_api_keys(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn list_api_keys(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
     policy::require_agency_manager(&p, &id)?;
-    let keys = run(&state.pool, move |conn| Ok(store::auth::list_api_keys(conn, &id)?)).await?;
+    let keys = run(&state.pool, move |conn| {
+        Ok(store::auth::list_api_keys(conn, &id)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(keys))
 }
 
 /// Revokes an API key at once.
 #[utoipa::path(tag = "成员单位", responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[delete("/agencies/{id}/api-keys/{key_id}")]
-pub async fn revoke_api_key(state: web::Data<AppState>, Auth(p): Auth, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn revoke_api_key(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
     let (id, key_id) = path.into_inner();
     let id = path_id(&id, agency_not_found)?;
     policy::require_agency_manager(&p, &id)?;
     let key_id = path_id(&key_id, || AppError::NotFound("接入密钥不存在".into()))?;
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id))).await?;
+    run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            store::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id)
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -221,9 +268,14 @@ pub struct NewUser {
 fn check_user(b: &NewUser) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let ok_name = (3..=64).contains(&b.username.len())
-        && b.username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+        && b.username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
     if !ok_name {
-        errs.push(FieldError::new("username", "用户名须为 3–64 位字母、数字、下划线、点或连字符"));
+        errs.push(FieldError::new(
+            "username",
+            "用户名须为 3–64 位字母、数字、下划线、点或连字符",
+        ));
     }
     let n = b.password.chars().count();
     if !(10..=128).contains(&n) {
@@ -252,19 +304,26 @@ fn check_user(b: &NewUser) -> Vec<FieldError> {
     (status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[post("/users")]
-pub async fn create_user(state: web::Data<AppState>, Auth(p): Auth, body: JsonBody<NewUser>) -> AppResult<HttpResponse> {
+pub async fn create_user(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewUser>,
+) -> AppResult<HttpResponse> {
     let b = body.0;
     if !p.has(Role::Admin) {
         policy::require_agency_manager(&p, &b.agency_id)?;
         if b.roles.contains(&Role::Admin) {
-            return Err(AppError::Forbidden("只有平台管理员可以授予平台管理员角色".into()));
+            return Err(AppError::Forbidden(
+                "只有平台管理员可以授予平台管理员角色".into(),
+            ));
         }
     }
     let errs = check_user(&b);
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let hash = web::block(move || crate::auth::hash_password(&b.password).map(|h| (h, b))).await??;
+    let hash =
+        web::block(move || crate::auth::hash_password(&b.password).map(|h| (h, b))).await??;
     let (hash, b) = hash;
     let row = UserRow {
         id: new_id(),
@@ -279,7 +338,8 @@ pub async fn create_user(state: web::Data<AppState>, Auth(p): Auth, body: JsonBo
     };
     let user = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            store::agencies::get(conn, &row.agency_id).map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+            store::agencies::get(conn, &row.agency_id)
+                .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
             store::users::insert(conn, log, &Actor::from(&p), &row)?;
             Ok(User::from(row))
         })
@@ -298,7 +358,10 @@ pub async fn list_users(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<
         policy::require_agency_manager(&p, &p.agency_id)?;
         Some(p.agency_id.clone())
     };
-    let users = run(&state.pool, move |conn| Ok(store::users::list(conn, scope.as_deref())?)).await?;
+    let users = run(&state.pool, move |conn| {
+        Ok(store::users::list(conn, scope.as_deref())?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -324,14 +387,21 @@ pub async fn list_groups(state: web::Data<AppState>, _auth: Auth) -> AppResult<H
     (status = 201, body = Group), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[post("/groups")]
-pub async fn create_group(state: web::Data<AppState>, Auth(p): Auth, body: JsonBody<NewGroup>) -> AppResult<HttpResponse> {
+pub async fn create_group(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewGroup>,
+) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let b = body.0;
     let mut errs = Vec::new();
     validate_name("name", &b.name, &mut errs);
     for (i, a) in b.agency_ids.iter().enumerate() {
         if !is_id(a) {
-            errs.push(FieldError::new(format!("agency_ids[{i}]"), "单位编号格式无效"));
+            errs.push(FieldError::new(
+                format!("agency_ids[{i}]"),
+                "单位编号格式无效",
+            ));
         }
     }
     if !errs.is_empty() {
@@ -342,9 +412,19 @@ pub async fn create_group(state: web::Data<AppState>, Auth(p): Auth, body: JsonB
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
             for (i, a) in b.agency_ids.iter().enumerate() {
-                store::agencies::get(conn, a).map_err(|_| AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在"))?;
+                store::agencies::get(conn, a).map_err(|_| {
+                    AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在")
+                })?;
             }
-            store::groups::insert(conn, log, &actor, &id, b.name.trim(), &b.description, &b.agency_ids)?;
+            store::groups::insert(
+                conn,
+                log,
+                &actor,
+                &id,
+                b.name.trim(),
+                &b.description,
+                &b.agency_ids,
+            )?;
             store::groups::get(conn, &id)
         })
     })
@@ -365,12 +445,18 @@ pub struct MembershipChange {
     pub records_revoked: usize,
 }
 
-fn change_membership(p: Principal, group_id: String, agency_id: String, join: bool) -> impl FnOnce(&mut crate::db::DbConnection) -> AppResult<MembershipChange> {
+fn change_membership(
+    p: Principal,
+    group_id: String,
+    agency_id: String,
+    join: bool,
+) -> impl FnOnce(&mut crate::db::DbConnection) -> AppResult<MembershipChange> {
     move |conn| {
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
             store::groups::get(conn, &group_id)?;
-            store::agencies::get(conn, &agency_id).map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+            store::agencies::get(conn, &agency_id)
+                .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
             let before = directory::load(conn)?;
             if join {
                 store::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;
@@ -379,8 +465,21 @@ fn change_membership(p: Principal, group_id: String, agency_id: String, join: bo
             }
             let after = directory::load(conn)?;
             let rules = subscriptions::all_rules(conn)?;
-            let (shared, revoked) = records::propagate_membership(conn, log, &p.agency_id, &group_id, &agency_id, &before, &after, &rules)?;
-            Ok(MembershipChange { group: store::groups::get(conn, &group_id)?, records_shared: shared, records_revoked: revoked })
+            let (shared, revoked) = records::propagate_membership(
+                conn,
+                log,
+                &p.agency_id,
+                &group_id,
+                &agency_id,
+                &before,
+                &after,
+                &rules,
+            )?;
+            Ok(MembershipChange {
+                group: store::groups::get(conn, &group_id)?,
+                records_shared: shared,
+                records_revoked: revoked,
+            })
         })
     }
 }
@@ -390,13 +489,22 @@ fn change_membership(p: Principal, group_id: String, agency_id: String, join: bo
     (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[post("/groups/{id}/members")]
-pub async fn add_group_member(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>, body: JsonBody<NewMember>) -> AppResult<HttpResponse> {
+pub async fn add_group_member(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<NewMember>,
+) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
     if !is_id(&body.0.agency_id) {
         return Err(AppError::validation("agency_id", "单位编号格式无效"));
     }
-    let out = run(&state.pool, change_membership(p, group_id, body.0.agency_id, true)).await?;
+    let out = run(
+        &state.pool,
+        change_membership(p, group_id, body.0.agency_id, true),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -404,12 +512,22 @@ pub async fn add_group_member(state: web::Data<AppState>, Auth(p): Auth, id: web
 #[utoipa::path(tag = "共享组", responses(
     (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[delete("/groups/{id}/members/{agency_id}")]
-pub async fn remove_group_member(state: web::Data<AppState>, Auth(p): Auth, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn remove_group_member(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let (id, agency_id) = path.into_inner();
     let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
-    let agency_id = path_id(&agency_id, || AppError::NotFound("该单位不是此共享组成员".into()))?;
-    let out = run(&state.pool, change_membership(p, group_id, agency_id, false)).await?;
+    let agency_id = path_id(&agency_id, || {
+        AppError::NotFound("该单位不是此共享组成员".into())
+    })?;
+    let out = run(
+        &state.pool,
+        change_membership(p, group_id, agency_id, false),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -442,23 +560,36 @@ pub async fn list_agreements(state: web::Data<AppState>, _auth: Auth) -> AppResu
 #[utoipa::path(tag = "协作意见", request_body = NewAgreement, responses(
     (status = 201, body = AgreementView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/agreements")]
-pub async fn create_agreement(state: web::Data<AppState>, Auth(p): Auth, body: JsonBody<NewAgreement>) -> AppResult<HttpResponse> {
+pub async fn create_agreement(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewAgreement>,
+) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let b = body.0;
     let mut errs = Vec::new();
     validate_name("name", &b.name, &mut errs);
     if b.source_agency_id.is_some() == b.source_kind.is_some() {
-        errs.push(FieldError::new("source_agency_id", "须且只须指定来源单位(source_agency_id)或来源单位类别(source_kind)之一"));
+        errs.push(FieldError::new(
+            "source_agency_id",
+            "须且只须指定来源单位(source_agency_id)或来源单位类别(source_kind)之一",
+        ));
     }
     if b.source_agency_id.as_ref().is_some_and(|s| !is_id(s)) {
         errs.push(FieldError::new("source_agency_id", "单位编号格式无效"));
     }
     if b.recipient_agency_ids.is_empty() && b.recipient_kinds.is_empty() {
-        errs.push(FieldError::new("recipient_agency_ids", "须列出允许的接收单位或接收单位类别"));
+        errs.push(FieldError::new(
+            "recipient_agency_ids",
+            "须列出允许的接收单位或接收单位类别",
+        ));
     }
     for (i, a) in b.recipient_agency_ids.iter().enumerate() {
         if !is_id(a) {
-            errs.push(FieldError::new(format!("recipient_agency_ids[{i}]"), "单位编号格式无效"));
+            errs.push(FieldError::new(
+                format!("recipient_agency_ids[{i}]"),
+                "单位编号格式无效",
+            ));
         }
     }
     if !errs.is_empty() {
@@ -471,15 +602,25 @@ pub async fn create_agreement(state: web::Data<AppState>, Auth(p): Auth, body: J
         source_kind: b.source_kind.map(|k| k.as_str().to_string()),
         record_kind: b.record_kind.as_str().to_string(),
         recipient_agency_ids: b.recipient_agency_ids,
-        recipient_kinds: b.recipient_kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        recipient_kinds: b
+            .recipient_kinds
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect(),
         protected_fields: b.protected_fields,
         created_at: now(),
     };
     let v = view.clone();
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            for id in v.source_agency_id.iter().chain(v.recipient_agency_ids.iter()) {
-                store::agencies::get(conn, id).map_err(|_| AppError::validation("recipient_agency_ids", format!("成员单位 {id} 不存在")))?;
+            for id in v
+                .source_agency_id
+                .iter()
+                .chain(v.recipient_agency_ids.iter())
+            {
+                store::agencies::get(conn, id).map_err(|_| {
+                    AppError::validation("recipient_agency_ids", format!("成员单位 {id} 不存在"))
+                })?;
             }
             store::agreements::insert(conn, log, &Actor::from(&p), &v)
         })

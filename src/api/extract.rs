@@ -40,27 +40,86 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req.headers().get("Authorization").map(|h| h.as_bytes().to_vec());
+        let header = req
+            .headers()
+            .get("Authorization")
+            .map(|h| h.as_bytes().to_vec());
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
-            let header = header.ok_or_else(|| AppError::Unauthorized("缺少认证信息:请在 Authorization 请求头中提供 Bearer 令牌或接入密钥".into()))?;
-            let header = String::from_utf8(header).map_err(|_| AppError::Unauthorized("认证信息格式无效".into()))?;
+            let state =
+                state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+            let header = header.ok_or_else(|| {
+                AppError::Unauthorized(
+                    "缺少认证信息:请在 Authorization 请求头中提供 Bearer 令牌或接入密钥".into(),
+                )
+            })?;
+            let header = String::from_utf8(header)
+                .map_err(|_| AppError::Unauthorized("认证信息格式无效".into()))?;
             let token = header
                 .strip_prefix("Bearer ")
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| AppError::Unauthorized("认证信息格式无效:应为 Bearer <令牌>".into()))?
+                .ok_or_else(|| {
+                    AppError::Unauthorized("认证信息格式无效:应为 Bearer <令牌>".into())
+                })?
                 .to_string();
             let principal = if token.starts_with("gtk_") {
-                run(&state.pool, move |conn| Ok(store::auth::principal_for_api_key(conn, &token)?)).await?
+                run(&state.pool, move |conn| {
+                    Ok(store::auth::principal_for_api_key(conn, &token)?)
+                })
+                .await?
             } else {
-                let claims = crate::auth::verify_access_token(state.jwt_secret.expose().as_bytes(), &token)
-                    .ok_or_else(|| AppError::Unauthorized("访问令牌无效或已过期,请重新登录或刷新令牌".into()))?;
-                run(&state.pool, move |conn| Ok(store::auth::principal_for_session(conn, &claims.sub, &claims.sid, &now())?)).await?
+                let claims =
+                    crate::auth::verify_access_token(state.jwt_secret.expose().as_bytes(), &token)
+                        .ok_or_else(|| {
+                            AppError::Unauthorized(
+                                "访问令牌无效或已过期,请重新登录或刷新令牌".into(),
+                            )
+                        })?;
+                run(&state.pool, move |conn| {
+                    Ok(store::auth::principal_for_session(
+                        conn,
+                        &claims.sub,
+                        &claims.sid,
+                        &now(),
+                    )?)
+                })
+                .await?
             };
-            let principal = principal.ok_or_else(|| AppError::Unauthorized("认证信息无效、已吊销或已注销".into()))?;
+            let principal = principal
+                .ok_or_else(|| AppError::Unauthorized("认证信息无效、已吊销或已注销".into()))?;
             tracing::Span::current().record("agency_id", principal.agency_id.as_str());
             Ok(Auth(principal))
+        })
+    }
+}
+
+/// The raw bytes of a JSON request body (content type checked, size limit mapped to 413).
+pub struct JsonBytes(pub web::Bytes);
+
+impl FromRequest for JsonBytes {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json_ct = req
+            .headers()
+            .get("Content-Type")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let v = v.to_ascii_lowercase();
+                v.starts_with("application/json")
+                    || (v.starts_with("application/") && v.contains("+json"))
+            })
+            .unwrap_or(false);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|e| payload_error(&e))?;
+            if !json_ct {
+                return Err(AppError::UnsupportedMediaType(
+                    "请求体须为 JSON(Content-Type: application/json)".into(),
+                ));
+            }
+            Ok(JsonBytes(bytes))
         })
     }
 }
@@ -74,23 +133,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json_ct = req
-            .headers()
-            .get("Content-Type")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let v = v.to_ascii_lowercase();
-                v.starts_with("application/json") || (v.starts_with("application/") && v.contains("+json"))
-            })
-            .unwrap_or(false);
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| payload_error(&e))?;
-            if !json_ct {
-                return Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()));
-            }
-            parse_json(&bytes).map(JsonBody)
-        })
+        let bytes = JsonBytes::from_request(req, payload);
+        Box::pin(async move { parse_json(&bytes.await?.0).map(JsonBody) })
     }
 }
 
@@ -106,9 +150,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             match inner.classify() {
                 Category::Data => {
                     let field = if path == "." { String::new() } else { path };
-                    Err(AppError::Validation(vec![FieldError::new(field, describe_serde(&inner.to_string()))]))
+                    Err(AppError::Validation(vec![FieldError::new(
+                        field,
+                        describe_serde(&inner.to_string()),
+                    )]))
                 }
-                _ => Err(AppError::BadRequest(format!("请求体不是有效的 JSON(第 {} 行第 {} 列)", inner.line(), inner.column()))),
+                _ => Err(AppError::BadRequest(format!(
+                    "请求体不是有效的 JSON(第 {} 行第 {} 列)",
+                    inner.line(),
+                    inner.column()
+                ))),
             }
         }
     }
@@ -131,18 +182,34 @@ fn describe_serde(msg: &str) -> String {
 }
 
 pub fn payload_error(e: &actix_web::Error) -> AppError {
-    let s = e.to_string();
-    if s.contains("overflow") || s.contains("too large") || s.contains("larger than") {
+    if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge("请求体超过大小上限".into())
     } else {
-        AppError::BadRequest(format!("无法读取请求体:{s}"))
+        AppError::BadRequest(format!("无法读取请求体:{e}"))
     }
 }
 
 fn header_text(req: &HttpRequest, name: &str) -> AppResult<Option<String>> {
-    let Some(v) = req.headers().get(name) else { return Ok(None) };
-    let raw = std::str::from_utf8(v.as_bytes()).map_err(|_| AppError::BadRequest(format!("请求头 {name} 须为 UTF-8 文本")))?;
+    let Some(v) = req.headers().get(name) else {
+        return Ok(None);
+    };
+    let raw = std::str::from_utf8(v.as_bytes())
+        .map_err(|_| AppError::BadRequest(format!("请求头 {name} 须为 UTF-8 文本")))?;
     let text = if raw.contains('%') {
+        let b = raw.as_bytes();
+        let well_formed = b
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == b'%')
+            .all(|(i, _)| {
+                b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+            });
+        if !well_formed {
+            return Err(AppError::BadRequest(format!(
+                "请求头 {name} 的百分号编码无效"
+            )));
+        }
         percent_encoding::percent_decode_str(raw)
             .decode_utf8()
             .map_err(|_| AppError::BadRequest(format!("请求头 {name} 的百分号编码无效")))?
@@ -158,17 +225,25 @@ fn header_text(req: &HttpRequest, name: &str) -> AppResult<Option<String>> {
 pub fn access_purpose(req: &HttpRequest) -> AppResult<Option<String>> {
     let p = header_text(req, "X-Access-Purpose")?;
     if p.as_ref().is_some_and(|p| p.chars().count() > 500) {
-        return Err(AppError::validation("X-Access-Purpose", "查阅事由不超过 500 个字符"));
+        return Err(AppError::validation(
+            "X-Access-Purpose",
+            "查阅事由不超过 500 个字符",
+        ));
     }
     Ok(p)
 }
 
 /// `If-Match: <version>` (bare, quoted or weak). Required on updates.
 pub fn if_match(req: &HttpRequest) -> AppResult<i32> {
-    let v = header_text(req, "If-Match")?
-        .ok_or_else(|| AppError::PreconditionRequired("修改须携带 If-Match 请求头(当前版本号),以免覆盖他人的修改".into()))?;
+    let v = header_text(req, "If-Match")?.ok_or_else(|| {
+        AppError::PreconditionRequired(
+            "修改须携带 If-Match 请求头(当前版本号),以免覆盖他人的修改".into(),
+        )
+    })?;
     let digits = v.trim_start_matches("W/").trim_matches('"');
-    digits.parse::<i32>().map_err(|_| AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()))
+    digits
+        .parse::<i32>()
+        .map_err(|_| AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()))
 }
 
 /// `If-Match` where it is optional (withdrawal).
@@ -184,7 +259,10 @@ pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
 pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
     let k = header_text(req, "Idempotency-Key")?;
     if k.as_ref().is_some_and(|k| k.len() > 200) {
-        return Err(AppError::validation("Idempotency-Key", "幂等键不超过 200 个字符"));
+        return Err(AppError::validation(
+            "Idempotency-Key",
+            "幂等键不超过 200 个字符",
+        ));
     }
     Ok(k)
 }

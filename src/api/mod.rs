@@ -30,7 +30,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).description(Some("访问令牌(登录获得)或单位系统接入密钥(gtk_…)")).build()),
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("访问令牌(登录获得)或单位系统接入密钥(gtk_…)"))
+                    .build(),
+            ),
         );
     }
 }
@@ -78,7 +83,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Root-level operational routes.
 pub fn configure_ops(cfg: &mut ServiceConfig) {
-    cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics);
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics);
 }
 
 /// The OpenAPI document, built from the same registration the server uses.

@@ -7,7 +7,10 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody};
+use crate::api::extract::{
+    access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody,
+    JsonBytes,
+};
 use crate::api::page;
 use crate::api::state::AppState;
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
@@ -17,7 +20,9 @@ use crate::policy::{self, ReadMode};
 use crate::store::catalog::Category;
 use crate::store::log::{write_tx, Actor};
 use crate::store::objects::{ObjectQuery, SubjectObject};
-use crate::store::records::{present, HistoryEntry, RecordQuery, RecordView, UpdateOutcome, WriteContext};
+use crate::store::records::{
+    present, HistoryEntry, RecordQuery, RecordView, UpdateOutcome, WriteContext,
+};
 use crate::store::{self, directory};
 
 /// The problem-category taxonomy (问题类别).
@@ -43,20 +48,30 @@ pub struct NewObject {
 #[utoipa::path(tag = "监督对象", request_body = NewObject, responses(
     (status = 201, body = SubjectObject), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/objects")]
-pub async fn create_object(state: web::Data<AppState>, Auth(p): Auth, body: JsonBody<NewObject>) -> AppResult<HttpResponse> {
+pub async fn create_object(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewObject>,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let b = body.0;
     let mut errs = Vec::new();
     crate::domain::agency::validate_name("name", &b.name, &mut errs);
     if b.kind != "unit" && b.kind != "person" {
-        errs.push(FieldError::new("kind", "监督对象类别须为 unit(单位)或 person(个人)"));
+        errs.push(FieldError::new(
+            "kind",
+            "监督对象类别须为 unit(单位)或 person(个人)",
+        ));
     }
     for (f, v) in [("unit", &b.unit), ("position", &b.position)] {
         if v.as_ref().is_some_and(|v| v.chars().count() > 200) {
             errs.push(FieldError::new(f, "不超过 200 个字符"));
         }
     }
-    if b.id_number.as_ref().is_some_and(|v| v.trim().is_empty() || v.len() > 64) {
+    if b.id_number
+        .as_ref()
+        .is_some_and(|v| v.trim().is_empty() || v.len() > 64)
+    {
         errs.push(FieldError::new("id_number", "证件号码格式无效"));
     }
     if !errs.is_empty() {
@@ -73,7 +88,12 @@ pub async fn create_object(state: web::Data<AppState>, Auth(p): Auth, body: Json
         created_at: now(),
     };
     let o = obj.clone();
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::objects::insert(conn, log, &Actor::from(&p), &o))).await?;
+    run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            store::objects::insert(conn, log, &Actor::from(&p), &o)
+        })
+    })
+    .await?;
     Ok(HttpResponse::Created().json(obj))
 }
 
@@ -97,7 +117,11 @@ pub struct ObjectPage {
 /// Supervision objects (shared reference data of the hub).
 #[utoipa::path(tag = "监督对象", params(ObjectParams), responses((status = 200, body = ObjectPage), (status = 400, body = Problem)), security(("bearer" = [])))]
 #[get("/objects")]
-pub async fn list_objects(state: web::Data<AppState>, Auth(p): Auth, params: web::Query<ObjectParams>) -> AppResult<HttpResponse> {
+pub async fn list_objects(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: web::Query<ObjectParams>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let params = params.into_inner();
     let limit = page::limit(params.limit)?;
@@ -105,9 +129,19 @@ pub async fn list_objects(state: web::Data<AppState>, Auth(p): Auth, params: web
         Some(c) => Some(decode_id_cursor(c)?),
         None => None,
     };
-    let f = ObjectQuery { q: params.q, kind: params.kind, id_number: params.id_number, after, limit };
+    let f = ObjectQuery {
+        q: params.q,
+        kind: params.kind,
+        id_number: params.id_number,
+        after,
+        limit,
+    };
     let items = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
-    let next_cursor = if items.len() as i64 == limit { items.last().map(|o| encode_id_cursor(&o.id)) } else { None };
+    let next_cursor = if items.len() as i64 == limit {
+        items.last().map(|o| encode_id_cursor(&o.id))
+    } else {
+        None
+    };
     Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
 }
 
@@ -130,7 +164,11 @@ fn decode_id_cursor(c: &str) -> AppResult<String> {
 /// One supervision object.
 #[utoipa::path(tag = "监督对象", responses((status = 200, body = SubjectObject), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/objects/{id}")]
-pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_object(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
     let o = run(&state.pool, move |conn| store::objects::get(conn, &id)).await?;
@@ -196,10 +234,14 @@ impl From<RecordInput> for RecordContent {
     params(("Idempotency-Key" = Option<String>, Header, description = "重复提交时返回首次结果")),
     security(("bearer" = [])))]
 #[post("/records")]
-pub async fn create_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, body: web::Bytes) -> AppResult<HttpResponse> {
+pub async fn create_record(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(p): Auth,
+    JsonBytes(body): JsonBytes,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let key = idempotency_key(&req)?;
-    require_json(&req)?;
     let input: RecordInput = crate::api::extract::parse_json(&body)?;
     let request_hash = crate::auth::digest(&String::from_utf8_lossy(&body));
     let (status, json) = run(&state.pool, move |conn| {
@@ -212,31 +254,36 @@ pub async fn create_record(state: web::Data<AppState>, req: HttpRequest, Auth(p)
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
             let s = store::records::create(conn, log, &ctx, &p, input.into())?;
-            let view = present(&s, &viewer, policy::Disclosure { content: true, protected: true });
+            let view = present(
+                &s,
+                &viewer,
+                policy::Disclosure {
+                    content: true,
+                    protected: true,
+                },
+            );
             let json = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &key {
-                store::idempotency::save(conn, &p.agency_id, k, &request_hash, 201, &json, log.at())?;
+                store::idempotency::save(
+                    conn,
+                    &p.agency_id,
+                    k,
+                    &request_hash,
+                    201,
+                    &json,
+                    log.at(),
+                )?;
             }
             Ok((201, json))
         })
     })
     .await?;
-    Ok(HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED))
-        .content_type("application/json")
-        .body(json))
-}
-
-pub fn require_json(req: &HttpRequest) -> AppResult<()> {
-    let ok = req
-        .headers()
-        .get("Content-Type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()))
-    }
+    Ok(HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::CREATED),
+    )
+    .content_type("application/json")
+    .body(json))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -265,18 +312,27 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
     let kind = match p.kind.as_deref().filter(|k| !k.is_empty()) {
         None => None,
         Some(k) => RecordKind::parse(k).or_else(|| {
-            errs.push(FieldError::new("kind", format!("信息类别无效,可选:{}", RecordKind::expected())));
+            errs.push(FieldError::new(
+                "kind",
+                format!("信息类别无效,可选:{}", RecordKind::expected()),
+            ));
             None
         }),
     };
     let sensitivity = match p.sensitivity.as_deref().filter(|k| !k.is_empty()) {
         None => None,
         Some(s) => Sensitivity::parse(s).or_else(|| {
-            errs.push(FieldError::new("sensitivity", format!("密级无效,可选:{}", Sensitivity::expected())));
+            errs.push(FieldError::new(
+                "sensitivity",
+                format!("密级无效,可选:{}", Sensitivity::expected()),
+            ));
             None
         }),
     };
-    for (f, v) in [("object_id", &p.object_id), ("source_agency_id", &p.source_agency_id)] {
+    for (f, v) in [
+        ("object_id", &p.object_id),
+        ("source_agency_id", &p.source_agency_id),
+    ] {
         if v.as_ref().is_some_and(|v| !is_id(v)) {
             errs.push(FieldError::new(f, "编号格式无效"));
         }
@@ -293,7 +349,9 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
     }
     Ok(RecordQuery {
         kind,
-        q: p.q.as_deref().and_then(crate::domain::text::normalize_query),
+        q: p.q
+            .as_deref()
+            .and_then(crate::domain::text::normalize_query),
         object_id: p.object_id,
         category: p.category.filter(|c| !c.is_empty()),
         tag: p.tag.filter(|t| !t.is_empty()),
@@ -309,7 +367,11 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
 #[utoipa::path(tag = "信息", params(RecordParams), responses(
     (status = 200, body = RecordPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/records")]
-pub async fn list_records(state: web::Data<AppState>, Auth(p): Auth, params: web::Query<RecordParams>) -> AppResult<HttpResponse> {
+pub async fn list_records(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: web::Query<RecordParams>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let mut f = record_query(params.into_inner())?;
     let page = run(&state.pool, move |conn| {
@@ -339,7 +401,12 @@ fn record_not_found() -> AppError {
 #[utoipa::path(tag = "信息", params(("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")),
     responses((status = 200, body = RecordView), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[get("/records/{id}")]
-pub async fn get_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_record(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, record_not_found)?;
     let purpose = access_purpose(&req)?;
@@ -348,7 +415,9 @@ pub async fn get_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): A
         store::records::read(conn, &p, &viewer, &id, purpose.as_deref())
     })
     .await?;
-    Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", view.version)))
+        .json(view))
 }
 
 /// A partial update: fields present replace the record's; absent ones stay.
@@ -412,7 +481,13 @@ impl RecordPatch {
     responses((status = 200, body = RecordView), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[patch("/records/{id}")]
-pub async fn update_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>, body: JsonBody<RecordPatch>) -> AppResult<HttpResponse> {
+pub async fn update_record(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<RecordPatch>,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let id = path_id(&id, record_not_found)?;
     let version = if_match(&req)?;
@@ -421,14 +496,32 @@ pub async fn update_record(state: web::Data<AppState>, req: HttpRequest, Auth(p)
         write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
-            let s = match store::records::update(conn, log, &ctx, &p, &viewer, &id, Some(version), |c| patch.apply(c))? {
+            let s = match store::records::update(
+                conn,
+                log,
+                &ctx,
+                &p,
+                &viewer,
+                &id,
+                Some(version),
+                |c| patch.apply(c),
+            )? {
                 UpdateOutcome::Updated(s) | UpdateOutcome::Unchanged(s) => s,
             };
-            Ok(present(&s, &viewer, policy::Disclosure { content: true, protected: true }))
+            Ok(present(
+                &s,
+                &viewer,
+                policy::Disclosure {
+                    content: true,
+                    protected: true,
+                },
+            ))
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", view.version)))
+        .json(view))
 }
 
 /// Withdraws a record (owner only): every agency that had it gets a `record.withdrawn`
@@ -436,7 +529,12 @@ pub async fn update_record(state: web::Data<AppState>, req: HttpRequest, Auth(p)
 #[utoipa::path(tag = "信息", responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
     security(("bearer" = [])))]
 #[delete("/records/{id}")]
-pub async fn withdraw_record(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn withdraw_record(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let id = path_id(&id, record_not_found)?;
     let version = optional_if_match(&req)?;
@@ -455,7 +553,12 @@ pub async fn withdraw_record(state: web::Data<AppState>, req: HttpRequest, Auth(
 #[utoipa::path(tag = "信息", responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = Problem), (status = 428, body = Problem)),
     security(("bearer" = [])))]
 #[get("/records/{id}/history")]
-pub async fn record_history(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn record_history(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, record_not_found)?;
     let purpose = access_purpose(&req)?;
@@ -466,4 +569,3 @@ pub async fn record_history(state: web::Data<AppState>, req: HttpRequest, Auth(p
     .await?;
     Ok(HttpResponse::Ok().json(entries))
 }
-

@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extract::{access_purpose, idempotency_key, path_id, run, Auth, JsonBody};
 use crate::api::page;
 use crate::api::state::AppState;
-use crate::domain::subscription::Criteria;
 use crate::domain::record::RecordKind;
+use crate::domain::subscription::Criteria;
 use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::policy::{self, ReadMode};
@@ -24,16 +24,31 @@ use crate::store::{self, directory};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSubscription {
     pub name: String,
-    #[serde(flatten)]
-    pub criteria: Criteria,
+    /// Record kinds (any of them; empty means any kind). Likewise for the lists below.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub object_ids: Vec<String>,
+    #[serde(default)]
+    pub source_agency_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// The agency's subscriptions.
 #[utoipa::path(tag = "订阅与待办", responses((status = 200, body = Vec<Subscription>)), security(("bearer" = [])))]
 #[get("/subscriptions")]
-pub async fn list_subscriptions(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
+pub async fn list_subscriptions(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let list = run(&state.pool, move |conn| Ok(store::subscriptions::list(conn, &p.agency_id)?)).await?;
+    let list = run(&state.pool, move |conn| {
+        Ok(store::subscriptions::list(conn, &p.agency_id)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -42,24 +57,55 @@ pub async fn list_subscriptions(state: web::Data<AppState>, Auth(p): Auth) -> Ap
 #[utoipa::path(tag = "订阅与待办", request_body = NewSubscription, responses(
     (status = 201, body = Subscription), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/subscriptions")]
-pub async fn create_subscription(state: web::Data<AppState>, Auth(p): Auth, body: JsonBody<NewSubscription>) -> AppResult<HttpResponse> {
+pub async fn create_subscription(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewSubscription>,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let b = body.0;
+    let NewSubscription {
+        name,
+        kinds,
+        categories,
+        object_ids,
+        source_agency_ids,
+        tags,
+    } = body.0;
+    let b = (
+        name,
+        Criteria {
+            kinds,
+            categories,
+            object_ids,
+            source_agency_ids,
+            tags,
+        },
+    );
     let mut errs = Vec::new();
-    crate::domain::agency::validate_name("name", &b.name, &mut errs);
-    for (i, k) in b.criteria.kinds.iter().enumerate() {
+    crate::domain::agency::validate_name("name", &b.0, &mut errs);
+    for (i, k) in b.1.kinds.iter().enumerate() {
         if RecordKind::parse(k).is_none() {
-            errs.push(FieldError::new(format!("kinds[{i}]"), format!("信息类别无效,可选:{}", RecordKind::expected())));
+            errs.push(FieldError::new(
+                format!("kinds[{i}]"),
+                format!("信息类别无效,可选:{}", RecordKind::expected()),
+            ));
         }
     }
-    for (f, list) in [("object_ids", &b.criteria.object_ids), ("source_agency_ids", &b.criteria.source_agency_ids)] {
+    for (f, list) in [
+        ("object_ids", &b.1.object_ids),
+        ("source_agency_ids", &b.1.source_agency_ids),
+    ] {
         for (i, id) in list.iter().enumerate() {
             if !is_id(id) {
                 errs.push(FieldError::new(format!("{f}[{i}]"), "编号格式无效"));
             }
         }
     }
-    let total = b.criteria.kinds.len() + b.criteria.categories.len() + b.criteria.object_ids.len() + b.criteria.source_agency_ids.len() + b.criteria.tags.len();
+    let total = b.1.kinds.len()
+        + b.1.categories.len()
+        + b.1.object_ids.len()
+        + b.1.source_agency_ids.len()
+        + b.1.tags.len();
     if total > 200 {
         errs.push(FieldError::new("", "订阅条件合计不超过 200 项"));
     }
@@ -68,15 +114,20 @@ pub async fn create_subscription(state: web::Data<AppState>, Auth(p): Auth, body
     }
     let sub = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            let mut criteria = b.criteria;
+            let mut criteria = b.1;
             for (i, c) in criteria.categories.iter_mut().enumerate() {
-                *c = store::catalog::resolve(conn, c)?.ok_or_else(|| AppError::validation(&format!("categories[{i}]"), format!("问题类别“{c}”不存在")))?;
+                *c = store::catalog::resolve(conn, c)?.ok_or_else(|| {
+                    AppError::validation(
+                        &format!("categories[{i}]"),
+                        format!("问题类别“{c}”不存在"),
+                    )
+                })?;
             }
             let s = Subscription {
                 id: new_id(),
                 agency_id: p.agency_id.clone(),
                 user_id: p.user_id.clone(),
-                name: b.name.trim().to_string(),
+                name: b.0.trim().to_string(),
                 criteria,
                 created_at: now(),
             };
@@ -91,10 +142,19 @@ pub async fn create_subscription(state: web::Data<AppState>, Auth(p): Auth, body
 /// Deletes one of the agency's subscriptions.
 #[utoipa::path(tag = "订阅与待办", responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[delete("/subscriptions/{id}")]
-pub async fn delete_subscription(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn delete_subscription(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let id = path_id(&id, || AppError::NotFound("订阅不存在".into()))?;
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id))).await?;
+    run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            store::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id)
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -116,7 +176,11 @@ pub struct InboxPage {
 /// newest first. Items whose record the agency lost access to are gone.
 #[utoipa::path(tag = "订阅与待办", params(InboxParams), responses((status = 200, body = InboxPage), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/inbox")]
-pub async fn list_inbox(state: web::Data<AppState>, Auth(p): Auth, params: web::Query<InboxParams>) -> AppResult<HttpResponse> {
+pub async fn list_inbox(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: web::Query<InboxParams>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let params = params.into_inner();
     let unacked_only = match params.state.as_deref() {
@@ -124,7 +188,11 @@ pub async fn list_inbox(state: web::Data<AppState>, Auth(p): Auth, params: web::
         Some("all") => false,
         Some(_) => return Err(AppError::validation("state", "state 须为 unacked 或 all")),
     };
-    let f = InboxQuery { unacked_only, before_seq: page::decode(params.cursor.as_deref())?, limit: page::limit(params.limit)? };
+    let f = InboxQuery {
+        unacked_only,
+        before_seq: page::decode(params.cursor.as_deref())?,
+        limit: page::limit(params.limit)?,
+    };
     let out = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
         let rows = store::inbox::list(conn, &viewer, &f)?;
@@ -133,9 +201,19 @@ pub async fn list_inbox(state: web::Data<AppState>, Auth(p): Auth, params: web::
         let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.3));
         let mut items = Vec::with_capacity(rows.len());
         for (id, reason, subscription_id, seq, created_at, acked_at, record_id) in rows {
-            let Some(s) = records.get(&record_id) else { continue };
+            let Some(s) = records.get(&record_id) else {
+                continue;
+            };
             let d = policy::disclosure(&viewer, &s.facts(), ReadMode::Listing)?;
-            items.push(InboxItem { id, reason, subscription_id, seq, created_at, acked_at, record: present(s, &viewer, d) });
+            items.push(InboxItem {
+                id,
+                reason,
+                subscription_id,
+                seq,
+                created_at,
+                acked_at,
+                record: present(s, &viewer, d),
+            });
         }
         Ok(InboxPage { items, next_cursor })
     })
@@ -152,13 +230,19 @@ pub struct Acked {
 /// Acknowledges an inbox item (idempotent).
 #[utoipa::path(tag = "订阅与待办", responses((status = 200, body = Acked), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[post("/inbox/{id}/ack")]
-pub async fn ack_inbox(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn ack_inbox(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, || AppError::NotFound("待办事项不存在".into()))?;
     let i = id.clone();
     let acked_at = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        write_tx(conn, |conn, log| store::inbox::ack(conn, log, &Actor::from(&p), &viewer, &i, &p.actor_id()))
+        write_tx(conn, |conn, log| {
+            store::inbox::ack(conn, log, &Actor::from(&p), &viewer, &i, &p.actor_id())
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(Acked { id, acked_at }))
@@ -185,7 +269,12 @@ pub struct FeedPage {
 #[utoipa::path(tag = "同步", params(FeedParams, ("X-Access-Purpose" = Option<String>, Header, description = "含受限信息内容时须说明用途")),
     responses((status = 200, body = FeedPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/feed")]
-pub async fn feed(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, params: web::Query<FeedParams>) -> AppResult<HttpResponse> {
+pub async fn feed(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(p): Auth,
+    params: web::Query<FeedParams>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let after = params.after.unwrap_or(0);
     if after < 0 {
@@ -199,7 +288,11 @@ pub async fn feed(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, p
         let has_more = events.len() as i64 > limit;
         let events: Vec<FeedEvent> = events.into_iter().take(limit as usize).collect();
         let next_cursor = events.last().map(|e| e.seq).unwrap_or(after);
-        Ok(FeedPage { events, next_cursor, has_more })
+        Ok(FeedPage {
+            events,
+            next_cursor,
+            has_more,
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))
@@ -215,11 +308,26 @@ pub async fn feed(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, p
     responses((status = 200, description = "每行一个结果(application/x-ndjson)", body = crate::sync::batch::LineResult),
     (status = 413, body = Problem), (status = 415, body = Problem)), security(("bearer" = [])))]
 #[post("/sync/batches")]
-pub async fn push_batch(state: web::Data<AppState>, req: HttpRequest, Auth(p): Auth, mut payload: web::Payload) -> AppResult<HttpResponse> {
+pub async fn push_batch(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(p): Auth,
+    mut payload: web::Payload,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let ct = req.headers().get("Content-Type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    if !(ct.starts_with("application/x-ndjson") || ct.starts_with("application/jsonl") || ct.starts_with("application/json")) {
-        return Err(AppError::UnsupportedMediaType("批量导入的请求体须为 NDJSON(Content-Type: application/x-ndjson)".into()));
+    let ct = req
+        .headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !(ct.starts_with("application/x-ndjson")
+        || ct.starts_with("application/jsonl")
+        || ct.starts_with("application/json"))
+    {
+        return Err(AppError::UnsupportedMediaType(
+            "批量导入的请求体须为 NDJSON(Content-Type: application/x-ndjson)".into(),
+        ));
     }
     let key = idempotency_key(&req)?;
     let max = state.settings.max_batch_bytes;
@@ -227,18 +335,26 @@ pub async fn push_batch(state: web::Data<AppState>, req: HttpRequest, Auth(p): A
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("无法读取请求体:{e}")))?;
         if body.len() + chunk.len() > max {
-            return Err(AppError::PayloadTooLarge(format!("批量导入请求体超过上限 {max} 字节,请分批提交")));
+            return Err(AppError::PayloadTooLarge(format!(
+                "批量导入请求体超过上限 {max} 字节,请分批提交"
+            )));
         }
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
-    let out = run(&state.pool, move |conn| crate::sync::batch::push(conn, &p, &body, key.as_deref())).await?;
+    let out = run(&state.pool, move |conn| {
+        crate::sync::batch::push(conn, &p, &body, key.as_deref())
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-ndjson; charset=utf-8")
         .insert_header(("X-Batch-Created", out.summary.created.to_string()))
         .insert_header(("X-Batch-Updated", out.summary.updated.to_string()))
         .insert_header(("X-Batch-Unchanged", out.summary.unchanged.to_string()))
         .insert_header(("X-Batch-Rejected", out.summary.rejected.to_string()))
-        .insert_header(("X-Batch-Replayed", if out.replayed { "true" } else { "false" }))
+        .insert_header((
+            "X-Batch-Replayed",
+            if out.replayed { "true" } else { "false" },
+        ))
         .body(out.ndjson))
 }

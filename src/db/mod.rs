@@ -30,7 +30,10 @@ pub enum DbSetupError {
     #[error("数据库地址无效:{0}(应为 sqlite://路径 或 postgres://…)")]
     BadUrl(String),
     #[error("无法创建数据库目录 {path}:{source}")]
-    Dir { path: String, source: std::io::Error },
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("无法连接数据库:{0}")]
     Connect(String),
     #[error("数据库迁移失败:{0}")]
@@ -136,8 +139,12 @@ pub fn backend_of(conn: &DbConnection) -> Backend {
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $values:expr) => {
         match $conn {
-            $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
-            $crate::db::DbConnection::Pg(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::db::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($values).execute(c)
+            }
+            $crate::db::DbConnection::Pg(c) => {
+                diesel::insert_into($table).values($values).execute(c)
+            }
         }
     };
 }

@@ -258,8 +258,25 @@ diesel::joinable!(record_objects -> records (record_id));
 diesel::joinable!(users -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    agencies, users, api_keys, refresh_tokens, sharing_groups, group_members, agreements,
-    categories, subject_objects, records, record_recipients, record_field_grants, record_grants,
-    record_objects, record_versions, log_head, events, audit_log, subscriptions, inbox_items,
+    agencies,
+    users,
+    api_keys,
+    refresh_tokens,
+    sharing_groups,
+    group_members,
+    agreements,
+    categories,
+    subject_objects,
+    records,
+    record_recipients,
+    record_field_grants,
+    record_grants,
+    record_objects,
+    record_versions,
+    log_head,
+    events,
+    audit_log,
+    subscriptions,
+    inbox_items,
     idempotency_keys,
 );

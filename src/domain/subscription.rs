@@ -47,15 +47,35 @@ mod tests {
     fn every_nonempty_criterion_must_match() {
         let objs = vec!["o1".to_string()];
         let tags = vec!["巡察移交".to_string()];
-        let r = RecordFacets { kind: "clue", category: Some("廉洁纪律"), object_ids: &objs, owner_agency_id: "a1", tags: &tags };
+        let r = RecordFacets {
+            kind: "clue",
+            category: Some("廉洁纪律"),
+            object_ids: &objs,
+            owner_agency_id: "a1",
+            tags: &tags,
+        };
         assert!(Criteria::default().matches(&r));
-        let c = Criteria { kinds: vec!["clue".into()], tags: vec!["巡察移交".into()], ..Default::default() };
+        let c = Criteria {
+            kinds: vec!["clue".into()],
+            tags: vec!["巡察移交".into()],
+            ..Default::default()
+        };
         assert!(c.matches(&r));
-        let c = Criteria { kinds: vec!["clue".into()], categories: vec!["工作纪律".into()], ..Default::default() };
+        let c = Criteria {
+            kinds: vec!["clue".into()],
+            categories: vec!["工作纪律".into()],
+            ..Default::default()
+        };
         assert!(!c.matches(&r));
-        let c = Criteria { source_agency_ids: vec!["a2".into()], ..Default::default() };
+        let c = Criteria {
+            source_agency_ids: vec!["a2".into()],
+            ..Default::default()
+        };
         assert!(!c.matches(&r));
-        let c = Criteria { object_ids: vec!["o2".into(), "o1".into()], ..Default::default() };
+        let c = Criteria {
+            object_ids: vec!["o2".into(), "o1".into()],
+            ..Default::default()
+        };
         assert!(c.matches(&r));
     }
 }

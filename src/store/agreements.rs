@@ -78,7 +78,12 @@ pub fn all_rules(conn: &mut DbConnection) -> QueryResult<Vec<Agreement>> {
         .collect())
 }
 
-pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, v: &AgreementView) -> AppResult<()> {
+pub fn insert(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    v: &AgreementView,
+) -> AppResult<()> {
     let row = AgreementRow {
         id: v.id.clone(),
         name: v.name.clone(),
@@ -90,7 +95,16 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, v: &Agreeme
         protected_fields: v.protected_fields,
         created_at: v.created_at.clone(),
     };
-    diesel::insert_into(agreements::table).values(&row).execute(conn)?;
-    log.audit(actor, "agreement.create", "agreement", Some(&v.id), None, serde_json::json!({"name": v.name, "record_kind": v.record_kind}));
+    diesel::insert_into(agreements::table)
+        .values(&row)
+        .execute(conn)?;
+    log.audit(
+        actor,
+        "agreement.create",
+        "agreement",
+        Some(&v.id),
+        None,
+        serde_json::json!({"name": v.name, "record_kind": v.record_kind}),
+    );
     Ok(())
 }

@@ -41,7 +41,11 @@ pub enum RefreshOutcome {
     Rejected,
 }
 
-pub fn rotate_refresh(conn: &mut DbConnection, token: &str, now: &str) -> QueryResult<RefreshOutcome> {
+pub fn rotate_refresh(
+    conn: &mut DbConnection,
+    token: &str,
+    now: &str,
+) -> QueryResult<RefreshOutcome> {
     let row: Option<(String, String, String, String, Option<String>)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(digest(token)))
         .select((
@@ -63,13 +67,17 @@ pub fn rotate_refresh(conn: &mut DbConnection, token: &str, now: &str) -> QueryR
     if expires_at.as_str() <= now {
         return Ok(RefreshOutcome::Rejected);
     }
-    diesel::update(refresh_tokens::table.find(&id)).set(refresh_tokens::revoked_at.eq(now)).execute(conn)?;
+    diesel::update(refresh_tokens::table.find(&id))
+        .set(refresh_tokens::revoked_at.eq(now))
+        .execute(conn)?;
     Ok(RefreshOutcome::Rotated { user_id, family_id })
 }
 
 pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: &str) -> QueryResult<usize> {
     diesel::update(
-        refresh_tokens::table.filter(refresh_tokens::family_id.eq(family_id)).filter(refresh_tokens::revoked_at.is_null()),
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)
@@ -86,14 +94,21 @@ pub fn family_of(conn: &mut DbConnection, token: &str) -> QueryResult<Option<(St
 
 /// Resolves an access token's subject into a principal, if the user is active, its agency
 /// exists and the session (family) still has a live token.
-pub fn principal_for_session(conn: &mut DbConnection, user_id: &str, session_id: &str, now: &str) -> QueryResult<Option<Principal>> {
+pub fn principal_for_session(
+    conn: &mut DbConnection,
+    user_id: &str,
+    session_id: &str,
+    now: &str,
+) -> QueryResult<Option<Principal>> {
     let user: Option<(String, String, String)> = users::table
         .filter(users::id.eq(user_id))
         .filter(users::active.eq(true))
         .select((users::username, users::agency_id, users::roles))
         .first(conn)
         .optional()?;
-    let Some((username, agency_id, roles)) = user else { return Ok(None) };
+    let Some((username, agency_id, roles)) = user else {
+        return Ok(None);
+    };
     let live: i64 = refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(session_id))
         .filter(refresh_tokens::user_id.eq(user_id))
@@ -151,8 +166,18 @@ pub fn create_api_key(
             api_keys::created_at.eq(log.at()),
         ))
         .execute(conn)?;
-    log.audit(actor, "api_key.create", "api_key", Some(&id), None, serde_json::json!({"agency_id": agency_id, "name": name, "prefix": prefix}));
-    Ok(api_keys::table.find(&id).select(ApiKey::as_select()).first(conn)?)
+    log.audit(
+        actor,
+        "api_key.create",
+        "api_key",
+        Some(&id),
+        None,
+        serde_json::json!({"agency_id": agency_id, "name": name, "prefix": prefix}),
+    );
+    Ok(api_keys::table
+        .find(&id)
+        .select(ApiKey::as_select())
+        .first(conn)?)
 }
 
 pub fn list_api_keys(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<ApiKey>> {
@@ -163,7 +188,13 @@ pub fn list_api_keys(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Ve
         .load(conn)
 }
 
-pub fn revoke_api_key(conn: &mut DbConnection, log: &mut Log, actor: &Actor, agency_id: &str, key_id: &str) -> AppResult<()> {
+pub fn revoke_api_key(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    agency_id: &str,
+    key_id: &str,
+) -> AppResult<()> {
     let n = diesel::update(
         api_keys::table
             .filter(api_keys::id.eq(key_id))
@@ -175,18 +206,33 @@ pub fn revoke_api_key(conn: &mut DbConnection, log: &mut Log, actor: &Actor, age
     if n == 0 {
         return Err(AppError::NotFound("接入密钥不存在或已吊销".into()));
     }
-    log.audit(actor, "api_key.revoke", "api_key", Some(key_id), None, serde_json::json!({"agency_id": agency_id}));
+    log.audit(
+        actor,
+        "api_key.revoke",
+        "api_key",
+        Some(key_id),
+        None,
+        serde_json::json!({"agency_id": agency_id}),
+    );
     Ok(())
 }
 
 /// Resolves an API key into a principal, if it is live and its agency active.
-pub fn principal_for_api_key(conn: &mut DbConnection, secret: &str) -> QueryResult<Option<Principal>> {
+pub fn principal_for_api_key(
+    conn: &mut DbConnection,
+    secret: &str,
+) -> QueryResult<Option<Principal>> {
     let row: Option<(String, String, String, String)> = api_keys::table
         .inner_join(agencies::table.on(agencies::id.eq(api_keys::agency_id)))
         .filter(api_keys::key_hash.eq(digest(secret)))
         .filter(api_keys::revoked_at.is_null())
         .filter(agencies::active.eq(true))
-        .select((api_keys::id, api_keys::agency_id, api_keys::name, api_keys::roles))
+        .select((
+            api_keys::id,
+            api_keys::agency_id,
+            api_keys::name,
+            api_keys::roles,
+        ))
         .first(conn)
         .optional()?;
     Ok(row.map(|(id, agency_id, name, roles)| Principal {

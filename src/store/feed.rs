@@ -29,14 +29,21 @@ pub struct FeedEvent {
 }
 
 /// Event rows of the agency's feed after `after`, in sequence order.
-pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
+pub fn events_after(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
     events::table
         .left_join(records::table.on(events::record_id.eq(records::id.nullable())))
         .filter(events::seq.gt(after))
         .filter(
             events::target_agency_id
                 .eq(viewer.agency_id.clone())
-                .or(events::target_agency_id.is_null().and(policy::entitled_sql(viewer))),
+                .or(events::target_agency_id
+                    .is_null()
+                    .and(policy::entitled_sql(viewer))),
         )
         .order(events::seq)
         .limit(limit)
@@ -48,7 +55,14 @@ pub const TOMBSTONES: [&str; 2] = ["record.revoked", "record.withdrawn"];
 
 /// One page of the feed with records disclosed for sync jobs; disclosures of protected or
 /// restricted content are written to the audit log, one entry per page.
-pub fn page(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, after: i64, limit: i64, purpose: Option<&str>) -> AppResult<Vec<FeedEvent>> {
+pub fn page(
+    conn: &mut DbConnection,
+    p: &Principal,
+    viewer: &Viewer,
+    after: i64,
+    limit: i64,
+    purpose: Option<&str>,
+) -> AppResult<Vec<FeedEvent>> {
     let rows = events_after(conn, viewer, after, limit)?;
     let ids: Vec<String> = rows
         .iter()
@@ -73,14 +87,25 @@ pub fn page(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, after: i64,
     if !audited.is_empty() {
         audited.sort();
         write_tx(conn, |_, log| {
-            log.audit(&Actor::from(p), "feed.read", "record", None, purpose, json!({"record_ids": audited}));
+            log.audit(
+                &Actor::from(p),
+                "feed.read",
+                "record",
+                None,
+                purpose,
+                json!({"record_ids": audited}),
+            );
             Ok(())
         })?;
     }
     Ok(rows
         .into_iter()
         .map(|e| FeedEvent {
-            record: if TOMBSTONES.contains(&e.event_type.as_str()) { None } else { e.record_id.as_ref().and_then(|id| views.get(id).cloned()) },
+            record: if TOMBSTONES.contains(&e.event_type.as_str()) {
+                None
+            } else {
+                e.record_id.as_ref().and_then(|id| views.get(id).cloned())
+            },
             seq: e.seq,
             event_type: e.event_type,
             record_id: e.record_id,

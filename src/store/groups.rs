@@ -21,7 +21,12 @@ pub struct Group {
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Group>> {
     let groups: Vec<(String, String, String, String)> = sharing_groups::table
         .order(sharing_groups::name)
-        .select((sharing_groups::id, sharing_groups::name, sharing_groups::description, sharing_groups::created_at))
+        .select((
+            sharing_groups::id,
+            sharing_groups::name,
+            sharing_groups::description,
+            sharing_groups::created_at,
+        ))
         .load(conn)?;
     let members: Vec<(String, String)> = group_members::table
         .order((group_members::group_id, group_members::agency_id))
@@ -30,7 +35,11 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Group>> {
     Ok(groups
         .into_iter()
         .map(|(id, name, description, created_at)| Group {
-            agency_ids: members.iter().filter(|(g, _)| *g == id).map(|(_, a)| a.clone()).collect(),
+            agency_ids: members
+                .iter()
+                .filter(|(g, _)| *g == id)
+                .map(|(_, a)| a.clone())
+                .collect(),
             id,
             name,
             description,
@@ -40,15 +49,29 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Group>> {
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Group> {
-    list(conn)?.into_iter().find(|g| g.id == id).ok_or_else(|| AppError::NotFound("共享组不存在".into()))
+    list(conn)?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or_else(|| AppError::NotFound("共享组不存在".into()))
 }
 
 pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(sharing_groups::table.find(id))).get_result(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, id: &str, name: &str, description: &str, agency_ids: &[String]) -> AppResult<()> {
-    let taken: bool = diesel::select(diesel::dsl::exists(sharing_groups::table.filter(sharing_groups::name.eq(name)))).get_result(conn)?;
+pub fn insert(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    id: &str,
+    name: &str,
+    description: &str,
+    agency_ids: &[String],
+) -> AppResult<()> {
+    let taken: bool = diesel::select(diesel::dsl::exists(
+        sharing_groups::table.filter(sharing_groups::name.eq(name)),
+    ))
+    .get_result(conn)?;
     if taken {
         return Err(AppError::Conflict(format!("共享组 {name} 已存在")));
     }
@@ -60,7 +83,14 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, id: &str, n
             sharing_groups::created_at.eq(log.at()),
         ))
         .execute(conn)?;
-    log.audit(actor, "group.create", "group", Some(id), None, serde_json::json!({"name": name}));
+    log.audit(
+        actor,
+        "group.create",
+        "group",
+        Some(id),
+        None,
+        serde_json::json!({"name": name}),
+    );
     for a in agency_ids {
         add_member_row(conn, log, actor, id, a)?;
     }
@@ -68,7 +98,13 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, id: &str, n
 }
 
 /// Adds the membership row; false when the agency already was a member.
-pub fn add_member_row(conn: &mut DbConnection, log: &mut Log, actor: &Actor, group_id: &str, agency_id: &str) -> AppResult<bool> {
+pub fn add_member_row(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    group_id: &str,
+    agency_id: &str,
+) -> AppResult<bool> {
     let present: bool = diesel::select(diesel::dsl::exists(
         group_members::table.find((group_id, agency_id)),
     ))
@@ -83,15 +119,35 @@ pub fn add_member_row(conn: &mut DbConnection, log: &mut Log, actor: &Actor, gro
             group_members::joined_at.eq(log.at()),
         ))
         .execute(conn)?;
-    log.audit(actor, "group.member_add", "group", Some(group_id), None, serde_json::json!({"agency_id": agency_id}));
+    log.audit(
+        actor,
+        "group.member_add",
+        "group",
+        Some(group_id),
+        None,
+        serde_json::json!({"agency_id": agency_id}),
+    );
     Ok(true)
 }
 
-pub fn remove_member_row(conn: &mut DbConnection, log: &mut Log, actor: &Actor, group_id: &str, agency_id: &str) -> AppResult<()> {
+pub fn remove_member_row(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    group_id: &str,
+    agency_id: &str,
+) -> AppResult<()> {
     let n = diesel::delete(group_members::table.find((group_id, agency_id))).execute(conn)?;
     if n == 0 {
         return Err(AppError::NotFound("该单位不是此共享组成员".into()));
     }
-    log.audit(actor, "group.member_remove", "group", Some(group_id), None, serde_json::json!({"agency_id": agency_id}));
+    log.audit(
+        actor,
+        "group.member_remove",
+        "group",
+        Some(group_id),
+        None,
+        serde_json::json!({"agency_id": agency_id}),
+    );
     Ok(())
 }

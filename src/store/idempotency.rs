@@ -14,10 +14,19 @@ pub struct Stored {
 }
 
 /// The stored answer for `key`, if this request was seen before.
-pub fn lookup(conn: &mut DbConnection, agency_id: &str, key: &str, request_hash: &str) -> AppResult<Option<Stored>> {
+pub fn lookup(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    key: &str,
+    request_hash: &str,
+) -> AppResult<Option<Stored>> {
     let row: Option<(String, i32, String)> = idempotency_keys::table
         .find((agency_id, key))
-        .select((idempotency_keys::request_hash, idempotency_keys::status, idempotency_keys::response))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::response,
+        ))
         .first(conn)
         .optional()?;
     match row {
@@ -26,11 +35,22 @@ pub fn lookup(conn: &mut DbConnection, agency_id: &str, key: &str, request_hash:
             "Idempotency-Key",
             "该幂等键已用于内容不同的另一请求,请换用新的幂等键",
         )),
-        Some((_, status, response)) => Ok(Some(Stored { status: status as u16, response })),
+        Some((_, status, response)) => Ok(Some(Stored {
+            status: status as u16,
+            response,
+        })),
     }
 }
 
-pub fn save(conn: &mut DbConnection, agency_id: &str, key: &str, request_hash: &str, status: u16, response: &str, now: &str) -> QueryResult<()> {
+pub fn save(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    key: &str,
+    request_hash: &str,
+    status: u16,
+    response: &str,
+    now: &str,
+) -> QueryResult<()> {
     diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::agency_id.eq(agency_id),

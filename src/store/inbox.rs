@@ -43,7 +43,10 @@ pub fn deliver_matches(
     let mut seen: HashSet<&str> = HashSet::new();
     let mut rows = Vec::new();
     for r in rules {
-        if r.agency_id == record.row.owner_agency_id || !agencies.contains(&r.agency_id) || seen.contains(r.agency_id.as_str()) {
+        if r.agency_id == record.row.owner_agency_id
+            || !agencies.contains(&r.agency_id)
+            || seen.contains(r.agency_id.as_str())
+        {
             continue;
         }
         if r.criteria.matches(&facets) {
@@ -98,10 +101,22 @@ pub struct InboxQuery {
     pub limit: i64,
 }
 
-pub type InboxRow = (String, String, Option<String>, i64, String, Option<String>, String);
+pub type InboxRow = (
+    String,
+    String,
+    Option<String>,
+    i64,
+    String,
+    Option<String>,
+    String,
+);
 
 /// The agency's inbox items whose records it is still entitled to, newest first.
-pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &InboxQuery) -> QueryResult<Vec<InboxRow>> {
+pub fn list(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    f: &InboxQuery,
+) -> QueryResult<Vec<InboxRow>> {
     let mut q = inbox_items::table
         .inner_join(records::table)
         .filter(inbox_items::agency_id.eq(viewer.agency_id.clone()))
@@ -122,11 +137,20 @@ pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &InboxQuery) -> QueryRe
     if let Some(b) = f.before_seq {
         q = q.filter(inbox_items::seq.lt(b));
     }
-    q.order((inbox_items::seq.desc(), inbox_items::id.desc())).limit(f.limit).load(conn)
+    q.order((inbox_items::seq.desc(), inbox_items::id.desc()))
+        .limit(f.limit)
+        .load(conn)
 }
 
 /// Acknowledges one of the agency's items; 404 for another agency's or an unentitled one.
-pub fn ack(conn: &mut DbConnection, log: &mut Log, actor: &Actor, viewer: &Viewer, id: &str, by: &str) -> AppResult<String> {
+pub fn ack(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    viewer: &Viewer,
+    id: &str,
+    by: &str,
+) -> AppResult<String> {
     let found: Option<(String, Option<String>)> = inbox_items::table
         .inner_join(records::table)
         .filter(inbox_items::id.eq(id))
@@ -135,13 +159,25 @@ pub fn ack(conn: &mut DbConnection, log: &mut Log, actor: &Actor, viewer: &Viewe
         .select((inbox_items::id, inbox_items::acked_at))
         .first(conn)
         .optional()?;
-    let Some((_, acked)) = found else { return Err(AppError::NotFound("待办事项不存在".into())) };
+    let Some((_, acked)) = found else {
+        return Err(AppError::NotFound("待办事项不存在".into()));
+    };
     if let Some(at) = acked {
         return Ok(at);
     }
     diesel::update(inbox_items::table.find(id))
-        .set((inbox_items::acked_at.eq(log.at()), inbox_items::acked_by.eq(by)))
+        .set((
+            inbox_items::acked_at.eq(log.at()),
+            inbox_items::acked_by.eq(by),
+        ))
         .execute(conn)?;
-    log.audit(actor, "inbox.ack", "inbox_item", Some(id), None, serde_json::json!({}));
+    log.audit(
+        actor,
+        "inbox.ack",
+        "inbox_item",
+        Some(id),
+        None,
+        serde_json::json!({}),
+    );
     Ok(log.at().to_string())
 }

@@ -7,16 +7,24 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::db::schema::{agencies, record_field_grants, record_grants, record_objects, record_recipients, record_versions, records};
+use crate::db::schema::{
+    agencies, record_field_grants, record_grants, record_objects, record_recipients,
+    record_versions, records,
+};
 use crate::db::DbConnection;
-use crate::domain::record::{search_text, validate_content, Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
 use crate::domain::new_id;
+use crate::domain::record::{
+    search_text, validate_content, Distribution, DistributionLevel, RecordContent, RecordKind,
+    Sensitivity,
+};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::agreements::{self, Agreement, Party};
 use crate::policy::{self, AccessFacts, DirectoryEntry, Disclosure, Principal, ReadMode, Viewer};
 use crate::store::log::{Actor, Log};
 use crate::store::subscriptions::Rule;
-use crate::store::{catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK};
+use crate::store::{
+    catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = records, treat_none_as_null = true)]
@@ -70,7 +78,8 @@ impl StoredRecord {
 
     pub fn distribution(&self) -> Distribution {
         Distribution {
-            level: DistributionLevel::parse(&self.row.distribution_level).unwrap_or(DistributionLevel::Own),
+            level: DistributionLevel::parse(&self.row.distribution_level)
+                .unwrap_or(DistributionLevel::Own),
             agencies: self.recipients.clone(),
             group: self.row.group_id.clone(),
         }
@@ -143,7 +152,9 @@ pub fn present(s: &StoredRecord, viewer: &Viewer, d: Disclosure) -> RecordView {
         category: s.row.category.clone(),
         object_ids: s.object_ids.clone(),
         tags: json_list(&s.row.tags),
-        attributes: d.content.then(|| serde_json::from_str(&s.row.attributes).unwrap_or(json!({}))),
+        attributes: d
+            .content
+            .then(|| serde_json::from_str(&s.row.attributes).unwrap_or(json!({}))),
         distribution,
         sensitivity: Sensitivity::parse(&s.row.sensitivity).unwrap_or(Sensitivity::General),
         redacted: !protected.is_empty() && !d.protected,
@@ -160,13 +171,30 @@ pub fn present(s: &StoredRecord, viewer: &Viewer, d: Disclosure) -> RecordView {
 }
 
 /// Loads records with their link rows, keyed by id.
-pub fn load_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, StoredRecord>> {
+pub fn load_many(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<HashMap<String, StoredRecord>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let rows: Vec<RecordRow> = records::table.filter(records::id.eq_any(chunk)).select(RecordRow::as_select()).load(conn)?;
+        let rows: Vec<RecordRow> = records::table
+            .filter(records::id.eq_any(chunk))
+            .select(RecordRow::as_select())
+            .load(conn)?;
         let mut by_id: HashMap<String, StoredRecord> = rows
             .into_iter()
-            .map(|row| (row.id.clone(), StoredRecord { row, recipients: vec![], object_ids: vec![], field_grants: vec![], grants: vec![] }))
+            .map(|row| {
+                (
+                    row.id.clone(),
+                    StoredRecord {
+                        row,
+                        recipients: vec![],
+                        object_ids: vec![],
+                        field_grants: vec![],
+                        grants: vec![],
+                    },
+                )
+            })
             .collect();
         let pairs: Vec<(String, String)> = record_recipients::table
             .filter(record_recipients::record_id.eq_any(chunk))
@@ -188,7 +216,10 @@ pub fn load_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap
         }
         let pairs: Vec<(String, String)> = record_field_grants::table
             .filter(record_field_grants::record_id.eq_any(chunk))
-            .select((record_field_grants::record_id, record_field_grants::agency_id))
+            .select((
+                record_field_grants::record_id,
+                record_field_grants::agency_id,
+            ))
             .load(conn)?;
         for (r, a) in pairs {
             if let Some(s) = by_id.get_mut(&r) {
@@ -238,7 +269,9 @@ pub struct WriteContext {
 
 impl WriteContext {
     pub fn load(conn: &mut DbConnection) -> QueryResult<WriteContext> {
-        let kinds: Vec<(String, String)> = agencies::table.select((agencies::id, agencies::kind)).load(conn)?;
+        let kinds: Vec<(String, String)> = agencies::table
+            .select((agencies::id, agencies::kind))
+            .load(conn)?;
         let mut categories = HashMap::new();
         for c in catalog::list(conn)? {
             categories.insert(c.code.clone(), c.name.clone());
@@ -254,7 +287,10 @@ impl WriteContext {
     }
 
     fn party(&self, id: &str) -> Option<Party> {
-        self.agency_kinds.get(id).map(|k| Party { id: id.to_string(), kind: k.clone() })
+        self.agency_kinds.get(id).map(|k| Party {
+            id: id.to_string(),
+            kind: k.clone(),
+        })
     }
 
     /// The agencies a distribution reaches, for the agreement check.
@@ -268,9 +304,17 @@ impl WriteContext {
                 .filter(|e| d.group.as_ref().is_some_and(|g| e.group_ids.contains(g)))
                 .map(|e| &e.agency_id)
                 .collect(),
-            DistributionLevel::All => self.directory.iter().filter(|e| e.active).map(|e| &e.agency_id).collect(),
+            DistributionLevel::All => self
+                .directory
+                .iter()
+                .filter(|e| e.active)
+                .map(|e| &e.agency_id)
+                .collect(),
         };
-        ids.into_iter().filter(|id| *id != owner).filter_map(|id| self.party(id)).collect()
+        ids.into_iter()
+            .filter(|id| *id != owner)
+            .filter_map(|id| self.party(id))
+            .collect()
     }
 
     fn group_exists(&self, g: &str) -> bool {
@@ -281,32 +325,73 @@ impl WriteContext {
 /// Checks a record's content against the hub: the shape rules, then categories, objects,
 /// agencies and groups it names, then the sharing agreements. Normalises the category to
 /// its Chinese name.
-fn check_content(conn: &mut DbConnection, ctx: &WriteContext, owner: &str, c: &mut RecordContent) -> AppResult<()> {
+fn check_content(
+    conn: &mut DbConnection,
+    ctx: &WriteContext,
+    owner: &str,
+    c: &mut RecordContent,
+) -> AppResult<()> {
     let mut errs = validate_content(c);
     if let Some(cat) = &c.category {
         match ctx.categories.get(cat.trim()) {
             Some(name) => c.category = Some(name.clone()),
-            None => errs.push(FieldError::new("category", format!("问题类别“{cat}”不存在"))),
+            None => errs.push(FieldError::new(
+                "category",
+                format!("问题类别“{cat}”不存在"),
+            )),
         }
     }
-    c.tags = c.tags.iter().map(|t| t.trim().to_string()).collect::<BTreeSet<_>>().into_iter().collect();
-    c.object_ids = c.object_ids.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    c.distribution.agencies = c.distribution.agencies.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    c.field_grants = c.field_grants.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    c.tags = c
+        .tags
+        .iter()
+        .map(|t| t.trim().to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    c.object_ids = c
+        .object_ids
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    c.distribution.agencies = c
+        .distribution
+        .agencies
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    c.field_grants = c
+        .field_grants
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
     if !c.object_ids.is_empty() {
-        let found: HashSet<String> = objects::existing(conn, &c.object_ids)?.into_iter().collect();
+        let found: HashSet<String> = objects::existing(conn, &c.object_ids)?
+            .into_iter()
+            .collect();
         for (i, o) in c.object_ids.iter().enumerate() {
             if !found.contains(o) {
-                errs.push(FieldError::new(format!("object_ids[{i}]"), "监督对象不存在"));
+                errs.push(FieldError::new(
+                    format!("object_ids[{i}]"),
+                    "监督对象不存在",
+                ));
             }
         }
     }
     for (i, a) in c.distribution.agencies.iter().enumerate() {
         if ctx.party(a).is_none() {
-            errs.push(FieldError::new(format!("distribution.agencies[{i}]"), "成员单位不存在"));
+            errs.push(FieldError::new(
+                format!("distribution.agencies[{i}]"),
+                "成员单位不存在",
+            ));
         }
     }
     if let Some(g) = &c.distribution.group {
@@ -316,16 +401,27 @@ fn check_content(conn: &mut DbConnection, ctx: &WriteContext, owner: &str, c: &m
     }
     for (i, a) in c.field_grants.iter().enumerate() {
         if ctx.party(a).is_none() {
-            errs.push(FieldError::new(format!("field_grants[{i}]"), "成员单位不存在"));
+            errs.push(FieldError::new(
+                format!("field_grants[{i}]"),
+                "成员单位不存在",
+            ));
         }
     }
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let source = ctx.party(owner).ok_or_else(|| AppError::Unauthorized("所属单位不存在".into()))?;
+    let source = ctx
+        .party(owner)
+        .ok_or_else(|| AppError::Unauthorized("所属单位不存在".into()))?;
     let recipients = ctx.recipients_of(owner, &c.distribution);
     let grants: Vec<Party> = c.field_grants.iter().filter_map(|a| ctx.party(a)).collect();
-    let errs = agreements::check(&ctx.agreements, &source, c.kind.as_str(), &recipients, &grants);
+    let errs = agreements::check(
+        &ctx.agreements,
+        &source,
+        c.kind.as_str(),
+        &recipients,
+        &grants,
+    );
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
@@ -353,7 +449,16 @@ fn snapshot(c: &RecordContent) -> String {
     .to_string()
 }
 
-fn row_from(id: &str, owner: &str, author: &str, c: &RecordContent, version: i32, seq: i64, created_at: &str, now: &str) -> RecordRow {
+fn row_from(
+    id: &str,
+    owner: &str,
+    author: &str,
+    c: &RecordContent,
+    version: i32,
+    seq: i64,
+    created_at: &str,
+    now: &str,
+) -> RecordRow {
     RecordRow {
         id: id.to_string(),
         owner_agency_id: owner.to_string(),
@@ -379,28 +484,71 @@ fn row_from(id: &str, owner: &str, author: &str, c: &RecordContent, version: i32
     }
 }
 
-fn replace_links(conn: &mut DbConnection, id: &str, c: &RecordContent, fresh: bool) -> QueryResult<()> {
+fn replace_links(
+    conn: &mut DbConnection,
+    id: &str,
+    c: &RecordContent,
+    fresh: bool,
+) -> QueryResult<()> {
     if !fresh {
-        diesel::delete(record_recipients::table.filter(record_recipients::record_id.eq(id))).execute(conn)?;
-        diesel::delete(record_objects::table.filter(record_objects::record_id.eq(id))).execute(conn)?;
-        diesel::delete(record_field_grants::table.filter(record_field_grants::record_id.eq(id))).execute(conn)?;
+        diesel::delete(record_recipients::table.filter(record_recipients::record_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(record_objects::table.filter(record_objects::record_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(record_field_grants::table.filter(record_field_grants::record_id.eq(id)))
+            .execute(conn)?;
     }
-    let rows: Vec<_> = c.distribution.agencies.iter().map(|a| (record_recipients::record_id.eq(id), record_recipients::agency_id.eq(a))).collect();
+    let rows: Vec<_> = c
+        .distribution
+        .agencies
+        .iter()
+        .map(|a| {
+            (
+                record_recipients::record_id.eq(id),
+                record_recipients::agency_id.eq(a),
+            )
+        })
+        .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         crate::insert_batch!(conn, record_recipients::table, chunk)?;
     }
-    let rows: Vec<_> = c.object_ids.iter().map(|o| (record_objects::record_id.eq(id), record_objects::object_id.eq(o))).collect();
+    let rows: Vec<_> = c
+        .object_ids
+        .iter()
+        .map(|o| {
+            (
+                record_objects::record_id.eq(id),
+                record_objects::object_id.eq(o),
+            )
+        })
+        .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         crate::insert_batch!(conn, record_objects::table, chunk)?;
     }
-    let rows: Vec<_> = c.field_grants.iter().map(|a| (record_field_grants::record_id.eq(id), record_field_grants::agency_id.eq(a))).collect();
+    let rows: Vec<_> = c
+        .field_grants
+        .iter()
+        .map(|a| {
+            (
+                record_field_grants::record_id.eq(id),
+                record_field_grants::agency_id.eq(a),
+            )
+        })
+        .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         crate::insert_batch!(conn, record_field_grants::table, chunk)?;
     }
     Ok(())
 }
 
-fn insert_version(conn: &mut DbConnection, log: &Log, s: &StoredRecord, action: &str, actor: &str, c: &RecordContent) -> QueryResult<()> {
+fn insert_version(
+    conn: &mut DbConnection,
+    log: &Log,
+    s: &StoredRecord,
+    action: &str,
+    actor: &str,
+    c: &RecordContent,
+) -> QueryResult<()> {
     diesel::insert_into(record_versions::table)
         .values((
             record_versions::record_id.eq(&s.row.id),
@@ -420,22 +568,40 @@ fn audit_detail(s: &StoredRecord) -> Value {
 }
 
 /// Publishes a new record owned by the principal's agency.
-pub fn create(conn: &mut DbConnection, log: &mut Log, ctx: &WriteContext, p: &Principal, mut c: RecordContent) -> AppResult<StoredRecord> {
+pub fn create(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    ctx: &WriteContext,
+    p: &Principal,
+    mut c: RecordContent,
+) -> AppResult<StoredRecord> {
     check_content(conn, ctx, &p.agency_id, &mut c)?;
     if let Some(ext) = &c.external_id {
         let taken: bool = diesel::select(diesel::dsl::exists(
-            records::table.filter(records::owner_agency_id.eq(&p.agency_id)).filter(records::external_id.eq(ext)),
+            records::table
+                .filter(records::owner_agency_id.eq(&p.agency_id))
+                .filter(records::external_id.eq(ext)),
         ))
         .get_result(conn)?;
         if taken {
-            return Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用")));
+            return Err(AppError::Conflict(format!(
+                "外部编号 {ext} 已被本单位的其他信息使用"
+            )));
         }
     }
     let id = new_id();
-    let seq = log.event("record.created", Some(&id), None, Some(&p.agency_id), json!({"version": 1}));
+    let seq = log.event(
+        "record.created",
+        Some(&id),
+        None,
+        Some(&p.agency_id),
+        json!({"version": 1}),
+    );
     let now = log.at().to_string();
     let row = row_from(&id, &p.agency_id, &p.actor_id(), &c, 1, seq, &now, &now);
-    diesel::insert_into(records::table).values(&row).execute(conn)?;
+    diesel::insert_into(records::table)
+        .values(&row)
+        .execute(conn)?;
     replace_links(conn, &id, &c, true)?;
     let stored = StoredRecord {
         row,
@@ -445,34 +611,72 @@ pub fn create(conn: &mut DbConnection, log: &mut Log, ctx: &WriteContext, p: &Pr
         grants: vec![],
     };
     insert_version(conn, log, &stored, "create", &p.actor_id(), &c)?;
-    log.audit(&Actor::from(p), "record.create", "record", Some(&id), None, audit_detail(&stored));
+    log.audit(
+        &Actor::from(p),
+        "record.create",
+        "record",
+        Some(&id),
+        None,
+        audit_detail(&stored),
+    );
     let audience = policy::audience(&ctx.directory, &stored.facts());
-    inbox::deliver_matches(conn, &ctx.subscriptions, &stored, &audience, seq, log.at(), true)?;
+    inbox::deliver_matches(
+        conn,
+        &ctx.subscriptions,
+        &stored,
+        &audience,
+        seq,
+        log.at(),
+        true,
+    )?;
     Ok(stored)
 }
 
 /// Loads a record the principal's agency owns, for a change: 404 if it may not even read
 /// it, 403 if it reads it but is not the owner, 412 if `if_match` is stale.
-fn load_owned(conn: &mut DbConnection, viewer: &Viewer, id: &str, if_match: Option<i32>) -> AppResult<StoredRecord> {
+fn load_owned(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: &str,
+    if_match: Option<i32>,
+) -> AppResult<StoredRecord> {
     let s = load(conn, id)?.ok_or_else(AppError::record_not_found)?;
     if !policy::can_read(viewer, &s.facts()) {
         return Err(AppError::record_not_found());
     }
     if s.row.owner_agency_id != viewer.agency_id {
-        return Err(AppError::Forbidden("只有发布单位可以修改或撤回此信息".into()));
+        return Err(AppError::Forbidden(
+            "只有发布单位可以修改或撤回此信息".into(),
+        ));
     }
     if let Some(v) = if_match {
         if v != s.row.version {
-            return Err(AppError::PreconditionFailed(format!("信息已被修改(当前版本 {},请求版本 {v}),请刷新后重试", s.row.version)));
+            return Err(AppError::PreconditionFailed(format!(
+                "信息已被修改(当前版本 {},请求版本 {v}),请刷新后重试",
+                s.row.version
+            )));
         }
     }
     Ok(s)
 }
 
 /// Emits tombstones to agencies in `before` but not in `after` (rule 6).
-fn tombstones(log: &mut Log, record_id: &str, actor_agency: &str, event_type: &str, before: &[String], after: &[String]) {
+fn tombstones(
+    log: &mut Log,
+    record_id: &str,
+    actor_agency: &str,
+    event_type: &str,
+    before: &[String],
+    after: &[String],
+) {
     for a in before.iter().filter(|a| !after.contains(a)) {
-        log.event(event_type, Some(record_id), Some(a), Some(actor_agency), json!({}));
+        log.event(
+            event_type,
+            Some(record_id),
+            Some(a),
+            Some(actor_agency),
+            json!({}),
+        );
     }
 }
 
@@ -502,19 +706,40 @@ pub fn update(
     if let Some(ext) = &c.external_id {
         if before.row.external_id.as_ref() != Some(ext) {
             let taken: bool = diesel::select(diesel::dsl::exists(
-                records::table.filter(records::owner_agency_id.eq(&p.agency_id)).filter(records::external_id.eq(ext)),
+                records::table
+                    .filter(records::owner_agency_id.eq(&p.agency_id))
+                    .filter(records::external_id.eq(ext)),
             ))
             .get_result(conn)?;
             if taken {
-                return Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用")));
+                return Err(AppError::Conflict(format!(
+                    "外部编号 {ext} 已被本单位的其他信息使用"
+                )));
             }
         }
     }
     let audience_before = policy::audience(&ctx.directory, &before.facts());
-    let seq = log.event("record.updated", Some(id), None, Some(&p.agency_id), json!({"version": before.row.version + 1}));
+    let seq = log.event(
+        "record.updated",
+        Some(id),
+        None,
+        Some(&p.agency_id),
+        json!({"version": before.row.version + 1}),
+    );
     let now = log.at().to_string();
-    let row = row_from(id, &before.row.owner_agency_id, &before.row.author_id, &c, before.row.version + 1, seq, &before.row.created_at, &now);
-    diesel::update(records::table.find(id)).set(&row).execute(conn)?;
+    let row = row_from(
+        id,
+        &before.row.owner_agency_id,
+        &before.row.author_id,
+        &c,
+        before.row.version + 1,
+        seq,
+        &before.row.created_at,
+        &now,
+    );
+    diesel::update(records::table.find(id))
+        .set(&row)
+        .execute(conn)?;
     replace_links(conn, id, &c, false)?;
     let after = StoredRecord {
         row,
@@ -524,29 +749,82 @@ pub fn update(
         grants: before.grants.clone(),
     };
     let audience_after = policy::audience(&ctx.directory, &after.facts());
-    tombstones(log, id, &p.agency_id, "record.revoked", &audience_before, &audience_after);
+    tombstones(
+        log,
+        id,
+        &p.agency_id,
+        "record.revoked",
+        &audience_before,
+        &audience_after,
+    );
     insert_version(conn, log, &after, "update", &p.actor_id(), &c)?;
-    log.audit(&Actor::from(p), "record.update", "record", Some(id), None, audit_detail(&after));
-    let gained: Vec<String> = audience_after.iter().filter(|a| !audience_before.contains(a)).cloned().collect();
-    inbox::deliver_matches(conn, &ctx.subscriptions, &after, &gained, seq, log.at(), false)?;
+    log.audit(
+        &Actor::from(p),
+        "record.update",
+        "record",
+        Some(id),
+        None,
+        audit_detail(&after),
+    );
+    let gained: Vec<String> = audience_after
+        .iter()
+        .filter(|a| !audience_before.contains(a))
+        .cloned()
+        .collect();
+    inbox::deliver_matches(
+        conn,
+        &ctx.subscriptions,
+        &after,
+        &gained,
+        seq,
+        log.at(),
+        false,
+    )?;
     Ok(UpdateOutcome::Updated(after))
 }
 
 /// Withdraws a record (the owner only): a tombstone for every agency that had it.
-pub fn withdraw(conn: &mut DbConnection, log: &mut Log, ctx: &WriteContext, p: &Principal, viewer: &Viewer, id: &str, if_match: Option<i32>) -> AppResult<()> {
+pub fn withdraw(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    ctx: &WriteContext,
+    p: &Principal,
+    viewer: &Viewer,
+    id: &str,
+    if_match: Option<i32>,
+) -> AppResult<()> {
     let before = load_owned(conn, viewer, id, if_match)?;
     let audience = policy::audience(&ctx.directory, &before.facts());
     tombstones(log, id, &p.agency_id, "record.withdrawn", &audience, &[]);
     let seq = log.last_seq();
     let version = before.row.version + 1;
     diesel::update(records::table.find(id))
-        .set((records::withdrawn_at.eq(log.at()), records::version.eq(version), records::seq.eq(seq), records::updated_at.eq(log.at())))
+        .set((
+            records::withdrawn_at.eq(log.at()),
+            records::version.eq(version),
+            records::seq.eq(seq),
+            records::updated_at.eq(log.at()),
+        ))
         .execute(conn)?;
     let mut after = before.clone();
     after.row.version = version;
     after.row.seq = seq;
-    insert_version(conn, log, &after, "withdraw", &p.actor_id(), &before.content())?;
-    log.audit(&Actor::from(p), "record.withdraw", "record", Some(id), None, audit_detail(&after));
+    insert_version(
+        conn,
+        log,
+        &after,
+        "withdraw",
+        &p.actor_id(),
+        &before.content(),
+    )?;
+    log.audit(
+        &Actor::from(p),
+        "record.withdraw",
+        "record",
+        Some(id),
+        None,
+        audit_detail(&after),
+    );
     Ok(())
 }
 
@@ -563,8 +841,14 @@ pub fn propagate_membership(
     after: &[DirectoryEntry],
     rules: &[Rule],
 ) -> AppResult<(usize, usize)> {
-    let find = |d: &[DirectoryEntry]| d.iter().find(|e| e.agency_id == agency_id).map(|e| e.viewer());
-    let (Some(v_before), Some(v_after)) = (find(before), find(after)) else { return Ok((0, 0)) };
+    let find = |d: &[DirectoryEntry]| {
+        d.iter()
+            .find(|e| e.agency_id == agency_id)
+            .map(|e| e.viewer())
+    };
+    let (Some(v_before), Some(v_after)) = (find(before), find(after)) else {
+        return Ok((0, 0));
+    };
     let ids: Vec<String> = records::table
         .filter(records::distribution_level.eq(DistributionLevel::Group.as_str()))
         .filter(records::group_id.eq(group_id))
@@ -576,14 +860,37 @@ pub fn propagate_membership(
     for chunk in ids.chunks(500) {
         for s in load_ordered(conn, chunk)? {
             let facts = s.facts();
-            match (policy::can_read(&v_before, &facts), policy::can_read(&v_after, &facts)) {
+            match (
+                policy::can_read(&v_before, &facts),
+                policy::can_read(&v_after, &facts),
+            ) {
                 (false, true) => {
-                    let seq = log.event("record.shared", Some(&s.row.id), Some(agency_id), Some(actor_agency), json!({"group_id": group_id}));
-                    inbox::deliver_matches(conn, rules, &s, &[agency_id.to_string()], seq, log.at(), false)?;
+                    let seq = log.event(
+                        "record.shared",
+                        Some(&s.row.id),
+                        Some(agency_id),
+                        Some(actor_agency),
+                        json!({"group_id": group_id}),
+                    );
+                    inbox::deliver_matches(
+                        conn,
+                        rules,
+                        &s,
+                        &[agency_id.to_string()],
+                        seq,
+                        log.at(),
+                        false,
+                    )?;
                     shared += 1;
                 }
                 (true, false) => {
-                    log.event("record.revoked", Some(&s.row.id), Some(agency_id), Some(actor_agency), json!({"group_id": group_id}));
+                    log.event(
+                        "record.revoked",
+                        Some(&s.row.id),
+                        Some(agency_id),
+                        Some(actor_agency),
+                        json!({"group_id": group_id}),
+                    );
                     revoked += 1;
                 }
                 _ => {}
@@ -609,22 +916,43 @@ pub struct RecordQuery {
 
 /// The page of records `viewer` is entitled to that match `f`, newest change first. The
 /// entitlement is part of the SQL (rule 5: lists never load-then-filter).
-pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryResult<Vec<StoredRecord>> {
-    let mut q = records::table.select(records::id).filter(policy::entitled_sql(viewer)).into_boxed();
+pub fn list(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    f: &RecordQuery,
+) -> QueryResult<Vec<StoredRecord>> {
+    let mut q = records::table
+        .select(records::id)
+        .filter(policy::entitled_sql(viewer))
+        .into_boxed();
     if let Some(k) = f.kind {
         q = q.filter(records::kind.eq(k.as_str()));
     }
     if let Some(text) = &f.q {
-        q = q.filter(records::search_text.like(crate::domain::text::like_contains(text)).escape('\\'));
+        q = q.filter(
+            records::search_text
+                .like(crate::domain::text::like_contains(text))
+                .escape('\\'),
+        );
     }
     if let Some(o) = &f.object_id {
-        q = q.filter(records::id.eq_any(record_objects::table.filter(record_objects::object_id.eq(o.clone())).select(record_objects::record_id)));
+        q = q.filter(
+            records::id.eq_any(
+                record_objects::table
+                    .filter(record_objects::object_id.eq(o.clone()))
+                    .select(record_objects::record_id),
+            ),
+        );
     }
     if let Some(c) = &f.category {
         q = q.filter(records::category.eq(c.clone()));
     }
     if let Some(t) = &f.tag {
-        q = q.filter(records::tags.like(crate::domain::text::like_contains(&to_json(t))).escape('\\'));
+        q = q.filter(
+            records::tags
+                .like(crate::domain::text::like_contains(&to_json(t)))
+                .escape('\\'),
+        );
     }
     if let Some(a) = &f.source_agency_id {
         q = q.filter(records::owner_agency_id.eq(a.clone()));
@@ -649,14 +977,27 @@ pub fn get_entitled(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppRe
 }
 
 /// Reads one record for `viewer`, auditing the read where the policy says so.
-pub fn read(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, id: &str, purpose: Option<&str>) -> AppResult<RecordView> {
+pub fn read(
+    conn: &mut DbConnection,
+    p: &Principal,
+    viewer: &Viewer,
+    id: &str,
+    purpose: Option<&str>,
+) -> AppResult<RecordView> {
     let s = get_entitled(conn, viewer, id)?;
     let facts = s.facts();
     let d = policy::disclosure(viewer, &facts, ReadMode::Single { purpose })?;
     let view = present(&s, viewer, d);
     if policy::disclosure_is_audited(&facts, d, !view.protected_fields.is_empty()) {
         crate::store::log::write_tx(conn, |_, log| {
-            log.audit(&Actor::from(p), "record.read", "record", Some(id), purpose, json!({"protected_disclosed": d.protected, "sensitivity": s.row.sensitivity}));
+            log.audit(
+                &Actor::from(p),
+                "record.read",
+                "record",
+                Some(id),
+                purpose,
+                json!({"protected_disclosed": d.protected, "sensitivity": s.row.sensitivity}),
+            );
             Ok(())
         })?;
     }
@@ -674,14 +1015,26 @@ pub struct HistoryEntry {
 }
 
 /// The versions of an entitled record, each disclosed as a single read would be.
-pub fn history(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, id: &str, purpose: Option<&str>) -> AppResult<Vec<HistoryEntry>> {
+pub fn history(
+    conn: &mut DbConnection,
+    p: &Principal,
+    viewer: &Viewer,
+    id: &str,
+    purpose: Option<&str>,
+) -> AppResult<Vec<HistoryEntry>> {
     let s = get_entitled(conn, viewer, id)?;
     let facts = s.facts();
     let d = policy::disclosure(viewer, &facts, ReadMode::Single { purpose })?;
     let rows: Vec<(i32, String, String, String, String)> = record_versions::table
         .filter(record_versions::record_id.eq(id))
         .order(record_versions::version)
-        .select((record_versions::version, record_versions::action, record_versions::actor_id, record_versions::at, record_versions::snapshot))
+        .select((
+            record_versions::version,
+            record_versions::action,
+            record_versions::actor_id,
+            record_versions::at,
+            record_versions::snapshot,
+        ))
         .load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for (version, action, actor_id, at, snap) in rows {
@@ -689,11 +1042,24 @@ pub fn history(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, id: &str
         apply_snapshot(&mut past, &snap);
         past.row.version = version;
         past.row.updated_at = at.clone();
-        out.push(HistoryEntry { version, action, actor_id, at, record: present(&past, viewer, d) });
+        out.push(HistoryEntry {
+            version,
+            action,
+            actor_id,
+            at,
+            record: present(&past, viewer, d),
+        });
     }
     if policy::disclosure_is_audited(&facts, d, !s.protected_map().is_empty()) {
         crate::store::log::write_tx(conn, |_, log| {
-            log.audit(&Actor::from(p), "record.history", "record", Some(id), purpose, json!({"protected_disclosed": d.protected}));
+            log.audit(
+                &Actor::from(p),
+                "record.history",
+                "record",
+                Some(id),
+                purpose,
+                json!({"protected_disclosed": d.protected}),
+            );
             Ok(())
         })?;
     }
@@ -703,7 +1069,11 @@ pub fn history(conn: &mut DbConnection, p: &Principal, viewer: &Viewer, id: &str
 fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
     let v: Value = serde_json::from_str(snap).unwrap_or(json!({}));
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let list = |k: &str| -> Vec<String> { v.get(k).and_then(|x| serde_json::from_value(x.clone()).ok()).unwrap_or_default() };
+    let list = |k: &str| -> Vec<String> {
+        v.get(k)
+            .and_then(|x| serde_json::from_value(x.clone()).ok())
+            .unwrap_or_default()
+    };
     if let Some(t) = text("title") {
         s.row.title = t;
     }
@@ -712,12 +1082,19 @@ fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
     }
     s.row.category = text("category");
     s.row.tags = to_json(&list("tags"));
-    s.row.attributes = v.get("attributes").cloned().unwrap_or(json!({})).to_string();
+    s.row.attributes = v
+        .get("attributes")
+        .cloned()
+        .unwrap_or(json!({}))
+        .to_string();
     s.row.protected = v.get("protected").cloned().unwrap_or(json!({})).to_string();
     if let Some(sens) = text("sensitivity") {
         s.row.sensitivity = sens;
     }
-    if let Some(d) = v.get("distribution").and_then(|d| serde_json::from_value::<Distribution>(d.clone()).ok()) {
+    if let Some(d) = v
+        .get("distribution")
+        .and_then(|d| serde_json::from_value::<Distribution>(d.clone()).ok())
+    {
         s.row.distribution_level = d.level.as_str().to_string();
         s.row.group_id = d.group;
         s.recipients = d.agencies;
@@ -726,7 +1103,11 @@ fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
 }
 
 /// Finds a record by its owner's external id (for bulk upserts).
-pub fn by_external_ids(conn: &mut DbConnection, owner: &str, ext: &[String]) -> QueryResult<HashMap<String, String>> {
+pub fn by_external_ids(
+    conn: &mut DbConnection,
+    owner: &str,
+    ext: &[String],
+) -> QueryResult<HashMap<String, String>> {
     let mut out = HashMap::new();
     for chunk in ext.chunks(500) {
         let rows: Vec<(String, Option<String>)> = records::table

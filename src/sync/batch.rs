@@ -53,8 +53,18 @@ struct Line {
 
 fn parse_line(number: usize, raw: &[u8]) -> Line {
     let parsed = match crate::api::extract::parse_json::<RecordInput>(raw) {
-        Ok(input) if input.external_id.as_deref().is_some_and(|e| !e.trim().is_empty()) => Ok(input.into()),
-        Ok(_) => Err(vec![FieldError::new("external_id", "批量导入的每一行须有 external_id(本单位系统中的编号)")]),
+        Ok(input)
+            if input
+                .external_id
+                .as_deref()
+                .is_some_and(|e| !e.trim().is_empty()) =>
+        {
+            Ok(input.into())
+        }
+        Ok(_) => Err(vec![FieldError::new(
+            "external_id",
+            "批量导入的每一行须有 external_id(本单位系统中的编号)",
+        )]),
         Err(AppError::Validation(errs)) => Err(errs),
         Err(e) => Err(vec![FieldError::new("", e.to_string())]),
     };
@@ -62,7 +72,14 @@ fn parse_line(number: usize, raw: &[u8]) -> Line {
 }
 
 fn rejected(line: usize, external_id: Option<String>, errors: Vec<FieldError>) -> LineResult {
-    LineResult { line, status: "rejected".into(), external_id, id: None, version: None, errors }
+    LineResult {
+        line,
+        status: "rejected".into(),
+        external_id,
+        id: None,
+        version: None,
+        errors,
+    }
 }
 
 fn summarise(results: &[LineResult]) -> Summary {
@@ -79,12 +96,25 @@ fn summarise(results: &[LineResult]) -> Summary {
 }
 
 /// Imports a batch for the principal's agency.
-pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&str>) -> AppResult<BatchOutcome> {
+pub fn push(
+    conn: &mut DbConnection,
+    p: &Principal,
+    body: &[u8],
+    key: Option<&str>,
+) -> AppResult<BatchOutcome> {
     let request_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body));
     if let Some(k) = key {
         if let Some(stored) = idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
-            let results: Vec<LineResult> = stored.response.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-            return Ok(BatchOutcome { summary: summarise(&results), ndjson: stored.response, replayed: true });
+            let results: Vec<LineResult> = stored
+                .response
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            return Ok(BatchOutcome {
+                summary: summarise(&results),
+                ndjson: stored.response,
+                replayed: true,
+            });
         }
     }
     let lines: Vec<Line> = body
@@ -98,7 +128,11 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         results.extend(write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
-            let ext_ids: Vec<String> = chunk.iter().filter_map(|l| l.parsed.as_ref().ok()).filter_map(|c| c.external_id.clone()).collect();
+            let ext_ids: Vec<String> = chunk
+                .iter()
+                .filter_map(|l| l.parsed.as_ref().ok())
+                .filter_map(|c| c.external_id.clone())
+                .collect();
             let mut existing = records::by_external_ids(conn, &p.agency_id, &ext_ids)?;
             let mut out = Vec::with_capacity(chunk.len());
             for line in chunk {
@@ -111,10 +145,15 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
                 };
                 let ext = content.external_id.clone();
                 let outcome = match existing.get(ext.as_deref().unwrap_or_default()) {
-                    Some(id) => records::update(conn, log, &ctx, p, &viewer, &id.clone(), None, |c| *c = content).map(|o| match o {
-                        UpdateOutcome::Updated(s) => ("updated", s),
-                        UpdateOutcome::Unchanged(s) => ("unchanged", s),
-                    }),
+                    Some(id) => {
+                        records::update(conn, log, &ctx, p, &viewer, &id.clone(), None, |c| {
+                            *c = content
+                        })
+                        .map(|o| match o {
+                            UpdateOutcome::Updated(s) => ("updated", s),
+                            UpdateOutcome::Unchanged(s) => ("unchanged", s),
+                        })
+                    }
                     None => records::create(conn, log, &ctx, p, content).map(|s| ("created", s)),
                 };
                 match outcome {
@@ -122,10 +161,19 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
                         if let Some(e) = &ext {
                             existing.insert(e.clone(), s.row.id.clone());
                         }
-                        out.push(LineResult { line: line.number, status: status.into(), external_id: ext, id: Some(s.row.id), version: Some(s.row.version), errors: vec![] });
+                        out.push(LineResult {
+                            line: line.number,
+                            status: status.into(),
+                            external_id: ext,
+                            id: Some(s.row.id),
+                            version: Some(s.row.version),
+                            errors: vec![],
+                        });
                     }
                     Err(AppError::Validation(errs)) => out.push(rejected(line.number, ext, errs)),
-                    Err(AppError::Conflict(m) | AppError::Forbidden(m) | AppError::NotFound(m)) => out.push(rejected(line.number, ext, vec![FieldError::new("", m)])),
+                    Err(AppError::Conflict(m) | AppError::Forbidden(m) | AppError::NotFound(m)) => {
+                        out.push(rejected(line.number, ext, vec![FieldError::new("", m)]))
+                    }
                     Err(e) => return Err(e),
                 }
             }
@@ -138,7 +186,21 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         ndjson.push('\n');
     }
     if let Some(k) = key {
-        write_tx(conn, |conn, log| Ok(idempotency::save(conn, &p.agency_id, k, &request_hash, 200, &ndjson, log.at())?))?;
+        write_tx(conn, |conn, log| {
+            Ok(idempotency::save(
+                conn,
+                &p.agency_id,
+                k,
+                &request_hash,
+                200,
+                &ndjson,
+                log.at(),
+            )?)
+        })?;
     }
-    Ok(BatchOutcome { summary: summarise(&results), ndjson, replayed: false })
+    Ok(BatchOutcome {
+        summary: summarise(&results),
+        ndjson,
+        replayed: false,
+    })
 }

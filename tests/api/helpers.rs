@@ -1,0 +1,215 @@
+//! The test harness: each test starts the real server on a random port over a fresh
+//! database (a SQLite file in a temp dir, or a new database on the PostgreSQL server named
+//! by GUANTONG_TEST_PG_URL, which `.ci/test` starts), and talks to it over real HTTP.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use guantong::app::{ensure_admin, open_database, Application};
+use guantong::config::{Secret, Settings};
+use guantong::db::DbPool;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const ADMIN_PASSWORD: &str = "admin-password-0001";
+pub const PASSWORD: &str = "liaison-password-0001";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub pool: DbPool,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh PostgreSQL database on the test server.
+pub fn fresh_pg_database() -> String {
+    use diesel::{Connection, RunQueryDsl};
+    let admin_url = std::env::var("GUANTONG_TEST_PG_URL").expect(
+        "GUANTONG_TEST_PG_URL is not set: run the suite with `bash .ci/test`, which starts PostgreSQL (PostgreSQL tests are never skipped)",
+    );
+    let name = format!(
+        "gt_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut conn =
+        diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL server");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    match admin_url.rfind('/') {
+        Some(i) => format!("{}/{name}", &admin_url[..i]),
+        None => panic!("GUANTONG_TEST_PG_URL must end in /<database>"),
+    }
+}
+
+impl TestApp {
+    pub fn spawn(backend: Backend) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("guantong.db").display()),
+            Backend::Postgres => fresh_pg_database(),
+        };
+        let settings = Settings {
+            database_url: database_url.clone(),
+            listen: "127.0.0.1:0".into(),
+            jwt_secret: Some(Secret::new("test-secret-test-secret-0123456789")),
+            admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            pool_size: 4,
+            ..Settings::default()
+        };
+        let (pool, be) = open_database(&settings).expect("open database");
+        ensure_admin(&pool, settings.admin_password.as_ref()).expect("create admin");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = pool.clone();
+        std::thread::spawn(move || {
+            let sys = actix_web::rt::System::new();
+            sys.block_on(async move {
+                let app = Application::build(settings, p, be).expect("build app");
+                tx.send(app.port()).unwrap();
+                let _ = app.run_until_stopped().await;
+            });
+        });
+        let port = rx.recv().expect("server started");
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            pool,
+            database_url,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn req(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut r = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    pub fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        send(self.req(reqwest::Method::GET, path, Some(token)))
+    }
+
+    pub fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        send(
+            self.req(reqwest::Method::POST, path, Some(token))
+                .json(&body),
+        )
+    }
+
+    pub fn delete(&self, token: &str, path: &str) -> (u16, Value) {
+        send(self.req(reqwest::Method::DELETE, path, Some(token)))
+    }
+
+    pub fn patch(&self, token: &str, path: &str, version: i64, body: Value) -> (u16, Value) {
+        send(
+            self.req(reqwest::Method::PATCH, path, Some(token))
+                .header("If-Match", version.to_string())
+                .json(&body),
+        )
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> Value {
+        let (s, v) = send(
+            self.req(reqwest::Method::POST, "/api/v1/auth/login", None)
+                .json(&json!({"username": username, "password": password})),
+        );
+        assert_eq!(s, 200, "login {username}: {v}");
+        v
+    }
+
+    pub fn admin_token(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Creates an agency and a liaison user of it; returns (agency id, liaison token).
+    pub fn agency(&self, admin: &str, code: &str, kind: &str) -> Agency {
+        let (s, a) = self.post(
+            admin,
+            "/api/v1/agencies",
+            json!({"code": code, "name": format!("测试单位{code}"), "kind": kind, "level": "city"}),
+        );
+        assert_eq!(s, 201, "{a}");
+        let id = a["id"].as_str().unwrap().to_string();
+        let username = format!("{code}_user");
+        let (s, u) = self.post(admin, "/api/v1/users", json!({"username": username, "password": PASSWORD, "agency_id": id, "roles": ["liaison"], "email": format!("{code}@example.gov.cn")}));
+        assert_eq!(s, 201, "{u}");
+        let token = self.login(&username, PASSWORD)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Agency { id, token }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Agency {
+    pub id: String,
+    pub token: String,
+}
+
+pub fn send(r: RequestBuilder) -> (u16, Value) {
+    let resp: Response = r.send().expect("request sent");
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = resp.text().unwrap_or_default();
+    if status >= 400 {
+        assert!(
+            ct.starts_with("application/problem+json"),
+            "error {status} must be problem+json, was {ct}: {text}"
+        );
+    }
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, v)
+}
+
+/// A minimal record body.
+pub fn record(title: &str, distribution: Value) -> Value {
+    json!({"kind": "clue", "title": title, "body": format!("{title}的正文"), "distribution": distribution})
+}
+
+/// Runs a test body on both backends: `both!(name)` defines `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres)
+            }
+        }
+    )+};
+}

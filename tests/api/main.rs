@@ -1,0 +1,13 @@
+//! Integration tests: the real server over real HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod admin;
+mod audit;
+mod auth;
+mod bad_input;
+mod openapi;
+mod permissions;
+mod records;
+mod sharing;
+mod sync;
