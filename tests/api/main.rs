@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod openapi;
 mod permissions;
+mod policy_equivalence;
 mod records;
 mod sharing;
 mod sync;
