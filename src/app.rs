@@ -153,11 +153,18 @@ impl Application {
                     )
                     .default_service(web::to(not_found))
                     .wrap_fn(move |req, srv| {
+                        // One access-log line per request, inside the request's span (so
+                        // it carries the request id), and the status-class counter.
                         let requests = requests.clone();
+                        let started = std::time::Instant::now();
                         srv.call(req).map(move |res| {
                             if let Ok(r) = &res {
-                                let class = format!("{}xx", r.status().as_u16() / 100);
-                                requests.with_label_values(&[class.as_str()]).inc();
+                                let status = r.status().as_u16();
+                                requests
+                                    .with_label_values(&[format!("{}xx", status / 100).as_str()])
+                                    .inc();
+                                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                                tracing::info!(status, elapsed_ms, "request finished");
                             }
                             res
                         })

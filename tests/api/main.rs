@@ -1,6 +1,7 @@
 //! Integration tests: the real server over real HTTP, on SQLite and on PostgreSQL.
 
 mod helpers;
+mod logging;
 
 mod admin;
 mod audit;
