@@ -310,14 +310,7 @@ pub async fn create_user(
     body: JsonBody<NewUser>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
-    if !p.has(Role::Admin) {
-        policy::require_agency_manager(&p, &b.agency_id)?;
-        if b.roles.contains(&Role::Admin) {
-            return Err(AppError::Forbidden(
-                "只有平台管理员可以授予平台管理员角色".into(),
-            ));
-        }
-    }
+    policy::require_user_manager(&p, &b.agency_id, &b.roles)?;
     let errs = check_user(&b);
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
@@ -352,12 +345,7 @@ pub async fn create_user(
 #[utoipa::path(tag = "用户", responses((status = 200, body = Vec<User>), (status = 403, body = Problem)), security(("bearer" = [])))]
 #[get("/users")]
 pub async fn list_users(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
-    let scope = if p.has(Role::Admin) {
-        None
-    } else {
-        policy::require_agency_manager(&p, &p.agency_id)?;
-        Some(p.agency_id.clone())
-    };
+    let scope = policy::user_list_scope(&p)?;
     let users = run(&state.pool, move |conn| {
         Ok(store::users::list(conn, scope.as_deref())?)
     })

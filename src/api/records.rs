@@ -252,16 +252,8 @@ pub async fn create_record(
         }
         write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
-            let viewer = directory::viewer(conn, &p.agency_id)?;
             let s = store::records::create(conn, log, &ctx, &p, input.into())?;
-            let view = present(
-                &s,
-                &viewer,
-                policy::Disclosure {
-                    content: true,
-                    protected: true,
-                },
-            );
+            let view = present(&s, policy::Disclosure::OWNER);
             let json = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &key {
                 store::idempotency::save(
@@ -384,7 +376,7 @@ pub async fn list_records(
         let mut items = Vec::with_capacity(rows.len());
         for s in &rows {
             let d = policy::disclosure(&viewer, &s.facts(), ReadMode::Listing)?;
-            items.push(present(s, &viewer, d));
+            items.push(present(s, d));
         }
         Ok(RecordPage { items, next_cursor })
     })
@@ -508,14 +500,7 @@ pub async fn update_record(
             )? {
                 UpdateOutcome::Updated(s) | UpdateOutcome::Unchanged(s) => s,
             };
-            Ok(present(
-                &s,
-                &viewer,
-                policy::Disclosure {
-                    content: true,
-                    protected: true,
-                },
-            ))
+            Ok(present(&s, policy::Disclosure::OWNER))
         })
     })
     .await?;

@@ -212,7 +212,7 @@ pub async fn list_inbox(
                 seq,
                 created_at,
                 acked_at,
-                record: present(s, &viewer, d),
+                record: present(s, d),
             });
         }
         Ok(InboxPage { items, next_cursor })

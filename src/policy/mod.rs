@@ -98,6 +98,35 @@ pub fn require_agency_manager(p: &Principal, agency_id: &str) -> Result<(), AppE
     }
 }
 
+/// Creating users: the hub admin for any agency; an agency's admin for its own agency,
+/// without granting the hub `admin` role.
+pub fn require_user_manager(
+    p: &Principal,
+    agency_id: &str,
+    roles: &[Role],
+) -> Result<(), AppError> {
+    if p.has(Role::Admin) {
+        return Ok(());
+    }
+    require_agency_manager(p, agency_id)?;
+    if roles.contains(&Role::Admin) {
+        return Err(AppError::Forbidden(
+            "只有平台管理员可以授予平台管理员角色".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whose users a principal may list: everyone's (`None`) for the hub admin, its own
+/// agency's for an agency admin.
+pub fn user_list_scope(p: &Principal) -> Result<Option<String>, AppError> {
+    if p.has(Role::Admin) {
+        return Ok(None);
+    }
+    require_agency_manager(p, &p.agency_id)?;
+    Ok(Some(p.agency_id.clone()))
+}
+
 /// Which part of the audit log a principal may list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditScope {
@@ -212,29 +241,14 @@ pub fn entitled_sql<QS: 'static>(
     )
 }
 
-/// One member agency as the directory knows it.
-#[derive(Debug, Clone)]
-pub struct DirectoryEntry {
-    pub agency_id: String,
-    pub active: bool,
-    pub group_ids: HashSet<String>,
-}
-
-impl DirectoryEntry {
-    pub fn viewer(&self) -> Viewer {
-        Viewer {
-            agency_id: self.agency_id.clone(),
-            agency_active: self.active,
-            group_ids: self.group_ids.clone(),
-        }
-    }
-}
+/// The member directory: every agency as a potential reader (its active flag and groups).
+pub type DirectoryEntry = Viewer;
 
 /// Rule 6: every agency that can read the record now (sorted, for stable tombstone order).
 pub fn audience(directory: &[DirectoryEntry], r: &AccessFacts) -> Vec<String> {
     let mut out: Vec<String> = directory
         .iter()
-        .filter(|d| can_read(&d.viewer(), r))
+        .filter(|d| can_read(d, r))
         .map(|d| d.agency_id.clone())
         .collect();
     out.sort();
@@ -261,6 +275,17 @@ pub struct Disclosure {
     pub content: bool,
     /// Protected field values (when false they are redacted; names stay visible).
     pub protected: bool,
+    /// The list of recipient agencies (the owner's business: only the owner sees it).
+    pub recipients: bool,
+}
+
+impl Disclosure {
+    /// Everything: what the owner gets back from its own writes.
+    pub const OWNER: Disclosure = Disclosure {
+        content: true,
+        protected: true,
+        recipients: true,
+    };
 }
 
 /// Decides disclosure for an entitled reader (call `can_read` first).
@@ -271,6 +296,7 @@ pub fn disclosure(
 ) -> Result<Disclosure, AppError> {
     let restricted = needs_purpose(r);
     let protected = may_see_protected(viewer, r);
+    let recipients = r.owner_agency_id == viewer.agency_id;
     match mode {
         ReadMode::Single { purpose } => {
             if restricted && purpose.is_none() {
@@ -281,17 +307,20 @@ pub fn disclosure(
             Ok(Disclosure {
                 content: true,
                 protected,
+                recipients,
             })
         }
         ReadMode::Listing => Ok(Disclosure {
             content: !restricted,
             protected: false,
+            recipients,
         }),
         ReadMode::Feed { purpose } => {
             let content = !restricted || purpose.is_some();
             Ok(Disclosure {
                 content,
                 protected: protected && content,
+                recipients,
             })
         }
     }

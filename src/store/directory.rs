@@ -23,10 +23,10 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<Vec<DirectoryEntry>> {
     }
     Ok(rows
         .into_iter()
-        .map(|(id, active)| DirectoryEntry {
+        .map(|(id, active)| Viewer {
             group_ids: groups.remove(&id).unwrap_or_default(),
             agency_id: id,
-            active,
+            agency_active: active,
         })
         .collect())
 }

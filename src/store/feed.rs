@@ -78,7 +78,7 @@ pub fn page(
             continue;
         }
         let d = policy::disclosure(viewer, &facts, ReadMode::Feed { purpose })?;
-        let v = present(s, viewer, d);
+        let v = present(s, d);
         if policy::disclosure_is_audited(&facts, d, !v.protected_fields.is_empty()) {
             audited.push(id.clone());
         }

@@ -136,12 +136,11 @@ pub struct RecordView {
     pub updated_at: String,
 }
 
-/// Builds what `viewer` sees of a record under `d`.
-pub fn present(s: &StoredRecord, viewer: &Viewer, d: Disclosure) -> RecordView {
+/// Builds the view of a record under the policy's disclosure `d`.
+pub fn present(s: &StoredRecord, d: Disclosure) -> RecordView {
     let protected = s.protected_map();
     let mut distribution = s.distribution();
-    if s.row.owner_agency_id != viewer.agency_id {
-        // Other recipients are the owner's business.
+    if !d.recipients {
         distribution.agencies.clear();
     }
     RecordView {
@@ -307,7 +306,7 @@ impl WriteContext {
             DistributionLevel::All => self
                 .directory
                 .iter()
-                .filter(|e| e.active)
+                .filter(|e| e.agency_active)
                 .map(|e| &e.agency_id)
                 .collect(),
         };
@@ -841,11 +840,7 @@ pub fn propagate_membership(
     after: &[DirectoryEntry],
     rules: &[Rule],
 ) -> AppResult<(usize, usize)> {
-    let find = |d: &[DirectoryEntry]| {
-        d.iter()
-            .find(|e| e.agency_id == agency_id)
-            .map(|e| e.viewer())
-    };
+    let find = |d: &[DirectoryEntry]| d.iter().find(|e| e.agency_id == agency_id).cloned();
     let (Some(v_before), Some(v_after)) = (find(before), find(after)) else {
         return Ok((0, 0));
     };
@@ -987,7 +982,7 @@ pub fn read(
     let s = get_entitled(conn, viewer, id)?;
     let facts = s.facts();
     let d = policy::disclosure(viewer, &facts, ReadMode::Single { purpose })?;
-    let view = present(&s, viewer, d);
+    let view = present(&s, d);
     if policy::disclosure_is_audited(&facts, d, !view.protected_fields.is_empty()) {
         crate::store::log::write_tx(conn, |_, log| {
             log.audit(
@@ -1047,7 +1042,7 @@ pub fn history(
             action,
             actor_id,
             at,
-            record: present(&past, viewer, d),
+            record: present(&past, d),
         });
     }
     if policy::disclosure_is_audited(&facts, d, !s.protected_map().is_empty()) {
