@@ -1,1 +1,1047 @@
-fn main() {}
+//! The hub benchmark (`cargo bench --bench hub`): starts the real server in-process on a
+//! fresh database, builds the seed-sized hub over HTTP (127 agencies, their liaison users
+//! and API keys, sharing groups, an agreement, 21,000 supervision objects), bulk-imports
+//! N records through `POST /api/v1/sync/batches`, then measures the entitled list, search
+//! and feed over HTTP and the same store calls directly on the database. Results go to
+//! stdout and to BENCHMARKS.md. See BENCHMARKS.md for the knobs (GT_BENCH_* variables).
+//!
+//! Without `--bench` (e.g. `cargo test --benches`) it runs a tiny smoke version and writes
+//! nothing; with `--list` it prints nothing.
+
+#[path = "hub/data.rs"]
+mod data;
+#[path = "hub/report.rs"]
+mod report;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use diesel::RunQueryDsl;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::blocking::{Client, RequestBuilder};
+use serde_json::{json, Value};
+
+use guantong::app::{ensure_admin, open_database, Application};
+use guantong::config::{Secret, Settings};
+use guantong::db::{Backend, DbConnection, DbPool};
+use guantong::domain::record::RecordKind;
+use guantong::domain::Role;
+use guantong::policy::Principal;
+use guantong::store::{directory, feed, records};
+
+use data::{Hub, HubAgency, RecordGen};
+use report::{histogram, Row};
+
+const ADMIN_PASSWORD: &str = "bench-admin-password-0001";
+const LIAISON_PASSWORD: &str = "bench-liaison-password-0001";
+/// The target for an entitled list or feed page of 100 (p99, ms).
+const PAGE_TARGET_MS: f64 = 20.0;
+const PAGE: i64 = 100;
+
+/// What to run, from the environment (see BENCHMARKS.md).
+struct Config {
+    smoke: bool,
+    records: u64,
+    agencies: usize,
+    objects: usize,
+    iters: usize,
+    search_iters: usize,
+    deep_pages: usize,
+    batch: Option<usize>,
+    database_url: Option<String>,
+    reuse: bool,
+    keep: bool,
+    write_md: Option<bool>,
+    viewers: Vec<String>,
+    seed: u64,
+}
+
+fn env<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => {
+            let v = v.trim().replace(['_', ','], "");
+            v.parse()
+                .map(Some)
+                .map_err(|_| anyhow!("{name}={v} is not a valid value"))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn flag(name: &str) -> Option<bool> {
+    std::env::var(name)
+        .ok()
+        .map(|v| matches!(v.trim(), "1" | "true" | "yes"))
+}
+
+impl Config {
+    fn from_env(smoke: bool) -> Result<Config> {
+        if smoke {
+            // `cargo test --benches`: prove the bench runs, in seconds.
+            return Ok(Config {
+                smoke,
+                records: 1_000,
+                agencies: 16,
+                objects: 200,
+                iters: 5,
+                search_iters: 2,
+                deep_pages: 2,
+                batch: Some(100),
+                database_url: None,
+                reuse: false,
+                keep: false,
+                write_md: Some(false),
+                viewers: vec!["typical".into(), "least".into()],
+                seed: 1,
+            });
+        }
+        let iters = env("GT_BENCH_ITERS")?.unwrap_or(500);
+        Ok(Config {
+            smoke,
+            records: env("GT_BENCH_RECORDS")?.unwrap_or(1_000_000),
+            agencies: 127,
+            objects: env("GT_BENCH_OBJECTS")?.unwrap_or(21_000),
+            iters,
+            search_iters: env("GT_BENCH_SEARCH_ITERS")?.unwrap_or((iters / 25).max(5)),
+            deep_pages: 10,
+            batch: env("GT_BENCH_BATCH")?,
+            database_url: std::env::var("GT_BENCH_DATABASE_URL")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            reuse: flag("GT_BENCH_REUSE").unwrap_or(false),
+            keep: flag("GT_BENCH_KEEP").unwrap_or(false),
+            write_md: flag("GT_BENCH_WRITE"),
+            viewers: std::env::var("GT_BENCH_VIEWERS")
+                .unwrap_or_else(|_| "most,typical,least".into())
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            seed: env("GT_BENCH_SEED")?.unwrap_or(20261121),
+        })
+    }
+
+    /// The command line that reproduces this run.
+    fn command(&self, url_given: bool) -> String {
+        let mut parts = vec![format!("GT_BENCH_RECORDS={}", self.records)];
+        if url_given {
+            parts.push("GT_BENCH_DATABASE_URL=<url>".into());
+        }
+        for (k, default) in [("GT_BENCH_OBJECTS", 21_000), ("GT_BENCH_ITERS", 500)] {
+            let v = if k == "GT_BENCH_OBJECTS" {
+                self.objects
+            } else {
+                self.iters
+            };
+            if v != default {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+        if let Some(b) = self.batch {
+            parts.push(format!("GT_BENCH_BATCH={b}"));
+        }
+        parts.push("cargo bench --bench hub".into());
+        parts.join(" ")
+    }
+}
+
+/// The server under test and a client for it.
+struct Hubd {
+    base: String,
+    client: Client,
+    pool: DbPool,
+    backend: Backend,
+    db_path: Option<PathBuf>,
+}
+
+fn start_server(url: &str) -> Result<Hubd> {
+    let settings = Settings {
+        database_url: url.to_string(),
+        listen: "127.0.0.1:0".into(),
+        jwt_secret: Some(Secret::new("bench-secret-bench-secret-0123456789")),
+        admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+        ..Settings::default()
+    };
+    let (pool, backend) = open_database(&settings)?;
+    ensure_admin(&pool, settings.admin_password.as_ref())?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = pool.clone();
+    std::thread::spawn(move || {
+        let sys = actix_web::rt::System::new();
+        sys.block_on(async move {
+            match Application::build(settings, p, backend) {
+                Ok(app) => {
+                    let _ = tx.send(Ok(app.port()));
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let port = rx.recv()??;
+    Ok(Hubd {
+        base: format!("http://127.0.0.1:{port}"),
+        client: Client::builder()
+            .timeout(Duration::from_secs(1800))
+            .build()?,
+        pool,
+        backend,
+        db_path: url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .map(PathBuf::from),
+    })
+}
+
+impl Hubd {
+    fn req(&self, method: reqwest::Method, path: &str, token: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    /// Sends and expects a 2xx JSON answer.
+    fn call(&self, r: RequestBuilder) -> Result<Value> {
+        let resp = r.send()?;
+        let status = resp.status();
+        let text = resp.text()?;
+        if !status.is_success() {
+            bail!("HTTP {status}: {text}");
+        }
+        Ok(if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)?
+        })
+    }
+
+    fn post(&self, token: &str, path: &str, body: &Value) -> Result<Value> {
+        self.call(self.req(reqwest::Method::POST, path, token).json(body))
+            .with_context(|| format!("POST {path}"))
+    }
+
+    fn login(&self, username: &str, password: &str) -> Result<String> {
+        let v = self.call(
+            self.client
+                .post(format!("{}/api/v1/auth/login", self.base))
+                .json(&json!({"username": username, "password": password})),
+        )?;
+        Ok(v["access_token"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no access token"))?
+            .to_string())
+    }
+
+    fn head_seq(&self) -> Result<i64> {
+        Ok(guantong::store::log::head_seq(&mut self.pool.get()?)?)
+    }
+}
+
+/// Credentials of one agency for the latency phase.
+struct Creds {
+    key: String,
+    key_id: String,
+}
+
+/// Everything the setup produced.
+struct Built {
+    hub: Hub,
+    creds: Vec<Creds>,
+    /// Per agency: records it may read.
+    entitled: Vec<u64>,
+    setup: Option<report::Setup>,
+    import: Option<report::Import>,
+}
+
+/// Runs `f` over `items` on `threads` threads, keeping the order of results.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(usize, &T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let f = &f;
+                s.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, t)| f(c * chunk + i, t))
+                        .collect::<Result<Vec<R>>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            out.extend(h.join().map_err(|_| anyhow!("worker panicked"))??);
+        }
+        Ok(out)
+    })
+}
+
+/// Builds the hub over HTTP: agencies, users, API keys, groups, the petition agreement
+/// and the supervision objects.
+fn build_hub(h: &Hubd, cfg: &Config) -> Result<(Hub, Vec<Creds>, report::Setup)> {
+    let t0 = Instant::now();
+    let admin = h.login("admin", ADMIN_PASSWORD)?;
+    let specs = data::agencies(cfg.agencies);
+    let mut agencies = Vec::new();
+    for a in &specs {
+        let v = h.post(
+            &admin,
+            "/api/v1/agencies",
+            &json!({"code": a.code, "name": a.name, "kind": a.kind, "level": a.level}),
+        )?;
+        agencies.push(HubAgency {
+            id: v["id"].as_str().unwrap_or_default().to_string(),
+            code: a.code.clone(),
+            name: a.name.clone(),
+            kind: a.kind,
+        });
+    }
+    // One liaison per agency (argon2 makes each ~tens of ms), and one API key for its
+    // systems; two client threads, as the machine has two cores.
+    let creds = parallel(&agencies, 2, |_, a| {
+        h.post(
+            &admin,
+            "/api/v1/users",
+            &json!({"username": format!("{}_liaison", a.code), "password": LIAISON_PASSWORD,
+                    "agency_id": a.id, "roles": ["liaison"], "display_name": format!("{}联络员", a.name),
+                    "email": format!("{}@example.gov.cn", a.code)}),
+        )?;
+        let k = h.post(
+            &admin,
+            &format!("/api/v1/agencies/{}/api-keys", a.id),
+            &json!({"name": "夜间同步任务"}),
+        )?;
+        Ok(Creds {
+            key: k["key"].as_str().unwrap_or_default().to_string(),
+            key_id: k["id"].as_str().unwrap_or_default().to_string(),
+        })
+    })?;
+    let index: HashMap<&str, usize> = agencies
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.code.as_str(), i))
+        .collect();
+    let mut groups = Vec::new();
+    let mut group_sizes = Vec::new();
+    for (name, description, codes) in data::groups() {
+        let members: Vec<usize> = codes
+            .iter()
+            .filter_map(|c| index.get(c.as_str()).copied())
+            .collect();
+        let ids: Vec<&str> = members.iter().map(|m| agencies[*m].id.as_str()).collect();
+        let g = h.post(
+            &admin,
+            "/api/v1/groups",
+            &json!({"name": name, "description": description, "agency_ids": ids}),
+        )?;
+        group_sizes.push((name.to_string(), members.len()));
+        groups.push((g["id"].as_str().unwrap_or_default().to_string(), members));
+    }
+    // Petitions (reporter identity) go only to discipline commissions, and without the
+    // reporter to organization departments (seed 000's 协作意见).
+    h.post(
+        &admin,
+        "/api/v1/agreements",
+        &json!({"name": "信访举报人信息仅限纪检监察机关", "source_kind": "petition", "record_kind": "petition",
+                "recipient_kinds": ["discipline"], "protected_fields": true}),
+    )?;
+    h.post(
+        &admin,
+        "/api/v1/agreements",
+        &json!({"name": "信访件可送组织部门(不含举报人信息)", "source_kind": "petition", "record_kind": "petition",
+                "recipient_kinds": ["organization"], "protected_fields": false}),
+    )?;
+    // Supervision objects: one POST each, registered by the agencies in turn.
+    let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x0b1ec7);
+    let specs: Vec<data::ObjectSpec> = (0..cfg.objects).map(|_| data::object(&mut rng)).collect();
+    let t_obj = Instant::now();
+    let ids = parallel(&specs, 4, |i, o| {
+        let key = &creds[i % creds.len()].key;
+        let v = h.post(key, "/api/v1/objects", &o.body)?;
+        Ok(v["id"].as_str().unwrap_or_default().to_string())
+    })?;
+    let objects_rate = specs.len() as f64 / t_obj.elapsed().as_secs_f64();
+    let objects = ids
+        .into_iter()
+        .zip(specs)
+        .map(|(id, s)| (id, s.label))
+        .collect();
+    let setup = report::Setup {
+        agencies: agencies.len(),
+        users: agencies.len(),
+        groups: group_sizes,
+        objects: cfg.objects,
+        objects_rate,
+        setup_time: t0.elapsed(),
+        db_size: None,
+    };
+    Ok((
+        Hub {
+            agencies,
+            groups,
+            objects,
+        },
+        creds,
+        setup,
+    ))
+}
+
+/// Pushes `cfg.records` records as NDJSON batches, each with its owner's API key, while
+/// another thread generates the next batches. Returns the throughput figures.
+fn import(
+    h: &Hubd,
+    cfg: &Config,
+    hub: &Hub,
+    creds: &[Creds],
+) -> Result<(report::Import, RecordGen)> {
+    let mut gen = RecordGen::new(hub, cfg.seed);
+    let schedule = gen.schedule(hub);
+    // About one batch per schedule slot over the run, between 50 and 5,000 lines.
+    let batch = cfg
+        .batch
+        .unwrap_or_else(|| ((cfg.records as usize) / schedule.len()).clamp(50, 5_000));
+    let total = cfg.records;
+    let (tx, rx) = sync_channel::<(usize, String, u64)>(3);
+    std::thread::scope(|s| -> Result<(report::Import, RecordGen)> {
+        let producer = s.spawn(move || {
+            let mut next_n: Vec<u64> = vec![0; hub.agencies.len()];
+            let (mut done, mut b) = (0u64, 0usize);
+            while done < total {
+                let owner = schedule[b % schedule.len()];
+                let lines = (batch as u64).min(total - done);
+                let mut body = String::with_capacity(lines as usize * 1400);
+                for _ in 0..lines {
+                    next_n[owner] += 1;
+                    body.push_str(&gen.line(hub, owner, next_n[owner]));
+                    body.push('\n');
+                }
+                if tx.send((owner, body, lines)).is_err() {
+                    break;
+                }
+                done += lines;
+                b += 1;
+            }
+            gen
+        });
+        let mut progress: Vec<(u64, Duration)> = Vec::new();
+        let mut slowest = f64::INFINITY;
+        let mut done = 0u64;
+        let mut t0: Option<Instant> = None;
+        let mut last_print = Instant::now();
+        for (owner, body, lines) in rx {
+            let start = *t0.get_or_insert_with(Instant::now);
+            let tb = Instant::now();
+            let resp = h
+                .req(
+                    reqwest::Method::POST,
+                    "/api/v1/sync/batches",
+                    &creds[owner].key,
+                )
+                .header("Content-Type", "application/x-ndjson")
+                .body(body)
+                .send()?;
+            let status = resp.status();
+            let header = |n: &str| -> u64 {
+                resp.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            };
+            let (created, rejected) = (header("X-Batch-Created"), header("X-Batch-Rejected"));
+            let text = resp.text()?;
+            if !status.is_success() || created != lines {
+                // Show the first rejected lines (or the start of the answer).
+                let mut bad: Vec<&str> = text
+                    .lines()
+                    .filter(|l| l.contains("\"rejected\""))
+                    .take(3)
+                    .collect();
+                if bad.is_empty() {
+                    bad = text.lines().take(3).collect();
+                }
+                bail!(
+                    "batch by {} answered {status}: {created} created, {rejected} rejected of {lines}:\n{}",
+                    hub.agencies[owner].code,
+                    bad.join("\n")
+                );
+            }
+            slowest = slowest.min(lines as f64 / tb.elapsed().as_secs_f64());
+            done += lines;
+            progress.push((done, start.elapsed()));
+            if last_print.elapsed() > Duration::from_secs(15) {
+                last_print = Instant::now();
+                eprintln!(
+                    "  imported {done} / {total} ({:.0} records/s so far)",
+                    done as f64 / start.elapsed().as_secs_f64()
+                );
+            }
+        }
+        let gen = producer.join().map_err(|_| anyhow!("generator panicked"))?;
+        let elapsed = progress.last().map(|p| p.1).unwrap_or_default();
+        let rate_until = |n: u64| {
+            progress
+                .iter()
+                .find(|p| p.0 >= n)
+                .map(|p| p.0 as f64 / p.1.as_secs_f64())
+        };
+        // The last 10%: from the batch that crossed 90% to the end.
+        let (d90, t90) = progress
+            .iter()
+            .find(|p| p.0 * 10 >= total * 9)
+            .copied()
+            .unwrap_or((0, Duration::ZERO));
+        let last = progress.last().copied().unwrap_or((0, Duration::ZERO));
+        let last_10pct_rate = if last.0 > d90 {
+            (last.0 - d90) as f64 / (last.1 - t90).as_secs_f64()
+        } else {
+            last.0 as f64 / last.1.as_secs_f64()
+        };
+        Ok((
+            report::Import {
+                records: done,
+                batch_lines: batch,
+                batches: progress.len(),
+                first_100k_rate: if total >= 200_000 {
+                    rate_until(100_000)
+                } else {
+                    None
+                },
+                last_10pct_rate,
+                whole_rate: done as f64 / elapsed.as_secs_f64(),
+                total: elapsed,
+                slowest_batch_rate: slowest,
+            },
+            gen,
+        ))
+    })
+}
+
+/// What a reused database remembers about its hub (written next to it after a run).
+fn meta_path(cfg: &Config, h: &Hubd) -> PathBuf {
+    match &h.db_path {
+        Some(p) => PathBuf::from(format!("{}.bench.json", p.display())),
+        None => {
+            let url = cfg.database_url.clone().unwrap_or_default();
+            let tag = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(url.as_bytes())[..6]);
+            std::env::temp_dir().join(format!("guantong-bench-{tag}.json"))
+        }
+    }
+}
+
+fn save_meta(path: &Path, cfg: &Config, hub: &Hub, entitled: &[u64]) -> Result<()> {
+    let agencies: Vec<Value> = hub
+        .agencies
+        .iter()
+        .zip(entitled)
+        .map(|(a, n)| json!({"id": a.id, "code": a.code, "name": a.name, "kind": a.kind, "entitled": n}))
+        .collect();
+    std::fs::write(
+        path,
+        serde_json::to_string_pretty(
+            &json!({"records": cfg.records, "objects": cfg.objects, "agencies": agencies}),
+        )?,
+    )?;
+    Ok(())
+}
+
+/// Loads the hub of a previous run and issues fresh API keys (keys are stored hashed).
+fn reuse(h: &Hubd, cfg: &mut Config, path: &Path) -> Result<Built> {
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(path)
+            .with_context(|| format!("GT_BENCH_REUSE needs {}", path.display()))?,
+    )?;
+    cfg.records = meta["records"].as_u64().unwrap_or(0);
+    cfg.objects = meta["objects"].as_u64().unwrap_or(0) as usize;
+    let admin = h.login("admin", ADMIN_PASSWORD)?;
+    let kinds: Vec<&'static str> = data::agencies(127).iter().map(|a| a.kind).collect();
+    let mut agencies = Vec::new();
+    let mut entitled = Vec::new();
+    let mut creds = Vec::new();
+    for (i, a) in meta["agencies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let id = a["id"].as_str().unwrap_or_default().to_string();
+        let k = h.post(
+            &admin,
+            &format!("/api/v1/agencies/{id}/api-keys"),
+            &json!({"name": "基准测试复用"}),
+        )?;
+        creds.push(Creds {
+            key: k["key"].as_str().unwrap_or_default().to_string(),
+            key_id: k["id"].as_str().unwrap_or_default().to_string(),
+        });
+        agencies.push(HubAgency {
+            id,
+            code: a["code"].as_str().unwrap_or_default().to_string(),
+            name: a["name"].as_str().unwrap_or_default().to_string(),
+            kind: kinds.get(i).copied().unwrap_or("other"),
+        });
+        entitled.push(a["entitled"].as_u64().unwrap_or(0));
+    }
+    Ok(Built {
+        hub: Hub {
+            agencies,
+            groups: vec![],
+            objects: vec![],
+        },
+        creds,
+        entitled,
+        setup: None,
+        import: None,
+    })
+}
+
+/// A query measured for one agency.
+#[derive(Clone)]
+enum Query {
+    List {
+        kind: Option<RecordKind>,
+        q: Option<String>,
+        before_seq: Option<i64>,
+    },
+    Feed {
+        after: i64,
+    },
+}
+
+impl Query {
+    fn path(&self) -> String {
+        match self {
+            Query::List {
+                kind,
+                q,
+                before_seq,
+            } => {
+                let mut p = format!("/api/v1/records?limit={PAGE}");
+                if let Some(k) = kind {
+                    p.push_str(&format!("&kind={}", k.as_str()));
+                }
+                if let Some(q) = q {
+                    p.push_str(&format!(
+                        "&q={}",
+                        percent_encoding::utf8_percent_encode(
+                            q,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    ));
+                }
+                if let Some(b) = before_seq {
+                    p.push_str(&format!("&cursor={}", guantong::api::page::encode(*b)));
+                }
+                p
+            }
+            Query::Feed { after } => format!("/api/v1/feed?after={after}&limit={PAGE}"),
+        }
+    }
+}
+
+/// Times one HTTP request (until the whole body is read); returns the parsed body.
+fn timed_get(h: &Hubd, token: &str, path: &str) -> Result<(Duration, Value)> {
+    let t = Instant::now();
+    let resp = h.req(reqwest::Method::GET, path, token).send()?;
+    let status = resp.status();
+    let bytes = resp.bytes()?;
+    let d = t.elapsed();
+    if !status.is_success() {
+        bail!("GET {path}: {status} {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok((d, serde_json::from_slice(&bytes)?))
+}
+
+/// Runs the same work as the handler's store call directly on a pooled connection.
+fn timed_store(pool: &DbPool, p: &Principal, q: &Query) -> Result<Duration> {
+    let t = Instant::now();
+    let mut conn = pool.get()?;
+    let viewer = directory::viewer(&mut conn, &p.agency_id).map_err(|e| anyhow!("{e}"))?;
+    match q {
+        Query::List {
+            kind,
+            q,
+            before_seq,
+        } => {
+            let f = records::RecordQuery {
+                kind: *kind,
+                q: q.clone(),
+                before_seq: *before_seq,
+                limit: PAGE,
+                ..Default::default()
+            };
+            records::list(&mut conn, &viewer, &f)?;
+        }
+        Query::Feed { after } => {
+            feed::page(&mut conn, p, &viewer, *after, PAGE + 1, None)
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+    }
+    Ok(t.elapsed())
+}
+
+/// The feed's entitled SQL alone (`events_after`), without loading the records.
+fn timed_events_after(pool: &DbPool, agency_id: &str, after: i64) -> Result<Duration> {
+    let t = Instant::now();
+    let mut conn = pool.get()?;
+    let viewer = directory::viewer(&mut conn, agency_id).map_err(|e| anyhow!("{e}"))?;
+    feed::events_after(&mut conn, &viewer, after, PAGE + 1)?;
+    Ok(t.elapsed())
+}
+
+fn items_of(v: &Value) -> usize {
+    v.get("items")
+        .or_else(|| v.get("events"))
+        .and_then(Value::as_array)
+        .map(Vec::len)
+        .unwrap_or(0)
+}
+
+/// Measures one query series over HTTP (with `token`) and on the store; `queries` are run
+/// in order, after a short unmeasured warm-up.
+fn measure(
+    h: &Hubd,
+    token: &str,
+    p: &Principal,
+    viewer: &str,
+    name: &str,
+    queries: &[Query],
+    target: Option<f64>,
+) -> Result<Row> {
+    let warm = (queries.len() / 10).clamp(1, 20);
+    for q in queries.iter().take(warm) {
+        timed_get(h, token, &q.path())?;
+        timed_store(&h.pool, p, q)?;
+    }
+    let mut http = histogram();
+    let mut items = 0usize;
+    for q in queries {
+        let (d, v) = timed_get(h, token, &q.path())?;
+        report::record(&mut http, d);
+        items += items_of(&v);
+    }
+    let mut store = histogram();
+    for q in queries {
+        report::record(&mut store, timed_store(&h.pool, p, q)?);
+    }
+    eprintln!(
+        "  {viewer} {name}: HTTP p50 {:.2} ms p99 {:.2} ms, store p50 {:.2} ms p99 {:.2} ms",
+        http.value_at_quantile(0.5) as f64 / 1000.0,
+        http.value_at_quantile(0.99) as f64 / 1000.0,
+        store.value_at_quantile(0.5) as f64 / 1000.0,
+        store.value_at_quantile(0.99) as f64 / 1000.0
+    );
+    Ok(Row {
+        viewer: viewer.to_string(),
+        query: name.to_string(),
+        http: Some(http),
+        store: Some(store),
+        target_p99_ms: target,
+        mean_items: items as f64 / queries.len().max(1) as f64,
+    })
+}
+
+/// The latency phase for one agency: list (first page, deep pages, by kind), search and
+/// the feed at random positions.
+fn latency(
+    h: &Hubd,
+    cfg: &Config,
+    built: &Built,
+    a: usize,
+    label: &str,
+    rng: &mut StdRng,
+) -> Result<Vec<Row>> {
+    let agency = &built.hub.agencies[a];
+    // Liaison officers list with a session token; sync jobs read the feed with an API key.
+    let token = h.login(&format!("{}_liaison", agency.code), LIAISON_PASSWORD)?;
+    let key = &built.creds[a].key;
+    let p = Principal {
+        user_id: None,
+        api_key_id: Some(built.creds[a].key_id.clone()),
+        username: "bench".into(),
+        agency_id: agency.id.clone(),
+        roles: vec![Role::Liaison],
+    };
+    let viewer = format!("{label} ({})", agency.name);
+    let n = cfg.iters;
+    let list = |kind, q: Option<&str>, before_seq| Query::List {
+        kind,
+        q: q.map(str::to_string),
+        before_seq,
+    };
+    let mut rows = Vec::new();
+    let first = vec![list(None, None, None); n];
+    rows.push(measure(
+        h,
+        &token,
+        &p,
+        &viewer,
+        "list, first page",
+        &first,
+        Some(PAGE_TARGET_MS),
+    )?);
+    // Deep pages: the cursors of pages 2.. reached by following next_cursor from the
+    // first page (collected once; the data does not change), then replayed.
+    let mut chain = Vec::new();
+    let mut cursor: Option<i64> = None;
+    for _ in 0..cfg.deep_pages {
+        let (_, v) = timed_get(h, &token, &list(None, None, cursor).path())?;
+        cursor = v["next_cursor"]
+            .as_str()
+            .and_then(|c| guantong::api::page::decode(Some(c)).ok().flatten());
+        match cursor {
+            Some(c) => chain.push(list(None, None, Some(c))),
+            None => break,
+        }
+    }
+    if !chain.is_empty() {
+        let deep: Vec<Query> = chain.iter().cycle().take(n).cloned().collect();
+        rows.push(measure(
+            h,
+            &token,
+            &p,
+            &viewer,
+            &format!("list, pages 2–{} (next_cursor)", chain.len() + 1),
+            &deep,
+            Some(PAGE_TARGET_MS),
+        )?);
+    }
+    let by_kind = vec![list(Some(RecordKind::Clue), None, None); n];
+    rows.push(measure(
+        h,
+        &token,
+        &p,
+        &viewer,
+        "list, kind=clue",
+        &by_kind,
+        Some(PAGE_TARGET_MS),
+    )?);
+    let head = h.head_seq()?;
+    let feed: Vec<Query> = (0..n)
+        .map(|_| Query::Feed {
+            after: rng.gen_range(0..=head.max(1)),
+        })
+        .collect();
+    rows.push(measure(
+        h,
+        key,
+        &p,
+        &viewer,
+        "feed, random after",
+        &feed,
+        Some(PAGE_TARGET_MS),
+    )?);
+    // The entitled feed SQL alone, to split SQL from loading and serialisation.
+    let mut sql = histogram();
+    for q in &feed {
+        if let Query::Feed { after } = q {
+            report::record(&mut sql, timed_events_after(&h.pool, &agency.id, *after)?);
+        }
+    }
+    rows.push(Row {
+        viewer: viewer.clone(),
+        query: "feed, entitled SQL only (events_after)".into(),
+        http: None,
+        store: Some(sql),
+        target_p99_ms: None,
+        mean_items: 0.0,
+    });
+    for (tag, term) in data::SEARCH_TERMS {
+        let qs = vec![list(None, Some(term), None); cfg.search_iters];
+        rows.push(measure(
+            h,
+            &token,
+            &p,
+            &viewer,
+            &format!("search q={term} ({tag})"),
+            &qs,
+            None,
+        )?);
+    }
+    Ok(rows)
+}
+
+/// The agencies to measure: most, median and least visibility (by entitled records).
+fn pick_viewers(cfg: &Config, entitled: &[u64]) -> Vec<(String, usize)> {
+    let mut order: Vec<usize> = (0..entitled.len()).collect();
+    order.sort_by_key(|i| (entitled[*i], *i));
+    let mut out = Vec::new();
+    for v in &cfg.viewers {
+        let i = match v.as_str() {
+            "least" => order[0],
+            "typical" => order[order.len() / 2],
+            "most" => order[order.len() - 1],
+            other => {
+                eprintln!("GT_BENCH_VIEWERS: unknown {other} (least, typical, most)");
+                continue;
+            }
+        };
+        let label = match v.as_str() {
+            "least" => "least visibility",
+            "typical" => "typical",
+            _ => "most visibility",
+        };
+        if !out.iter().any(|(_, j)| *j == i) {
+            out.push((label.to_string(), i));
+        }
+    }
+    out
+}
+
+fn sqlite_size(path: &Path) -> Option<u64> {
+    let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let main = std::fs::metadata(path).ok()?.len();
+    Some(main + size(PathBuf::from(format!("{}-wal", path.display()))))
+}
+
+/// Checkpoints the WAL, so the latency phase reads a settled database.
+fn checkpoint(pool: &DbPool) -> Result<()> {
+    let mut conn = pool.get()?;
+    if let DbConnection::Sqlite(_) = &*conn {
+        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn)?;
+    } else {
+        diesel::sql_query("ANALYZE").execute(&mut *conn)?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        return Ok(());
+    }
+    let smoke = !args.iter().any(|a| a == "--bench");
+    let mut cfg = Config::from_env(smoke)?;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if smoke {
+        println!("hub bench: smoke run (pass --bench, as `cargo bench` does, for the real one)");
+    }
+
+    // The database: the given URL, or a fresh SQLite file in a temp dir.
+    let dir = tempfile::Builder::new()
+        .prefix("guantong-bench-")
+        .tempdir()?;
+    let url_given = cfg.database_url.is_some();
+    let url = cfg
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("hub.db").display()));
+    let h = start_server(&url)?;
+    let backend = match h.backend {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    };
+    eprintln!(
+        "hub bench: {backend} at {}, server {}",
+        guantong::db::redact_url(&url),
+        h.base
+    );
+    let meta = meta_path(&cfg, &h);
+
+    let built = if cfg.reuse {
+        eprintln!("reusing the hub recorded in {}", meta.display());
+        reuse(&h, &mut cfg, &meta)?
+    } else {
+        let admin_count = guantong::store::users::list(&mut h.pool.get()?, None)?.len();
+        if admin_count > 1 {
+            bail!("the database already holds a hub: use an empty one, or GT_BENCH_REUSE=1");
+        }
+        eprintln!(
+            "building the hub: {} agencies, {} objects ...",
+            cfg.agencies, cfg.objects
+        );
+        let (hub, creds, mut setup) = build_hub(&h, &cfg)?;
+        eprintln!(
+            "  done in {:.1} s ({:.0} objects/s); importing {} records ...",
+            setup.setup_time.as_secs_f64(),
+            setup.objects_rate,
+            cfg.records
+        );
+        let (import, gen) = import(&h, &cfg, &hub, &creds)?;
+        eprintln!(
+            "  imported in {:.1} s: {:.0} records/s",
+            import.total.as_secs_f64(),
+            import.whole_rate
+        );
+        checkpoint(&h.pool)?;
+        setup.db_size = h.db_path.as_deref().and_then(sqlite_size);
+        let entitled: Vec<u64> = (0..hub.agencies.len()).map(|a| gen.entitled(a)).collect();
+        if !smoke {
+            save_meta(&meta, &cfg, &hub, &entitled)?;
+        }
+        Built {
+            hub,
+            creds,
+            entitled,
+            setup: Some(setup),
+            import: Some(import),
+        }
+    };
+
+    // Latency: for the chosen agencies, HTTP and store side by side.
+    let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0xfeed);
+    let mut rows = Vec::new();
+    let mut viewers = Vec::new();
+    for (label, a) in pick_viewers(&cfg, &built.entitled) {
+        eprintln!(
+            "measuring {label}: {} ({} records entitled)",
+            built.hub.agencies[a].name, built.entitled[a]
+        );
+        viewers.push((
+            label.clone(),
+            built.hub.agencies[a].name.clone(),
+            built.entitled[a],
+        ));
+        rows.extend(latency(&h, &cfg, &built, a, &label, &mut rng)?);
+    }
+
+    let mut notes = vec![
+        "Targets: an entitled list or feed page of 100 at 1,000,000 records, p99 under 20 ms on SQLite on a 2-core machine; bulk import at least 20,000 records/s. Search (`q=`) has no target.".to_string(),
+        "The client, the server and the database share the machine's cores.".to_string(),
+    ];
+    if cfg.records < 1_000_000 {
+        notes.push(format!(
+            "This run has {} records: the targets are stated for 1,000,000.",
+            cfg.records
+        ));
+    }
+    if cfg.reuse {
+        notes.push("Reused an imported database: no import figures in this run.".into());
+    }
+    let run = report::Run {
+        backend: backend.to_string(),
+        records: cfg.records,
+        command: cfg.command(url_given),
+        setup: built.setup,
+        import: built.import,
+        viewers,
+        rows,
+        notes,
+    };
+    let machine = report::machine(repo);
+    let md = report::markdown(&run, &machine);
+    println!("\n{md}");
+    let write = cfg.write_md.unwrap_or(!cfg.reuse) && !smoke;
+    if write {
+        let key = format!("{}:{}", backend.to_lowercase(), cfg.records);
+        report::write_section(&repo.join("BENCHMARKS.md"), &key, &md)?;
+        eprintln!("wrote BENCHMARKS.md (section {key})");
+    }
+    if cfg.keep && !url_given {
+        let kept = dir.keep();
+        eprintln!("kept the database in {}", kept.display());
+    }
+    Ok(())
+}

@@ -74,7 +74,11 @@ pub async fn login(
     let out = run(&state.pool, move |conn| {
         let user = store::users::by_username(conn, &username)?;
         let ok = match &user {
-            Some(u) => u.active && crate::auth::verify_password(&password, &u.password_hash),
+            Some(u) => {
+                u.active
+                    && store::agencies::get(conn, &u.agency_id)?.active
+                    && crate::auth::verify_password(&password, &u.password_hash)
+            }
             None => {
                 crate::auth::verify_password(&password, crate::auth::dummy_hash());
                 false

@@ -100,9 +100,12 @@ pub fn principal_for_session(
     session_id: &str,
     now: &str,
 ) -> QueryResult<Option<Principal>> {
+    // A deactivated user, or a user of a deactivated unit, has no session.
     let user: Option<(String, String, String)> = users::table
+        .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
         .filter(users::id.eq(user_id))
         .filter(users::active.eq(true))
+        .filter(agencies::active.eq(true))
         .select((users::username, users::agency_id, users::roles))
         .first(conn)
         .optional()?;

@@ -40,6 +40,21 @@ fn admin_manages_agencies_users_groups_and_agreements(b: Backend) {
     assert_eq!(upd["name"], "市纪委监委(更名)");
     let (s, got) = app.get(&a.token, &format!("/api/v1/agencies/{}", a.id));
     assert_eq!((s, got["name"].as_str()), (200, Some("市纪委监委(更名)")));
+    // A deactivated unit's users are signed out at once, and come back on reactivation.
+    let patch = |active: bool| {
+        send(
+            app.req(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/agencies/{}", a.id),
+                Some(&admin),
+            )
+            .json(&json!({"active": active})),
+        )
+    };
+    assert_eq!(patch(false).0, 200);
+    assert_eq!(app.get(&a.token, "/api/v1/me").0, 401);
+    assert_eq!(patch(true).0, 200);
+    assert_eq!(app.get(&a.token, "/api/v1/me").0, 200);
     // Users: duplicate username is 409; a liaison cannot create users.
     let (s, _) = app.post(&admin, "/api/v1/users", json!({"username": "jiwei_user", "password": PASSWORD, "agency_id": a.id, "roles": ["viewer"]}));
     assert_eq!(s, 409);

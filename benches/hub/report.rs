@@ -1,0 +1,353 @@
+//! Latency histograms, the machine description, the table printed to stdout and the
+//! section written into BENCHMARKS.md.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+/// A latency histogram in microseconds (1 µs .. 10 min, 3 significant digits).
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds")
+}
+
+pub fn record(h: &mut Histogram<u64>, d: Duration) {
+    h.saturating_record((d.as_micros() as u64).max(1));
+}
+
+/// One measured query: its HTTP latency, and the same work done directly on the store.
+pub struct Row {
+    pub viewer: String,
+    pub query: String,
+    pub http: Option<Histogram<u64>>,
+    pub store: Option<Histogram<u64>>,
+    /// `Some(ms)`: the p99 target this row is held against.
+    pub target_p99_ms: Option<f64>,
+    /// Mean items per page (HTTP), to show pages were full.
+    pub mean_items: f64,
+}
+
+pub struct Import {
+    pub records: u64,
+    pub batch_lines: usize,
+    pub batches: usize,
+    pub first_100k_rate: Option<f64>,
+    pub last_10pct_rate: f64,
+    pub whole_rate: f64,
+    pub total: Duration,
+    pub slowest_batch_rate: f64,
+}
+
+pub struct Setup {
+    pub agencies: usize,
+    pub users: usize,
+    pub groups: Vec<(String, usize)>,
+    pub objects: usize,
+    pub objects_rate: f64,
+    pub setup_time: Duration,
+    pub db_size: Option<u64>,
+}
+
+pub struct Run {
+    pub backend: String,
+    pub records: u64,
+    pub command: String,
+    pub setup: Option<Setup>,
+    pub import: Option<Import>,
+    pub viewers: Vec<(String, String, u64)>,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+}
+
+pub const IMPORT_TARGET: f64 = 20_000.0;
+
+fn ms(h: &Histogram<u64>, q: f64) -> f64 {
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "MISS"
+    }
+}
+
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub ram_gib: f64,
+    pub os: String,
+    pub rustc: String,
+    pub commit: String,
+    pub date: String,
+}
+
+fn first_line(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(cmd).args(args).output().ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    })
+}
+
+pub fn machine(repo: &Path) -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let ram_kib: f64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let repo_s = repo.display().to_string();
+    let commit = first_line("git", &["-C", &repo_s, "rev-parse", "--short", "HEAD"])
+        .unwrap_or_else(|| "unknown".into());
+    let dirty = std::process::Command::new("git")
+        .args([
+            "-C",
+            &repo_s,
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+        ])
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false);
+    Machine {
+        cpus: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        cpu_model,
+        ram_gib: ram_kib / 1024.0 / 1024.0,
+        os: first_line("uname", &["-sr"]).unwrap_or_default(),
+        rustc: first_line("rustc", &["--version"]).unwrap_or_default(),
+        commit: if dirty {
+            format!("{commit} (with uncommitted changes)")
+        } else {
+            commit
+        },
+        date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+fn fmt_int(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn rate(r: f64) -> String {
+    fmt_int(r.round() as u64)
+}
+
+/// The report as Markdown (also printed to stdout: it reads fine as plain text).
+pub fn markdown(run: &Run, m: &Machine) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "### {} records on {} — {}\n",
+        fmt_int(run.records),
+        run.backend,
+        m.date
+    );
+    let _ = writeln!(s, "- Command: `{}`", run.command);
+    let _ = writeln!(
+        s,
+        "- Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}",
+        m.cpus, m.cpu_model, m.ram_gib, m.os, m.rustc
+    );
+    let _ = writeln!(s, "- Commit: {}", m.commit);
+    if let Some(st) = &run.setup {
+        let groups: Vec<String> = st
+            .groups
+            .iter()
+            .map(|(n, c)| format!("{n} ({c})"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "- Dataset: {} agencies with {} liaison users and one API key each; sharing groups {}; \
+             {} supervision objects (created one POST each, {} objects/s); {} records \
+             (~30% all, ~30% listed agencies, ~20% group, ~20% own; ~15% sensitive, ~3% restricted; 0–2 object links)",
+            st.agencies,
+            st.users,
+            groups.join(", "),
+            fmt_int(st.objects as u64),
+            rate(st.objects_rate),
+            fmt_int(run.records),
+        );
+        if let Some(size) = st.db_size {
+            let _ = writeln!(
+                s,
+                "- Database size after import: {:.2} GiB",
+                size as f64 / (1u64 << 30) as f64
+            );
+        }
+    }
+    for n in &run.notes {
+        let _ = writeln!(s, "- {n}");
+    }
+    if let Some(im) = &run.import {
+        let _ = writeln!(
+            s,
+            "\n**Bulk import** (`POST /api/v1/sync/batches`, NDJSON, {} lines per batch, {} batches, one client pushing in sequence, API keys):\n",
+            fmt_int(im.batch_lines as u64),
+            im.batches
+        );
+        let _ = writeln!(s, "| phase | records/s | target | result |");
+        let _ = writeln!(s, "|---|---:|---:|---|");
+        if let Some(r) = im.first_100k_rate {
+            let _ = writeln!(s, "| first 100,000 records | {} | | |", rate(r));
+        }
+        let _ = writeln!(
+            s,
+            "| last 10% of the run | {} | | |",
+            rate(im.last_10pct_rate)
+        );
+        let _ = writeln!(s, "| slowest batch | {} | | |", rate(im.slowest_batch_rate));
+        let _ = writeln!(
+            s,
+            "| whole run ({} records in {:.1} s) | {} | ≥ {} | {} |",
+            fmt_int(im.records),
+            im.total.as_secs_f64(),
+            rate(im.whole_rate),
+            rate(IMPORT_TARGET),
+            verdict(im.whole_rate >= IMPORT_TARGET)
+        );
+    }
+    if !run.viewers.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n**Measured agencies** (records each is entitled to):\n"
+        );
+        for (label, name, n) in &run.viewers {
+            let _ = writeln!(s, "- {label}: {name} — {} records", fmt_int(*n));
+        }
+    }
+    if !run.rows.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n**Latency** in ms, one client in sequence. *HTTP* is the whole request over a real socket \
+             (auth, entitled SQL, loading, disclosure, JSON); *store* is the same store call on a pooled \
+             connection without HTTP (the database baseline).\n"
+        );
+        let _ = writeln!(
+            s,
+            "| agency | query | n | HTTP p50 | HTTP p90 | HTTP p99 | HTTP max | store p50 | store p99 | items/page | target p99 | result |"
+        );
+        let _ = writeln!(
+            s,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        );
+        let cell = |h: Option<&Histogram<u64>>, q: f64| match h {
+            Some(h) if q >= 1.0 => format!("{:.2}", h.max() as f64 / 1000.0),
+            Some(h) => format!("{:.2}", ms(h, q)),
+            None => "–".into(),
+        };
+        for r in &run.rows {
+            let (target, result) = match (r.target_p99_ms, &r.http) {
+                (Some(t), Some(h)) => (format!("< {t:.0}"), verdict(ms(h, 0.99) < t).to_string()),
+                _ => ("–".into(), "".into()),
+            };
+            let n = r
+                .http
+                .as_ref()
+                .or(r.store.as_ref())
+                .map(|h| h.len())
+                .unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.viewer,
+                r.query,
+                n,
+                cell(r.http.as_ref(), 0.5),
+                cell(r.http.as_ref(), 0.9),
+                cell(r.http.as_ref(), 0.99),
+                cell(r.http.as_ref(), 1.0),
+                cell(r.store.as_ref(), 0.5),
+                cell(r.store.as_ref(), 0.99),
+                if r.http.is_some() {
+                    format!("{:.0}", r.mean_items)
+                } else {
+                    "–".into()
+                },
+                target,
+                result
+            );
+        }
+    }
+    let misses = misses(run);
+    let _ = writeln!(s);
+    if misses.is_empty() {
+        let _ = writeln!(s, "All targets met in this run.");
+    } else {
+        let _ = writeln!(s, "**Targets missed in this run:** {}.", misses.join("; "));
+    }
+    s
+}
+
+/// Plain statements of every missed target.
+pub fn misses(run: &Run) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(im) = &run.import {
+        if im.whole_rate < IMPORT_TARGET {
+            out.push(format!(
+                "bulk import {} records/s against ≥ {}",
+                rate(im.whole_rate),
+                rate(IMPORT_TARGET)
+            ));
+        }
+    }
+    for r in &run.rows {
+        if let (Some(t), Some(h)) = (r.target_p99_ms, &r.http) {
+            let p99 = ms(h, 0.99);
+            if p99 >= t {
+                out.push(format!(
+                    "{} {} p99 {:.1} ms against < {t:.0} ms",
+                    r.viewer, r.query, p99
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Replaces this run's section of BENCHMARKS.md (keyed by backend and size), or adds it
+/// before the `<!-- hub-bench:end -->` marker.
+pub fn write_section(path: &Path, key: &str, body: &str) -> std::io::Result<()> {
+    let begin = format!("<!-- hub-bench:{key} -->");
+    let end = format!("<!-- /hub-bench:{key} -->");
+    let section = format!("{begin}\n{body}{end}\n");
+    let old = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| "# Benchmarks\n\n<!-- hub-bench:end -->\n".to_string());
+    let new = match (old.find(&begin), old.find(&end)) {
+        (Some(b), Some(e)) if e > b => {
+            let after = &old[e + end.len()..];
+            let after = after.strip_prefix('\n').unwrap_or(after);
+            format!("{}{section}{after}", &old[..b])
+        }
+        _ => match old.find("<!-- hub-bench:end -->") {
+            Some(i) => format!("{}{section}\n{}", &old[..i], &old[i..]),
+            None => format!("{old}\n{section}"),
+        },
+    };
+    std::fs::write(path, new)
+}
