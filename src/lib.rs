@@ -1,5 +1,6 @@
 //! Guantong (贯通): the cross-agency supervision information-sharing hub.
 
+pub mod admin_cli;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -17,7 +17,7 @@ use guantong::store::audit::Verification;
     long_about = "贯通:成员单位之间共享监督信息、移交问题线索、同步数据的平台。\n配置依次取自 config/default.toml、config/<GUANTONG_PROFILE>.toml 和 GUANTONG_* 环境变量(后者优先)。"
 )]
 struct Cli {
-    /// Directory of the config files.
+    /// 配置文件目录
     #[arg(
         long,
         global = true,
@@ -25,7 +25,7 @@ struct Cli {
         env = "GUANTONG_CONFIG_DIR"
     )]
     config_dir: PathBuf,
-    /// Database URL (sqlite://path or postgres://…); overrides GUANTONG_DATABASE_URL.
+    /// 数据库地址(sqlite://路径 或 postgres://…),优先于 GUANTONG_DATABASE_URL
     #[arg(long, global = true)]
     database_url: Option<String>,
     #[command(subcommand)]
@@ -36,10 +36,10 @@ struct Cli {
 enum Command {
     /// 启动平台服务(HTTP API)
     Serve {
-        /// Listen address, e.g. 127.0.0.1:8080 (overrides GUANTONG_LISTEN).
+        /// 监听地址,如 127.0.0.1:8080(优先于 GUANTONG_LISTEN;端口 0 表示任选空闲端口)
         #[arg(long)]
         listen: Option<String>,
-        /// Load the demo member units, logins and records first (a JWT secret is made up if none is set).
+        /// 先载入演示用的成员单位、账号和信息(未设置 JWT 密钥时临时生成一个)
         #[arg(long)]
         demo: bool,
     },
@@ -54,6 +54,48 @@ enum Command {
     },
     /// 输出 OpenAPI 文档(YAML),即 openapi/openapi.yaml 的内容
     Openapi,
+    /// 平台管理(成员单位、用户)
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// 新建成员单位
+    CreateAgency {
+        /// 单位代码,如 jiwei
+        #[arg(long)]
+        code: String,
+        /// 单位名称,如 市纪委监委
+        #[arg(long)]
+        name: String,
+        /// 单位类别,如 discipline、inspection、audit、petition、organization
+        #[arg(long)]
+        kind: String,
+        /// city 或 county
+        #[arg(long, default_value = "city")]
+        level: String,
+    },
+    /// 新建用户;密码从标准输入的第一行读取
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// 所属单位的代码
+        #[arg(long)]
+        agency: String,
+        /// 角色,逗号分隔:admin、agency_admin、liaison、reviewer、viewer
+        #[arg(long, default_value = "liaison")]
+        roles: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// 重置用户密码并注销其全部会话;新密码从标准输入的第一行读取
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -128,6 +170,38 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(3))
                 }
             }
+        }
+        Command::Admin { command } => {
+            let (pool, _) = open_database(&settings)?;
+            match command {
+                AdminCommand::CreateAgency {
+                    code,
+                    name,
+                    kind,
+                    level,
+                } => {
+                    let a = guantong::admin_cli::create_agency(&pool, &code, &name, &kind, &level)?;
+                    println!("已创建成员单位 {}({}),编号 {}", a.name, a.code, a.id);
+                }
+                AdminCommand::CreateUser {
+                    username,
+                    agency,
+                    roles,
+                    email,
+                } => {
+                    let password = guantong::admin_cli::read_password()?;
+                    guantong::admin_cli::create_user(
+                        &pool, &username, &agency, &roles, email, &password,
+                    )?;
+                    println!("已创建用户 {username}");
+                }
+                AdminCommand::ResetPassword { username } => {
+                    let password = guantong::admin_cli::read_password()?;
+                    guantong::admin_cli::reset_password(&pool, &username, &password)?;
+                    println!("已重置用户 {username} 的密码,其全部会话已注销");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
             let (pool, _) = open_database(&settings)?;

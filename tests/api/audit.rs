@@ -93,3 +93,44 @@ both!(
     audit_log_lists_and_verify_detects_tampering,
     verify_detects_deleted_entries
 );
+
+/// `guantong admin create-user` makes a user who can sign in over the API; its password is
+/// read from standard input, and the action is in the (intact) audit chain.
+fn admin_cli_creates_users_that_can_sign_in(b: Backend) {
+    use std::io::Write;
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let _ = app.agency(&admin, "jiwei", "discipline");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guantong"))
+        .args([
+            "--database-url",
+            &app.database_url,
+            "admin",
+            "create-user",
+            "--username",
+            "cli_user",
+            "--agency",
+            "jiwei",
+            "--roles",
+            "liaison",
+        ])
+        .env("GUANTONG_LOG", "error")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"cli-password-0001\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let t = app.login("cli_user", "cli-password-0001");
+    let (s, me) = app.get(t["access_token"].as_str().unwrap(), "/api/v1/me");
+    assert_eq!((s, me["roles"].clone()), (200, json!(["liaison"])));
+    let (ok, msg) = verify(&app);
+    assert!(ok, "{msg}");
+}
+
+both!(admin_cli_creates_users_that_can_sign_in);
