@@ -11,34 +11,21 @@ use crate::store::users::UserRow;
 use crate::store::{self};
 
 fn cli_actor() -> Actor {
-    Actor {
-        user_id: Some("cli".into()),
-        agency_id: None,
-    }
+    Actor { user_id: Some("cli".into()), agency_id: None }
 }
 
 fn invalid(errs: Vec<FieldError>) -> anyhow::Error {
-    anyhow::anyhow!(errs
-        .into_iter()
-        .map(|e| format!("{}:{}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join(";"))
+    anyhow::anyhow!(errs.into_iter().map(|e| format!("{}:{}", e.field, e.message)).collect::<Vec<_>>().join(";"))
 }
 
-pub fn create_agency(
-    pool: &DbPool,
-    code: &str,
-    name: &str,
-    kind: &str,
-    level: &str,
-) -> anyhow::Result<Agency> {
+pub fn create_agency(pool: &DbPool, code: &str, name: &str, kind: &str, level: &str) -> anyhow::Result<Agency> {
     let mut errs = Vec::new();
     validate_code(code, &mut errs);
     validate_name("name", name, &mut errs);
-    let kind = AgencyKind::parse(kind)
-        .ok_or_else(|| anyhow::anyhow!("单位类别无效,可选:{}", AgencyKind::expected()))?;
-    let level = AgencyLevel::parse(level)
-        .ok_or_else(|| anyhow::anyhow!("单位层级无效,可选:{}", AgencyLevel::expected()))?;
+    let kind =
+        AgencyKind::parse(kind).ok_or_else(|| anyhow::anyhow!("单位类别无效,可选:{}", AgencyKind::expected()))?;
+    let level =
+        AgencyLevel::parse(level).ok_or_else(|| anyhow::anyhow!("单位层级无效,可选:{}", AgencyLevel::expected()))?;
     if !errs.is_empty() {
         return Err(invalid(errs));
     }
@@ -52,10 +39,8 @@ pub fn create_agency(
         active: true,
         created_at: now(),
     };
-    write_tx(&mut *pool.get()?, |conn, log| {
-        store::agencies::insert(conn, log, &cli_actor(), &a)
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_tx(&mut *pool.get()?, |conn, log| store::agencies::insert(conn, log, &cli_actor(), &a))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(a)
 }
 
@@ -88,10 +73,8 @@ pub fn create_user(
         active: true,
         created_at: now(),
     };
-    write_tx(&mut conn, |conn, log| {
-        store::users::insert(conn, log, &cli_actor(), &row)
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))
+    write_tx(&mut conn, |conn, log| store::users::insert(conn, log, &cli_actor(), &row))
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub fn reset_password(pool: &DbPool, username: &str, password: &str) -> anyhow::Result<()> {
@@ -104,13 +87,10 @@ pub fn reset_password(pool: &DbPool, username: &str, password: &str) -> anyhow::
     write_tx(&mut *pool.get()?, |conn, log| {
         let user = store::users::by_username(conn, username)?
             .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
-        diesel::update(users::table.find(&user.id))
-            .set(users::password_hash.eq(&hash))
-            .execute(conn)?;
+        diesel::update(users::table.find(&user.id)).set(users::password_hash.eq(&hash)).execute(conn)?;
         // Every session of the user ends with the old password.
         diesel::update(
-            crate::db::schema::refresh_tokens::table
-                .filter(crate::db::schema::refresh_tokens::user_id.eq(&user.id)),
+            crate::db::schema::refresh_tokens::table.filter(crate::db::schema::refresh_tokens::user_id.eq(&user.id)),
         )
         .set(crate::db::schema::refresh_tokens::revoked_at.eq(log.at()))
         .execute(conn)?;

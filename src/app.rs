@@ -49,9 +49,7 @@ pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<
         return Ok(false);
     }
     let Some(password) = password.filter(|p| !p.is_empty()) else {
-        tracing::warn!(
-            "数据库中尚无用户:设置 GUANTONG_ADMIN_PASSWORD 后重新启动,以创建平台管理员 admin"
-        );
+        tracing::warn!("数据库中尚无用户:设置 GUANTONG_ADMIN_PASSWORD 后重新启动,以创建平台管理员 admin");
         return Ok(false);
     };
     let hash = crate::auth::hash_password(password.expose())?;
@@ -99,87 +97,66 @@ async fn not_found() -> Result<HttpResponse, AppError> {
 impl Application {
     /// Binds the listener (so `port()` is known) and prepares the server; `jwt_secret` must
     /// be set (the CLI makes one up for `--demo`).
-    pub fn build(
-        settings: Settings,
-        pool: DbPool,
-        backend: Backend,
-    ) -> anyhow::Result<Application> {
+    pub fn build(settings: Settings, pool: DbPool, backend: Backend) -> anyhow::Result<Application> {
         let jwt_secret = settings
             .jwt_secret
             .clone()
             .filter(|s| s.expose().len() >= 16)
             .ok_or_else(|| anyhow::anyhow!("GUANTONG_JWT_SECRET 未设置或过短(至少 16 个字符)"))?;
-        let listener = TcpListener::bind(&settings.listen)
-            .map_err(|e| anyhow::anyhow!("无法监听 {}:{e}", settings.listen))?;
+        let listener =
+            TcpListener::bind(&settings.listen).map_err(|e| anyhow::anyhow!("无法监听 {}:{e}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let max_json = settings.max_json_bytes;
         let openapi_json = api::openapi().to_json()?;
-        let state = web::Data::new(AppState {
-            pool: pool.clone(),
-            backend,
-            settings,
-            jwt_secret,
-            metrics: Metrics::new(),
-        });
-        let server =
-            HttpServer::new(move || {
-                let requests = state.metrics.requests.clone();
-                let spec = openapi_json.clone();
-                App::new()
-                    .app_data(state.clone())
-                    .app_data(web::PayloadConfig::new(max_json))
-                    .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                        AppError::BadRequest(format!("查询参数无效:{e}")).into()
-                    }))
-                    .app_data(
-                        web::PathConfig::default()
-                            .error_handler(|_, _| AppError::NotFound("资源不存在".into()).into()),
-                    )
-                    .into_utoipa_app()
-                    .openapi(ApiDoc::openapi())
-                    .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
-                    .configure(api::configure_ops)
-                    .into_app()
-                    .route(
-                        "/api/openapi.json",
-                        web::get().to(move || {
-                            let spec = spec.clone();
-                            async move {
-                                HttpResponse::Ok()
-                                    .content_type("application/json")
-                                    .body(spec)
-                            }
-                        }),
-                    )
-                    .default_service(web::to(not_found))
-                    .wrap_fn(move |req, srv| {
-                        // One access-log line per request, inside the request's span (so
-                        // it carries the request id), and the status-class counter.
-                        let requests = requests.clone();
-                        let started = std::time::Instant::now();
-                        srv.call(req).map(move |res| {
-                            if let Ok(r) = &res {
-                                let status = r.status().as_u16();
-                                requests
-                                    .with_label_values(&[format!("{}xx", status / 100).as_str()])
-                                    .inc();
-                                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                                tracing::info!(status, elapsed_ms, "request finished");
-                            }
-                            res
-                        })
+        let state =
+            web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
+        let server = HttpServer::new(move || {
+            let requests = state.metrics.requests.clone();
+            let spec = openapi_json.clone();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(max_json))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| AppError::BadRequest(format!("查询参数无效:{e}")).into()),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound("资源不存在".into()).into()),
+                )
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
+                .configure(api::configure_ops)
+                .into_app()
+                .route(
+                    "/api/openapi.json",
+                    web::get().to(move || {
+                        let spec = spec.clone();
+                        async move { HttpResponse::Ok().content_type("application/json").body(spec) }
+                    }),
+                )
+                .default_service(web::to(not_found))
+                .wrap_fn(move |req, srv| {
+                    // One access-log line per request, inside the request's span (so
+                    // it carries the request id), and the status-class counter.
+                    let requests = requests.clone();
+                    let started = std::time::Instant::now();
+                    srv.call(req).map(move |res| {
+                        if let Ok(r) = &res {
+                            let status = r.status().as_u16();
+                            requests.with_label_values(&[format!("{}xx", status / 100).as_str()]).inc();
+                            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                            tracing::info!(status, elapsed_ms, "request finished");
+                        }
+                        res
                     })
-                    .wrap(TracingLogger::default())
-            })
-            .listen(listener)?
-            .shutdown_timeout(10)
-            .run();
-        Ok(Application {
-            port,
-            server,
-            pool,
-            backend,
+                })
+                .wrap(TracingLogger::default())
         })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application { port, server, pool, backend })
     }
 
     pub fn port(&self) -> u16 {

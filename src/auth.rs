@@ -2,9 +2,7 @@
 //! refresh tokens and API keys (stored as SHA-256 digests only — they are 256-bit random, so a
 //! fast digest is safe for them, unlike passwords).
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -21,11 +19,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// A hash to verify against when the user does not exist, so timing does not reveal it.
@@ -38,10 +32,7 @@ pub fn dummy_hash() -> &'static str {
 pub fn random_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    format!(
-        "{prefix}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub fn digest(secret: &str) -> String {
@@ -60,25 +51,11 @@ pub struct Claims {
 
 const ISSUER: &str = "guantong";
 
-pub fn issue_access_token(
-    secret: &[u8],
-    user_id: &str,
-    session_id: &str,
-    ttl_secs: i64,
-) -> anyhow::Result<String> {
+pub fn issue_access_token(secret: &[u8], user_id: &str, session_id: &str, ttl_secs: i64) -> anyhow::Result<String> {
     let now = chrono::Utc::now().timestamp();
-    let claims = Claims {
-        sub: user_id.into(),
-        sid: session_id.into(),
-        iat: now,
-        exp: now + ttl_secs,
-        iss: ISSUER.into(),
-    };
-    Ok(encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret),
-    )?)
+    let claims =
+        Claims { sub: user_id.into(), sid: session_id.into(), iat: now, exp: now + ttl_secs, iss: ISSUER.into() };
+    Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))?)
 }
 
 /// Verifies signature, algorithm, issuer and expiry (no leeway).
@@ -86,9 +63,7 @@ pub fn verify_access_token(secret: &[u8], token: &str) -> Option<Claims> {
     let mut v = Validation::new(Algorithm::HS256);
     v.set_issuer(&[ISSUER]);
     v.leeway = 0;
-    decode::<Claims>(token, &DecodingKey::from_secret(secret), &v)
-        .ok()
-        .map(|d| d.claims)
+    decode::<Claims>(token, &DecodingKey::from_secret(secret), &v).ok().map(|d| d.claims)
 }
 
 #[cfg(test)]

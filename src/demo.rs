@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::db::DbPool;
-use crate::domain::record::{
-    Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity,
-};
+use crate::domain::record::{Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
 use crate::domain::{new_id, now, Role};
 use crate::error::AppError;
 use crate::policy::Principal;
@@ -52,10 +50,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
     let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
     let logins: Vec<DemoLogin> = AGENCIES
         .iter()
-        .map(|(code, name, _, _)| DemoLogin {
-            agency: name.to_string(),
-            username: format!("{}_liaison", code),
-        })
+        .map(|(code, name, _, _)| DemoLogin { agency: name.to_string(), username: format!("{}_liaison", code) })
         .collect();
     if store::agencies::by_code(&mut conn, "jiwei")?.is_some() {
         return Ok(logins);

@@ -13,10 +13,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -80,9 +77,7 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => AppError::NotFound("资源不存在".into()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::Conflict("与已有数据重复".into())
-            }
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict("与已有数据重复".into()),
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 AppError::validation("", "引用的数据不存在")
             }
@@ -141,23 +136,14 @@ impl ResponseError for AppError {
             AppError::Validation(errs) => {
                 let summary = errs
                     .iter()
-                    .map(|e| {
-                        if e.field.is_empty() {
-                            e.message.clone()
-                        } else {
-                            format!("{}:{}", e.field, e.message)
-                        }
-                    })
+                    .map(|e| if e.field.is_empty() { e.message.clone() } else { format!("{}:{}", e.field, e.message) })
                     .collect::<Vec<_>>()
                     .join(";");
                 (summary, Some(errs.clone()))
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                (
-                    "服务器处理请求时出错,请稍后重试或联系平台管理员".to_string(),
-                    None,
-                )
+                ("服务器处理请求时出错,请稍后重试或联系平台管理员".to_string(), None)
             }
             other => (other.to_string(), None),
         };

@@ -18,12 +18,7 @@ use guantong::store::audit::Verification;
 )]
 struct Cli {
     /// 配置文件目录
-    #[arg(
-        long,
-        global = true,
-        default_value = "config",
-        env = "GUANTONG_CONFIG_DIR"
-    )]
+    #[arg(long, global = true, default_value = "config", env = "GUANTONG_CONFIG_DIR")]
     config_dir: PathBuf,
     /// 数据库地址(sqlite://路径 或 postgres://…),优先于 GUANTONG_DATABASE_URL
     #[arg(long, global = true)]
@@ -106,19 +101,12 @@ enum AuditCommand {
 
 fn init_tracing(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("GUANTONG_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("GUANTONG_LOG").unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if format == "pretty" {
         builder.init();
     } else {
-        builder
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .init();
+        builder.json().with_current_span(true).with_span_list(false).init();
     }
 }
 
@@ -156,9 +144,7 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             print!("{}", guantong::api::openapi().to_yaml()?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             let (pool, _) = open_database(&settings)?;
             match guantong::store::audit::verify(&mut *pool.get()?)? {
                 Verification::Intact { entries } => {
@@ -174,25 +160,13 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Admin { command } => {
             let (pool, _) = open_database(&settings)?;
             match command {
-                AdminCommand::CreateAgency {
-                    code,
-                    name,
-                    kind,
-                    level,
-                } => {
+                AdminCommand::CreateAgency { code, name, kind, level } => {
                     let a = guantong::admin_cli::create_agency(&pool, &code, &name, &kind, &level)?;
                     println!("已创建成员单位 {}({}),编号 {}", a.name, a.code, a.id);
                 }
-                AdminCommand::CreateUser {
-                    username,
-                    agency,
-                    roles,
-                    email,
-                } => {
+                AdminCommand::CreateUser { username, agency, roles, email } => {
                     let password = guantong::admin_cli::read_password()?;
-                    guantong::admin_cli::create_user(
-                        &pool, &username, &agency, &roles, email, &password,
-                    )?;
+                    guantong::admin_cli::create_user(&pool, &username, &agency, &roles, email, &password)?;
                     println!("已创建用户 {username}");
                 }
                 AdminCommand::ResetPassword { username } => {

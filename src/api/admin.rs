@@ -76,8 +76,7 @@ pub async fn create_agency(
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             if let Some(parent) = &a.parent_id {
-                store::agencies::get(conn, parent)
-                    .map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
+                store::agencies::get(conn, parent).map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
             }
             store::agencies::insert(conn, log, &Actor::from(&p), &a)
         })
@@ -89,11 +88,7 @@ pub async fn create_agency(
 /// One member unit.
 #[utoipa::path(tag = "成员单位", responses((status = 200, body = Agency), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/agencies/{id}")]
-pub async fn get_agency(
-    state: web::Data<AppState>,
-    _auth: Auth,
-    id: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn get_agency(state: web::Data<AppState>, _auth: Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
     let a = run(&state.pool, move |conn| store::agencies::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(a))
@@ -126,10 +121,7 @@ pub async fn update_agency(
     if let Some(n) = &b.name {
         validate_name("name", n, &mut errs);
     }
-    if b.parent_id
-        .as_ref()
-        .is_some_and(|pid| !is_id(pid) || *pid == id)
-    {
+    if b.parent_id.as_ref().is_some_and(|pid| !is_id(pid) || *pid == id) {
         errs.push(FieldError::new("parent_id", "上级单位无效"));
     }
     if !errs.is_empty() {
@@ -143,9 +135,7 @@ pub async fn update_agency(
         active: b.active,
     };
     let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            store::agencies::update(conn, log, &Actor::from(&p), &id, changes)
-        })
+        write_tx(conn, |conn, log| store::agencies::update(conn, log, &Actor::from(&p), &id, changes))
     })
     .await?;
     Ok(HttpResponse::Ok().json(a))
@@ -187,11 +177,7 @@ pub async fn create_api_key(
     let b = body.0;
     let mut errs = Vec::new();
     validate_name("name", &b.name, &mut errs);
-    let roles = if b.roles.is_empty() {
-        vec![Role::Liaison]
-    } else {
-        b.roles
-    };
+    let roles = if b.roles.is_empty() { vec![Role::Liaison] } else { b.roles };
     if roles.contains(&Role::Admin) {
         errs.push(FieldError::new("roles", "接入密钥不能拥有平台管理员角色"));
     }
@@ -227,10 +213,7 @@ pub async fn list_api_keys(
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
     policy::require_agency_manager(&p, &id)?;
-    let keys = run(&state.pool, move |conn| {
-        Ok(store::auth::list_api_keys(conn, &id)?)
-    })
-    .await?;
+    let keys = run(&state.pool, move |conn| Ok(store::auth::list_api_keys(conn, &id)?)).await?;
     Ok(HttpResponse::Ok().json(keys))
 }
 
@@ -247,9 +230,7 @@ pub async fn revoke_api_key(
     policy::require_agency_manager(&p, &id)?;
     let key_id = path_id(&key_id, || AppError::NotFound("接入密钥不存在".into()))?;
     run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            store::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id)
-        })
+        write_tx(conn, |conn, log| store::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -268,14 +249,9 @@ pub struct NewUser {
 fn check_user(b: &NewUser) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let ok_name = (3..=64).contains(&b.username.len())
-        && b.username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+        && b.username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
     if !ok_name {
-        errs.push(FieldError::new(
-            "username",
-            "用户名须为 3–64 位字母、数字、下划线、点或连字符",
-        ));
+        errs.push(FieldError::new("username", "用户名须为 3–64 位字母、数字、下划线、点或连字符"));
     }
     let n = b.password.chars().count();
     if !(10..=128).contains(&n) {
@@ -315,8 +291,7 @@ pub async fn create_user(
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let hash =
-        web::block(move || crate::auth::hash_password(&b.password).map(|h| (h, b))).await??;
+    let hash = web::block(move || crate::auth::hash_password(&b.password).map(|h| (h, b))).await??;
     let (hash, b) = hash;
     let row = UserRow {
         id: new_id(),
@@ -346,10 +321,7 @@ pub async fn create_user(
 #[get("/users")]
 pub async fn list_users(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     let scope = policy::user_list_scope(&p)?;
-    let users = run(&state.pool, move |conn| {
-        Ok(store::users::list(conn, scope.as_deref())?)
-    })
-    .await?;
+    let users = run(&state.pool, move |conn| Ok(store::users::list(conn, scope.as_deref())?)).await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -386,10 +358,7 @@ pub async fn create_group(
     validate_name("name", &b.name, &mut errs);
     for (i, a) in b.agency_ids.iter().enumerate() {
         if !is_id(a) {
-            errs.push(FieldError::new(
-                format!("agency_ids[{i}]"),
-                "单位编号格式无效",
-            ));
+            errs.push(FieldError::new(format!("agency_ids[{i}]"), "单位编号格式无效"));
         }
     }
     if !errs.is_empty() {
@@ -400,19 +369,10 @@ pub async fn create_group(
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
             for (i, a) in b.agency_ids.iter().enumerate() {
-                store::agencies::get(conn, a).map_err(|_| {
-                    AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在")
-                })?;
+                store::agencies::get(conn, a)
+                    .map_err(|_| AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在"))?;
             }
-            store::groups::insert(
-                conn,
-                log,
-                &actor,
-                &id,
-                b.name.trim(),
-                &b.description,
-                &b.agency_ids,
-            )?;
+            store::groups::insert(conn, log, &actor, &id, b.name.trim(), &b.description, &b.agency_ids)?;
             store::groups::get(conn, &id)
         })
     })
@@ -443,8 +403,7 @@ fn change_membership(
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
             store::groups::get(conn, &group_id)?;
-            store::agencies::get(conn, &agency_id)
-                .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+            store::agencies::get(conn, &agency_id).map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
             let before = directory::load(conn)?;
             if join {
                 store::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;
@@ -453,16 +412,8 @@ fn change_membership(
             }
             let after = directory::load(conn)?;
             let rules = subscriptions::all_rules(conn)?;
-            let (shared, revoked) = records::propagate_membership(
-                conn,
-                log,
-                &p.agency_id,
-                &group_id,
-                &agency_id,
-                &before,
-                &after,
-                &rules,
-            )?;
+            let (shared, revoked) =
+                records::propagate_membership(conn, log, &p.agency_id, &group_id, &agency_id, &before, &after, &rules)?;
             Ok(MembershipChange {
                 group: store::groups::get(conn, &group_id)?,
                 records_shared: shared,
@@ -488,11 +439,7 @@ pub async fn add_group_member(
     if !is_id(&body.0.agency_id) {
         return Err(AppError::validation("agency_id", "单位编号格式无效"));
     }
-    let out = run(
-        &state.pool,
-        change_membership(p, group_id, body.0.agency_id, true),
-    )
-    .await?;
+    let out = run(&state.pool, change_membership(p, group_id, body.0.agency_id, true)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -508,14 +455,8 @@ pub async fn remove_group_member(
     policy::require_admin(&p)?;
     let (id, agency_id) = path.into_inner();
     let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
-    let agency_id = path_id(&agency_id, || {
-        AppError::NotFound("该单位不是此共享组成员".into())
-    })?;
-    let out = run(
-        &state.pool,
-        change_membership(p, group_id, agency_id, false),
-    )
-    .await?;
+    let agency_id = path_id(&agency_id, || AppError::NotFound("该单位不是此共享组成员".into()))?;
+    let out = run(&state.pool, change_membership(p, group_id, agency_id, false)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -567,17 +508,11 @@ pub async fn create_agreement(
         errs.push(FieldError::new("source_agency_id", "单位编号格式无效"));
     }
     if b.recipient_agency_ids.is_empty() && b.recipient_kinds.is_empty() {
-        errs.push(FieldError::new(
-            "recipient_agency_ids",
-            "须列出允许的接收单位或接收单位类别",
-        ));
+        errs.push(FieldError::new("recipient_agency_ids", "须列出允许的接收单位或接收单位类别"));
     }
     for (i, a) in b.recipient_agency_ids.iter().enumerate() {
         if !is_id(a) {
-            errs.push(FieldError::new(
-                format!("recipient_agency_ids[{i}]"),
-                "单位编号格式无效",
-            ));
+            errs.push(FieldError::new(format!("recipient_agency_ids[{i}]"), "单位编号格式无效"));
         }
     }
     if !errs.is_empty() {
@@ -590,25 +525,16 @@ pub async fn create_agreement(
         source_kind: b.source_kind.map(|k| k.as_str().to_string()),
         record_kind: b.record_kind.as_str().to_string(),
         recipient_agency_ids: b.recipient_agency_ids,
-        recipient_kinds: b
-            .recipient_kinds
-            .iter()
-            .map(|k| k.as_str().to_string())
-            .collect(),
+        recipient_kinds: b.recipient_kinds.iter().map(|k| k.as_str().to_string()).collect(),
         protected_fields: b.protected_fields,
         created_at: now(),
     };
     let v = view.clone();
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            for id in v
-                .source_agency_id
-                .iter()
-                .chain(v.recipient_agency_ids.iter())
-            {
-                store::agencies::get(conn, id).map_err(|_| {
-                    AppError::validation("recipient_agency_ids", format!("成员单位 {id} 不存在"))
-                })?;
+            for id in v.source_agency_id.iter().chain(v.recipient_agency_ids.iter()) {
+                store::agencies::get(conn, id)
+                    .map_err(|_| AppError::validation("recipient_agency_ids", format!("成员单位 {id} 不存在")))?;
             }
             store::agreements::insert(conn, log, &Actor::from(&p), &v)
         })

@@ -31,20 +31,10 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-fn tokens(
-    state: &AppState,
-    user_id: &str,
-    family: &str,
-    refresh_token: String,
-) -> AppResult<TokenResponse> {
+fn tokens(state: &AppState, user_id: &str, family: &str, refresh_token: String) -> AppResult<TokenResponse> {
     let ttl = state.settings.access_token_ttl_secs;
     Ok(TokenResponse {
-        access_token: crate::auth::issue_access_token(
-            state.jwt_secret.expose().as_bytes(),
-            user_id,
-            family,
-            ttl,
-        )?,
+        access_token: crate::auth::issue_access_token(state.jwt_secret.expose().as_bytes(), user_id, family, ttl)?,
         refresh_token,
         token_type: "Bearer".into(),
         expires_in: ttl,
@@ -52,19 +42,14 @@ fn tokens(
 }
 
 fn refresh_expiry(state: &AppState) -> String {
-    format_time(
-        chrono::Utc::now() + chrono::Duration::seconds(state.settings.refresh_token_ttl_secs),
-    )
+    format_time(chrono::Utc::now() + chrono::Duration::seconds(state.settings.refresh_token_ttl_secs))
 }
 
 /// Logs in with username and password.
 #[utoipa::path(tag = "会话", request_body = LoginRequest, responses(
     (status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem)))]
 #[post("/auth/login")]
-pub async fn login(
-    state: web::Data<AppState>,
-    body: JsonBody<LoginRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> AppResult<HttpResponse> {
     let LoginRequest { username, password } = body.0;
     if username.len() > 64 || password.len() > 256 {
         return Err(AppError::Unauthorized("用户名或密码错误".into()));
@@ -91,43 +76,21 @@ pub async fn login(
             };
             match user.filter(|_| ok) {
                 None => {
-                    log.audit(
-                        &actor,
-                        "auth.login_failed",
-                        "session",
-                        None,
-                        None,
-                        json!({"username": username}),
-                    );
+                    log.audit(&actor, "auth.login_failed", "session", None, None, json!({"username": username}));
                     Ok(None)
                 }
                 Some(u) => {
                     let family = new_id();
                     let new_refresh = crate::auth::random_secret("gtr_");
-                    store::auth::insert_refresh(
-                        conn,
-                        &u.id,
-                        &family,
-                        &new_refresh,
-                        &expires,
-                        log.at(),
-                    )?;
-                    log.audit(
-                        &actor,
-                        "auth.login",
-                        "session",
-                        Some(&family),
-                        None,
-                        json!({"username": u.username}),
-                    );
+                    store::auth::insert_refresh(conn, &u.id, &family, &new_refresh, &expires, log.at())?;
+                    log.audit(&actor, "auth.login", "session", Some(&family), None, json!({"username": u.username}));
                     Ok(Some(tokens(&st, &u.id, &family, new_refresh)?))
                 }
             }
         })
     })
     .await?;
-    out.map(|t| HttpResponse::Ok().json(t))
-        .ok_or_else(|| AppError::Unauthorized("用户名或密码错误".into()))
+    out.map(|t| HttpResponse::Ok().json(t)).ok_or_else(|| AppError::Unauthorized("用户名或密码错误".into()))
 }
 
 /// Exchanges a refresh token for new tokens; the old refresh token stops working. Using an
@@ -135,34 +98,22 @@ pub async fn login(
 #[utoipa::path(tag = "会话", request_body = RefreshRequest, responses(
     (status = 200, body = TokenResponse), (status = 401, body = Problem)))]
 #[post("/auth/refresh")]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: JsonBody<RefreshRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> AppResult<HttpResponse> {
     let token = body.0.refresh_token;
     let st = state.clone();
     let expires = refresh_expiry(&state);
     let out = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            match store::auth::rotate_refresh(conn, &token, log.at())? {
-                store::auth::RefreshOutcome::Rejected => Ok(None),
-                store::auth::RefreshOutcome::Rotated { user_id, family_id } => {
-                    let active = store::users::by_id(conn, &user_id)?.is_some_and(|u| u.active);
-                    if !active {
-                        store::auth::revoke_family(conn, &family_id, log.at())?;
-                        return Ok(None);
-                    }
-                    let next = crate::auth::random_secret("gtr_");
-                    store::auth::insert_refresh(
-                        conn,
-                        &user_id,
-                        &family_id,
-                        &next,
-                        &expires,
-                        log.at(),
-                    )?;
-                    Ok(Some(tokens(&st, &user_id, &family_id, next)?))
+        write_tx(conn, |conn, log| match store::auth::rotate_refresh(conn, &token, log.at())? {
+            store::auth::RefreshOutcome::Rejected => Ok(None),
+            store::auth::RefreshOutcome::Rotated { user_id, family_id } => {
+                let active = store::users::by_id(conn, &user_id)?.is_some_and(|u| u.active);
+                if !active {
+                    store::auth::revoke_family(conn, &family_id, log.at())?;
+                    return Ok(None);
                 }
+                let next = crate::auth::random_secret("gtr_");
+                store::auth::insert_refresh(conn, &user_id, &family_id, &next, &expires, log.at())?;
+                Ok(Some(tokens(&st, &user_id, &family_id, next)?))
             }
         })
     })
@@ -182,22 +133,13 @@ pub async fn logout(
 ) -> AppResult<HttpResponse> {
     let token = body.0.refresh_token;
     run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            match store::auth::family_of(conn, &token)? {
-                Some((family, user)) if Some(&user) == p.user_id.as_ref() => {
-                    store::auth::revoke_family(conn, &family, log.at())?;
-                    log.audit(
-                        &Actor::from(&p),
-                        "auth.logout",
-                        "session",
-                        Some(&family),
-                        None,
-                        json!({}),
-                    );
-                    Ok(())
-                }
-                _ => Err(AppError::Unauthorized("刷新令牌无效".into())),
+        write_tx(conn, |conn, log| match store::auth::family_of(conn, &token)? {
+            Some((family, user)) if Some(&user) == p.user_id.as_ref() => {
+                store::auth::revoke_family(conn, &family, log.at())?;
+                log.audit(&Actor::from(&p), "auth.logout", "session", Some(&family), None, json!({}));
+                Ok(())
             }
+            _ => Err(AppError::Unauthorized("刷新令牌无效".into())),
         })
     })
     .await?;
@@ -219,10 +161,7 @@ pub struct Me {
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     let agency_id = p.agency_id.clone();
-    let agency = run(&state.pool, move |conn| {
-        store::agencies::get(conn, &agency_id)
-    })
-    .await?;
+    let agency = run(&state.pool, move |conn| store::agencies::get(conn, &agency_id)).await?;
     Ok(HttpResponse::Ok().json(Me {
         user_id: p.user_id,
         api_key_id: p.api_key_id,

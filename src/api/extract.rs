@@ -40,53 +40,30 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req
-            .headers()
-            .get("Authorization")
-            .map(|h| h.as_bytes().to_vec());
+        let header = req.headers().get("Authorization").map(|h| h.as_bytes().to_vec());
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+            let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
             let header = header.ok_or_else(|| {
-                AppError::Unauthorized(
-                    "缺少认证信息:请在 Authorization 请求头中提供 Bearer 令牌或接入密钥".into(),
-                )
+                AppError::Unauthorized("缺少认证信息:请在 Authorization 请求头中提供 Bearer 令牌或接入密钥".into())
             })?;
-            let header = String::from_utf8(header)
-                .map_err(|_| AppError::Unauthorized("认证信息格式无效".into()))?;
+            let header = String::from_utf8(header).map_err(|_| AppError::Unauthorized("认证信息格式无效".into()))?;
             let token = header
                 .strip_prefix("Bearer ")
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    AppError::Unauthorized("认证信息格式无效:应为 Bearer <令牌>".into())
-                })?
+                .ok_or_else(|| AppError::Unauthorized("认证信息格式无效:应为 Bearer <令牌>".into()))?
                 .to_string();
             let principal = if token.starts_with("gtk_") {
-                run(&state.pool, move |conn| {
-                    Ok(store::auth::principal_for_api_key(conn, &token)?)
-                })
-                .await?
+                run(&state.pool, move |conn| Ok(store::auth::principal_for_api_key(conn, &token)?)).await?
             } else {
-                let claims =
-                    crate::auth::verify_access_token(state.jwt_secret.expose().as_bytes(), &token)
-                        .ok_or_else(|| {
-                            AppError::Unauthorized(
-                                "访问令牌无效或已过期,请重新登录或刷新令牌".into(),
-                            )
-                        })?;
+                let claims = crate::auth::verify_access_token(state.jwt_secret.expose().as_bytes(), &token)
+                    .ok_or_else(|| AppError::Unauthorized("访问令牌无效或已过期,请重新登录或刷新令牌".into()))?;
                 run(&state.pool, move |conn| {
-                    Ok(store::auth::principal_for_session(
-                        conn,
-                        &claims.sub,
-                        &claims.sid,
-                        &now(),
-                    )?)
+                    Ok(store::auth::principal_for_session(conn, &claims.sub, &claims.sid, &now())?)
                 })
                 .await?
             };
-            let principal = principal
-                .ok_or_else(|| AppError::Unauthorized("认证信息无效、已吊销或已注销".into()))?;
+            let principal = principal.ok_or_else(|| AppError::Unauthorized("认证信息无效、已吊销或已注销".into()))?;
             tracing::Span::current().record("agency_id", principal.agency_id.as_str());
             Ok(Auth(principal))
         })
@@ -107,17 +84,14 @@ impl FromRequest for JsonBytes {
             .and_then(|v| v.to_str().ok())
             .map(|v| {
                 let v = v.to_ascii_lowercase();
-                v.starts_with("application/json")
-                    || (v.starts_with("application/") && v.contains("+json"))
+                v.starts_with("application/json") || (v.starts_with("application/") && v.contains("+json"))
             })
             .unwrap_or(false);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = bytes.await.map_err(|e| payload_error(&e))?;
             if !json_ct {
-                return Err(AppError::UnsupportedMediaType(
-                    "请求体须为 JSON(Content-Type: application/json)".into(),
-                ));
+                return Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()));
             }
             Ok(JsonBytes(bytes))
         })
@@ -150,10 +124,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             match inner.classify() {
                 Category::Data => {
                     let field = if path == "." { String::new() } else { path };
-                    Err(AppError::Validation(vec![FieldError::new(
-                        field,
-                        describe_serde(&inner.to_string()),
-                    )]))
+                    Err(AppError::Validation(vec![FieldError::new(field, describe_serde(&inner.to_string()))]))
                 }
                 _ => Err(AppError::BadRequest(format!(
                     "请求体不是有效的 JSON(第 {} 行第 {} 列)",
@@ -197,18 +168,11 @@ fn header_text(req: &HttpRequest, name: &str) -> AppResult<Option<String>> {
         .map_err(|_| AppError::BadRequest(format!("请求头 {name} 须为 UTF-8 文本")))?;
     let text = if raw.contains('%') {
         let b = raw.as_bytes();
-        let well_formed = b
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c == b'%')
-            .all(|(i, _)| {
-                b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                    && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-            });
+        let well_formed = b.iter().enumerate().filter(|(_, c)| **c == b'%').all(|(i, _)| {
+            b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        });
         if !well_formed {
-            return Err(AppError::BadRequest(format!(
-                "请求头 {name} 的百分号编码无效"
-            )));
+            return Err(AppError::BadRequest(format!("请求头 {name} 的百分号编码无效")));
         }
         percent_encoding::percent_decode_str(raw)
             .decode_utf8()
@@ -225,10 +189,7 @@ fn header_text(req: &HttpRequest, name: &str) -> AppResult<Option<String>> {
 pub fn access_purpose(req: &HttpRequest) -> AppResult<Option<String>> {
     let p = header_text(req, "X-Access-Purpose")?;
     if p.as_ref().is_some_and(|p| p.chars().count() > 500) {
-        return Err(AppError::validation(
-            "X-Access-Purpose",
-            "查阅事由不超过 500 个字符",
-        ));
+        return Err(AppError::validation("X-Access-Purpose", "查阅事由不超过 500 个字符"));
     }
     Ok(p)
 }
@@ -236,14 +197,10 @@ pub fn access_purpose(req: &HttpRequest) -> AppResult<Option<String>> {
 /// `If-Match: <version>` (bare, quoted or weak). Required on updates.
 pub fn if_match(req: &HttpRequest) -> AppResult<i32> {
     let v = header_text(req, "If-Match")?.ok_or_else(|| {
-        AppError::PreconditionRequired(
-            "修改须携带 If-Match 请求头(当前版本号),以免覆盖他人的修改".into(),
-        )
+        AppError::PreconditionRequired("修改须携带 If-Match 请求头(当前版本号),以免覆盖他人的修改".into())
     })?;
     let digits = v.trim_start_matches("W/").trim_matches('"');
-    digits
-        .parse::<i32>()
-        .map_err(|_| AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()))
+    digits.parse::<i32>().map_err(|_| AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()))
 }
 
 /// `If-Match` where it is optional (withdrawal).
@@ -259,10 +216,7 @@ pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
 pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
     let k = header_text(req, "Idempotency-Key")?;
     if k.as_ref().is_some_and(|k| k.len() > 200) {
-        return Err(AppError::validation(
-            "Idempotency-Key",
-            "幂等键不超过 200 个字符",
-        ));
+        return Err(AppError::validation("Idempotency-Key", "幂等键不超过 200 个字符"));
     }
     Ok(k)
 }

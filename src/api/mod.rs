@@ -83,9 +83,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Root-level operational routes.
 pub fn configure_ops(cfg: &mut ServiceConfig) {
-    cfg.service(ops::healthz)
-        .service(ops::readyz)
-        .service(ops::metrics);
+    cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics);
 }
 
 /// The OpenAPI document, built from the same registration the server uses.

@@ -44,10 +44,7 @@ pub async fn list_audit(
         limit: page::limit(params.limit)?,
     };
     let limit = f.limit;
-    let items = run(&state.pool, move |conn| {
-        Ok(store::audit::list(conn, &scope, &f)?)
-    })
-    .await?;
+    let items = run(&state.pool, move |conn| Ok(store::audit::list(conn, &scope, &f)?)).await?;
     let next_cursor = page::next(items.len(), limit, items.last().map(|e| e.seq));
     Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
 }
@@ -61,9 +58,7 @@ pub struct Health {
 #[utoipa::path(tag = "运维", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-    })
+    HttpResponse::Ok().json(Health { status: "ok".into() })
 }
 
 /// Readiness: the database answers.
@@ -73,9 +68,7 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     run(&state.pool, |conn| Ok(store::log::head_seq(conn)?))
         .await
         .map_err(|_| AppError::Unavailable("数据库不可用".into()))?;
-    Ok(HttpResponse::Ok().json(Health {
-        status: "ready".into(),
-    }))
+    Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
 
 /// Process metrics for Prometheus.
@@ -91,19 +84,13 @@ impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new(
-                "guantong_http_requests_total",
-                "HTTP responses by status class",
-            ),
+            Opts::new("guantong_http_requests_total", "HTTP responses by status class"),
             &["status"],
         )
         .expect("metric");
-        let event_seq = IntGauge::new("guantong_event_seq", "Last committed event sequence number")
-            .expect("metric");
-        let pool_idle =
-            IntGauge::new("guantong_db_pool_idle", "Idle database connections").expect("metric");
-        let pool_size = IntGauge::new("guantong_db_pool_connections", "Open database connections")
-            .expect("metric");
+        let event_seq = IntGauge::new("guantong_event_seq", "Last committed event sequence number").expect("metric");
+        let pool_idle = IntGauge::new("guantong_db_pool_idle", "Idle database connections").expect("metric");
+        let pool_size = IntGauge::new("guantong_db_pool_connections", "Open database connections").expect("metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(event_seq.clone()),
@@ -112,13 +99,7 @@ impl Metrics {
         ] {
             registry.register(c).expect("unique metric");
         }
-        Metrics {
-            registry,
-            requests,
-            event_seq,
-            pool_idle,
-            pool_size,
-        }
+        Metrics { registry, requests, event_seq, pool_idle, pool_size }
     }
 }
 
@@ -139,10 +120,6 @@ pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     state.metrics.pool_idle.set(s.idle_connections as i64);
     state.metrics.pool_size.set(s.connections as i64);
     let mut buf = Vec::new();
-    TextEncoder::new()
-        .encode(&state.metrics.registry.gather(), &mut buf)
-        .map_err(anyhow::Error::from)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(buf))
+    TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf).map_err(anyhow::Error::from)?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buf))
 }

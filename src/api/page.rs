@@ -17,24 +17,16 @@ pub fn decode(cursor: Option<&str>) -> AppResult<Option<i64>> {
         return Ok(None);
     };
     let bad = || AppError::BadRequest("分页游标无效:请使用上一页返回的 next_cursor".into());
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
-    text.strip_prefix('s')
-        .and_then(|n| n.parse::<i64>().ok())
-        .map(Some)
-        .ok_or_else(bad)
+    text.strip_prefix('s').and_then(|n| n.parse::<i64>().ok()).map(Some).ok_or_else(bad)
 }
 
 pub fn limit(l: Option<i64>) -> AppResult<i64> {
     match l {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::validation(
-            "limit",
-            format!("每页条数须在 1 到 {MAX_LIMIT} 之间"),
-        )),
+        Some(_) => Err(AppError::validation("limit", format!("每页条数须在 1 到 {MAX_LIMIT} 之间"))),
     }
 }
 

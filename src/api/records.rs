@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{
-    access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody,
-    JsonBytes,
+    access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody, JsonBytes,
 };
 use crate::api::page;
 use crate::api::state::AppState;
@@ -20,9 +19,7 @@ use crate::policy::{self, ReadMode};
 use crate::store::catalog::Category;
 use crate::store::log::{write_tx, Actor};
 use crate::store::objects::{ObjectQuery, SubjectObject};
-use crate::store::records::{
-    present, HistoryEntry, RecordQuery, RecordView, UpdateOutcome, WriteContext,
-};
+use crate::store::records::{present, HistoryEntry, RecordQuery, RecordView, UpdateOutcome, WriteContext};
 use crate::store::{self, directory};
 
 /// The problem-category taxonomy (问题类别).
@@ -58,20 +55,14 @@ pub async fn create_object(
     let mut errs = Vec::new();
     crate::domain::agency::validate_name("name", &b.name, &mut errs);
     if b.kind != "unit" && b.kind != "person" {
-        errs.push(FieldError::new(
-            "kind",
-            "监督对象类别须为 unit(单位)或 person(个人)",
-        ));
+        errs.push(FieldError::new("kind", "监督对象类别须为 unit(单位)或 person(个人)"));
     }
     for (f, v) in [("unit", &b.unit), ("position", &b.position)] {
         if v.as_ref().is_some_and(|v| v.chars().count() > 200) {
             errs.push(FieldError::new(f, "不超过 200 个字符"));
         }
     }
-    if b.id_number
-        .as_ref()
-        .is_some_and(|v| v.trim().is_empty() || v.len() > 64)
-    {
+    if b.id_number.as_ref().is_some_and(|v| v.trim().is_empty() || v.len() > 64) {
         errs.push(FieldError::new("id_number", "证件号码格式无效"));
     }
     if !errs.is_empty() {
@@ -88,12 +79,8 @@ pub async fn create_object(
         created_at: now(),
     };
     let o = obj.clone();
-    run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            store::objects::insert(conn, log, &Actor::from(&p), &o)
-        })
-    })
-    .await?;
+    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::objects::insert(conn, log, &Actor::from(&p), &o)))
+        .await?;
     Ok(HttpResponse::Created().json(obj))
 }
 
@@ -129,19 +116,9 @@ pub async fn list_objects(
         Some(c) => Some(decode_id_cursor(c)?),
         None => None,
     };
-    let f = ObjectQuery {
-        q: params.q,
-        kind: params.kind,
-        id_number: params.id_number,
-        after,
-        limit,
-    };
+    let f = ObjectQuery { q: params.q, kind: params.kind, id_number: params.id_number, after, limit };
     let items = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
-    let next_cursor = if items.len() as i64 == limit {
-        items.last().map(|o| encode_id_cursor(&o.id))
-    } else {
-        None
-    };
+    let next_cursor = if items.len() as i64 == limit { items.last().map(|o| encode_id_cursor(&o.id)) } else { None };
     Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
 }
 
@@ -164,11 +141,7 @@ fn decode_id_cursor(c: &str) -> AppResult<String> {
 /// One supervision object.
 #[utoipa::path(tag = "监督对象", responses((status = 200, body = SubjectObject), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/objects/{id}")]
-pub async fn get_object(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-    id: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
     let o = run(&state.pool, move |conn| store::objects::get(conn, &id)).await?;
@@ -256,23 +229,14 @@ pub async fn create_record(
             let view = present(&s, policy::Disclosure::OWNER);
             let json = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &key {
-                store::idempotency::save(
-                    conn,
-                    &p.agency_id,
-                    k,
-                    &request_hash,
-                    201,
-                    &json,
-                    log.at(),
-                )?;
+                store::idempotency::save(conn, &p.agency_id, k, &request_hash, 201, &json, log.at())?;
             }
             Ok((201, json))
         })
     })
     .await?;
     Ok(HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
-            .unwrap_or(actix_web::http::StatusCode::CREATED),
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED),
     )
     .content_type("application/json")
     .body(json))
@@ -304,27 +268,18 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
     let kind = match p.kind.as_deref().filter(|k| !k.is_empty()) {
         None => None,
         Some(k) => RecordKind::parse(k).or_else(|| {
-            errs.push(FieldError::new(
-                "kind",
-                format!("信息类别无效,可选:{}", RecordKind::expected()),
-            ));
+            errs.push(FieldError::new("kind", format!("信息类别无效,可选:{}", RecordKind::expected())));
             None
         }),
     };
     let sensitivity = match p.sensitivity.as_deref().filter(|k| !k.is_empty()) {
         None => None,
         Some(s) => Sensitivity::parse(s).or_else(|| {
-            errs.push(FieldError::new(
-                "sensitivity",
-                format!("密级无效,可选:{}", Sensitivity::expected()),
-            ));
+            errs.push(FieldError::new("sensitivity", format!("密级无效,可选:{}", Sensitivity::expected())));
             None
         }),
     };
-    for (f, v) in [
-        ("object_id", &p.object_id),
-        ("source_agency_id", &p.source_agency_id),
-    ] {
+    for (f, v) in [("object_id", &p.object_id), ("source_agency_id", &p.source_agency_id)] {
         if v.as_ref().is_some_and(|v| !is_id(v)) {
             errs.push(FieldError::new(f, "编号格式无效"));
         }
@@ -341,9 +296,7 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
     }
     Ok(RecordQuery {
         kind,
-        q: p.q
-            .as_deref()
-            .and_then(crate::domain::text::normalize_query),
+        q: p.q.as_deref().and_then(crate::domain::text::normalize_query),
         object_id: p.object_id,
         category: p.category.filter(|c| !c.is_empty()),
         tag: p.tag.filter(|t| !t.is_empty()),
@@ -407,9 +360,7 @@ pub async fn get_record(
         store::records::read(conn, &p, &viewer, &id, purpose.as_deref())
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", format!("\"{}\"", view.version)))
-        .json(view))
+    Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
 }
 
 /// A partial update: fields present replace the record's; absent ones stay.
@@ -488,25 +439,15 @@ pub async fn update_record(
         write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
-            let s = match store::records::update(
-                conn,
-                log,
-                &ctx,
-                &p,
-                &viewer,
-                &id,
-                Some(version),
-                |c| patch.apply(c),
-            )? {
+            let s = match store::records::update(conn, log, &ctx, &p, &viewer, &id, Some(version), |c| patch.apply(c))?
+            {
                 UpdateOutcome::Updated(s) | UpdateOutcome::Unchanged(s) => s,
             };
             Ok(present(&s, policy::Disclosure::OWNER))
         })
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", format!("\"{}\"", view.version)))
-        .json(view))
+    Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
 }
 
 /// Withdraws a record (owner only): every agency that had it gets a `record.withdrawn`

@@ -40,15 +40,9 @@ pub struct NewSubscription {
 /// The agency's subscriptions.
 #[utoipa::path(tag = "订阅与待办", responses((status = 200, body = Vec<Subscription>)), security(("bearer" = [])))]
 #[get("/subscriptions")]
-pub async fn list_subscriptions(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-) -> AppResult<HttpResponse> {
+pub async fn list_subscriptions(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let list = run(&state.pool, move |conn| {
-        Ok(store::subscriptions::list(conn, &p.agency_id)?)
-    })
-    .await?;
+    let list = run(&state.pool, move |conn| Ok(store::subscriptions::list(conn, &p.agency_id)?)).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -63,49 +57,24 @@ pub async fn create_subscription(
     body: JsonBody<NewSubscription>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let NewSubscription {
-        name,
-        kinds,
-        categories,
-        object_ids,
-        source_agency_ids,
-        tags,
-    } = body.0;
-    let b = (
-        name,
-        Criteria {
-            kinds,
-            categories,
-            object_ids,
-            source_agency_ids,
-            tags,
-        },
-    );
+    let NewSubscription { name, kinds, categories, object_ids, source_agency_ids, tags } = body.0;
+    let b = (name, Criteria { kinds, categories, object_ids, source_agency_ids, tags });
     let mut errs = Vec::new();
     crate::domain::agency::validate_name("name", &b.0, &mut errs);
     for (i, k) in b.1.kinds.iter().enumerate() {
         if RecordKind::parse(k).is_none() {
-            errs.push(FieldError::new(
-                format!("kinds[{i}]"),
-                format!("信息类别无效,可选:{}", RecordKind::expected()),
-            ));
+            errs.push(FieldError::new(format!("kinds[{i}]"), format!("信息类别无效,可选:{}", RecordKind::expected())));
         }
     }
-    for (f, list) in [
-        ("object_ids", &b.1.object_ids),
-        ("source_agency_ids", &b.1.source_agency_ids),
-    ] {
+    for (f, list) in [("object_ids", &b.1.object_ids), ("source_agency_ids", &b.1.source_agency_ids)] {
         for (i, id) in list.iter().enumerate() {
             if !is_id(id) {
                 errs.push(FieldError::new(format!("{f}[{i}]"), "编号格式无效"));
             }
         }
     }
-    let total = b.1.kinds.len()
-        + b.1.categories.len()
-        + b.1.object_ids.len()
-        + b.1.source_agency_ids.len()
-        + b.1.tags.len();
+    let total =
+        b.1.kinds.len() + b.1.categories.len() + b.1.object_ids.len() + b.1.source_agency_ids.len() + b.1.tags.len();
     if total > 200 {
         errs.push(FieldError::new("", "订阅条件合计不超过 200 项"));
     }
@@ -116,12 +85,8 @@ pub async fn create_subscription(
         write_tx(conn, |conn, log| {
             let mut criteria = b.1;
             for (i, c) in criteria.categories.iter_mut().enumerate() {
-                *c = store::catalog::resolve(conn, c)?.ok_or_else(|| {
-                    AppError::validation(
-                        &format!("categories[{i}]"),
-                        format!("问题类别“{c}”不存在"),
-                    )
-                })?;
+                *c = store::catalog::resolve(conn, c)?
+                    .ok_or_else(|| AppError::validation(&format!("categories[{i}]"), format!("问题类别“{c}”不存在")))?;
             }
             let s = Subscription {
                 id: new_id(),
@@ -150,9 +115,7 @@ pub async fn delete_subscription(
     policy::require_content_writer(&p)?;
     let id = path_id(&id, || AppError::NotFound("订阅不存在".into()))?;
     run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            store::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id)
-        })
+        write_tx(conn, |conn, log| store::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -205,15 +168,7 @@ pub async fn list_inbox(
                 continue;
             };
             let d = policy::disclosure(&viewer, &s.facts(), ReadMode::Listing)?;
-            items.push(InboxItem {
-                id,
-                reason,
-                subscription_id,
-                seq,
-                created_at,
-                acked_at,
-                record: present(s, d),
-            });
+            items.push(InboxItem { id, reason, subscription_id, seq, created_at, acked_at, record: present(s, d) });
         }
         Ok(InboxPage { items, next_cursor })
     })
@@ -230,19 +185,13 @@ pub struct Acked {
 /// Acknowledges an inbox item (idempotent).
 #[utoipa::path(tag = "订阅与待办", responses((status = 200, body = Acked), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[post("/inbox/{id}/ack")]
-pub async fn ack_inbox(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-    id: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn ack_inbox(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, || AppError::NotFound("待办事项不存在".into()))?;
     let i = id.clone();
     let acked_at = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        write_tx(conn, |conn, log| {
-            store::inbox::ack(conn, log, &Actor::from(&p), &viewer, &i, &p.actor_id())
-        })
+        write_tx(conn, |conn, log| store::inbox::ack(conn, log, &Actor::from(&p), &viewer, &i, &p.actor_id()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(Acked { id, acked_at }))
@@ -288,11 +237,7 @@ pub async fn feed(
         let has_more = events.len() as i64 > limit;
         let events: Vec<FeedEvent> = events.into_iter().take(limit as usize).collect();
         let next_cursor = events.last().map(|e| e.seq).unwrap_or(after);
-        Ok(FeedPage {
-            events,
-            next_cursor,
-            has_more,
-        })
+        Ok(FeedPage { events, next_cursor, has_more })
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))
@@ -315,12 +260,7 @@ pub async fn push_batch(
     mut payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let ct = req
-        .headers()
-        .get("Content-Type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ct = req.headers().get("Content-Type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if !(ct.starts_with("application/x-ndjson")
         || ct.starts_with("application/jsonl")
         || ct.starts_with("application/json"))
@@ -335,26 +275,18 @@ pub async fn push_batch(
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("无法读取请求体:{e}")))?;
         if body.len() + chunk.len() > max {
-            return Err(AppError::PayloadTooLarge(format!(
-                "批量导入请求体超过上限 {max} 字节,请分批提交"
-            )));
+            return Err(AppError::PayloadTooLarge(format!("批量导入请求体超过上限 {max} 字节,请分批提交")));
         }
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
-    let out = run(&state.pool, move |conn| {
-        crate::sync::batch::push(conn, &p, &body, key.as_deref())
-    })
-    .await?;
+    let out = run(&state.pool, move |conn| crate::sync::batch::push(conn, &p, &body, key.as_deref())).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-ndjson; charset=utf-8")
         .insert_header(("X-Batch-Created", out.summary.created.to_string()))
         .insert_header(("X-Batch-Updated", out.summary.updated.to_string()))
         .insert_header(("X-Batch-Unchanged", out.summary.unchanged.to_string()))
         .insert_header(("X-Batch-Rejected", out.summary.rejected.to_string()))
-        .insert_header((
-            "X-Batch-Replayed",
-            if out.replayed { "true" } else { "false" },
-        ))
+        .insert_header(("X-Batch-Replayed", if out.replayed { "true" } else { "false" }))
         .body(out.ndjson))
 }

@@ -30,10 +30,7 @@ pub enum DbSetupError {
     #[error("数据库地址无效:{0}(应为 sqlite://路径 或 postgres://…)")]
     BadUrl(String),
     #[error("无法创建数据库目录 {path}:{source}")]
-    Dir {
-        path: String,
-        source: std::io::Error,
-    },
+    Dir { path: String, source: std::io::Error },
     #[error("无法连接数据库:{0}")]
     Connect(String),
     #[error("数据库迁移失败:{0}")]
@@ -93,17 +90,14 @@ pub fn connect(url: &str, max_size: u32) -> Result<(DbPool, Backend), DbSetupErr
         Backend::Sqlite => {
             if let Some(dir) = std::path::Path::new(&diesel_url).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|source| DbSetupError::Dir {
-                        path: dir.display().to_string(),
-                        source,
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|source| DbSetupError::Dir { path: dir.display().to_string(), source })?;
                 }
             }
         }
         Backend::Postgres => {
             use diesel::Connection;
-            diesel::PgConnection::establish(&diesel_url)
-                .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+            diesel::PgConnection::establish(&diesel_url).map_err(|e| DbSetupError::Connect(e.to_string()))?;
         }
     }
     let manager = ConnectionManager::<DbConnection>::new(diesel_url);
@@ -139,12 +133,8 @@ pub fn backend_of(conn: &DbConnection) -> Backend {
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $values:expr) => {
         match $conn {
-            $crate::db::DbConnection::Sqlite(c) => {
-                diesel::insert_into($table).values($values).execute(c)
-            }
-            $crate::db::DbConnection::Pg(c) => {
-                diesel::insert_into($table).values($values).execute(c)
-            }
+            $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::db::DbConnection::Pg(c) => diesel::insert_into($table).values($values).execute(c),
         }
     };
 }

@@ -126,7 +126,6 @@ diesel::table! {
         version -> Integer,
         content_hash -> Text,
         seq -> BigInt,
-        search_text -> Text,
         created_at -> Text,
         updated_at -> Text,
         withdrawn_at -> Nullable<Text>,
@@ -172,7 +171,7 @@ diesel::table! {
         action -> Text,
         actor_id -> Text,
         at -> Text,
-        snapshot -> Text,
+        snapshot -> Nullable<Text>,
     }
 }
 

@@ -33,14 +33,9 @@ wire_enum!(
 /// Checks an agency code: 2–32 characters of a–z, 0–9, `_` or `-`.
 pub fn validate_code(code: &str, errors: &mut Vec<FieldError>) {
     let ok = (2..=32).contains(&code.len())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if !ok {
-        errors.push(FieldError::new(
-            "code",
-            "单位代码须为 2–32 位小写字母、数字、下划线或连字符",
-        ));
+        errors.push(FieldError::new("code", "单位代码须为 2–32 位小写字母、数字、下划线或连字符"));
     }
 }
 

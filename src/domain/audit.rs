@@ -47,10 +47,7 @@ impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ChainBreak::Gap { expected, found } => {
-                write!(
-                    f,
-                    "审计日志第 {expected} 条缺失(下一条为第 {found} 条):条目被删除"
-                )
+                write!(f, "审计日志第 {expected} 条缺失(下一条为第 {found} 条):条目被删除")
             }
             ChainBreak::PrevMismatch { seq } => {
                 write!(f, "审计日志第 {seq} 条的前序哈希不符:链条被篡改")
@@ -58,11 +55,9 @@ impl std::fmt::Display for ChainBreak {
             ChainBreak::HashMismatch { seq } => {
                 write!(f, "审计日志第 {seq} 条内容与哈希不符:条目被修改")
             }
-            ChainBreak::Truncated { head_seq, last_seq } => write!(
-                f,
-                "审计日志应有 {head_seq} 条,实际只到第 {last_seq} 条:第 {} 条起被删除",
-                last_seq + 1
-            ),
+            ChainBreak::Truncated { head_seq, last_seq } => {
+                write!(f, "审计日志应有 {head_seq} 条,实际只到第 {last_seq} 条:第 {} 条起被删除", last_seq + 1)
+            }
             ChainBreak::HeadMismatch { seq } => {
                 write!(f, "审计日志第 {seq} 条与链头记录不符:条目被修改")
             }
@@ -78,25 +73,14 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self {
-            expected_seq: 1,
-            prev_hash: GENESIS_HASH.to_string(),
-        }
+        Self { expected_seq: 1, prev_hash: GENESIS_HASH.to_string() }
     }
 }
 
 impl ChainVerifier {
-    pub fn check(
-        &mut self,
-        fields: &AuditFields<'_>,
-        stored_prev: &str,
-        stored_hash: &str,
-    ) -> Result<(), ChainBreak> {
+    pub fn check(&mut self, fields: &AuditFields<'_>, stored_prev: &str, stored_hash: &str) -> Result<(), ChainBreak> {
         if fields.seq != self.expected_seq {
-            return Err(ChainBreak::Gap {
-                expected: self.expected_seq,
-                found: fields.seq,
-            });
+            return Err(ChainBreak::Gap { expected: self.expected_seq, found: fields.seq });
         }
         if stored_prev != self.prev_hash {
             return Err(ChainBreak::PrevMismatch { seq: fields.seq });
@@ -112,10 +96,7 @@ impl ChainVerifier {
     pub fn finish(self, head_seq: i64, head_hash: &str) -> Result<i64, ChainBreak> {
         let last = self.expected_seq - 1;
         if last != head_seq {
-            return Err(ChainBreak::Truncated {
-                head_seq,
-                last_seq: last,
-            });
+            return Err(ChainBreak::Truncated { head_seq, last_seq: last });
         }
         if head_hash != self.prev_hash {
             return Err(ChainBreak::HeadMismatch { seq: last });
@@ -152,10 +133,7 @@ mod tests {
             .collect()
     }
 
-    fn verify(
-        entries: &[(i64, String, String, String)],
-        head: (i64, &str),
-    ) -> Result<i64, ChainBreak> {
+    fn verify(entries: &[(i64, String, String, String)], head: (i64, &str)) -> Result<i64, ChainBreak> {
         let mut v = ChainVerifier::default();
         for (seq, detail, prev, hash) in entries {
             let f = AuditFields {
@@ -177,38 +155,20 @@ mod tests {
     #[test]
     fn intact_chain_verifies_and_each_tampering_is_named() {
         let c = chain(5);
-        let entries: Vec<_> = c
-            .iter()
-            .enumerate()
-            .map(|(i, (d, p, h))| (i as i64 + 1, d.clone(), p.clone(), h.clone()))
-            .collect();
+        let entries: Vec<_> =
+            c.iter().enumerate().map(|(i, (d, p, h))| (i as i64 + 1, d.clone(), p.clone(), h.clone())).collect();
         let head = entries.last().unwrap().3.clone();
         assert_eq!(verify(&entries, (5, &head)), Ok(5));
 
         let mut edited = entries.clone();
         edited[2].1 = "{\"n\":99}".into();
-        assert_eq!(
-            verify(&edited, (5, &head)),
-            Err(ChainBreak::HashMismatch { seq: 3 })
-        );
+        assert_eq!(verify(&edited, (5, &head)), Err(ChainBreak::HashMismatch { seq: 3 }));
 
         let mut deleted = entries.clone();
         deleted.remove(1);
-        assert_eq!(
-            verify(&deleted, (5, &head)),
-            Err(ChainBreak::Gap {
-                expected: 2,
-                found: 3
-            })
-        );
+        assert_eq!(verify(&deleted, (5, &head)), Err(ChainBreak::Gap { expected: 2, found: 3 }));
 
         let truncated = entries[..4].to_vec();
-        assert_eq!(
-            verify(&truncated, (5, &head)),
-            Err(ChainBreak::Truncated {
-                head_seq: 5,
-                last_seq: 4
-            })
-        );
+        assert_eq!(verify(&truncated, (5, &head)), Err(ChainBreak::Truncated { head_seq: 5, last_seq: 4 }));
     }
 }

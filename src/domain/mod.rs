@@ -67,10 +67,6 @@ impl Role {
         s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
     }
     pub fn join(roles: &[Role]) -> String {
-        roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
+        roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
     }
 }

@@ -52,11 +52,7 @@ pub struct Distribution {
 
 impl Distribution {
     pub fn own() -> Self {
-        Distribution {
-            level: DistributionLevel::Own,
-            agencies: vec![],
-            group: None,
-        }
+        Distribution { level: DistributionLevel::Own, agencies: vec![], group: None }
     }
 }
 
@@ -91,16 +87,10 @@ pub fn validate_content(c: &RecordContent) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let title_len = c.title.trim().chars().count();
     if title_len == 0 || c.title.chars().count() > MAX_TITLE_CHARS {
-        errs.push(FieldError::new(
-            "title",
-            format!("标题不能为空,且不超过 {MAX_TITLE_CHARS} 个字符"),
-        ));
+        errs.push(FieldError::new("title", format!("标题不能为空,且不超过 {MAX_TITLE_CHARS} 个字符")));
     }
     if c.body.chars().count() > MAX_BODY_CHARS {
-        errs.push(FieldError::new(
-            "body",
-            format!("正文不超过 {MAX_BODY_CHARS} 个字符"),
-        ));
+        errs.push(FieldError::new("body", format!("正文不超过 {MAX_BODY_CHARS} 个字符")));
     }
     if c.tags.len() > MAX_TAGS {
         errs.push(FieldError::new("tags", format!("标签最多 {MAX_TAGS} 个")));
@@ -108,24 +98,15 @@ pub fn validate_content(c: &RecordContent) -> Vec<FieldError> {
     for (i, t) in c.tags.iter().enumerate() {
         let n = t.trim().chars().count();
         if n == 0 || t.chars().count() > MAX_TAG_CHARS {
-            errs.push(FieldError::new(
-                format!("tags[{i}]"),
-                format!("标签不能为空,且不超过 {MAX_TAG_CHARS} 个字符"),
-            ));
+            errs.push(FieldError::new(format!("tags[{i}]"), format!("标签不能为空,且不超过 {MAX_TAG_CHARS} 个字符")));
         }
     }
     if c.protected.len() > MAX_PROTECTED_FIELDS {
-        errs.push(FieldError::new(
-            "protected",
-            format!("受保护字段最多 {MAX_PROTECTED_FIELDS} 个"),
-        ));
+        errs.push(FieldError::new("protected", format!("受保护字段最多 {MAX_PROTECTED_FIELDS} 个")));
     }
     for k in c.protected.keys() {
         if k.is_empty() || k.chars().count() > 64 {
-            errs.push(FieldError::new(
-                "protected",
-                "受保护字段名不能为空,且不超过 64 个字符",
-            ));
+            errs.push(FieldError::new("protected", "受保护字段名不能为空,且不超过 64 个字符"));
         }
     }
     if let Some(ext) = &c.external_id {
@@ -138,19 +119,13 @@ pub fn validate_content(c: &RecordContent) -> Vec<FieldError> {
     }
     for (i, id) in c.object_ids.iter().enumerate() {
         if !super::is_id(id) {
-            errs.push(FieldError::new(
-                format!("object_ids[{i}]"),
-                "监督对象编号格式无效",
-            ));
+            errs.push(FieldError::new(format!("object_ids[{i}]"), "监督对象编号格式无效"));
         }
     }
     validate_distribution(&c.distribution, c.sensitivity, &mut errs);
     for (i, id) in c.field_grants.iter().enumerate() {
         if !super::is_id(id) {
-            errs.push(FieldError::new(
-                format!("field_grants[{i}]"),
-                "单位编号格式无效",
-            ));
+            errs.push(FieldError::new(format!("field_grants[{i}]"), "单位编号格式无效"));
         }
     }
     errs
@@ -160,63 +135,30 @@ fn validate_distribution(d: &Distribution, s: Sensitivity, errs: &mut Vec<FieldE
     match d.level {
         DistributionLevel::Agencies => {
             if d.agencies.is_empty() {
-                errs.push(FieldError::new(
-                    "distribution.agencies",
-                    "分发范围为指定单位时,须列出至少一个单位",
-                ));
+                errs.push(FieldError::new("distribution.agencies", "分发范围为指定单位时,须列出至少一个单位"));
             }
             for (i, id) in d.agencies.iter().enumerate() {
                 if !super::is_id(id) {
-                    errs.push(FieldError::new(
-                        format!("distribution.agencies[{i}]"),
-                        "单位编号格式无效",
-                    ));
+                    errs.push(FieldError::new(format!("distribution.agencies[{i}]"), "单位编号格式无效"));
                 }
             }
         }
         DistributionLevel::Group => match &d.group {
-            None => errs.push(FieldError::new(
-                "distribution.group",
-                "分发范围为共享组时,须指定共享组",
-            )),
-            Some(g) if !super::is_id(g) => {
-                errs.push(FieldError::new("distribution.group", "共享组编号格式无效"))
-            }
+            None => errs.push(FieldError::new("distribution.group", "分发范围为共享组时,须指定共享组")),
+            Some(g) if !super::is_id(g) => errs.push(FieldError::new("distribution.group", "共享组编号格式无效")),
             _ => {}
         },
         DistributionLevel::Own | DistributionLevel::All => {}
     }
     if d.level != DistributionLevel::Agencies && !d.agencies.is_empty() {
-        errs.push(FieldError::new(
-            "distribution.agencies",
-            "仅当分发范围为指定单位(agencies)时可列出单位",
-        ));
+        errs.push(FieldError::new("distribution.agencies", "仅当分发范围为指定单位(agencies)时可列出单位"));
     }
     if d.level != DistributionLevel::Group && d.group.is_some() {
-        errs.push(FieldError::new(
-            "distribution.group",
-            "仅当分发范围为共享组(group)时可指定共享组",
-        ));
+        errs.push(FieldError::new("distribution.group", "仅当分发范围为共享组(group)时可指定共享组"));
     }
     if d.level == DistributionLevel::All && s == Sensitivity::Restricted {
-        errs.push(FieldError::new(
-            "distribution.level",
-            "受限(restricted)信息不得分发给全体成员单位",
-        ));
+        errs.push(FieldError::new("distribution.level", "受限(restricted)信息不得分发给全体成员单位"));
     }
-}
-
-/// Lower-cased text the search filter matches against.
-pub fn search_text(title: &str, body: &str, tags: &[String]) -> String {
-    let mut s = String::with_capacity(title.len() + body.len() + 16);
-    s.push_str(title);
-    s.push('\n');
-    s.push_str(body);
-    for t in tags {
-        s.push('\n');
-        s.push_str(t);
-    }
-    s.to_lowercase()
 }
 
 #[cfg(test)]

@@ -55,27 +55,13 @@ mod tests {
             tags: &tags,
         };
         assert!(Criteria::default().matches(&r));
-        let c = Criteria {
-            kinds: vec!["clue".into()],
-            tags: vec!["巡察移交".into()],
-            ..Default::default()
-        };
+        let c = Criteria { kinds: vec!["clue".into()], tags: vec!["巡察移交".into()], ..Default::default() };
         assert!(c.matches(&r));
-        let c = Criteria {
-            kinds: vec!["clue".into()],
-            categories: vec!["工作纪律".into()],
-            ..Default::default()
-        };
+        let c = Criteria { kinds: vec!["clue".into()], categories: vec!["工作纪律".into()], ..Default::default() };
         assert!(!c.matches(&r));
-        let c = Criteria {
-            source_agency_ids: vec!["a2".into()],
-            ..Default::default()
-        };
+        let c = Criteria { source_agency_ids: vec!["a2".into()], ..Default::default() };
         assert!(!c.matches(&r));
-        let c = Criteria {
-            object_ids: vec!["o2".into(), "o1".into()],
-            ..Default::default()
-        };
+        let c = Criteria { object_ids: vec!["o2".into(), "o1".into()], ..Default::default() };
         assert!(c.matches(&r));
     }
 }

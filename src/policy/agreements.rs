@@ -42,10 +42,7 @@ pub fn check(
     recipients: &[Party],
     field_grants: &[Party],
 ) -> Vec<FieldError> {
-    let applicable: Vec<&Agreement> = agreements
-        .iter()
-        .filter(|a| a.covers_source(source, record_kind))
-        .collect();
+    let applicable: Vec<&Agreement> = agreements.iter().filter(|a| a.covers_source(source, record_kind)).collect();
     if applicable.is_empty() {
         return vec![];
     }
@@ -59,26 +56,18 @@ pub fn check(
     if !refused.is_empty() {
         errs.push(FieldError::new(
             "distribution",
-            format!(
-                "协作意见不允许将此类信息分发给以下单位:{}",
-                refused.join("、")
-            ),
+            format!("协作意见不允许将此类信息分发给以下单位:{}", refused.join("、")),
         ));
     }
     let refused_fields: Vec<&str> = field_grants
         .iter()
-        .filter(|r| {
-            r.id != source.id && !applicable.iter().any(|a| a.protected_fields && a.allows(r))
-        })
+        .filter(|r| r.id != source.id && !applicable.iter().any(|a| a.protected_fields && a.allows(r)))
         .map(|r| r.id.as_str())
         .collect();
     if !refused_fields.is_empty() {
         errs.push(FieldError::new(
             "field_grants",
-            format!(
-                "协作意见不允许向以下单位提供受保护字段:{}",
-                refused_fields.join("、")
-            ),
+            format!("协作意见不允许向以下单位提供受保护字段:{}", refused_fields.join("、")),
         ));
     }
     errs
@@ -89,10 +78,7 @@ mod tests {
     use super::*;
 
     fn party(id: &str, kind: &str) -> Party {
-        Party {
-            id: id.into(),
-            kind: kind.into(),
-        }
+        Party { id: id.into(), kind: kind.into() }
     }
 
     fn petitions_to_discipline() -> Vec<Agreement> {
@@ -118,13 +104,7 @@ mod tests {
 
     #[test]
     fn without_agreements_the_owner_decides() {
-        let errs = check(
-            &[],
-            &party("xf", "petition"),
-            "petition",
-            &[party("x", "audit")],
-            &[party("x", "audit")],
-        );
+        let errs = check(&[], &party("xf", "petition"), "petition", &[party("x", "audit")], &[party("x", "audit")]);
         assert!(errs.is_empty());
     }
 
@@ -132,14 +112,7 @@ mod tests {
     fn recipients_outside_agreements_are_refused() {
         let a = petitions_to_discipline();
         let src = party("xf", "petition");
-        assert!(check(
-            &a,
-            &src,
-            "petition",
-            &[party("jw", "discipline"), party("org", "organization")],
-            &[]
-        )
-        .is_empty());
+        assert!(check(&a, &src, "petition", &[party("jw", "discipline"), party("org", "organization")], &[]).is_empty());
         let errs = check(&a, &src, "petition", &[party("sj", "audit")], &[]);
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].field, "distribution");

@@ -50,12 +50,7 @@ impl Principal {
     }
 }
 
-const CONTENT_READ_ROLES: [Role; 4] = [
-    Role::AgencyAdmin,
-    Role::Liaison,
-    Role::Reviewer,
-    Role::Viewer,
-];
+const CONTENT_READ_ROLES: [Role; 4] = [Role::AgencyAdmin, Role::Liaison, Role::Reviewer, Role::Viewer];
 const CONTENT_WRITE_ROLES: [Role; 2] = [Role::AgencyAdmin, Role::Liaison];
 
 /// Hub administration (agencies, users, groups, agreements): the `admin` role only.
@@ -72,9 +67,7 @@ pub fn require_content_reader(p: &Principal) -> Result<(), AppError> {
     if CONTENT_READ_ROLES.iter().any(|r| p.has(*r)) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "平台管理员只负责管理,不能查阅成员单位的业务信息".into(),
-        ))
+        Err(AppError::Forbidden("平台管理员只负责管理,不能查阅成员单位的业务信息".into()))
     }
 }
 
@@ -92,27 +85,19 @@ pub fn require_agency_manager(p: &Principal, agency_id: &str) -> Result<(), AppE
     if p.has(Role::Admin) || (p.has(Role::AgencyAdmin) && p.agency_id == agency_id) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "只有平台管理员或本单位管理员可以管理该单位的接入密钥".into(),
-        ))
+        Err(AppError::Forbidden("只有平台管理员或本单位管理员可以管理该单位的接入密钥".into()))
     }
 }
 
 /// Creating users: the hub admin for any agency; an agency's admin for its own agency,
 /// without granting the hub `admin` role.
-pub fn require_user_manager(
-    p: &Principal,
-    agency_id: &str,
-    roles: &[Role],
-) -> Result<(), AppError> {
+pub fn require_user_manager(p: &Principal, agency_id: &str, roles: &[Role]) -> Result<(), AppError> {
     if p.has(Role::Admin) {
         return Ok(());
     }
     require_agency_manager(p, agency_id)?;
     if roles.contains(&Role::Admin) {
-        return Err(AppError::Forbidden(
-            "只有平台管理员可以授予平台管理员角色".into(),
-        ));
+        return Err(AppError::Forbidden("只有平台管理员可以授予平台管理员角色".into()));
     }
     Ok(())
 }
@@ -142,9 +127,7 @@ pub fn audit_scope(p: &Principal) -> Result<AuditScope, AppError> {
     } else if p.has(Role::AgencyAdmin) || p.has(Role::Reviewer) {
         Ok(AuditScope::Agency(p.agency_id.clone()))
     } else {
-        Err(AppError::Forbidden(
-            "查阅审计日志需要平台管理员、单位管理员或审核员权限".into(),
-        ))
+        Err(AppError::Forbidden("查阅审计日志需要平台管理员、单位管理员或审核员权限".into()))
     }
 }
 
@@ -186,10 +169,7 @@ pub fn can_read(viewer: &Viewer, r: &AccessFacts) -> bool {
     let by_distribution = match r.level {
         Some(DistributionLevel::All) => true,
         Some(DistributionLevel::Agencies) => r.recipients.iter().any(|a| *a == viewer.agency_id),
-        Some(DistributionLevel::Group) => r
-            .group_id
-            .as_ref()
-            .is_some_and(|g| viewer.group_ids.contains(g)),
+        Some(DistributionLevel::Group) => r.group_id.as_ref().is_some_and(|g| viewer.group_ids.contains(g)),
         Some(DistributionLevel::Own) | None => false,
     };
     by_distribution || r.grants.iter().any(|a| *a == viewer.agency_id)
@@ -210,15 +190,11 @@ pub fn needs_purpose(r: &AccessFacts) -> bool {
 
 /// Rule 5, SQL form: a filter over `records` (by that name) equal to `can_read`. It is a
 /// literal so it can be used in any query that has `records` in scope (lists, joins, feeds).
-pub fn entitled_sql<QS: 'static>(
-    viewer: &Viewer,
-) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
+pub fn entitled_sql<QS: 'static>(viewer: &Viewer) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
     let a = viewer.agency_id.clone();
     if !viewer.agency_active {
         return Box::new(
-            sql::<Bool>("(records.withdrawn_at IS NULL AND records.owner_agency_id = ")
-                .bind::<Text, _>(a)
-                .sql(")"),
+            sql::<Bool>("(records.withdrawn_at IS NULL AND records.owner_agency_id = ").bind::<Text, _>(a).sql(")"),
         );
     }
     Box::new(
@@ -246,11 +222,7 @@ pub type DirectoryEntry = Viewer;
 
 /// Rule 6: every agency that can read the record now (sorted, for stable tombstone order).
 pub fn audience(directory: &[DirectoryEntry], r: &AccessFacts) -> Vec<String> {
-    let mut out: Vec<String> = directory
-        .iter()
-        .filter(|d| can_read(d, r))
-        .map(|d| d.agency_id.clone())
-        .collect();
+    let mut out: Vec<String> = directory.iter().filter(|d| can_read(d, r)).map(|d| d.agency_id.clone()).collect();
     out.sort();
     out
 }
@@ -281,19 +253,11 @@ pub struct Disclosure {
 
 impl Disclosure {
     /// Everything: what the owner gets back from its own writes.
-    pub const OWNER: Disclosure = Disclosure {
-        content: true,
-        protected: true,
-        recipients: true,
-    };
+    pub const OWNER: Disclosure = Disclosure { content: true, protected: true, recipients: true };
 }
 
 /// Decides disclosure for an entitled reader (call `can_read` first).
-pub fn disclosure(
-    viewer: &Viewer,
-    r: &AccessFacts,
-    mode: ReadMode<'_>,
-) -> Result<Disclosure, AppError> {
+pub fn disclosure(viewer: &Viewer, r: &AccessFacts, mode: ReadMode<'_>) -> Result<Disclosure, AppError> {
     let restricted = needs_purpose(r);
     let protected = may_see_protected(viewer, r);
     let recipients = r.owner_agency_id == viewer.agency_id;
@@ -304,24 +268,12 @@ pub fn disclosure(
                     "查阅受限信息须说明用途:请在请求头 X-Access-Purpose 中填写查阅事由".into(),
                 ));
             }
-            Ok(Disclosure {
-                content: true,
-                protected,
-                recipients,
-            })
+            Ok(Disclosure { content: true, protected, recipients })
         }
-        ReadMode::Listing => Ok(Disclosure {
-            content: !restricted,
-            protected: false,
-            recipients,
-        }),
+        ReadMode::Listing => Ok(Disclosure { content: !restricted, protected: false, recipients }),
         ReadMode::Feed { purpose } => {
             let content = !restricted || purpose.is_some();
-            Ok(Disclosure {
-                content,
-                protected: protected && content,
-                recipients,
-            })
+            Ok(Disclosure { content, protected: protected && content, recipients })
         }
     }
 }
@@ -329,9 +281,6 @@ pub fn disclosure(
 /// Whether disclosing this record must be written to the audit log (rule 7): protected
 /// values of a sensitive or restricted record, or any restricted content.
 pub fn disclosure_is_audited(r: &AccessFacts, d: Disclosure, has_protected_values: bool) -> bool {
-    let sensitive = matches!(
-        r.sensitivity,
-        Some(Sensitivity::Sensitive) | Some(Sensitivity::Restricted)
-    );
+    let sensitive = matches!(r.sensitivity, Some(Sensitivity::Sensitive) | Some(Sensitivity::Restricted));
     (d.protected && sensitive && has_protected_values) || (d.content && needs_purpose(r))
 }

@@ -32,10 +32,7 @@ pub struct AgencyChanges {
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Agency>> {
-    agencies::table
-        .order(agencies::code)
-        .select(Agency::as_select())
-        .load(conn)
+    agencies::table.order(agencies::code).select(Agency::as_select()).load(conn)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Agency> {
@@ -48,50 +45,24 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Agency> {
 }
 
 pub fn by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Agency>> {
-    agencies::table
-        .filter(agencies::code.eq(code))
-        .select(Agency::as_select())
-        .first(conn)
-        .optional()
+    agencies::table.filter(agencies::code.eq(code)).select(Agency::as_select()).first(conn).optional()
 }
 
 pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, a: &Agency) -> AppResult<()> {
     if by_code(conn, &a.code)?.is_some() {
         return Err(AppError::Conflict(format!("单位代码 {} 已存在", a.code)));
     }
-    diesel::insert_into(agencies::table)
-        .values(a)
-        .execute(conn)?;
-    log.audit(
-        actor,
-        "agency.create",
-        "agency",
-        Some(&a.id),
-        None,
-        serde_json::json!({"code": a.code, "name": a.name}),
-    );
+    diesel::insert_into(agencies::table).values(a).execute(conn)?;
+    log.audit(actor, "agency.create", "agency", Some(&a.id), None, serde_json::json!({"code": a.code, "name": a.name}));
     Ok(())
 }
 
-pub fn update(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    id: &str,
-    ch: AgencyChanges,
-) -> AppResult<Agency> {
+pub fn update(conn: &mut DbConnection, log: &mut Log, actor: &Actor, id: &str, ch: AgencyChanges) -> AppResult<Agency> {
     let before = get(conn, id)?;
-    if ch.name.is_none()
-        && ch.kind.is_none()
-        && ch.level.is_none()
-        && ch.parent_id.is_none()
-        && ch.active.is_none()
-    {
+    if ch.name.is_none() && ch.kind.is_none() && ch.level.is_none() && ch.parent_id.is_none() && ch.active.is_none() {
         return Ok(before);
     }
-    diesel::update(agencies::table.find(id))
-        .set(&ch)
-        .execute(conn)?;
+    diesel::update(agencies::table.find(id)).set(&ch).execute(conn)?;
     let after = get(conn, id)?;
     log.audit(
         actor,

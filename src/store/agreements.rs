@@ -78,12 +78,7 @@ pub fn all_rules(conn: &mut DbConnection) -> QueryResult<Vec<Agreement>> {
         .collect())
 }
 
-pub fn insert(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    v: &AgreementView,
-) -> AppResult<()> {
+pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, v: &AgreementView) -> AppResult<()> {
     let row = AgreementRow {
         id: v.id.clone(),
         name: v.name.clone(),
@@ -95,9 +90,7 @@ pub fn insert(
         protected_fields: v.protected_fields,
         created_at: v.created_at.clone(),
     };
-    diesel::insert_into(agreements::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(agreements::table).values(&row).execute(conn)?;
     log.audit(
         actor,
         "agreement.create",

@@ -31,11 +31,7 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    scope: &AuditScope,
-    f: &AuditQuery,
-) -> QueryResult<Vec<AuditEntry>> {
+pub fn list(conn: &mut DbConnection, scope: &AuditScope, f: &AuditQuery) -> QueryResult<Vec<AuditEntry>> {
     let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
     if let AuditScope::Agency(a) = scope {
         q = q.filter(audit_log::actor_agency_id.eq(a.clone()));
@@ -75,10 +71,8 @@ pub enum Verification {
 
 /// Walks the whole chain in sequence order, a chunk at a time.
 pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
-    let (head_seq, head_hash): (i64, String) = log_head::table
-        .find(1)
-        .select((log_head::audit_seq, log_head::audit_hash))
-        .first(conn)?;
+    let (head_seq, head_hash): (i64, String) =
+        log_head::table.find(1).select((log_head::audit_seq, log_head::audit_hash)).first(conn)?;
     let mut v = ChainVerifier::default();
     let mut after = 0i64;
     loop {

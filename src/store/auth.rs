@@ -41,11 +41,7 @@ pub enum RefreshOutcome {
     Rejected,
 }
 
-pub fn rotate_refresh(
-    conn: &mut DbConnection,
-    token: &str,
-    now: &str,
-) -> QueryResult<RefreshOutcome> {
+pub fn rotate_refresh(conn: &mut DbConnection, token: &str, now: &str) -> QueryResult<RefreshOutcome> {
     let row: Option<(String, String, String, String, Option<String>)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(digest(token)))
         .select((
@@ -67,9 +63,7 @@ pub fn rotate_refresh(
     if expires_at.as_str() <= now {
         return Ok(RefreshOutcome::Rejected);
     }
-    diesel::update(refresh_tokens::table.find(&id))
-        .set(refresh_tokens::revoked_at.eq(now))
-        .execute(conn)?;
+    diesel::update(refresh_tokens::table.find(&id)).set(refresh_tokens::revoked_at.eq(now)).execute(conn)?;
     Ok(RefreshOutcome::Rotated { user_id, family_id })
 }
 
@@ -177,10 +171,7 @@ pub fn create_api_key(
         None,
         serde_json::json!({"agency_id": agency_id, "name": name, "prefix": prefix}),
     );
-    Ok(api_keys::table
-        .find(&id)
-        .select(ApiKey::as_select())
-        .first(conn)?)
+    Ok(api_keys::table.find(&id).select(ApiKey::as_select()).first(conn)?)
 }
 
 pub fn list_api_keys(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<ApiKey>> {
@@ -209,33 +200,18 @@ pub fn revoke_api_key(
     if n == 0 {
         return Err(AppError::NotFound("接入密钥不存在或已吊销".into()));
     }
-    log.audit(
-        actor,
-        "api_key.revoke",
-        "api_key",
-        Some(key_id),
-        None,
-        serde_json::json!({"agency_id": agency_id}),
-    );
+    log.audit(actor, "api_key.revoke", "api_key", Some(key_id), None, serde_json::json!({"agency_id": agency_id}));
     Ok(())
 }
 
 /// Resolves an API key into a principal, if it is live and its agency active.
-pub fn principal_for_api_key(
-    conn: &mut DbConnection,
-    secret: &str,
-) -> QueryResult<Option<Principal>> {
+pub fn principal_for_api_key(conn: &mut DbConnection, secret: &str) -> QueryResult<Option<Principal>> {
     let row: Option<(String, String, String, String)> = api_keys::table
         .inner_join(agencies::table.on(agencies::id.eq(api_keys::agency_id)))
         .filter(api_keys::key_hash.eq(digest(secret)))
         .filter(api_keys::revoked_at.is_null())
         .filter(agencies::active.eq(true))
-        .select((
-            api_keys::id,
-            api_keys::agency_id,
-            api_keys::name,
-            api_keys::roles,
-        ))
+        .select((api_keys::id, api_keys::agency_id, api_keys::name, api_keys::roles))
         .first(conn)
         .optional()?;
     Ok(row.map(|(id, agency_id, name, roles)| Principal {

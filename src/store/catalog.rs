@@ -49,20 +49,13 @@ pub fn seed(conn: &mut DbConnection) -> QueryResult<()> {
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
-    categories::table
-        .order(categories::sort_order)
-        .select(Category::as_select())
-        .load(conn)
+    categories::table.order(categories::sort_order).select(Category::as_select()).load(conn)
 }
 
 /// Records name their category by its Chinese name (e.g. 廉洁纪律) or by its code.
 pub fn resolve(conn: &mut DbConnection, name_or_code: &str) -> QueryResult<Option<String>> {
     categories::table
-        .filter(
-            categories::name
-                .eq(name_or_code)
-                .or(categories::code.eq(name_or_code)),
-        )
+        .filter(categories::name.eq(name_or_code).or(categories::code.eq(name_or_code)))
         .select(categories::name)
         .first(conn)
         .optional()

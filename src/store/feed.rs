@@ -29,21 +29,14 @@ pub struct FeedEvent {
 }
 
 /// Event rows of the agency's feed after `after`, in sequence order.
-pub fn events_after(
-    conn: &mut DbConnection,
-    viewer: &Viewer,
-    after: i64,
-    limit: i64,
-) -> QueryResult<Vec<EventRow>> {
+pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
     events::table
         .left_join(records::table.on(events::record_id.eq(records::id.nullable())))
         .filter(events::seq.gt(after))
         .filter(
             events::target_agency_id
                 .eq(viewer.agency_id.clone())
-                .or(events::target_agency_id
-                    .is_null()
-                    .and(policy::entitled_sql(viewer))),
+                .or(events::target_agency_id.is_null().and(policy::entitled_sql(viewer))),
         )
         .order(events::seq)
         .limit(limit)
@@ -87,14 +80,7 @@ pub fn page(
     if !audited.is_empty() {
         audited.sort();
         write_tx(conn, |_, log| {
-            log.audit(
-                &Actor::from(p),
-                "feed.read",
-                "record",
-                None,
-                purpose,
-                json!({"record_ids": audited}),
-            );
+            log.audit(&Actor::from(p), "feed.read", "record", None, purpose, json!({"record_ids": audited}));
             Ok(())
         })?;
     }

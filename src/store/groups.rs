@@ -21,12 +21,7 @@ pub struct Group {
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Group>> {
     let groups: Vec<(String, String, String, String)> = sharing_groups::table
         .order(sharing_groups::name)
-        .select((
-            sharing_groups::id,
-            sharing_groups::name,
-            sharing_groups::description,
-            sharing_groups::created_at,
-        ))
+        .select((sharing_groups::id, sharing_groups::name, sharing_groups::description, sharing_groups::created_at))
         .load(conn)?;
     let members: Vec<(String, String)> = group_members::table
         .order((group_members::group_id, group_members::agency_id))
@@ -35,11 +30,7 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Group>> {
     Ok(groups
         .into_iter()
         .map(|(id, name, description, created_at)| Group {
-            agency_ids: members
-                .iter()
-                .filter(|(g, _)| *g == id)
-                .map(|(_, a)| a.clone())
-                .collect(),
+            agency_ids: members.iter().filter(|(g, _)| *g == id).map(|(_, a)| a.clone()).collect(),
             id,
             name,
             description,
@@ -49,10 +40,7 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Group>> {
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Group> {
-    list(conn)?
-        .into_iter()
-        .find(|g| g.id == id)
-        .ok_or_else(|| AppError::NotFound("共享组不存在".into()))
+    list(conn)?.into_iter().find(|g| g.id == id).ok_or_else(|| AppError::NotFound("共享组不存在".into()))
 }
 
 pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
@@ -68,10 +56,8 @@ pub fn insert(
     description: &str,
     agency_ids: &[String],
 ) -> AppResult<()> {
-    let taken: bool = diesel::select(diesel::dsl::exists(
-        sharing_groups::table.filter(sharing_groups::name.eq(name)),
-    ))
-    .get_result(conn)?;
+    let taken: bool = diesel::select(diesel::dsl::exists(sharing_groups::table.filter(sharing_groups::name.eq(name))))
+        .get_result(conn)?;
     if taken {
         return Err(AppError::Conflict(format!("共享组 {name} 已存在")));
     }
@@ -83,14 +69,7 @@ pub fn insert(
             sharing_groups::created_at.eq(log.at()),
         ))
         .execute(conn)?;
-    log.audit(
-        actor,
-        "group.create",
-        "group",
-        Some(id),
-        None,
-        serde_json::json!({"name": name}),
-    );
+    log.audit(actor, "group.create", "group", Some(id), None, serde_json::json!({"name": name}));
     for a in agency_ids {
         add_member_row(conn, log, actor, id, a)?;
     }
@@ -105,10 +84,8 @@ pub fn add_member_row(
     group_id: &str,
     agency_id: &str,
 ) -> AppResult<bool> {
-    let present: bool = diesel::select(diesel::dsl::exists(
-        group_members::table.find((group_id, agency_id)),
-    ))
-    .get_result(conn)?;
+    let present: bool =
+        diesel::select(diesel::dsl::exists(group_members::table.find((group_id, agency_id)))).get_result(conn)?;
     if present {
         return Ok(false);
     }
@@ -119,14 +96,7 @@ pub fn add_member_row(
             group_members::joined_at.eq(log.at()),
         ))
         .execute(conn)?;
-    log.audit(
-        actor,
-        "group.member_add",
-        "group",
-        Some(group_id),
-        None,
-        serde_json::json!({"agency_id": agency_id}),
-    );
+    log.audit(actor, "group.member_add", "group", Some(group_id), None, serde_json::json!({"agency_id": agency_id}));
     Ok(true)
 }
 
@@ -141,13 +111,6 @@ pub fn remove_member_row(
     if n == 0 {
         return Err(AppError::NotFound("该单位不是此共享组成员".into()));
     }
-    log.audit(
-        actor,
-        "group.member_remove",
-        "group",
-        Some(group_id),
-        None,
-        serde_json::json!({"agency_id": agency_id}),
-    );
+    log.audit(actor, "group.member_remove", "group", Some(group_id), None, serde_json::json!({"agency_id": agency_id}));
     Ok(())
 }

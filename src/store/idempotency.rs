@@ -14,31 +14,18 @@ pub struct Stored {
 }
 
 /// The stored answer for `key`, if this request was seen before.
-pub fn lookup(
-    conn: &mut DbConnection,
-    agency_id: &str,
-    key: &str,
-    request_hash: &str,
-) -> AppResult<Option<Stored>> {
+pub fn lookup(conn: &mut DbConnection, agency_id: &str, key: &str, request_hash: &str) -> AppResult<Option<Stored>> {
     let row: Option<(String, i32, String)> = idempotency_keys::table
         .find((agency_id, key))
-        .select((
-            idempotency_keys::request_hash,
-            idempotency_keys::status,
-            idempotency_keys::response,
-        ))
+        .select((idempotency_keys::request_hash, idempotency_keys::status, idempotency_keys::response))
         .first(conn)
         .optional()?;
     match row {
         None => Ok(None),
-        Some((h, _, _)) if h != request_hash => Err(AppError::validation(
-            "Idempotency-Key",
-            "该幂等键已用于内容不同的另一请求,请换用新的幂等键",
-        )),
-        Some((_, status, response)) => Ok(Some(Stored {
-            status: status as u16,
-            response,
-        })),
+        Some((h, _, _)) if h != request_hash => {
+            Err(AppError::validation("Idempotency-Key", "该幂等键已用于内容不同的另一请求,请换用新的幂等键"))
+        }
+        Some((_, status, response)) => Ok(Some(Stored { status: status as u16, response })),
     }
 }
 

@@ -18,19 +18,20 @@ use crate::store::records::{RecordView, StoredRecord};
 use crate::store::subscriptions::Rule;
 use crate::store::{json_list, INSERT_CHUNK};
 
-/// Puts `record` in the inbox of each agency in `agencies` (those who can read it) that
-/// has a matching subscription; the owner's own records are not news to it.
-pub fn deliver_matches(
-    conn: &mut DbConnection,
-    rules: &[Rule],
-    record: &StoredRecord,
-    agencies: &[String],
-    seq: i64,
-    now: &str,
-    fresh: bool,
-) -> QueryResult<usize> {
+/// An inbox item about to be written.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub agency_id: String,
+    pub record_id: String,
+    pub subscription_id: String,
+    pub seq: i64,
+}
+
+/// The inbox items `record` earns: one for each agency in `agencies` (those who can read
+/// it) with a matching subscription; the owner's own records are not news to it.
+pub fn matches(rules: &[Rule], record: &StoredRecord, agencies: &[String], seq: i64) -> Vec<NewItem> {
     if rules.is_empty() || agencies.is_empty() {
-        return Ok(0);
+        return vec![];
     }
     let tags = json_list(&record.row.tags);
     let facets = RecordFacets {
@@ -41,47 +42,62 @@ pub fn deliver_matches(
         tags: &tags,
     };
     let mut seen: HashSet<&str> = HashSet::new();
-    let mut rows = Vec::new();
+    let mut out = Vec::new();
     for r in rules {
         if r.agency_id == record.row.owner_agency_id
             || !agencies.contains(&r.agency_id)
             || seen.contains(r.agency_id.as_str())
+            || !r.criteria.matches(&facets)
         {
             continue;
         }
-        if r.criteria.matches(&facets) {
-            seen.insert(&r.agency_id);
-            rows.push((r.agency_id.clone(), r.id.clone()));
-        }
+        seen.insert(&r.agency_id);
+        out.push(NewItem {
+            agency_id: r.agency_id.clone(),
+            record_id: record.row.id.clone(),
+            subscription_id: r.id.clone(),
+            seq,
+        });
     }
-    if !fresh && !rows.is_empty() {
-        let present: HashSet<String> = inbox_items::table
-            .filter(inbox_items::record_id.eq(&record.row.id))
-            .filter(inbox_items::reason.eq("subscription"))
-            .select(inbox_items::agency_id)
-            .load::<String>(conn)?
-            .into_iter()
-            .collect();
-        rows.retain(|(a, _)| !present.contains(a));
-    }
-    let values: Vec<_> = rows
-        .iter()
-        .map(|(a, sub)| {
-            (
-                inbox_items::id.eq(new_id()),
-                inbox_items::agency_id.eq(a),
-                inbox_items::record_id.eq(&record.row.id),
-                inbox_items::subscription_id.eq(Some(sub)),
-                inbox_items::reason.eq("subscription"),
-                inbox_items::seq.eq(seq),
-                inbox_items::created_at.eq(now),
-            )
-        })
+    out
+}
+
+/// Inserts the items of one record, except for agencies that already have it in their
+/// inbox (access lost and regained).
+pub fn insert_unseen(conn: &mut DbConnection, items: Vec<NewItem>, now: &str) -> QueryResult<()> {
+    let Some(record_id) = items.first().map(|i| i.record_id.clone()) else { return Ok(()) };
+    let present: HashSet<String> = inbox_items::table
+        .filter(inbox_items::record_id.eq(&record_id))
+        .filter(inbox_items::reason.eq("subscription"))
+        .select(inbox_items::agency_id)
+        .load::<String>(conn)?
+        .into_iter()
         .collect();
-    for chunk in values.chunks(INSERT_CHUNK) {
-        crate::insert_batch!(conn, inbox_items::table, chunk)?;
+    let fresh: Vec<NewItem> =
+        items.into_iter().filter(|i| i.record_id == record_id && !present.contains(&i.agency_id)).collect();
+    insert(conn, &fresh, now)
+}
+
+/// Inserts new inbox items.
+pub fn insert(conn: &mut DbConnection, items: &[NewItem], now: &str) -> QueryResult<()> {
+    for chunk in items.chunks(INSERT_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|i| {
+                (
+                    inbox_items::id.eq(new_id()),
+                    inbox_items::agency_id.eq(&i.agency_id),
+                    inbox_items::record_id.eq(&i.record_id),
+                    inbox_items::subscription_id.eq(Some(&i.subscription_id)),
+                    inbox_items::reason.eq("subscription"),
+                    inbox_items::seq.eq(i.seq),
+                    inbox_items::created_at.eq(now),
+                )
+            })
+            .collect();
+        crate::insert_batch!(conn, inbox_items::table, &rows)?;
     }
-    Ok(values.len())
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -101,22 +117,10 @@ pub struct InboxQuery {
     pub limit: i64,
 }
 
-pub type InboxRow = (
-    String,
-    String,
-    Option<String>,
-    i64,
-    String,
-    Option<String>,
-    String,
-);
+pub type InboxRow = (String, String, Option<String>, i64, String, Option<String>, String);
 
 /// The agency's inbox items whose records it is still entitled to, newest first.
-pub fn list(
-    conn: &mut DbConnection,
-    viewer: &Viewer,
-    f: &InboxQuery,
-) -> QueryResult<Vec<InboxRow>> {
+pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &InboxQuery) -> QueryResult<Vec<InboxRow>> {
     let mut q = inbox_items::table
         .inner_join(records::table)
         .filter(inbox_items::agency_id.eq(viewer.agency_id.clone()))
@@ -137,9 +141,7 @@ pub fn list(
     if let Some(b) = f.before_seq {
         q = q.filter(inbox_items::seq.lt(b));
     }
-    q.order((inbox_items::seq.desc(), inbox_items::id.desc()))
-        .limit(f.limit)
-        .load(conn)
+    q.order((inbox_items::seq.desc(), inbox_items::id.desc())).limit(f.limit).load(conn)
 }
 
 /// Acknowledges one of the agency's items; 404 for another agency's or an unentitled one.
@@ -166,18 +168,8 @@ pub fn ack(
         return Ok(at);
     }
     diesel::update(inbox_items::table.find(id))
-        .set((
-            inbox_items::acked_at.eq(log.at()),
-            inbox_items::acked_by.eq(by),
-        ))
+        .set((inbox_items::acked_at.eq(log.at()), inbox_items::acked_by.eq(by)))
         .execute(conn)?;
-    log.audit(
-        actor,
-        "inbox.ack",
-        "inbox_item",
-        Some(id),
-        None,
-        serde_json::json!({}),
-    );
+    log.audit(actor, "inbox.ack", "inbox_item", Some(id), None, serde_json::json!({}));
     Ok(log.at().to_string())
 }

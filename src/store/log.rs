@@ -49,10 +49,7 @@ pub struct Actor {
 
 impl From<&Principal> for Actor {
     fn from(p: &Principal) -> Self {
-        Actor {
-            user_id: Some(p.actor_id()),
-            agency_id: Some(p.agency_id.clone()),
-        }
+        Actor { user_id: Some(p.actor_id()), agency_id: Some(p.agency_id.clone()) }
     }
 }
 
@@ -166,25 +163,12 @@ pub fn write_tx<T>(
     conn.transaction::<T, AppError, _>(|conn| {
         // The first statement writes, so SQLite takes its write lock at once (no deferred
         // upgrade deadlock) and PostgreSQL locks the head row until commit.
-        diesel::update(log_head::table.find(1))
-            .set(log_head::id.eq(1))
-            .execute(conn)?;
+        diesel::update(log_head::table.find(1)).set(log_head::id.eq(1)).execute(conn)?;
         let (event_seq, audit_seq, audit_hash): (i64, i64, String) = log_head::table
             .find(1)
-            .select((
-                log_head::event_seq,
-                log_head::audit_seq,
-                log_head::audit_hash,
-            ))
+            .select((log_head::event_seq, log_head::audit_seq, log_head::audit_hash))
             .first(conn)?;
-        let mut log = Log {
-            event_seq,
-            audit_seq,
-            audit_hash,
-            at: now(),
-            events: vec![],
-            audits: vec![],
-        };
+        let mut log = Log { event_seq, audit_seq, audit_hash, at: now(), events: vec![], audits: vec![] };
         let out = f(conn, &mut log)?;
         log.flush(conn)?;
         Ok(out)
@@ -193,8 +177,5 @@ pub fn write_tx<T>(
 
 /// The last committed event sequence number.
 pub fn head_seq(conn: &mut DbConnection) -> QueryResult<i64> {
-    log_head::table
-        .find(1)
-        .select(log_head::event_seq)
-        .first(conn)
+    log_head::table.find(1).select(log_head::event_seq).first(conn)
 }

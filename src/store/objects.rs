@@ -26,29 +26,12 @@ pub struct SubjectObject {
 
 /// The digest an identity number is stored and matched as.
 pub fn id_number_digest(id_number: &str) -> String {
-    crate::auth::digest(&format!(
-        "guantong-object-id:{}",
-        id_number.trim().to_uppercase()
-    ))
+    crate::auth::digest(&format!("guantong-object-id:{}", id_number.trim().to_uppercase()))
 }
 
-pub fn insert(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    o: &SubjectObject,
-) -> AppResult<()> {
-    diesel::insert_into(subject_objects::table)
-        .values(o)
-        .execute(conn)?;
-    log.audit(
-        actor,
-        "object.create",
-        "object",
-        Some(&o.id),
-        None,
-        serde_json::json!({"kind": o.kind}),
-    );
+pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, o: &SubjectObject) -> AppResult<()> {
+    diesel::insert_into(subject_objects::table).values(o).execute(conn)?;
+    log.audit(actor, "object.create", "object", Some(&o.id), None, serde_json::json!({"kind": o.kind}));
     Ok(())
 }
 
@@ -71,16 +54,9 @@ pub struct ObjectQuery {
 
 /// Objects by name fragment, kind or identity number, in id order, a page at a time.
 pub fn list(conn: &mut DbConnection, f: &ObjectQuery) -> QueryResult<Vec<SubjectObject>> {
-    let mut q = subject_objects::table
-        .select(SubjectObject::as_select())
-        .order(subject_objects::id)
-        .into_boxed();
+    let mut q = subject_objects::table.select(SubjectObject::as_select()).order(subject_objects::id).into_boxed();
     if let Some(text) = &f.q {
-        q = q.filter(
-            subject_objects::name
-                .like(crate::domain::text::like_contains(text))
-                .escape('\\'),
-        );
+        q = q.filter(subject_objects::name.like(crate::domain::text::like_contains(text)).escape('\\'));
     }
     if let Some(k) = &f.kind {
         q = q.filter(subject_objects::kind.eq(k.clone()));
@@ -96,8 +72,5 @@ pub fn list(conn: &mut DbConnection, f: &ObjectQuery) -> QueryResult<Vec<Subject
 
 /// Which of `ids` exist.
 pub fn existing(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
-    subject_objects::table
-        .filter(subject_objects::id.eq_any(ids))
-        .select(subject_objects::id)
-        .load(conn)
+    subject_objects::table.filter(subject_objects::id.eq_any(ids)).select(subject_objects::id).load(conn)
 }

@@ -8,23 +8,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::db::schema::{
-    agencies, record_field_grants, record_grants, record_objects, record_recipients,
-    record_versions, records,
+    agencies, record_field_grants, record_grants, record_objects, record_recipients, record_versions, records,
+    sharing_groups,
 };
 use crate::db::DbConnection;
 use crate::domain::new_id;
 use crate::domain::record::{
-    search_text, validate_content, Distribution, DistributionLevel, RecordContent, RecordKind,
-    Sensitivity,
+    validate_content, Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::agreements::{self, Agreement, Party};
 use crate::policy::{self, AccessFacts, DirectoryEntry, Disclosure, Principal, ReadMode, Viewer};
 use crate::store::log::{Actor, Log};
 use crate::store::subscriptions::Rule;
-use crate::store::{
-    catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK,
-};
+use crate::store::{catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = records, treat_none_as_null = true)]
@@ -46,7 +43,6 @@ pub struct RecordRow {
     pub version: i32,
     pub content_hash: String,
     pub seq: i64,
-    pub search_text: String,
     pub created_at: String,
     pub updated_at: String,
     pub withdrawn_at: Option<String>,
@@ -78,8 +74,7 @@ impl StoredRecord {
 
     pub fn distribution(&self) -> Distribution {
         Distribution {
-            level: DistributionLevel::parse(&self.row.distribution_level)
-                .unwrap_or(DistributionLevel::Own),
+            level: DistributionLevel::parse(&self.row.distribution_level).unwrap_or(DistributionLevel::Own),
             agencies: self.recipients.clone(),
             group: self.row.group_id.clone(),
         }
@@ -151,9 +146,7 @@ pub fn present(s: &StoredRecord, d: Disclosure) -> RecordView {
         category: s.row.category.clone(),
         object_ids: s.object_ids.clone(),
         tags: json_list(&s.row.tags),
-        attributes: d
-            .content
-            .then(|| serde_json::from_str(&s.row.attributes).unwrap_or(json!({}))),
+        attributes: d.content.then(|| serde_json::from_str(&s.row.attributes).unwrap_or(json!({}))),
         distribution,
         sensitivity: Sensitivity::parse(&s.row.sensitivity).unwrap_or(Sensitivity::General),
         redacted: !protected.is_empty() && !d.protected,
@@ -170,28 +163,17 @@ pub fn present(s: &StoredRecord, d: Disclosure) -> RecordView {
 }
 
 /// Loads records with their link rows, keyed by id.
-pub fn load_many(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<HashMap<String, StoredRecord>> {
+pub fn load_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, StoredRecord>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let rows: Vec<RecordRow> = records::table
-            .filter(records::id.eq_any(chunk))
-            .select(RecordRow::as_select())
-            .load(conn)?;
+        let rows: Vec<RecordRow> =
+            records::table.filter(records::id.eq_any(chunk)).select(RecordRow::as_select()).load(conn)?;
         let mut by_id: HashMap<String, StoredRecord> = rows
             .into_iter()
             .map(|row| {
                 (
                     row.id.clone(),
-                    StoredRecord {
-                        row,
-                        recipients: vec![],
-                        object_ids: vec![],
-                        field_grants: vec![],
-                        grants: vec![],
-                    },
+                    StoredRecord { row, recipients: vec![], object_ids: vec![], field_grants: vec![], grants: vec![] },
                 )
             })
             .collect();
@@ -215,10 +197,7 @@ pub fn load_many(
         }
         let pairs: Vec<(String, String)> = record_field_grants::table
             .filter(record_field_grants::record_id.eq_any(chunk))
-            .select((
-                record_field_grants::record_id,
-                record_field_grants::agency_id,
-            ))
+            .select((record_field_grants::record_id, record_field_grants::agency_id))
             .load(conn)?;
         for (r, a) in pairs {
             if let Some(s) = by_id.get_mut(&r) {
@@ -261,6 +240,7 @@ pub fn load_ordered(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<
 pub struct WriteContext {
     pub directory: Vec<DirectoryEntry>,
     agency_kinds: HashMap<String, String>,
+    group_ids: HashSet<String>,
     agreements: Vec<Agreement>,
     subscriptions: Vec<Rule>,
     categories: HashMap<String, String>,
@@ -268,9 +248,7 @@ pub struct WriteContext {
 
 impl WriteContext {
     pub fn load(conn: &mut DbConnection) -> QueryResult<WriteContext> {
-        let kinds: Vec<(String, String)> = agencies::table
-            .select((agencies::id, agencies::kind))
-            .load(conn)?;
+        let kinds: Vec<(String, String)> = agencies::table.select((agencies::id, agencies::kind)).load(conn)?;
         let mut categories = HashMap::new();
         for c in catalog::list(conn)? {
             categories.insert(c.code.clone(), c.name.clone());
@@ -279,6 +257,7 @@ impl WriteContext {
         Ok(WriteContext {
             directory: directory::load(conn)?,
             agency_kinds: kinds.into_iter().collect(),
+            group_ids: sharing_groups::table.select(sharing_groups::id).load::<String>(conn)?.into_iter().collect(),
             agreements: crate::store::agreements::all_rules(conn)?,
             subscriptions: subscriptions::all_rules(conn)?,
             categories,
@@ -286,10 +265,7 @@ impl WriteContext {
     }
 
     fn party(&self, id: &str) -> Option<Party> {
-        self.agency_kinds.get(id).map(|k| Party {
-            id: id.to_string(),
-            kind: k.clone(),
-        })
+        self.agency_kinds.get(id).map(|k| Party { id: id.to_string(), kind: k.clone() })
     }
 
     /// The agencies a distribution reaches, for the agreement check.
@@ -303,30 +279,42 @@ impl WriteContext {
                 .filter(|e| d.group.as_ref().is_some_and(|g| e.group_ids.contains(g)))
                 .map(|e| &e.agency_id)
                 .collect(),
-            DistributionLevel::All => self
-                .directory
-                .iter()
-                .filter(|e| e.agency_active)
-                .map(|e| &e.agency_id)
-                .collect(),
+            DistributionLevel::All => self.directory.iter().filter(|e| e.agency_active).map(|e| &e.agency_id).collect(),
         };
-        ids.into_iter()
-            .filter(|id| *id != owner)
-            .filter_map(|id| self.party(id))
-            .collect()
+        ids.into_iter().filter(|id| *id != owner).filter_map(|id| self.party(id)).collect()
     }
 
-    fn group_exists(&self, g: &str) -> bool {
-        self.directory.iter().any(|e| e.group_ids.contains(g))
+    /// Subscription matches for `s` among `agencies` (who can read it), as inbox rows.
+    fn inbox_items(&self, s: &StoredRecord, agencies: &[String], seq: i64) -> Vec<inbox::NewItem> {
+        inbox::matches(&self.subscriptions, s, agencies, seq)
+    }
+
+    fn has_subscriptions(&self) -> bool {
+        !self.subscriptions.is_empty()
     }
 }
 
-/// Checks a record's content against the hub: the shape rules, then categories, objects,
-/// agencies and groups it names, then the sharing agreements. Normalises the category to
-/// its Chinese name.
-fn check_content(
+/// Which of the objects named by `contents` exist (one query for a whole batch).
+pub fn known_objects<'a>(
     conn: &mut DbConnection,
+    contents: impl Iterator<Item = &'a RecordContent>,
+) -> QueryResult<HashSet<String>> {
+    let ids: Vec<String> =
+        contents.flat_map(|c| c.object_ids.iter().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(500) {
+        found.extend(objects::existing(conn, chunk)?);
+    }
+    Ok(found)
+}
+
+/// Checks a record's content against the hub: the shape rules, then the categories,
+/// objects, agencies and groups it names, then the sharing agreements. Normalises it
+/// (category by its Chinese name; tags, objects and agencies sorted and unique), so equal
+/// content has an equal hash.
+pub fn check_content(
     ctx: &WriteContext,
+    known_objects: &HashSet<String>,
     owner: &str,
     c: &mut RecordContent,
 ) -> AppResult<()> {
@@ -334,110 +322,57 @@ fn check_content(
     if let Some(cat) = &c.category {
         match ctx.categories.get(cat.trim()) {
             Some(name) => c.category = Some(name.clone()),
-            None => errs.push(FieldError::new(
-                "category",
-                format!("问题类别“{cat}”不存在"),
-            )),
+            None => errs.push(FieldError::new("category", format!("问题类别“{cat}”不存在"))),
         }
     }
-    c.tags = c
-        .tags
-        .iter()
-        .map(|t| t.trim().to_string())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    c.object_ids = c
-        .object_ids
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    c.distribution.agencies = c
-        .distribution
-        .agencies
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    c.field_grants = c
-        .field_grants
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    fn sorted_unique(v: &[String]) -> Vec<String> {
+        v.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect()
+    }
+    c.tags = sorted_unique(&c.tags.iter().map(|t| t.trim().to_string()).collect::<Vec<_>>());
+    c.object_ids = sorted_unique(&c.object_ids);
+    c.distribution.agencies = sorted_unique(&c.distribution.agencies);
+    c.field_grants = sorted_unique(&c.field_grants);
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    if !c.object_ids.is_empty() {
-        let found: HashSet<String> = objects::existing(conn, &c.object_ids)?
-            .into_iter()
-            .collect();
-        for (i, o) in c.object_ids.iter().enumerate() {
-            if !found.contains(o) {
-                errs.push(FieldError::new(
-                    format!("object_ids[{i}]"),
-                    "监督对象不存在",
-                ));
-            }
+    for (i, o) in c.object_ids.iter().enumerate() {
+        if !known_objects.contains(o) {
+            errs.push(FieldError::new(format!("object_ids[{i}]"), "监督对象不存在"));
         }
     }
     for (i, a) in c.distribution.agencies.iter().enumerate() {
         if ctx.party(a).is_none() {
-            errs.push(FieldError::new(
-                format!("distribution.agencies[{i}]"),
-                "成员单位不存在",
-            ));
+            errs.push(FieldError::new(format!("distribution.agencies[{i}]"), "成员单位不存在"));
         }
     }
-    if let Some(g) = &c.distribution.group {
-        if !ctx.group_exists(g) && !crate::store::groups::exists(conn, g)? {
-            errs.push(FieldError::new("distribution.group", "共享组不存在"));
-        }
+    if c.distribution.group.as_ref().is_some_and(|g| !ctx.group_ids.contains(g)) {
+        errs.push(FieldError::new("distribution.group", "共享组不存在"));
     }
     for (i, a) in c.field_grants.iter().enumerate() {
         if ctx.party(a).is_none() {
-            errs.push(FieldError::new(
-                format!("field_grants[{i}]"),
-                "成员单位不存在",
-            ));
+            errs.push(FieldError::new(format!("field_grants[{i}]"), "成员单位不存在"));
         }
     }
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let source = ctx
-        .party(owner)
-        .ok_or_else(|| AppError::Unauthorized("所属单位不存在".into()))?;
+    let source = ctx.party(owner).ok_or_else(|| AppError::Unauthorized("所属单位不存在".into()))?;
     let recipients = ctx.recipients_of(owner, &c.distribution);
     let grants: Vec<Party> = c.field_grants.iter().filter_map(|a| ctx.party(a)).collect();
-    let errs = agreements::check(
-        &ctx.agreements,
-        &source,
-        c.kind.as_str(),
-        &recipients,
-        &grants,
-    );
+    let errs = agreements::check(&ctx.agreements, &source, c.kind.as_str(), &recipients, &grants);
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
     Ok(())
 }
 
-/// A stable digest of a record's content, so a re-sent identical record changes nothing.
+/// A stable digest of a (normalised) record's content, so a re-sent identical record
+/// changes nothing.
 pub fn content_hash(c: &RecordContent) -> String {
-    let v = json!({
-        "kind": c.kind, "title": c.title, "body": c.body, "category": c.category,
-        "object_ids": c.object_ids, "tags": c.tags, "attributes": c.attributes,
-        "distribution": c.distribution, "sensitivity": c.sensitivity, "protected": c.protected,
-        "field_grants": c.field_grants,
-    });
-    crate::auth::digest(&v.to_string())
+    crate::auth::digest(&snapshot(c))
 }
 
+/// The content as JSON: what history keeps of a superseded version.
 fn snapshot(c: &RecordContent) -> String {
     json!({
         "kind": c.kind, "title": c.title, "body": c.body, "category": c.category,
@@ -476,88 +411,89 @@ fn row_from(
         version,
         content_hash: content_hash(c),
         seq,
-        search_text: search_text(&c.title, &c.body, &c.tags),
         created_at: created_at.to_string(),
         updated_at: now.to_string(),
         withdrawn_at: None,
     }
 }
 
-fn replace_links(
-    conn: &mut DbConnection,
-    id: &str,
-    c: &RecordContent,
-    fresh: bool,
-) -> QueryResult<()> {
-    if !fresh {
-        diesel::delete(record_recipients::table.filter(record_recipients::record_id.eq(id)))
-            .execute(conn)?;
-        diesel::delete(record_objects::table.filter(record_objects::record_id.eq(id)))
-            .execute(conn)?;
-        diesel::delete(record_field_grants::table.filter(record_field_grants::record_id.eq(id)))
-            .execute(conn)?;
+/// The link rows of records about to be written, collected for multi-row inserts.
+#[derive(Default)]
+struct Links {
+    recipients: Vec<(String, String)>,
+    objects: Vec<(String, String)>,
+    field_grants: Vec<(String, String)>,
+}
+
+impl Links {
+    fn add(&mut self, id: &str, c: &RecordContent) {
+        let pairs = |v: &[String]| v.iter().map(|x| (id.to_string(), x.clone())).collect::<Vec<_>>();
+        self.recipients.extend(pairs(&c.distribution.agencies));
+        self.objects.extend(pairs(&c.object_ids));
+        self.field_grants.extend(pairs(&c.field_grants));
     }
-    let rows: Vec<_> = c
-        .distribution
-        .agencies
-        .iter()
-        .map(|a| {
-            (
-                record_recipients::record_id.eq(id),
-                record_recipients::agency_id.eq(a),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        crate::insert_batch!(conn, record_recipients::table, chunk)?;
+
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        for chunk in self.recipients.chunks(INSERT_CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(r, a)| (record_recipients::record_id.eq(r), record_recipients::agency_id.eq(a)))
+                .collect();
+            crate::insert_batch!(conn, record_recipients::table, &rows)?;
+        }
+        for chunk in self.objects.chunks(INSERT_CHUNK) {
+            let rows: Vec<_> =
+                chunk.iter().map(|(r, o)| (record_objects::record_id.eq(r), record_objects::object_id.eq(o))).collect();
+            crate::insert_batch!(conn, record_objects::table, &rows)?;
+        }
+        for chunk in self.field_grants.chunks(INSERT_CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(r, a)| (record_field_grants::record_id.eq(r), record_field_grants::agency_id.eq(a)))
+                .collect();
+            crate::insert_batch!(conn, record_field_grants::table, &rows)?;
+        }
+        Ok(())
     }
-    let rows: Vec<_> = c
-        .object_ids
-        .iter()
-        .map(|o| {
-            (
-                record_objects::record_id.eq(id),
-                record_objects::object_id.eq(o),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        crate::insert_batch!(conn, record_objects::table, chunk)?;
-    }
-    let rows: Vec<_> = c
-        .field_grants
-        .iter()
-        .map(|a| {
-            (
-                record_field_grants::record_id.eq(id),
-                record_field_grants::agency_id.eq(a),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        crate::insert_batch!(conn, record_field_grants::table, chunk)?;
-    }
+}
+
+fn delete_links(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(record_recipients::table.filter(record_recipients::record_id.eq(id))).execute(conn)?;
+    diesel::delete(record_objects::table.filter(record_objects::record_id.eq(id))).execute(conn)?;
+    diesel::delete(record_field_grants::table.filter(record_field_grants::record_id.eq(id))).execute(conn)?;
     Ok(())
 }
 
-fn insert_version(
-    conn: &mut DbConnection,
-    log: &Log,
-    s: &StoredRecord,
-    action: &str,
-    actor: &str,
-    c: &RecordContent,
-) -> QueryResult<()> {
-    diesel::insert_into(record_versions::table)
-        .values((
-            record_versions::record_id.eq(&s.row.id),
-            record_versions::version.eq(s.row.version),
-            record_versions::seq.eq(s.row.seq),
-            record_versions::action.eq(action),
-            record_versions::actor_id.eq(actor),
-            record_versions::at.eq(log.at()),
-            record_versions::snapshot.eq(snapshot(c)),
-        ))
+#[derive(Insertable)]
+#[diesel(table_name = record_versions)]
+struct VersionRow {
+    record_id: String,
+    version: i32,
+    seq: i64,
+    action: String,
+    actor_id: String,
+    at: String,
+    /// The content of this version once it is superseded; `None` while it is the current
+    /// content (which the record row holds), so a publish writes its text only once.
+    snapshot: Option<String>,
+}
+
+fn version_row(s: &StoredRecord, action: &str, actor: &str, at: &str) -> VersionRow {
+    VersionRow {
+        record_id: s.row.id.clone(),
+        version: s.row.version,
+        seq: s.row.seq,
+        action: action.into(),
+        actor_id: actor.into(),
+        at: at.into(),
+        snapshot: None,
+    }
+}
+
+/// Keeps the content of the version being superseded in its history row.
+fn supersede(conn: &mut DbConnection, before: &StoredRecord) -> QueryResult<()> {
+    diesel::update(record_versions::table.find((&before.row.id, before.row.version)))
+        .set(record_versions::snapshot.eq(Some(snapshot(&before.content()))))
         .execute(conn)
         .map(|_| ())
 }
@@ -566,87 +502,84 @@ fn audit_detail(s: &StoredRecord) -> Value {
     json!({"kind": s.row.kind, "version": s.row.version, "distribution": s.row.distribution_level, "sensitivity": s.row.sensitivity, "external_id": s.row.external_id})
 }
 
-/// Publishes a new record owned by the principal's agency.
+/// Publishes new records owned by the principal's agency: each is checked on its own and
+/// gets its own result, in order; the valid ones are written together (multi-row inserts)
+/// with their events, audit entries, history rows and inbox items.
+pub fn create_many(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    ctx: &WriteContext,
+    p: &Principal,
+    contents: Vec<RecordContent>,
+) -> AppResult<Vec<AppResult<StoredRecord>>> {
+    let owner = p.agency_id.as_str();
+    let actor = p.actor_id();
+    let known = known_objects(conn, contents.iter())?;
+    let ext_ids: Vec<String> = contents.iter().filter_map(|c| c.external_id.clone()).collect();
+    let mut taken: HashSet<String> = by_external_ids(conn, owner, &ext_ids)?.into_keys().collect();
+    let (mut out, mut rows, mut versions, mut items, mut links) =
+        (Vec::with_capacity(contents.len()), Vec::new(), Vec::new(), Vec::new(), Links::default());
+    for mut c in contents {
+        if let Err(e) = check_content(ctx, &known, owner, &mut c) {
+            out.push(Err(e));
+            continue;
+        }
+        if let Some(ext) = &c.external_id {
+            if !taken.insert(ext.clone()) {
+                out.push(Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用"))));
+                continue;
+            }
+        }
+        let id = new_id();
+        let seq = log.event("record.created", Some(&id), None, Some(owner), json!({"version": 1}));
+        let now = log.at().to_string();
+        links.add(&id, &c);
+        let stored = StoredRecord {
+            row: row_from(&id, owner, &actor, &c, 1, seq, &now, &now),
+            recipients: c.distribution.agencies,
+            object_ids: c.object_ids,
+            field_grants: c.field_grants,
+            grants: vec![],
+        };
+        versions.push(version_row(&stored, "create", &actor, &now));
+        log.audit(&Actor::from(p), "record.create", "record", Some(&id), None, audit_detail(&stored));
+        if ctx.has_subscriptions() {
+            items.extend(ctx.inbox_items(&stored, &policy::audience(&ctx.directory, &stored.facts()), seq));
+        }
+        rows.push(stored.row.clone());
+        out.push(Ok(stored));
+    }
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        crate::insert_batch!(conn, records::table, chunk)?;
+    }
+    links.insert(conn)?;
+    for chunk in versions.chunks(INSERT_CHUNK) {
+        crate::insert_batch!(conn, record_versions::table, chunk)?;
+    }
+    inbox::insert(conn, &items, log.at())?;
+    Ok(out)
+}
+
+/// Publishes one new record owned by the principal's agency.
 pub fn create(
     conn: &mut DbConnection,
     log: &mut Log,
     ctx: &WriteContext,
     p: &Principal,
-    mut c: RecordContent,
+    c: RecordContent,
 ) -> AppResult<StoredRecord> {
-    check_content(conn, ctx, &p.agency_id, &mut c)?;
-    if let Some(ext) = &c.external_id {
-        let taken: bool = diesel::select(diesel::dsl::exists(
-            records::table
-                .filter(records::owner_agency_id.eq(&p.agency_id))
-                .filter(records::external_id.eq(ext)),
-        ))
-        .get_result(conn)?;
-        if taken {
-            return Err(AppError::Conflict(format!(
-                "外部编号 {ext} 已被本单位的其他信息使用"
-            )));
-        }
-    }
-    let id = new_id();
-    let seq = log.event(
-        "record.created",
-        Some(&id),
-        None,
-        Some(&p.agency_id),
-        json!({"version": 1}),
-    );
-    let now = log.at().to_string();
-    let row = row_from(&id, &p.agency_id, &p.actor_id(), &c, 1, seq, &now, &now);
-    diesel::insert_into(records::table)
-        .values(&row)
-        .execute(conn)?;
-    replace_links(conn, &id, &c, true)?;
-    let stored = StoredRecord {
-        row,
-        recipients: c.distribution.agencies.clone(),
-        object_ids: c.object_ids.clone(),
-        field_grants: c.field_grants.clone(),
-        grants: vec![],
-    };
-    insert_version(conn, log, &stored, "create", &p.actor_id(), &c)?;
-    log.audit(
-        &Actor::from(p),
-        "record.create",
-        "record",
-        Some(&id),
-        None,
-        audit_detail(&stored),
-    );
-    let audience = policy::audience(&ctx.directory, &stored.facts());
-    inbox::deliver_matches(
-        conn,
-        &ctx.subscriptions,
-        &stored,
-        &audience,
-        seq,
-        log.at(),
-        true,
-    )?;
-    Ok(stored)
+    create_many(conn, log, ctx, p, vec![c])?.pop().expect("one result per record")
 }
 
 /// Loads a record the principal's agency owns, for a change: 404 if it may not even read
 /// it, 403 if it reads it but is not the owner, 412 if `if_match` is stale.
-fn load_owned(
-    conn: &mut DbConnection,
-    viewer: &Viewer,
-    id: &str,
-    if_match: Option<i32>,
-) -> AppResult<StoredRecord> {
+fn load_owned(conn: &mut DbConnection, viewer: &Viewer, id: &str, if_match: Option<i32>) -> AppResult<StoredRecord> {
     let s = load(conn, id)?.ok_or_else(AppError::record_not_found)?;
     if !policy::can_read(viewer, &s.facts()) {
         return Err(AppError::record_not_found());
     }
     if s.row.owner_agency_id != viewer.agency_id {
-        return Err(AppError::Forbidden(
-            "只有发布单位可以修改或撤回此信息".into(),
-        ));
+        return Err(AppError::Forbidden("只有发布单位可以修改或撤回此信息".into()));
     }
     if let Some(v) = if_match {
         if v != s.row.version {
@@ -669,13 +602,7 @@ fn tombstones(
     after: &[String],
 ) {
     for a in before.iter().filter(|a| !after.contains(a)) {
-        log.event(
-            event_type,
-            Some(record_id),
-            Some(a),
-            Some(actor_agency),
-            json!({}),
-        );
+        log.event(event_type, Some(record_id), Some(a), Some(actor_agency), json!({}));
     }
 }
 
@@ -684,7 +611,9 @@ pub enum UpdateOutcome {
     Unchanged(StoredRecord),
 }
 
-/// Replaces a record's content (the owner only), with access propagation.
+/// Replaces a record's content (the owner only), with access propagation: tombstones for
+/// the agencies that lose it, inbox delivery for those that gain it.
+#[allow(clippy::too_many_arguments)]
 pub fn update(
     conn: &mut DbConnection,
     log: &mut Log,
@@ -698,87 +627,51 @@ pub fn update(
     let before = load_owned(conn, viewer, id, if_match)?;
     let mut c = before.content();
     patch(&mut c);
-    check_content(conn, ctx, &p.agency_id, &mut c)?;
+    let known = known_objects(conn, std::iter::once(&c))?;
+    check_content(ctx, &known, &p.agency_id, &mut c)?;
     if content_hash(&c) == before.row.content_hash {
         return Ok(UpdateOutcome::Unchanged(before));
     }
-    if let Some(ext) = &c.external_id {
-        if before.row.external_id.as_ref() != Some(ext) {
-            let taken: bool = diesel::select(diesel::dsl::exists(
-                records::table
-                    .filter(records::owner_agency_id.eq(&p.agency_id))
-                    .filter(records::external_id.eq(ext)),
-            ))
-            .get_result(conn)?;
-            if taken {
-                return Err(AppError::Conflict(format!(
-                    "外部编号 {ext} 已被本单位的其他信息使用"
-                )));
-            }
+    if let Some(ext) = c.external_id.as_ref().filter(|e| before.row.external_id.as_ref() != Some(*e)) {
+        if !by_external_ids(conn, &p.agency_id, std::slice::from_ref(ext))?.is_empty() {
+            return Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用")));
         }
     }
     let audience_before = policy::audience(&ctx.directory, &before.facts());
-    let seq = log.event(
-        "record.updated",
-        Some(id),
-        None,
-        Some(&p.agency_id),
-        json!({"version": before.row.version + 1}),
-    );
+    let version = before.row.version + 1;
+    let seq = log.event("record.updated", Some(id), None, Some(&p.agency_id), json!({"version": version}));
     let now = log.at().to_string();
     let row = row_from(
         id,
         &before.row.owner_agency_id,
         &before.row.author_id,
         &c,
-        before.row.version + 1,
+        version,
         seq,
         &before.row.created_at,
         &now,
     );
-    diesel::update(records::table.find(id))
-        .set(&row)
-        .execute(conn)?;
-    replace_links(conn, id, &c, false)?;
+    diesel::update(records::table.find(id)).set(&row).execute(conn)?;
+    delete_links(conn, id)?;
+    let mut links = Links::default();
+    links.add(id, &c);
+    links.insert(conn)?;
     let after = StoredRecord {
         row,
-        recipients: c.distribution.agencies.clone(),
-        object_ids: c.object_ids.clone(),
-        field_grants: c.field_grants.clone(),
+        recipients: c.distribution.agencies,
+        object_ids: c.object_ids,
+        field_grants: c.field_grants,
         grants: before.grants.clone(),
     };
     let audience_after = policy::audience(&ctx.directory, &after.facts());
-    tombstones(
-        log,
-        id,
-        &p.agency_id,
-        "record.revoked",
-        &audience_before,
-        &audience_after,
-    );
-    insert_version(conn, log, &after, "update", &p.actor_id(), &c)?;
-    log.audit(
-        &Actor::from(p),
-        "record.update",
-        "record",
-        Some(id),
-        None,
-        audit_detail(&after),
-    );
-    let gained: Vec<String> = audience_after
-        .iter()
-        .filter(|a| !audience_before.contains(a))
-        .cloned()
-        .collect();
-    inbox::deliver_matches(
-        conn,
-        &ctx.subscriptions,
-        &after,
-        &gained,
-        seq,
-        log.at(),
-        false,
-    )?;
+    tombstones(log, id, &p.agency_id, "record.revoked", &audience_before, &audience_after);
+    supersede(conn, &before)?;
+    diesel::insert_into(record_versions::table)
+        .values(version_row(&after, "update", &p.actor_id(), &now))
+        .execute(conn)?;
+    log.audit(&Actor::from(p), "record.update", "record", Some(id), None, audit_detail(&after));
+    let gained: Vec<String> = audience_after.iter().filter(|a| !audience_before.contains(a)).cloned().collect();
+    inbox::insert_unseen(conn, ctx.inbox_items(&after, &gained, seq), log.at())?;
     Ok(UpdateOutcome::Updated(after))
 }
 
@@ -808,22 +701,11 @@ pub fn withdraw(
     let mut after = before.clone();
     after.row.version = version;
     after.row.seq = seq;
-    insert_version(
-        conn,
-        log,
-        &after,
-        "withdraw",
-        &p.actor_id(),
-        &before.content(),
-    )?;
-    log.audit(
-        &Actor::from(p),
-        "record.withdraw",
-        "record",
-        Some(id),
-        None,
-        audit_detail(&after),
-    );
+    supersede(conn, &before)?;
+    let mut withdrawn = version_row(&after, "withdraw", &p.actor_id(), log.at());
+    withdrawn.snapshot = Some(snapshot(&before.content()));
+    diesel::insert_into(record_versions::table).values(withdrawn).execute(conn)?;
+    log.audit(&Actor::from(p), "record.withdraw", "record", Some(id), None, audit_detail(&after));
     Ok(())
 }
 
@@ -855,10 +737,7 @@ pub fn propagate_membership(
     for chunk in ids.chunks(500) {
         for s in load_ordered(conn, chunk)? {
             let facts = s.facts();
-            match (
-                policy::can_read(&v_before, &facts),
-                policy::can_read(&v_after, &facts),
-            ) {
+            match (policy::can_read(&v_before, &facts), policy::can_read(&v_after, &facts)) {
                 (false, true) => {
                     let seq = log.event(
                         "record.shared",
@@ -867,15 +746,8 @@ pub fn propagate_membership(
                         Some(actor_agency),
                         json!({"group_id": group_id}),
                     );
-                    inbox::deliver_matches(
-                        conn,
-                        rules,
-                        &s,
-                        &[agency_id.to_string()],
-                        seq,
-                        log.at(),
-                        false,
-                    )?;
+                    let items = inbox::matches(rules, &s, &[agency_id.to_string()], seq);
+                    inbox::insert_unseen(conn, items, log.at())?;
                     shared += 1;
                 }
                 (true, false) => {
@@ -911,43 +783,31 @@ pub struct RecordQuery {
 
 /// The page of records `viewer` is entitled to that match `f`, newest change first. The
 /// entitlement is part of the SQL (rule 5: lists never load-then-filter).
-pub fn list(
-    conn: &mut DbConnection,
-    viewer: &Viewer,
-    f: &RecordQuery,
-) -> QueryResult<Vec<StoredRecord>> {
-    let mut q = records::table
-        .select(records::id)
-        .filter(policy::entitled_sql(viewer))
-        .into_boxed();
+pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryResult<Vec<StoredRecord>> {
+    let mut q = records::table.select(records::id).filter(policy::entitled_sql(viewer)).into_boxed();
     if let Some(k) = f.kind {
         q = q.filter(records::kind.eq(k.as_str()));
     }
     if let Some(text) = &f.q {
+        // Lower-cased title and body, matched as a substring; PostgreSQL indexes exactly this
+        // expression with pg_trgm (SQLite and PostgreSQL both lower-case ASCII only, and
+        // Chinese has no case).
         q = q.filter(
-            records::search_text
-                .like(crate::domain::text::like_contains(text))
-                .escape('\\'),
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(records.title || ' ' || records.body) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(crate::domain::text::like_contains(text))
+                .sql(" ESCAPE '\\'"),
         );
     }
     if let Some(o) = &f.object_id {
-        q = q.filter(
-            records::id.eq_any(
-                record_objects::table
-                    .filter(record_objects::object_id.eq(o.clone()))
-                    .select(record_objects::record_id),
-            ),
-        );
+        q = q.filter(records::id.eq_any(
+            record_objects::table.filter(record_objects::object_id.eq(o.clone())).select(record_objects::record_id),
+        ));
     }
     if let Some(c) = &f.category {
         q = q.filter(records::category.eq(c.clone()));
     }
     if let Some(t) = &f.tag {
-        q = q.filter(
-            records::tags
-                .like(crate::domain::text::like_contains(&to_json(t)))
-                .escape('\\'),
-        );
+        q = q.filter(records::tags.like(crate::domain::text::like_contains(&to_json(t))).escape('\\'));
     }
     if let Some(a) = &f.source_agency_id {
         q = q.filter(records::owner_agency_id.eq(a.clone()));
@@ -1020,7 +880,7 @@ pub fn history(
     let s = get_entitled(conn, viewer, id)?;
     let facts = s.facts();
     let d = policy::disclosure(viewer, &facts, ReadMode::Single { purpose })?;
-    let rows: Vec<(i32, String, String, String, String)> = record_versions::table
+    let rows: Vec<(i32, String, String, String, Option<String>)> = record_versions::table
         .filter(record_versions::record_id.eq(id))
         .order(record_versions::version)
         .select((
@@ -1033,17 +893,14 @@ pub fn history(
         .load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for (version, action, actor_id, at, snap) in rows {
+        // A version without a snapshot is the current content.
         let mut past = s.clone();
-        apply_snapshot(&mut past, &snap);
+        if let Some(snap) = &snap {
+            apply_snapshot(&mut past, snap);
+        }
         past.row.version = version;
         past.row.updated_at = at.clone();
-        out.push(HistoryEntry {
-            version,
-            action,
-            actor_id,
-            at,
-            record: present(&past, d),
-        });
+        out.push(HistoryEntry { version, action, actor_id, at, record: present(&past, d) });
     }
     if policy::disclosure_is_audited(&facts, d, !s.protected_map().is_empty()) {
         crate::store::log::write_tx(conn, |_, log| {
@@ -1064,11 +921,8 @@ pub fn history(
 fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
     let v: Value = serde_json::from_str(snap).unwrap_or(json!({}));
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let list = |k: &str| -> Vec<String> {
-        v.get(k)
-            .and_then(|x| serde_json::from_value(x.clone()).ok())
-            .unwrap_or_default()
-    };
+    let list =
+        |k: &str| -> Vec<String> { v.get(k).and_then(|x| serde_json::from_value(x.clone()).ok()).unwrap_or_default() };
     if let Some(t) = text("title") {
         s.row.title = t;
     }
@@ -1077,19 +931,12 @@ fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
     }
     s.row.category = text("category");
     s.row.tags = to_json(&list("tags"));
-    s.row.attributes = v
-        .get("attributes")
-        .cloned()
-        .unwrap_or(json!({}))
-        .to_string();
+    s.row.attributes = v.get("attributes").cloned().unwrap_or(json!({})).to_string();
     s.row.protected = v.get("protected").cloned().unwrap_or(json!({})).to_string();
     if let Some(sens) = text("sensitivity") {
         s.row.sensitivity = sens;
     }
-    if let Some(d) = v
-        .get("distribution")
-        .and_then(|d| serde_json::from_value::<Distribution>(d.clone()).ok())
-    {
+    if let Some(d) = v.get("distribution").and_then(|d| serde_json::from_value::<Distribution>(d.clone()).ok()) {
         s.row.distribution_level = d.level.as_str().to_string();
         s.row.group_id = d.group;
         s.recipients = d.agencies;
@@ -1097,20 +944,27 @@ fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
     s.object_ids = list("object_ids");
 }
 
-/// Finds a record by its owner's external id (for bulk upserts).
-pub fn by_external_ids(
-    conn: &mut DbConnection,
-    owner: &str,
-    ext: &[String],
-) -> QueryResult<HashMap<String, String>> {
+/// What the hub holds under an external id.
+#[derive(Debug, Clone)]
+pub struct Existing {
+    pub id: String,
+    pub version: i32,
+    pub content_hash: String,
+    pub withdrawn: bool,
+}
+
+/// The owner's records by external id (for upserts), keyed by external id.
+pub fn by_external_ids(conn: &mut DbConnection, owner: &str, ext: &[String]) -> QueryResult<HashMap<String, Existing>> {
     let mut out = HashMap::new();
     for chunk in ext.chunks(500) {
-        let rows: Vec<(String, Option<String>)> = records::table
+        let rows: Vec<(String, Option<String>, i32, String, Option<String>)> = records::table
             .filter(records::owner_agency_id.eq(owner))
             .filter(records::external_id.eq_any(chunk))
-            .select((records::id, records::external_id))
+            .select((records::id, records::external_id, records::version, records::content_hash, records::withdrawn_at))
             .load(conn)?;
-        out.extend(rows.into_iter().filter_map(|(id, e)| e.map(|e| (e, id))));
+        out.extend(rows.into_iter().filter_map(|(id, e, version, content_hash, w)| {
+            e.map(|e| (e, Existing { id, version, content_hash, withdrawn: w.is_some() }))
+        }));
     }
     Ok(out)
 }

@@ -72,11 +72,7 @@ pub fn all_rules(conn: &mut DbConnection) -> QueryResult<Vec<Rule>> {
         .into_iter()
         .map(|r| {
             let s = Subscription::from(r);
-            Rule {
-                id: s.id,
-                agency_id: s.agency_id,
-                criteria: s.criteria,
-            }
+            Rule { id: s.id, agency_id: s.agency_id, criteria: s.criteria }
         })
         .collect())
 }
@@ -92,12 +88,7 @@ pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Subscri
         .collect())
 }
 
-pub fn insert(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    s: &Subscription,
-) -> AppResult<()> {
+pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, s: &Subscription) -> AppResult<()> {
     let row = SubscriptionRow {
         id: s.id.clone(),
         agency_id: s.agency_id.clone(),
@@ -110,44 +101,20 @@ pub fn insert(
         tags: to_json(&s.criteria.tags),
         created_at: s.created_at.clone(),
     };
-    diesel::insert_into(subscriptions::table)
-        .values(&row)
-        .execute(conn)?;
-    log.audit(
-        actor,
-        "subscription.create",
-        "subscription",
-        Some(&s.id),
-        None,
-        serde_json::json!({"name": s.name}),
-    );
+    diesel::insert_into(subscriptions::table).values(&row).execute(conn)?;
+    log.audit(actor, "subscription.create", "subscription", Some(&s.id), None, serde_json::json!({"name": s.name}));
     Ok(())
 }
 
 /// Deletes one of the agency's subscriptions (another agency's is 404).
-pub fn delete(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    agency_id: &str,
-    id: &str,
-) -> AppResult<()> {
+pub fn delete(conn: &mut DbConnection, log: &mut Log, actor: &Actor, agency_id: &str, id: &str) -> AppResult<()> {
     let n = diesel::delete(
-        subscriptions::table
-            .filter(subscriptions::id.eq(id))
-            .filter(subscriptions::agency_id.eq(agency_id)),
+        subscriptions::table.filter(subscriptions::id.eq(id)).filter(subscriptions::agency_id.eq(agency_id)),
     )
     .execute(conn)?;
     if n == 0 {
         return Err(AppError::NotFound("订阅不存在".into()));
     }
-    log.audit(
-        actor,
-        "subscription.delete",
-        "subscription",
-        Some(id),
-        None,
-        serde_json::json!({}),
-    );
+    log.audit(actor, "subscription.delete", "subscription", Some(id), None, serde_json::json!({}));
     Ok(())
 }

@@ -52,10 +52,7 @@ impl From<UserRow> for User {
 }
 
 pub fn list(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryResult<Vec<User>> {
-    let mut q = users::table
-        .select(UserRow::as_select())
-        .order(users::username)
-        .into_boxed();
+    let mut q = users::table.select(UserRow::as_select()).order(users::username).into_boxed();
     if let Some(a) = agency_id {
         q = q.filter(users::agency_id.eq(a.to_string()));
     }
@@ -63,19 +60,11 @@ pub fn list(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryResult<Vec
 }
 
 pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::username.eq(username))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
 }
 
 pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
 
 pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, u: &UserRow) -> AppResult<()> {

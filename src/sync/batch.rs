@@ -1,6 +1,9 @@
 //! Bulk upsert of NDJSON lines by (owner agency, external_id). Each line goes through the
-//! same create/update path as the single-record API (validation, agreements, events, audit,
-//! inbox), a chunk of lines per transaction; a line the hub already has is `unchanged`.
+//! same checks and write path as the single-record API (validation, agreements, events,
+//! audit, inbox), a chunk of lines per transaction: new records are written together, a
+//! line the hub already has is `unchanged` without a write, changed ones are updated.
+
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -10,11 +13,11 @@ use crate::domain::record::RecordContent;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::Principal;
 use crate::store::log::write_tx;
-use crate::store::records::{self, UpdateOutcome, WriteContext};
+use crate::store::records::{self, StoredRecord, UpdateOutcome, WriteContext};
 use crate::store::{directory, idempotency};
 
 /// Lines per transaction.
-pub const CHUNK_LINES: usize = 1000;
+pub const CHUNK_LINES: usize = 2000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineResult {
@@ -30,6 +33,35 @@ pub struct LineResult {
     pub version: Option<i32>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub errors: Vec<FieldError>,
+}
+
+impl LineResult {
+    fn ok(line: usize, status: &str, ext: Option<String>, id: String, version: i32) -> LineResult {
+        LineResult {
+            line,
+            status: status.into(),
+            external_id: ext,
+            id: Some(id),
+            version: Some(version),
+            errors: vec![],
+        }
+    }
+
+    fn rejected(line: usize, external_id: Option<String>, errors: Vec<FieldError>) -> LineResult {
+        LineResult { line, status: "rejected".into(), external_id, id: None, version: None, errors }
+    }
+
+    /// The result of a write attempt: a line-level refusal, or an error that aborts the batch.
+    fn of(line: usize, ext: Option<String>, status: &str, r: AppResult<StoredRecord>) -> AppResult<LineResult> {
+        match r {
+            Ok(s) => Ok(LineResult::ok(line, status, ext, s.row.id, s.row.version)),
+            Err(AppError::Validation(errs)) => Ok(LineResult::rejected(line, ext, errs)),
+            Err(AppError::Conflict(m) | AppError::Forbidden(m) | AppError::NotFound(m)) => {
+                Ok(LineResult::rejected(line, ext, vec![FieldError::new("", m)]))
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -53,33 +85,12 @@ struct Line {
 
 fn parse_line(number: usize, raw: &[u8]) -> Line {
     let parsed = match crate::api::extract::parse_json::<RecordInput>(raw) {
-        Ok(input)
-            if input
-                .external_id
-                .as_deref()
-                .is_some_and(|e| !e.trim().is_empty()) =>
-        {
-            Ok(input.into())
-        }
-        Ok(_) => Err(vec![FieldError::new(
-            "external_id",
-            "批量导入的每一行须有 external_id(本单位系统中的编号)",
-        )]),
+        Ok(input) if input.external_id.as_deref().is_some_and(|e| !e.trim().is_empty()) => Ok(input.into()),
+        Ok(_) => Err(vec![FieldError::new("external_id", "批量导入的每一行须有 external_id(本单位系统中的编号)")]),
         Err(AppError::Validation(errs)) => Err(errs),
         Err(e) => Err(vec![FieldError::new("", e.to_string())]),
     };
     Line { number, parsed }
-}
-
-fn rejected(line: usize, external_id: Option<String>, errors: Vec<FieldError>) -> LineResult {
-    LineResult {
-        line,
-        status: "rejected".into(),
-        external_id,
-        id: None,
-        version: None,
-        errors,
-    }
 }
 
 fn summarise(results: &[LineResult]) -> Summary {
@@ -95,26 +106,90 @@ fn summarise(results: &[LineResult]) -> Summary {
     s
 }
 
+/// Imports one chunk of lines in one transaction.
+fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppResult<Vec<LineResult>> {
+    write_tx(conn, |conn, log| {
+        let ctx = WriteContext::load(conn)?;
+        let parsed = || chunk.iter().filter_map(|l| l.parsed.as_ref().ok());
+        let known = records::known_objects(conn, parsed())?;
+        let ext_ids: Vec<String> = parsed().filter_map(|c| c.external_id.clone()).collect();
+        let existing = records::by_external_ids(conn, &p.agency_id, &ext_ids)?;
+        let mut out: Vec<Option<LineResult>> = vec![None; chunk.len()];
+        // First occurrences of new external ids are created together; lines for records the
+        // hub has (or that an earlier line of this chunk creates) are updated in order.
+        let (mut creates, mut updates, mut fresh) = (Vec::new(), Vec::new(), HashSet::new());
+        for (i, line) in chunk.iter().enumerate() {
+            let mut c = match &line.parsed {
+                Ok(c) => c.clone(),
+                Err(errs) => {
+                    out[i] = Some(LineResult::rejected(line.number, None, errs.clone()));
+                    continue;
+                }
+            };
+            let ext = c.external_id.clone();
+            if let Err(e) = records::check_content(&ctx, &known, &p.agency_id, &mut c) {
+                out[i] = Some(LineResult::of(line.number, ext, "", Err(e))?);
+                continue;
+            }
+            let key = ext.clone().unwrap_or_default();
+            match existing.get(&key) {
+                Some(e) if e.withdrawn => {
+                    out[i] = Some(LineResult::rejected(
+                        line.number,
+                        ext,
+                        vec![FieldError::new("external_id", "该外部编号对应的信息已撤回")],
+                    ));
+                }
+                Some(e) if e.content_hash == records::content_hash(&c) => {
+                    out[i] = Some(LineResult::ok(line.number, "unchanged", ext, e.id.clone(), e.version));
+                }
+                Some(_) => updates.push((i, c)),
+                None if fresh.insert(key) => creates.push((i, c)),
+                None => updates.push((i, c)),
+            }
+        }
+        let (at, contents): (Vec<usize>, Vec<RecordContent>) = creates.into_iter().unzip();
+        let mut ids: HashMap<String, String> = existing.into_iter().map(|(e, x)| (e, x.id)).collect();
+        for (i, r) in at.into_iter().zip(records::create_many(conn, log, &ctx, p, contents)?) {
+            let ext = chunk[i].parsed.as_ref().ok().and_then(|c| c.external_id.clone());
+            if let (Ok(s), Some(e)) = (&r, &ext) {
+                ids.insert(e.clone(), s.row.id.clone());
+            }
+            out[i] = Some(LineResult::of(chunk[i].number, ext, "created", r)?);
+        }
+        if !updates.is_empty() {
+            let viewer = directory::viewer(conn, &p.agency_id)?;
+            for (i, c) in updates {
+                let ext = c.external_id.clone();
+                let Some(id) = ext.as_ref().and_then(|e| ids.get(e)).cloned() else {
+                    // Its creating line was rejected.
+                    out[i] = Some(LineResult::rejected(
+                        chunk[i].number,
+                        ext,
+                        vec![FieldError::new("external_id", "同批中新建此编号的行未被接受")],
+                    ));
+                    continue;
+                };
+                let r = records::update(conn, log, &ctx, p, &viewer, &id, None, |x| *x = c);
+                out[i] = Some(match r {
+                    Ok(UpdateOutcome::Updated(s)) => LineResult::of(chunk[i].number, ext, "updated", Ok(s))?,
+                    Ok(UpdateOutcome::Unchanged(s)) => LineResult::of(chunk[i].number, ext, "unchanged", Ok(s))?,
+                    Err(e) => LineResult::of(chunk[i].number, ext, "", Err(e))?,
+                });
+            }
+        }
+        Ok(out.into_iter().map(|r| r.expect("every line has a result")).collect())
+    })
+}
+
 /// Imports a batch for the principal's agency.
-pub fn push(
-    conn: &mut DbConnection,
-    p: &Principal,
-    body: &[u8],
-    key: Option<&str>,
-) -> AppResult<BatchOutcome> {
+pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&str>) -> AppResult<BatchOutcome> {
     let request_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body));
     if let Some(k) = key {
         if let Some(stored) = idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
-            let results: Vec<LineResult> = stored
-                .response
-                .lines()
-                .filter_map(|l| serde_json::from_str(l).ok())
-                .collect();
-            return Ok(BatchOutcome {
-                summary: summarise(&results),
-                ndjson: stored.response,
-                replayed: true,
-            });
+            let results: Vec<LineResult> =
+                stored.response.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+            return Ok(BatchOutcome { summary: summarise(&results), ndjson: stored.response, replayed: true });
         }
     }
     let lines: Vec<Line> = body
@@ -125,60 +200,7 @@ pub fn push(
         .collect();
     let mut results = Vec::with_capacity(lines.len());
     for chunk in lines.chunks(CHUNK_LINES) {
-        results.extend(write_tx(conn, |conn, log| {
-            let ctx = WriteContext::load(conn)?;
-            let viewer = directory::viewer(conn, &p.agency_id)?;
-            let ext_ids: Vec<String> = chunk
-                .iter()
-                .filter_map(|l| l.parsed.as_ref().ok())
-                .filter_map(|c| c.external_id.clone())
-                .collect();
-            let mut existing = records::by_external_ids(conn, &p.agency_id, &ext_ids)?;
-            let mut out = Vec::with_capacity(chunk.len());
-            for line in chunk {
-                let content = match &line.parsed {
-                    Ok(c) => c.clone(),
-                    Err(errs) => {
-                        out.push(rejected(line.number, None, errs.clone()));
-                        continue;
-                    }
-                };
-                let ext = content.external_id.clone();
-                let outcome = match existing.get(ext.as_deref().unwrap_or_default()) {
-                    Some(id) => {
-                        records::update(conn, log, &ctx, p, &viewer, &id.clone(), None, |c| {
-                            *c = content
-                        })
-                        .map(|o| match o {
-                            UpdateOutcome::Updated(s) => ("updated", s),
-                            UpdateOutcome::Unchanged(s) => ("unchanged", s),
-                        })
-                    }
-                    None => records::create(conn, log, &ctx, p, content).map(|s| ("created", s)),
-                };
-                match outcome {
-                    Ok((status, s)) => {
-                        if let Some(e) = &ext {
-                            existing.insert(e.clone(), s.row.id.clone());
-                        }
-                        out.push(LineResult {
-                            line: line.number,
-                            status: status.into(),
-                            external_id: ext,
-                            id: Some(s.row.id),
-                            version: Some(s.row.version),
-                            errors: vec![],
-                        });
-                    }
-                    Err(AppError::Validation(errs)) => out.push(rejected(line.number, ext, errs)),
-                    Err(AppError::Conflict(m) | AppError::Forbidden(m) | AppError::NotFound(m)) => {
-                        out.push(rejected(line.number, ext, vec![FieldError::new("", m)]))
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(out)
-        })?);
+        results.extend(import_chunk(conn, p, chunk)?);
     }
     let mut ndjson = String::with_capacity(results.len() * 96);
     for r in &results {
@@ -187,20 +209,8 @@ pub fn push(
     }
     if let Some(k) = key {
         write_tx(conn, |conn, log| {
-            Ok(idempotency::save(
-                conn,
-                &p.agency_id,
-                k,
-                &request_hash,
-                200,
-                &ndjson,
-                log.at(),
-            )?)
+            Ok(idempotency::save(conn, &p.agency_id, k, &request_hash, 200, &ndjson, log.at())?)
         })?;
     }
-    Ok(BatchOutcome {
-        summary: summarise(&results),
-        ndjson,
-        replayed: false,
-    })
+    Ok(BatchOutcome { summary: summarise(&results), ndjson, replayed: false })
 }

@@ -32,45 +32,21 @@ fn snapshot(app: &TestApp) -> Vec<i64> {
         "idempotency_keys",
     ]
     .iter()
-    .map(|t| {
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}"))
-            .get_result::<Count>(&mut *conn)
-            .unwrap()
-            .n
-    })
+    .map(|t| diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<Count>(&mut *conn).unwrap().n)
     .collect()
 }
 
-fn raw(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    ct: &str,
-    body: Vec<u8>,
-) -> (u16, Value) {
-    send(
-        app.req(method, path, Some(token))
-            .header("Content-Type", ct)
-            .body(body),
-    )
+fn raw(app: &TestApp, method: Method, path: &str, token: &str, ct: &str, body: Vec<u8>) -> (u16, Value) {
+    send(app.req(method, path, Some(token)).header("Content-Type", ct).body(body))
 }
 
 fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let a = app.agency(&admin, "xuncha", "inspection");
-    let (_, r) = app.post(
-        &a.token,
-        "/api/v1/records",
-        record("已有信息", json!({"level": "own"})),
-    );
+    let (_, r) = app.post(&a.token, "/api/v1/records", record("已有信息", json!({"level": "own"})));
     let rid = r["id"].as_str().unwrap().to_string();
-    let (_, g) = app.post(
-        &admin,
-        "/api/v1/groups",
-        json!({"name": "组", "agency_ids": []}),
-    );
+    let (_, g) = app.post(&admin, "/api/v1/groups", json!({"name": "组", "agency_ids": []}));
     let gid = g["id"].as_str().unwrap().to_string();
     let before = snapshot(&app);
 
@@ -84,14 +60,7 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
             Some(json!({"username": "admin"})),
             None,
         ),
-        (
-            Method::POST,
-            "/api/v1/auth/refresh".into(),
-            "",
-            json!({"refresh_token": 5}),
-            Some(json!({})),
-            None,
-        ),
+        (Method::POST, "/api/v1/auth/refresh".into(), "", json!({"refresh_token": 5}), Some(json!({})), None),
         (
             Method::POST,
             "/api/v1/agencies".into(),
@@ -114,9 +83,7 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
             &admin,
             json!({"username": "u1", "password": PASSWORD, "agency_id": a.id, "roles": "liaison"}),
             Some(json!({"username": "u1"})),
-            Some(
-                json!({"username": "u1", "password": PASSWORD, "agency_id": a.id, "roles": ["boss"]}),
-            ),
+            Some(json!({"username": "u1", "password": PASSWORD, "agency_id": a.id, "roles": ["boss"]})),
         ),
         (
             Method::POST,
@@ -126,14 +93,7 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
             Some(json!({})),
             None,
         ),
-        (
-            Method::POST,
-            format!("/api/v1/groups/{gid}/members"),
-            &admin,
-            json!({"agency_id": 7}),
-            Some(json!({})),
-            None,
-        ),
+        (Method::POST, format!("/api/v1/groups/{gid}/members"), &admin, json!({"agency_id": 7}), Some(json!({})), None),
         (
             Method::POST,
             "/api/v1/agreements".into(),
@@ -176,14 +136,7 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
             Some(json!({"kinds": ["clue"]})),
             None,
         ),
-        (
-            Method::POST,
-            "/api/v1/auth/logout".into(),
-            &a.token,
-            json!({"refresh_token": []}),
-            Some(json!({})),
-            None,
-        ),
+        (Method::POST, "/api/v1/auth/logout".into(), &a.token, json!({"refresh_token": []}), Some(json!({})), None),
     ];
     let big = format!("{{\"title\": \"{}\"}}", "长".repeat(700_000)).into_bytes();
     for (m, path, token, wrong_type, missing, bad_enum) in cases {
@@ -196,26 +149,16 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
         };
         let call = |ct: &str, body: Vec<u8>| {
             send(with_ifmatch(
-                app.req(m.clone(), &path, Some(token).filter(|t| !t.is_empty()))
-                    .header("Content-Type", ct)
-                    .body(body),
+                app.req(m.clone(), &path, Some(token).filter(|t| !t.is_empty())).header("Content-Type", ct).body(body),
             ))
         };
         let (s, p) = call("application/json", b"{\"title\": ".to_vec());
         assert_eq!(s, 400, "malformed JSON on {m} {path}: {p}");
-        let (s, p) = call(
-            "application/json",
-            vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'],
-        );
+        let (s, p) = call("application/json", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}']);
         assert_eq!(s, 400, "invalid UTF-8 on {m} {path}: {p}");
         let (s, p) = call("application/json", wrong_type.to_string().into_bytes());
         assert_eq!(s, 422, "wrong type on {m} {path}: {p}");
-        assert!(
-            p["errors"][0]["field"]
-                .as_str()
-                .is_some_and(|f| !f.is_empty()),
-            "field named for {m} {path}: {p}"
-        );
+        assert!(p["errors"][0]["field"].as_str().is_some_and(|f| !f.is_empty()), "field named for {m} {path}: {p}");
         if let Some(body) = missing {
             let (s, p) = call("application/json", body.to_string().into_bytes());
             assert_eq!(s, 422, "missing field on {m} {path}: {p}");
@@ -230,18 +173,9 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
         assert_eq!(s, 415, "wrong content type on {m} {path}: {p}");
     }
     // NDJSON batches: oversize and invalid UTF-8 lines.
-    let (s, _) = raw(
-        &app,
-        Method::POST,
-        "/api/v1/sync/batches",
-        &a.token,
-        "application/x-ndjson",
-        vec![0xff, 0xfe, b'\n'],
-    );
-    assert_eq!(
-        s, 200,
-        "a bad line is rejected in the per-line report, not the batch"
-    );
+    let (s, _) =
+        raw(&app, Method::POST, "/api/v1/sync/batches", &a.token, "application/x-ndjson", vec![0xff, 0xfe, b'\n']);
+    assert_eq!(s, 200, "a bad line is rejected in the per-line report, not the batch");
     assert_eq!(snapshot(&app), before, "bad input changed nothing");
 }
 
@@ -249,15 +183,9 @@ fn bad_query_path_and_headers_are_4xx(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let a = app.agency(&admin, "xuncha", "inspection");
-    let (_, r) = app.post(
-        &a.token,
-        "/api/v1/records",
-        record("已有信息", json!({"level": "own"})),
-    );
+    let (_, r) = app.post(&a.token, "/api/v1/records", record("已有信息", json!({"level": "own"})));
     let rid = r["id"].as_str().unwrap();
-    let q = |path: &str, query: &[(&str, &str)]| {
-        send(app.req(Method::GET, path, Some(&a.token)).query(query)).0
-    };
+    let q = |path: &str, query: &[(&str, &str)]| send(app.req(Method::GET, path, Some(&a.token)).query(query)).0;
     assert_eq!(q("/api/v1/records", &[("limit", "0")]), 422);
     assert_eq!(q("/api/v1/records", &[("limit", "100000")]), 422);
     assert_eq!(q("/api/v1/records", &[("limit", "abc")]), 400);
@@ -273,28 +201,16 @@ fn bad_query_path_and_headers_are_4xx(b: Backend) {
     assert_eq!(q("/api/v1/agencies/not-an-id", &[]), 404);
     assert_eq!(q("/api/v1/no-such-endpoint", &[]), 404);
     let (s, _) = send(
-        app.req(
-            Method::PATCH,
-            &format!("/api/v1/records/{rid}"),
-            Some(&a.token),
-        )
-        .header("If-Match", "abc")
-        .json(&json!({"title": "x"})),
+        app.req(Method::PATCH, &format!("/api/v1/records/{rid}"), Some(&a.token))
+            .header("If-Match", "abc")
+            .json(&json!({"title": "x"})),
     );
     assert_eq!(s, 400);
-    let (s, _) = send(
-        app.req(
-            Method::GET,
-            &format!("/api/v1/records/{rid}"),
-            Some(&a.token),
-        )
-        .header("X-Access-Purpose", "%ZZ"),
-    );
+    let (s, _) =
+        send(app.req(Method::GET, &format!("/api/v1/records/{rid}"), Some(&a.token)).header("X-Access-Purpose", "%ZZ"));
     assert_eq!(s, 400);
     // Every authenticated endpoint refuses a forged token with 401.
-    let forged =
-        guantong::auth::issue_access_token(b"forged-secret-forged-secret-000", "u", "s", 600)
-            .unwrap();
+    let forged = guantong::auth::issue_access_token(b"forged-secret-forged-secret-000", "u", "s", 600).unwrap();
     for (m, path) in [
         (Method::GET, "/api/v1/me".to_string()),
         (Method::GET, "/api/v1/agencies".into()),
@@ -315,16 +231,10 @@ fn bad_query_path_and_headers_are_4xx(b: Backend) {
         (Method::GET, "/api/v1/audit".into()),
         (Method::GET, "/api/v1/categories".into()),
     ] {
-        let (s, _) = send(
-            app.req(m.clone(), &path, Some(&forged))
-                .header("Content-Type", "application/json")
-                .body("{}"),
-        );
+        let (s, _) =
+            send(app.req(m.clone(), &path, Some(&forged)).header("Content-Type", "application/json").body("{}"));
         assert_eq!(s, 401, "{m} {path}");
     }
 }
 
-both!(
-    bad_bodies_are_4xx_problems_and_change_nothing,
-    bad_query_path_and_headers_are_4xx
-);
+both!(bad_bodies_are_4xx_problems_and_change_nothing, bad_query_path_and_headers_are_4xx);

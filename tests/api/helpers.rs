@@ -35,16 +35,9 @@ pub fn fresh_pg_database() -> String {
     let admin_url = std::env::var("GUANTONG_TEST_PG_URL").expect(
         "GUANTONG_TEST_PG_URL is not set: run the suite with `bash .ci/test`, which starts PostgreSQL (PostgreSQL tests are never skipped)",
     );
-    let name = format!(
-        "gt_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
-    let mut conn =
-        diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL server");
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .expect("create test database");
+    let name = format!("gt_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let mut conn = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL server");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
     match admin_url.rfind('/') {
         Some(i) => format!("{}/{name}", &admin_url[..i]),
         None => panic!("GUANTONG_TEST_PG_URL must end in /<database>"),
@@ -81,10 +74,7 @@ impl TestApp {
         let port = rx.recv().expect("server started");
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
-            client: Client::builder()
-                .timeout(std::time::Duration::from_secs(60))
-                .build()
-                .unwrap(),
+            client: Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap(),
             pool,
             database_url,
             _dir: dir,
@@ -108,10 +98,7 @@ impl TestApp {
     }
 
     pub fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        send(
-            self.req(reqwest::Method::POST, path, Some(token))
-                .json(&body),
-        )
+        send(self.req(reqwest::Method::POST, path, Some(token)).json(&body))
     }
 
     pub fn delete(&self, token: &str, path: &str) -> (u16, Value) {
@@ -119,11 +106,7 @@ impl TestApp {
     }
 
     pub fn patch(&self, token: &str, path: &str, version: i64, body: Value) -> (u16, Value) {
-        send(
-            self.req(reqwest::Method::PATCH, path, Some(token))
-                .header("If-Match", version.to_string())
-                .json(&body),
-        )
+        send(self.req(reqwest::Method::PATCH, path, Some(token)).header("If-Match", version.to_string()).json(&body))
     }
 
     pub fn login(&self, username: &str, password: &str) -> Value {
@@ -136,10 +119,7 @@ impl TestApp {
     }
 
     pub fn admin_token(&self) -> String {
-        self.login("admin", ADMIN_PASSWORD)["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.login("admin", ADMIN_PASSWORD)["access_token"].as_str().unwrap().to_string()
     }
 
     /// Creates an agency and a liaison user of it; returns (agency id, liaison token).
@@ -154,10 +134,7 @@ impl TestApp {
         let username = format!("{code}_user");
         let (s, u) = self.post(admin, "/api/v1/users", json!({"username": username, "password": PASSWORD, "agency_id": id, "roles": ["liaison"], "email": format!("{code}@example.gov.cn")}));
         assert_eq!(s, 201, "{u}");
-        let token = self.login(&username, PASSWORD)["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let token = self.login(&username, PASSWORD)["access_token"].as_str().unwrap().to_string();
         Agency { id, token }
     }
 }
@@ -171,24 +148,12 @@ pub struct Agency {
 pub fn send(r: RequestBuilder) -> (u16, Value) {
     let resp: Response = r.send().expect("request sent");
     let status = resp.status().as_u16();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let text = resp.text().unwrap_or_default();
     if status >= 400 {
-        assert!(
-            ct.starts_with("application/problem+json"),
-            "error {status} must be problem+json, was {ct}: {text}"
-        );
+        assert!(ct.starts_with("application/problem+json"), "error {status} must be problem+json, was {ct}: {text}");
     }
-    let v = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
+    let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
     (status, v)
 }
 

@@ -17,13 +17,7 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
         Backend::Postgres => fresh_pg_database(),
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_guantong"))
-        .args([
-            "--database-url",
-            &database_url,
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ])
+        .args(["--database-url", &database_url, "serve", "--listen", "127.0.0.1:0"])
         .current_dir(dir.path())
         .env("GUANTONG_JWT_SECRET", "log-test-secret-log-test-secret")
         .env("GUANTONG_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -36,10 +30,7 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
     let mut line = String::new();
     let base = loop {
         line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "server exited before it started"
-        );
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "server exited before it started");
         if let Some(i) = line.find("http://") {
             break line[i..].split('(').next().unwrap().trim().to_string();
         }
@@ -54,17 +45,10 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
             r = r.json(&b);
         }
         let resp = r.send().unwrap();
-        (
-            resp.status().as_u16(),
-            resp.json::<serde_json::Value>().unwrap_or_default(),
-        )
+        (resp.status().as_u16(), resp.json::<serde_json::Value>().unwrap_or_default())
     };
-    let (_, t) = call(
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"username": "admin", "password": ADMIN_PASSWORD})),
-    );
+    let (_, t) =
+        call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": ADMIN_PASSWORD})));
     let admin = t["access_token"].as_str().unwrap().to_string();
     let refresh = t["refresh_token"].as_str().unwrap().to_string();
     let (_, a) = call(
@@ -89,12 +73,7 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
         ),
     );
     assert_eq!(s, 201, "{r}");
-    let (s, _) = call(
-        Method::GET,
-        &format!("/api/v1/records/{}", r["id"].as_str().unwrap()),
-        Some(&key),
-        None,
-    );
+    let (s, _) = call(Method::GET, &format!("/api/v1/records/{}", r["id"].as_str().unwrap()), Some(&key), None);
     assert_eq!(s, 200);
     let (s, _) = call(
         Method::POST,
@@ -105,12 +84,7 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
     assert_eq!(s, 401);
     child.kill().unwrap();
     let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
     let _ = child.wait();
 
     let request_lines: Vec<serde_json::Value> = logs
@@ -119,21 +93,10 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
         .filter(|v| v["fields"]["message"] == "request finished")
         .collect();
     assert!(request_lines.len() >= 6, "one line per request: {logs}");
-    assert!(
-        request_lines.iter().all(|v| v["span"]["request_id"]
-            .as_str()
-            .is_some_and(|id| !id.is_empty())),
-        "{logs}"
-    );
-    for secret in [
-        ADMIN_PASSWORD,
-        "wrong-password-xyz",
-        &admin,
-        &refresh,
-        &key,
-        "13912345678",
-        "log-test-secret-log-test-secret",
-    ] {
+    assert!(request_lines.iter().all(|v| v["span"]["request_id"].as_str().is_some_and(|id| !id.is_empty())), "{logs}");
+    for secret in
+        [ADMIN_PASSWORD, "wrong-password-xyz", &admin, &refresh, &key, "13912345678", "log-test-secret-log-test-secret"]
+    {
         assert!(!logs.contains(secret), "a secret reached the log: {secret}");
     }
     let _ = base;

@@ -5,21 +5,13 @@ use crate::helpers::*;
 /// server serves that document. Regenerate with `cargo run -- openapi > openapi/openapi.yaml`.
 fn committed_spec_matches_the_code_and_is_served(b: Backend) {
     let generated = guantong::api::openapi();
-    let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.yaml"))
-            .unwrap();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.yaml")).unwrap();
     assert!(
         committed == generated.to_yaml().unwrap(),
         "openapi/openapi.yaml is stale: run `cargo run -- openapi > openapi/openapi.yaml`"
     );
     let app = TestApp::spawn(b);
-    let served: serde_json::Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let served: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().unwrap().json().unwrap();
     assert_eq!(served, serde_json::to_value(&generated).unwrap());
     assert_eq!(served["openapi"], "3.1.0");
     for path in [
@@ -30,26 +22,11 @@ fn committed_spec_matches_the_code_and_is_served(b: Backend) {
         "/api/v1/records/{id}/history",
         "/healthz",
     ] {
-        assert!(
-            served["paths"].get(path).is_some(),
-            "{path} missing from the spec"
-        );
+        assert!(served["paths"].get(path).is_some(), "{path} missing from the spec");
     }
-    assert_eq!(
-        app.client.get(app.url("/healthz")).send().unwrap().status(),
-        200
-    );
-    assert_eq!(
-        app.client.get(app.url("/readyz")).send().unwrap().status(),
-        200
-    );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    assert_eq!(app.client.get(app.url("/healthz")).send().unwrap().status(), 200);
+    assert_eq!(app.client.get(app.url("/readyz")).send().unwrap().status(), 200);
+    let metrics = app.client.get(app.url("/metrics")).send().unwrap().text().unwrap();
     assert!(metrics.contains("guantong_http_requests_total"));
 }
 

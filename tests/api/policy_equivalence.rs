@@ -4,9 +4,7 @@
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use guantong::db::schema::{
-    agencies, group_members, record_grants, record_recipients, records, sharing_groups,
-};
+use guantong::db::schema::{agencies, group_members, record_grants, record_recipients, records, sharing_groups};
 use guantong::db::DbConnection;
 use guantong::policy::{can_read, entitled_sql};
 use guantong::store::records::{load_many, RecordRow};
@@ -37,14 +35,7 @@ fn world() -> impl Strategy<Value = World> {
     (2usize..6).prop_flat_map(|n| {
         let agency = 0..n;
         let subset = proptest::collection::vec(agency.clone(), 0..n);
-        let rec = (
-            agency.clone(),
-            0u8..4,
-            subset.clone(),
-            0usize..3,
-            subset.clone(),
-            proptest::bool::weighted(0.15),
-        )
+        let rec = (agency.clone(), 0u8..4, subset.clone(), 0usize..3, subset.clone(), proptest::bool::weighted(0.15))
             .prop_map(|(owner, level, recipients, group, grants, withdrawn)| Rec {
                 owner,
                 level,
@@ -58,11 +49,7 @@ fn world() -> impl Strategy<Value = World> {
             proptest::collection::vec(subset, 3),
             proptest::collection::vec(rec, 1..14),
         )
-            .prop_map(|(active, groups, records)| World {
-                active,
-                groups,
-                records,
-            })
+            .prop_map(|(active, groups, records)| World { active, groups, records })
     })
 }
 
@@ -77,21 +64,11 @@ fn id(kind: &str, i: usize) -> String {
 }
 
 fn load_world(conn: &mut DbConnection, w: &World) {
-    for t in [
-        "record_grants",
-        "record_recipients",
-        "records",
-        "group_members",
-        "sharing_groups",
-    ] {
-        diesel::sql_query(format!("DELETE FROM {t}"))
-            .execute(conn)
-            .unwrap();
+    for t in ["record_grants", "record_recipients", "records", "group_members", "sharing_groups"] {
+        diesel::sql_query(format!("DELETE FROM {t}")).execute(conn).unwrap();
     }
     // The hub's own agency (of the administrator) stays; the generated ones go.
-    diesel::delete(agencies::table.filter(agencies::code.like("a%")))
-        .execute(conn)
-        .unwrap();
+    diesel::delete(agencies::table.filter(agencies::code.like("a%"))).execute(conn).unwrap();
     for (i, active) in w.active.iter().enumerate() {
         diesel::insert_into(agencies::table)
             .values((
@@ -147,22 +124,15 @@ fn load_world(conn: &mut DbConnection, w: &World) {
             version: 1,
             content_hash: String::new(),
             seq: r as i64,
-            search_text: String::new(),
             created_at: "t".into(),
             updated_at: "t".into(),
             withdrawn_at: rec.withdrawn.then(|| "t".to_string()),
         };
-        diesel::insert_into(records::table)
-            .values(&row)
-            .execute(conn)
-            .unwrap();
+        diesel::insert_into(records::table).values(&row).execute(conn).unwrap();
         // Recipients are stored whatever the level, to check the level is respected.
         for a in rec.recipients.iter().collect::<BTreeSet<_>>() {
             diesel::insert_into(record_recipients::table)
-                .values((
-                    record_recipients::record_id.eq(id("r", r)),
-                    record_recipients::agency_id.eq(id("a", *a)),
-                ))
+                .values((record_recipients::record_id.eq(id("r", r)), record_recipients::agency_id.eq(id("a", *a))))
                 .execute(conn)
                 .unwrap();
         }
@@ -185,11 +155,7 @@ fn rust_and_sql_agree(b: Backend) {
     let app = TestApp::spawn(b);
     let conn = std::cell::RefCell::new(app.pool.get().unwrap());
     assert!(head_seq(&mut conn.borrow_mut()).is_ok());
-    let mut runner = TestRunner::new(Config {
-        cases: 96,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = TestRunner::new(Config { cases: 96, failure_persistence: None, ..Config::default() });
     let compared = std::cell::Cell::new(0usize);
     runner
         .run(&world(), |w| {
@@ -207,22 +173,15 @@ fn rust_and_sql_agree(b: Backend) {
                     .unwrap()
                     .into_iter()
                     .collect();
-                let by_rust: BTreeSet<String> = facts
-                    .iter()
-                    .filter(|(_, s)| can_read(&viewer, &s.facts()))
-                    .map(|(id, _)| id.clone())
-                    .collect();
+                let by_rust: BTreeSet<String> =
+                    facts.iter().filter(|(_, s)| can_read(&viewer, &s.facts())).map(|(id, _)| id.clone()).collect();
                 prop_assert_eq!(&by_sql, &by_rust, "agency {} in {:?}", a, w);
                 compared.set(compared.get() + w.records.len());
             }
             Ok(())
         })
         .unwrap();
-    assert!(
-        compared.get() > 500,
-        "the property compared {} (agency, record) pairs",
-        compared.get()
-    );
+    assert!(compared.get() > 500, "the property compared {} (agency, record) pairs", compared.get());
 }
 
 crate::both!(rust_and_sql_agree);

@@ -9,11 +9,7 @@ fn publish_read_search_update_history_withdraw(b: Backend) {
     let admin = app.admin_token();
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
-    let (s, obj) = app.post(
-        &xc.token,
-        "/api/v1/objects",
-        json!({"name": "市住房和城乡建设局", "kind": "unit"}),
-    );
+    let (s, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"}));
     assert_eq!(s, 201, "{obj}");
     let obj_id = obj["id"].as_str().unwrap();
     let body = json!({
@@ -32,22 +28,11 @@ fn publish_read_search_update_history_withdraw(b: Backend) {
     assert_eq!(s, 409);
 
     // Chinese substring search finds it for the recipient.
-    let (s, page) = send(
-        app.req(Method::GET, "/api/v1/records", Some(&jw.token))
-            .query(&[("q", "违规发放")]),
-    );
+    let (s, page) = send(app.req(Method::GET, "/api/v1/records", Some(&jw.token)).query(&[("q", "违规发放")]));
     assert_eq!(s, 200);
-    let ids: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = page["items"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![id.as_str()]);
-    let (s, page) = send(
-        app.req(Method::GET, "/api/v1/records", Some(&jw.token))
-            .query(&[("q", "不存在的词语")]),
-    );
+    let (s, page) = send(app.req(Method::GET, "/api/v1/records", Some(&jw.token)).query(&[("q", "不存在的词语")]));
     assert_eq!((s, page["items"].as_array().unwrap().len()), (200, 0));
     // Filters: kind, object, category (by name or code), tag, source agency.
     for (k, v) in [
@@ -58,65 +43,32 @@ fn publish_read_search_update_history_withdraw(b: Backend) {
         ("tag", "巡察移交"),
         ("source_agency_id", xc.id.as_str()),
     ] {
-        let (s, page) = send(
-            app.req(Method::GET, "/api/v1/records", Some(&jw.token))
-                .query(&[(k, v)]),
-        );
+        let (s, page) = send(app.req(Method::GET, "/api/v1/records", Some(&jw.token)).query(&[(k, v)]));
         assert_eq!(s, 200);
         assert_eq!(page["items"].as_array().unwrap().len(), 1, "filter {k}={v}");
     }
-    let (s, page) = send(
-        app.req(Method::GET, "/api/v1/records", Some(&jw.token))
-            .query(&[("kind", "notice")]),
-    );
+    let (s, page) = send(app.req(Method::GET, "/api/v1/records", Some(&jw.token)).query(&[("kind", "notice")]));
     assert_eq!((s, page["items"].as_array().unwrap().len()), (200, 0));
 
     // Update needs If-Match: missing 428, stale 412, current 200.
     let (s, _) = send(
-        app.req(
-            Method::PATCH,
-            &format!("/api/v1/records/{id}"),
-            Some(&xc.token),
-        )
-        .json(&json!({"title": "新标题"})),
+        app.req(Method::PATCH, &format!("/api/v1/records/{id}"), Some(&xc.token)).json(&json!({"title": "新标题"})),
     );
     assert_eq!(s, 428);
-    let (s, _) = app.patch(
-        &xc.token,
-        &format!("/api/v1/records/{id}"),
-        7,
-        json!({"title": "新标题"}),
-    );
+    let (s, _) = app.patch(&xc.token, &format!("/api/v1/records/{id}"), 7, json!({"title": "新标题"}));
     assert_eq!(s, 412);
-    let (s, r2) = app.patch(
-        &xc.token,
-        &format!("/api/v1/records/{id}"),
-        1,
-        json!({"title": "市住建局违规发放津补贴问题线索"}),
-    );
+    let (s, r2) =
+        app.patch(&xc.token, &format!("/api/v1/records/{id}"), 1, json!({"title": "市住建局违规发放津补贴问题线索"}));
     assert_eq!(s, 200, "{r2}");
     assert_eq!(r2["version"], 2);
     // The recipient may read but not change it.
-    let (s, _) = app.patch(
-        &jw.token,
-        &format!("/api/v1/records/{id}"),
-        2,
-        json!({"title": "篡改"}),
-    );
+    let (s, _) = app.patch(&jw.token, &format!("/api/v1/records/{id}"), 2, json!({"title": "篡改"}));
     assert_eq!(s, 403);
     // History shows both versions.
     let (s, h) = app.get(&jw.token, &format!("/api/v1/records/{id}/history"));
     assert_eq!(s, 200, "{h}");
-    let titles: Vec<&str> = h
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["record"]["title"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        titles,
-        vec!["市住建局违规问题线索", "市住建局违规发放津补贴问题线索"]
-    );
+    let titles: Vec<&str> = h.as_array().unwrap().iter().map(|e| e["record"]["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, vec!["市住建局违规问题线索", "市住建局违规发放津补贴问题线索"]);
     // Withdraw: gone for everyone.
     let (s, _) = app.delete(&jw.token, &format!("/api/v1/records/{id}"));
     assert_eq!(s, 403);
@@ -133,23 +85,14 @@ fn idempotency_key_returns_the_first_answer(b: Backend) {
     let admin = app.admin_token();
     let a = app.agency(&admin, "xuncha", "inspection");
     let body = record("重复提交测试", json!({"level": "own"}));
-    let post = || {
-        send(
-            app.req(Method::POST, "/api/v1/records", Some(&a.token))
-                .header("Idempotency-Key", "k-1")
-                .json(&body),
-        )
-    };
+    let post =
+        || send(app.req(Method::POST, "/api/v1/records", Some(&a.token)).header("Idempotency-Key", "k-1").json(&body));
     let (s1, r1) = post();
     let (s2, r2) = post();
     assert_eq!((s1, s2), (201, 201));
     assert_eq!(r1["id"], r2["id"]);
     let (_, page) = app.get(&a.token, "/api/v1/records");
-    assert_eq!(
-        page["items"].as_array().unwrap().len(),
-        1,
-        "a retried create creates once"
-    );
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "a retried create creates once");
     // The same key with another body is refused.
     let (s, _) = send(
         app.req(Method::POST, "/api/v1/records", Some(&a.token))
@@ -164,11 +107,7 @@ fn list_pages_by_cursor(b: Backend) {
     let admin = app.admin_token();
     let a = app.agency(&admin, "xuncha", "inspection");
     for i in 0..7 {
-        let (s, _) = app.post(
-            &a.token,
-            "/api/v1/records",
-            record(&format!("第{i}条"), json!({"level": "own"})),
-        );
+        let (s, _) = app.post(&a.token, "/api/v1/records", record(&format!("第{i}条"), json!({"level": "own"})));
         assert_eq!(s, 201);
     }
     let mut seen = Vec::new();
@@ -178,10 +117,7 @@ fn list_pages_by_cursor(b: Backend) {
         if let Some(c) = &cursor {
             q.push(("cursor".into(), c.clone()));
         }
-        let (s, page) = send(
-            app.req(Method::GET, "/api/v1/records", Some(&a.token))
-                .query(&q),
-        );
+        let (s, page) = send(app.req(Method::GET, "/api/v1/records", Some(&a.token)).query(&q));
         assert_eq!(s, 200);
         for it in page["items"].as_array().unwrap() {
             seen.push(it["title"].as_str().unwrap().to_string());
@@ -195,8 +131,4 @@ fn list_pages_by_cursor(b: Backend) {
     assert_eq!(seen, expected, "newest first, each once");
 }
 
-both!(
-    publish_read_search_update_history_withdraw,
-    idempotency_key_returns_the_first_answer,
-    list_pages_by_cursor
-);
+both!(publish_read_search_update_history_withdraw, idempotency_key_returns_the_first_answer, list_pages_by_cursor);

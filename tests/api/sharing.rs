@@ -9,11 +9,7 @@ fn subscriptions_fill_the_inbox_and_ack(b: Backend) {
     let admin = app.admin_token();
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
-    let (_, obj) = app.post(
-        &xc.token,
-        "/api/v1/objects",
-        json!({"name": "市交通运输局", "kind": "unit"}),
-    );
+    let (_, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市交通运输局", "kind": "unit"}));
     let obj_id = obj["id"].as_str().unwrap();
     let (s, sub) = app.post(&jw.token, "/api/v1/subscriptions", json!({
         "name": "巡察移交的交通局线索", "kinds": ["clue"], "object_ids": [obj_id], "source_agency_ids": [xc.id], "tags": ["巡察移交"], "categories": ["廉洁纪律"]
@@ -40,62 +36,22 @@ fn subscriptions_fill_the_inbox_and_ack(b: Backend) {
     assert_eq!(items[0]["subscription_id"], sub["id"]);
     let item_id = items[0]["id"].as_str().unwrap();
     // Another agency cannot ack it.
-    assert_eq!(
-        app.post(
-            &xc.token,
-            &format!("/api/v1/inbox/{item_id}/ack"),
-            json!({})
-        )
-        .0,
-        404
-    );
-    let (s, acked) = app.post(
-        &jw.token,
-        &format!("/api/v1/inbox/{item_id}/ack"),
-        json!({}),
-    );
+    assert_eq!(app.post(&xc.token, &format!("/api/v1/inbox/{item_id}/ack"), json!({})).0, 404);
+    let (s, acked) = app.post(&jw.token, &format!("/api/v1/inbox/{item_id}/ack"), json!({}));
     assert_eq!(s, 200, "{acked}");
-    let (s, again) = app.post(
-        &jw.token,
-        &format!("/api/v1/inbox/{item_id}/ack"),
-        json!({}),
-    );
-    assert_eq!(
-        (s, &again["acked_at"]),
-        (200, &acked["acked_at"]),
-        "ack is idempotent"
-    );
+    let (s, again) = app.post(&jw.token, &format!("/api/v1/inbox/{item_id}/ack"), json!({}));
+    assert_eq!((s, &again["acked_at"]), (200, &acked["acked_at"]), "ack is idempotent");
     let (_, inbox) = app.get(&jw.token, "/api/v1/inbox");
     assert!(inbox["items"].as_array().unwrap().is_empty());
-    let (_, inbox) = send(
-        app.req(Method::GET, "/api/v1/inbox", Some(&jw.token))
-            .query(&[("state", "all")]),
-    );
+    let (_, inbox) = send(app.req(Method::GET, "/api/v1/inbox", Some(&jw.token)).query(&[("state", "all")]));
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
     // Subscriptions are per agency; deleting one stops new matches.
     let (_, subs) = app.get(&xc.token, "/api/v1/subscriptions");
     assert!(subs.as_array().unwrap().is_empty());
-    assert_eq!(
-        app.delete(
-            &xc.token,
-            &format!("/api/v1/subscriptions/{}", sub["id"].as_str().unwrap())
-        )
-        .0,
-        404
-    );
-    assert_eq!(
-        app.delete(
-            &jw.token,
-            &format!("/api/v1/subscriptions/{}", sub["id"].as_str().unwrap())
-        )
-        .0,
-        204
-    );
+    assert_eq!(app.delete(&xc.token, &format!("/api/v1/subscriptions/{}", sub["id"].as_str().unwrap())).0, 404);
+    assert_eq!(app.delete(&jw.token, &format!("/api/v1/subscriptions/{}", sub["id"].as_str().unwrap())).0, 204);
     app.post(&xc.token, "/api/v1/records", base("删除订阅之后"));
-    let (_, inbox) = send(
-        app.req(Method::GET, "/api/v1/inbox", Some(&jw.token))
-            .query(&[("state", "all")]),
-    );
+    let (_, inbox) = send(app.req(Method::GET, "/api/v1/inbox", Some(&jw.token)).query(&[("state", "all")]));
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
 }
 
@@ -108,16 +64,9 @@ fn feed_pages_by_sequence_cursor(b: Backend) {
         app.post(
             &xc.token,
             "/api/v1/records",
-            record(
-                &format!("共享{i}"),
-                json!({"level": "agencies", "agencies": [jw.id]}),
-            ),
+            record(&format!("共享{i}"), json!({"level": "agencies", "agencies": [jw.id]})),
         );
-        app.post(
-            &xc.token,
-            "/api/v1/records",
-            record(&format!("内部{i}"), json!({"level": "own"})),
-        );
+        app.post(&xc.token, "/api/v1/records", record(&format!("内部{i}"), json!({"level": "own"})));
     }
     let mut after = 0i64;
     let mut titles = Vec::new();
@@ -137,20 +86,11 @@ fn feed_pages_by_sequence_cursor(b: Backend) {
             break;
         }
     }
-    assert_eq!(
-        titles,
-        (0..5).map(|i| format!("共享{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(titles, (0..5).map(|i| format!("共享{i}")).collect::<Vec<_>>());
     // Nothing new: an empty page that keeps the cursor.
-    let (_, page) = send(
-        app.req(Method::GET, "/api/v1/feed", Some(&jw.token))
-            .query(&[("after", after.to_string())]),
-    );
+    let (_, page) = send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("after", after.to_string())]));
     assert_eq!(page["events"].as_array().unwrap().len(), 0);
     assert_eq!(page["next_cursor"].as_i64().unwrap(), after);
 }
 
-both!(
-    subscriptions_fill_the_inbox_and_ack,
-    feed_pages_by_sequence_cursor
-);
+both!(subscriptions_fill_the_inbox_and_ack, feed_pages_by_sequence_cursor);

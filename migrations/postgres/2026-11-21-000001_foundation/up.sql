@@ -112,7 +112,6 @@ CREATE TABLE records (
     version INTEGER NOT NULL,
     content_hash TEXT NOT NULL,
     seq BIGINT NOT NULL,
-    search_text TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     withdrawn_at TEXT
@@ -160,7 +159,7 @@ CREATE TABLE record_versions (
     action TEXT NOT NULL,
     actor_id TEXT NOT NULL,
     at TEXT NOT NULL,
-    snapshot TEXT NOT NULL,
+    snapshot TEXT,
     PRIMARY KEY (record_id, version)
 );
 
@@ -240,6 +239,7 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (agency_id, idem_key)
 );
 
--- Chinese substring search: trigram index over the lower-cased search text.
+-- Chinese substring search: a trigram index over exactly the expression the search filter
+-- uses (pg_trgm treats CJK characters as word characters under a UTF-8 ctype).
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX records_search_trgm ON records USING gin (search_text gin_trgm_ops);
+CREATE INDEX records_search_trgm ON records USING gin ((lower(title || ' ' || body)) gin_trgm_ops);

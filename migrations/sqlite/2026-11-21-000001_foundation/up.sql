@@ -112,7 +112,6 @@ CREATE TABLE records (
     version INTEGER NOT NULL,
     content_hash TEXT NOT NULL,
     seq BIGINT NOT NULL,
-    search_text TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     withdrawn_at TEXT
@@ -160,7 +159,7 @@ CREATE TABLE record_versions (
     action TEXT NOT NULL,
     actor_id TEXT NOT NULL,
     at TEXT NOT NULL,
-    snapshot TEXT NOT NULL,
+    snapshot TEXT,
     PRIMARY KEY (record_id, version)
 );
 
