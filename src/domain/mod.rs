@@ -6,6 +6,7 @@ pub mod audit;
 pub mod record;
 pub mod subscription;
 pub mod text;
+pub mod transfer;
 
 /// Current time as fixed-precision RFC 3339 UTC text (sorts correctly as text).
 pub fn now() -> String {

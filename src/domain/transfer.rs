@@ -1,0 +1,271 @@
+//! Clue transfer (线索移交) and its handling to closure, as a pure state machine:
+//!
+//! ```text
+//! transferred ──accept──▶ accepted ──start──▶ in_progress ──conclude──▶ concluded ──feedback──▶ closed
+//!      │
+//!      └──return (with reason)──▶ returned
+//! ```
+//! Only the receiving agency moves a transfer (DESIGN.md, "Clue transfer states"); `conclude`
+//! needs an outcome (one of the four forms, or cleared) and sanction counts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+use crate::wire_enum;
+
+wire_enum!(
+    TransferState {
+        Transferred = "transferred" / "已移交",
+        Accepted = "accepted" / "已受理",
+        InProgress = "in_progress" / "办理中",
+        Concluded = "concluded" / "已办结",
+        Closed = "closed" / "已反馈",
+        Returned = "returned" / "已退回",
+    }
+);
+
+wire_enum!(
+    /// The disposition (处置结果): the "four forms" (四种形态) or cleared (了结/予以澄清).
+    Outcome {
+        Form1 = "form1" / "第一种形态",
+        Form2 = "form2" / "第二种形态",
+        Form3 = "form3" / "第三种形态",
+        Form4 = "form4" / "第四种形态",
+        Cleared = "cleared" / "了结澄清",
+    }
+);
+
+wire_enum!(
+    TransferAction {
+        Accept = "accept" / "受理",
+        Start = "start" / "开始办理",
+        Conclude = "conclude" / "办结",
+        Feedback = "feedback" / "反馈",
+        Return = "return" / "退回",
+    }
+);
+
+/// Persons sanctioned: 党纪政务处分, 组织处理, 移送司法.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Sanctions {
+    pub disciplinary: i32,
+    pub organizational: i32,
+    pub judicial: i32,
+}
+
+pub const MAX_PERSONS: i32 = 10_000;
+pub const MAX_TEXT_CHARS: usize = 5_000;
+
+/// A transition request with what it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Accept,
+    Start,
+    Return { reason: String },
+    Conclude { outcome: Outcome, sanctions: Sanctions, summary: String },
+    Feedback { note: String },
+}
+
+impl Command {
+    pub fn action(&self) -> TransferAction {
+        match self {
+            Command::Accept => TransferAction::Accept,
+            Command::Start => TransferAction::Start,
+            Command::Return { .. } => TransferAction::Return,
+            Command::Conclude { .. } => TransferAction::Conclude,
+            Command::Feedback { .. } => TransferAction::Feedback,
+        }
+    }
+}
+
+/// Which side of a transfer an agency is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Sender,
+    Receiver,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransitionError {
+    /// Only the receiving agency moves a transfer.
+    NotReceiver,
+    /// The action is not possible in the current state.
+    IllegalState { from: TransferState, action: TransferAction },
+    /// What the command carries is incomplete or invalid.
+    Invalid(Vec<FieldError>),
+}
+
+impl std::fmt::Display for TransitionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransitionError::NotReceiver => f.write_str("只有接收单位可以办理此移交"),
+            TransitionError::IllegalState { from, action } => {
+                write!(f, "移交当前为“{}”状态,不能执行“{}”", from.label(), action.label())
+            }
+            TransitionError::Invalid(errs) => {
+                let parts: Vec<String> = errs.iter().map(|e| format!("{}:{}", e.field, e.message)).collect();
+                f.write_str(&parts.join(";"))
+            }
+        }
+    }
+}
+
+fn check_text(field: &str, text: &str, required: bool, errs: &mut Vec<FieldError>) {
+    let n = text.trim().chars().count();
+    if required && n == 0 {
+        errs.push(FieldError::new(field, "不能为空"));
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        errs.push(FieldError::new(field, format!("不超过 {MAX_TEXT_CHARS} 个字符")));
+    }
+}
+
+/// Checks what a command carries, whatever the state.
+pub fn validate(cmd: &Command) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    match cmd {
+        Command::Accept | Command::Start => {}
+        Command::Return { reason } => check_text("reason", reason, true, &mut errs),
+        Command::Feedback { note } => check_text("note", note, false, &mut errs),
+        Command::Conclude { outcome, sanctions, summary } => {
+            check_text("summary", summary, false, &mut errs);
+            for (field, n) in [
+                ("sanctions.disciplinary", sanctions.disciplinary),
+                ("sanctions.organizational", sanctions.organizational),
+                ("sanctions.judicial", sanctions.judicial),
+            ] {
+                if !(0..=MAX_PERSONS).contains(&n) {
+                    errs.push(FieldError::new(field, format!("人数须在 0 到 {MAX_PERSONS} 之间")));
+                }
+            }
+            if *outcome == Outcome::Cleared && *sanctions != Sanctions::default() {
+                errs.push(FieldError::new("sanctions", "了结澄清的线索不应有处分、处理或移送人数"));
+            }
+        }
+    }
+    errs
+}
+
+/// The next state, or why not. Checks the side, then the state, then the content.
+pub fn transition(state: TransferState, side: Side, cmd: &Command) -> Result<TransferState, TransitionError> {
+    use TransferState::*;
+    if side != Side::Receiver {
+        return Err(TransitionError::NotReceiver);
+    }
+    let next = match (state, cmd) {
+        (Transferred, Command::Accept) => Accepted,
+        (Transferred, Command::Return { .. }) => Returned,
+        (Accepted, Command::Start) => InProgress,
+        (InProgress, Command::Conclude { .. }) => Concluded,
+        (Concluded, Command::Feedback { .. }) => Closed,
+        (from, cmd) => return Err(TransitionError::IllegalState { from, action: cmd.action() }),
+    };
+    let errs = validate(cmd);
+    if !errs.is_empty() {
+        return Err(TransitionError::Invalid(errs));
+    }
+    Ok(next)
+}
+
+/// Still with the receiver and not yet concluded.
+pub fn is_open(state: TransferState) -> bool {
+    matches!(state, TransferState::Transferred | TransferState::Accepted | TransferState::InProgress)
+}
+
+/// Past its deadline (a `YYYY-MM-DD` date, due at the end of that day) and not concluded.
+pub fn is_overdue(state: TransferState, deadline: &str, today: &str) -> bool {
+    is_open(state) && deadline < today
+}
+
+/// Checks a deadline: a valid `YYYY-MM-DD` date not before `today`.
+pub fn validate_deadline(deadline: &str, today: &str) -> Option<FieldError> {
+    match chrono::NaiveDate::parse_from_str(deadline, "%Y-%m-%d") {
+        Err(_) => Some(FieldError::new("deadline", "办理期限须为日期,格式 YYYY-MM-DD")),
+        Ok(_) if deadline < today => Some(FieldError::new("deadline", "办理期限不能早于今天")),
+        Ok(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TransferState::*;
+
+    fn commands() -> Vec<Command> {
+        vec![
+            Command::Accept,
+            Command::Start,
+            Command::Return { reason: "不属于本单位管辖".into() },
+            Command::Conclude {
+                outcome: Outcome::Form1,
+                sanctions: Sanctions { disciplinary: 0, organizational: 2, judicial: 0 },
+                summary: "谈话提醒".into(),
+            },
+            Command::Feedback { note: "已反馈".into() },
+        ]
+    }
+
+    /// Every (state, command) pair: exactly the five arrows of the diagram succeed.
+    #[test]
+    fn exactly_the_documented_transitions_are_allowed() {
+        let allowed = [
+            (Transferred, TransferAction::Accept, Accepted),
+            (Transferred, TransferAction::Return, Returned),
+            (Accepted, TransferAction::Start, InProgress),
+            (InProgress, TransferAction::Conclude, Concluded),
+            (Concluded, TransferAction::Feedback, Closed),
+        ];
+        for state in TransferState::ALL {
+            for cmd in commands() {
+                let expected = allowed.iter().find(|(s, a, _)| s == state && *a == cmd.action()).map(|(_, _, n)| *n);
+                match (transition(*state, Side::Receiver, &cmd), expected) {
+                    (Ok(next), Some(n)) => assert_eq!(next, n),
+                    (Err(TransitionError::IllegalState { from, action }), None) => {
+                        assert_eq!((from, action), (*state, cmd.action()))
+                    }
+                    (got, exp) => panic!("{state:?} + {:?}: got {got:?}, expected {exp:?}", cmd.action()),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_sender_moves_nothing() {
+        for state in TransferState::ALL {
+            for cmd in commands() {
+                assert_eq!(transition(*state, Side::Sender, &cmd), Err(TransitionError::NotReceiver));
+            }
+        }
+    }
+
+    #[test]
+    fn conclude_and_return_check_what_they_carry() {
+        let bad = Command::Conclude {
+            outcome: Outcome::Cleared,
+            sanctions: Sanctions { disciplinary: 1, organizational: 0, judicial: 0 },
+            summary: String::new(),
+        };
+        assert!(matches!(transition(InProgress, Side::Receiver, &bad), Err(TransitionError::Invalid(e)) if e[0].field == "sanctions"));
+        let negative = Command::Conclude {
+            outcome: Outcome::Form2,
+            sanctions: Sanctions { disciplinary: -1, organizational: 0, judicial: 0 },
+            summary: String::new(),
+        };
+        assert!(matches!(transition(InProgress, Side::Receiver, &negative), Err(TransitionError::Invalid(e)) if e[0].field == "sanctions.disciplinary"));
+        let blank = Command::Return { reason: "  ".into() };
+        assert!(matches!(transition(Transferred, Side::Receiver, &blank), Err(TransitionError::Invalid(e)) if e[0].field == "reason"));
+        // A wrong state is reported before invalid content.
+        assert!(matches!(transition(Closed, Side::Receiver, &blank), Err(TransitionError::IllegalState { .. })));
+    }
+
+    #[test]
+    fn overdue_means_open_and_past_the_deadline() {
+        assert!(is_overdue(Accepted, "2026-11-20", "2026-11-21"));
+        assert!(!is_overdue(Accepted, "2026-11-21", "2026-11-21"), "due at the end of the day");
+        assert!(!is_overdue(Concluded, "2026-01-01", "2026-11-21"));
+        assert!(!is_overdue(Returned, "2026-01-01", "2026-11-21"));
+        assert!(validate_deadline("2026-02-30", "2026-01-01").is_some());
+        assert!(validate_deadline("2026-01-01", "2026-11-21").is_some());
+        assert!(validate_deadline("2027-01-31", "2026-11-21").is_none());
+    }
+}
