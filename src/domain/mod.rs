@@ -4,6 +4,7 @@
 pub mod agency;
 pub mod audit;
 pub mod record;
+pub mod similarity;
 pub mod subscription;
 pub mod text;
 pub mod transfer;
