@@ -10,6 +10,7 @@ pub mod page;
 pub mod records;
 pub mod sharing;
 pub mod state;
+pub mod transfers;
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -78,6 +79,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sharing::ack_inbox)
         .service(sharing::feed)
         .service(sharing::push_batch)
+        .service(transfers::create_transfer)
+        .service(transfers::list_transfers)
+        .service(transfers::export_transfers)
+        .service(transfers::get_transfer)
+        .service(transfers::accept_transfer)
+        .service(transfers::start_transfer)
+        .service(transfers::return_transfer)
+        .service(transfers::conclude_transfer)
+        .service(transfers::feedback_transfer)
+        .service(transfers::similar_records)
+        .service(transfers::clue_stats)
+        .service(transfers::clue_stats_by_agency)
         .service(ops::list_audit);
 }
 

@@ -122,12 +122,12 @@ pub async fn list_objects(
     Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
 }
 
-fn encode_id_cursor(id: &str) -> String {
+pub fn encode_id_cursor(id: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("i{id}"))
 }
 
-fn decode_id_cursor(c: &str) -> AppResult<String> {
+pub fn decode_id_cursor(c: &str) -> AppResult<String> {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c)

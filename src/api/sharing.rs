@@ -159,16 +159,24 @@ pub async fn list_inbox(
     let out = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
         let rows = store::inbox::list(conn, &viewer, &f)?;
-        let ids: Vec<String> = rows.iter().map(|r| r.6.clone()).collect();
+        let ids: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();
         let records = store::records::load_many(conn, &ids)?;
-        let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.3));
+        let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.seq));
         let mut items = Vec::with_capacity(rows.len());
-        for (id, reason, subscription_id, seq, created_at, acked_at, record_id) in rows {
-            let Some(s) = records.get(&record_id) else {
-                continue;
-            };
+        for r in rows {
+            let Some(s) = records.get(&r.record_id) else { continue };
             let d = policy::disclosure(&viewer, &s.facts(), ReadMode::Listing)?;
-            items.push(InboxItem { id, reason, subscription_id, seq, created_at, acked_at, record: present(s, d) });
+            items.push(InboxItem {
+                id: r.id,
+                reason: r.reason,
+                subscription_id: r.subscription_id,
+                ref_id: r.ref_id,
+                note: r.note,
+                seq: r.seq,
+                created_at: r.created_at,
+                acked_at: r.acked_at,
+                record: present(s, d),
+            });
         }
         Ok(InboxPage { items, next_cursor })
     })

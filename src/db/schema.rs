@@ -238,6 +238,8 @@ diesel::table! {
         created_at -> Text,
         acked_at -> Nullable<Text>,
         acked_by -> Nullable<Text>,
+        ref_id -> Nullable<Text>,
+        note -> Nullable<Text>,
     }
 }
 
@@ -278,4 +280,92 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     inbox_items,
     idempotency_keys,
+    transfers,
+    duplicate_flags,
+    deliberations,
+    deliberation_participants,
+    assignments,
 );
+
+diesel::table! {
+    transfers (id) {
+        id -> Text,
+        record_id -> Text,
+        from_agency_id -> Text,
+        to_agency_id -> Text,
+        suggestion -> Text,
+        deadline -> Text,
+        round -> Nullable<Text>,
+        category -> Nullable<Text>,
+        state -> Text,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+        accepted_at -> Nullable<Text>,
+        started_at -> Nullable<Text>,
+        concluded_at -> Nullable<Text>,
+        closed_at -> Nullable<Text>,
+        returned_at -> Nullable<Text>,
+        return_reason -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        sanctions_disciplinary -> Integer,
+        sanctions_organizational -> Integer,
+        sanctions_judicial -> Integer,
+        summary -> Nullable<Text>,
+        feedback_note -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    duplicate_flags (id) {
+        id -> Text,
+        record_id -> Text,
+        other_record_id -> Text,
+        score -> Double,
+        shared_text -> Text,
+        object_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    deliberations (id) {
+        id -> Text,
+        record_id -> Text,
+        convener_agency_id -> Text,
+        title -> Text,
+        state -> Text,
+        minutes -> Text,
+        conclusion -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Text,
+        concluded_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deliberation_participants (deliberation_id, agency_id) {
+        deliberation_id -> Text,
+        agency_id -> Text,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        deliberation_id -> Text,
+        agency_id -> Text,
+        task -> Text,
+        deadline -> Text,
+        state -> Text,
+        urge_count -> Integer,
+        last_urged_at -> Nullable<Text>,
+        last_urge_note -> Nullable<Text>,
+        result -> Nullable<Text>,
+        done_at -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::joinable!(transfers -> records (record_id));

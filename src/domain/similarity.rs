@@ -65,7 +65,8 @@ mod tests {
     fn rewording_reordering_and_insertion_stay_similar() {
         let a = shingles(A);
         let reordered = shingles("2023年至2025年,市住建局以加班费名义违规发放津补贴,共计46.8万元。");
-        let inserted = shingles("据巡察组了解,反映市住建局2023年至2025年以加班费名义违规发放津补贴共计46.8万元,群众反映强烈。");
+        let inserted =
+            shingles("据巡察组了解,反映市住建局2023年至2025年以加班费名义违规发放津补贴共计46.8万元,群众反映强烈。");
         let unrelated = shingles("某县农业农村局高标准农田建设项目资金拨付滞后,部分工程未按设计施工。");
         assert!(score(&a, &reordered) > FLAG_THRESHOLD, "{}", score(&a, &reordered));
         assert!(score(&a, &inserted) > FLAG_THRESHOLD, "{}", score(&a, &inserted));

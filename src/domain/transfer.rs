@@ -245,15 +245,21 @@ mod tests {
             sanctions: Sanctions { disciplinary: 1, organizational: 0, judicial: 0 },
             summary: String::new(),
         };
-        assert!(matches!(transition(InProgress, Side::Receiver, &bad), Err(TransitionError::Invalid(e)) if e[0].field == "sanctions"));
+        assert!(
+            matches!(transition(InProgress, Side::Receiver, &bad), Err(TransitionError::Invalid(e)) if e[0].field == "sanctions")
+        );
         let negative = Command::Conclude {
             outcome: Outcome::Form2,
             sanctions: Sanctions { disciplinary: -1, organizational: 0, judicial: 0 },
             summary: String::new(),
         };
-        assert!(matches!(transition(InProgress, Side::Receiver, &negative), Err(TransitionError::Invalid(e)) if e[0].field == "sanctions.disciplinary"));
+        assert!(
+            matches!(transition(InProgress, Side::Receiver, &negative), Err(TransitionError::Invalid(e)) if e[0].field == "sanctions.disciplinary")
+        );
         let blank = Command::Return { reason: "  ".into() };
-        assert!(matches!(transition(Transferred, Side::Receiver, &blank), Err(TransitionError::Invalid(e)) if e[0].field == "reason"));
+        assert!(
+            matches!(transition(Transferred, Side::Receiver, &blank), Err(TransitionError::Invalid(e)) if e[0].field == "reason")
+        );
         // A wrong state is reported before invalid content.
         assert!(matches!(transition(Closed, Side::Receiver, &blank), Err(TransitionError::IllegalState { .. })));
     }

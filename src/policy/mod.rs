@@ -284,3 +284,68 @@ pub fn disclosure_is_audited(r: &AccessFacts, d: Disclosure, has_protected_value
     let sensitive = matches!(r.sensitivity, Some(Sensitivity::Sensitive) | Some(Sensitivity::Restricted));
     (d.protected && sensitive && has_protected_values) || (d.content && needs_purpose(r))
 }
+
+// ---- Clue transfers (rule 3) and joint deliberation -------------------------------------
+
+use crate::domain::transfer::{Side, TransferState};
+
+/// A transfer is seen by its two parties only; a returned one by its sender only (it is
+/// back with the sender, who may transfer again).
+pub fn can_see_transfer(agency_id: &str, from: &str, to: &str, state: TransferState) -> bool {
+    agency_id == from || (agency_id == to && state != TransferState::Returned)
+}
+
+/// The SQL form of `can_see_transfer`, over `transfers`.
+pub fn transfer_visible_sql(
+    agency_id: &str,
+) -> Box<dyn BoxableExpression<crate::db::schema::transfers::table, MultiBackend, SqlType = Bool>> {
+    use crate::db::schema::transfers::dsl as t;
+    use diesel::prelude::*;
+    Box::new(
+        t::from_agency_id
+            .eq(agency_id.to_string())
+            .or(t::to_agency_id.eq(agency_id.to_string()).and(t::state.ne(TransferState::Returned.as_str()))),
+    )
+}
+
+/// Which side of a transfer the agency is on (`None`: neither).
+pub fn transfer_side(agency_id: &str, from: &str, to: &str) -> Option<Side> {
+    if agency_id == to {
+        Some(Side::Receiver)
+    } else if agency_id == from {
+        Some(Side::Sender)
+    } else {
+        None
+    }
+}
+
+/// Transferring a clue: its owner only (an agency that merely reads it gets 403; one that
+/// may not read it never gets this far: 404).
+pub fn require_may_transfer(viewer: &Viewer, r: &AccessFacts) -> Result<(), AppError> {
+    if r.owner_agency_id == viewer.agency_id {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("只有线索的发布单位可以移交此线索".into()))
+    }
+}
+
+/// Whose clue statistics a principal may read: its own agency's by default; the hub admin
+/// may read any agency's counts (counts only, no content) for the joint meeting's reports.
+pub fn stats_scope(p: &Principal, requested: Option<&str>) -> Result<String, AppError> {
+    match requested {
+        None if p.has(Role::Admin) => {
+            Err(AppError::validation("agency_id", "平台管理员须指定 agency_id,或使用按单位汇总的统计"))
+        }
+        None => {
+            require_content_reader(p)?;
+            Ok(p.agency_id.clone())
+        }
+        Some(a) if p.has(Role::Admin) || a == p.agency_id => Ok(a.to_string()),
+        Some(_) => Err(AppError::Forbidden("只能查看本单位的线索统计".into())),
+    }
+}
+
+/// A deliberation is seen by its convener and participants.
+pub fn can_see_deliberation(agency_id: &str, convener: &str, participants: &[String]) -> bool {
+    agency_id == convener || participants.iter().any(|a| a == agency_id)
+}

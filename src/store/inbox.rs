@@ -78,6 +78,35 @@ pub fn insert_unseen(conn: &mut DbConnection, items: Vec<NewItem>, now: &str) ->
     insert(conn, &fresh, now)
 }
 
+/// A notification to one agency about one record (a transfer step, a duplicate-handling
+/// flag, a deliberation): `reason` says which, `ref_id` names the transfer or deliberation,
+/// `note` is the short text shown.
+#[allow(clippy::too_many_arguments)]
+pub fn notify(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    record_id: &str,
+    reason: &str,
+    ref_id: Option<&str>,
+    note: &str,
+    seq: i64,
+    now: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(inbox_items::table)
+        .values((
+            inbox_items::id.eq(new_id()),
+            inbox_items::agency_id.eq(agency_id),
+            inbox_items::record_id.eq(record_id),
+            inbox_items::reason.eq(reason),
+            inbox_items::ref_id.eq(ref_id),
+            inbox_items::note.eq(note),
+            inbox_items::seq.eq(seq),
+            inbox_items::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Inserts new inbox items.
 pub fn insert(conn: &mut DbConnection, items: &[NewItem], now: &str) -> QueryResult<()> {
     for chunk in items.chunks(INSERT_CHUNK) {
@@ -103,8 +132,12 @@ pub fn insert(conn: &mut DbConnection, items: &[NewItem], now: &str) -> QueryRes
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InboxItem {
     pub id: String,
+    /// `subscription`, `transfer.created`, `transfer.accepted` …, `duplicate`, `deliberation` …
     pub reason: String,
     pub subscription_id: Option<String>,
+    /// The transfer, deliberation or assignment the item is about.
+    pub ref_id: Option<String>,
+    pub note: Option<String>,
     pub seq: i64,
     pub created_at: String,
     pub acked_at: Option<String>,
@@ -117,7 +150,19 @@ pub struct InboxQuery {
     pub limit: i64,
 }
 
-pub type InboxRow = (String, String, Option<String>, i64, String, Option<String>, String);
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = inbox_items)]
+pub struct InboxRow {
+    pub id: String,
+    pub reason: String,
+    pub subscription_id: Option<String>,
+    pub ref_id: Option<String>,
+    pub note: Option<String>,
+    pub seq: i64,
+    pub created_at: String,
+    pub acked_at: Option<String>,
+    pub record_id: String,
+}
 
 /// The agency's inbox items whose records it is still entitled to, newest first.
 pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &InboxQuery) -> QueryResult<Vec<InboxRow>> {
@@ -125,15 +170,7 @@ pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &InboxQuery) -> QueryRe
         .inner_join(records::table)
         .filter(inbox_items::agency_id.eq(viewer.agency_id.clone()))
         .filter(policy::entitled_sql(viewer))
-        .select((
-            inbox_items::id,
-            inbox_items::reason,
-            inbox_items::subscription_id,
-            inbox_items::seq,
-            inbox_items::created_at,
-            inbox_items::acked_at,
-            inbox_items::record_id,
-        ))
+        .select(InboxRow::as_select())
         .into_boxed();
     if f.unacked_only {
         q = q.filter(inbox_items::acked_at.is_null());

@@ -11,10 +11,13 @@ pub mod feed;
 pub mod groups;
 pub mod idempotency;
 pub mod inbox;
+pub mod ledger_export;
 pub mod log;
 pub mod objects;
 pub mod records;
+pub mod similar;
 pub mod subscriptions;
+pub mod transfers;
 pub mod users;
 
 /// Rows per multi-row INSERT (well under SQLite's bound-parameter limit).

@@ -289,6 +289,21 @@ impl WriteContext {
         inbox::matches(&self.subscriptions, s, agencies, seq)
     }
 
+    /// Rule 4 for a transfer: the receiver gets the whole clue, protected fields included.
+    pub fn check_transfer(&self, owner: &str, kind: &str, to: &str) -> Vec<FieldError> {
+        match (self.party(owner), self.party(to)) {
+            (Some(src), Some(dst)) => {
+                agreements::check(&self.agreements, &src, kind, std::slice::from_ref(&dst), &[dst.clone()])
+            }
+            _ => vec![FieldError::new("to_agency_id", "成员单位不存在")],
+        }
+    }
+
+    /// Whether `id` is an active member agency.
+    pub fn is_active_agency(&self, id: &str) -> bool {
+        self.directory.iter().any(|e| e.agency_id == id && e.agency_active)
+    }
+
     fn has_subscriptions(&self) -> bool {
         !self.subscriptions.is_empty()
     }
@@ -557,6 +572,9 @@ pub fn create_many(
         crate::insert_batch!(conn, record_versions::table, chunk)?;
     }
     inbox::insert(conn, &items, log.at())?;
+    for s in out.iter().flatten().filter(|s| s.row.kind == RecordKind::Clue.as_str() && !s.object_ids.is_empty()) {
+        crate::store::similar::flag_duplicates(conn, log, s)?;
+    }
     Ok(out)
 }
 

@@ -1,0 +1,439 @@
+//! Clue transfer and handling (线索移交与办理), the clue ledger and its export, possible
+//! duplicate handling, and clue statistics.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::page;
+use crate::api::state::AppState;
+use crate::domain::is_id;
+use crate::domain::transfer::{Command, Outcome, Sanctions, TransferState};
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::policy::{self, Principal};
+use crate::store::log::write_tx;
+use crate::store::records::WriteContext;
+use crate::store::similar::SimilarClue;
+use crate::store::transfers::{ClueStats, Direction, LedgerQuery, NewTransfer, TransferView};
+use crate::store::{self, directory};
+
+fn transfer_not_found() -> AppError {
+    AppError::NotFound("移交记录不存在或无权查看".into())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransferRequest {
+    pub to_agency_id: String,
+    /// 处置建议, e.g. 建议由市纪委监委谈话函询
+    pub suggestion: String,
+    /// 办理期限, YYYY-MM-DD
+    pub deadline: String,
+    /// 巡察轮次, e.g. 七届市委第八轮巡察
+    pub round: Option<String>,
+}
+
+/// Transfers a clue to an agency (one call per receiving agency). The receiver gains full
+/// access to the clue and finds it in its inbox and ledger; a second live transfer to the
+/// same agency is 409; possible duplicate handling is flagged to every agency involved.
+#[utoipa::path(tag = "线索移交", request_body = TransferRequest, responses(
+    (status = 201, body = TransferView), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/records/{id}/transfers")]
+pub async fn create_transfer(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<TransferRequest>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let record_id = path_id(&id, AppError::record_not_found)?;
+    let b = body.0;
+    if !is_id(&b.to_agency_id) {
+        return Err(AppError::validation("to_agency_id", "单位编号格式无效"));
+    }
+    let view = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            let ctx = WriteContext::load(conn)?;
+            let viewer = directory::viewer(conn, &p.agency_id)?;
+            let n = NewTransfer {
+                to_agency_id: b.to_agency_id,
+                suggestion: b.suggestion,
+                deadline: b.deadline,
+                round: b.round,
+            };
+            let row = store::transfers::create(conn, log, &ctx, &p, &viewer, &record_id, n)?;
+            Ok(store::transfers::views(conn, vec![row])?.remove(0))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LedgerParams {
+    /// `in` (received), `out` (sent) or absent for both.
+    pub direction: Option<String>,
+    pub state: Option<String>,
+    /// `true`: only overdue (past the deadline, not concluded); `false`: none of them.
+    pub overdue: Option<bool>,
+    /// 巡察轮次
+    pub round: Option<String>,
+    pub category: Option<String>,
+    pub object_id: Option<String>,
+    /// Transferred on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Transferred on or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+    /// Export only: `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+fn parse_date(field: &str, v: &Option<String>, errs: &mut Vec<FieldError>) -> Option<String> {
+    let d = v.as_deref().filter(|d| !d.is_empty())?;
+    if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+        errs.push(FieldError::new(field, "日期格式须为 YYYY-MM-DD"));
+        return None;
+    }
+    Some(d.to_string())
+}
+
+pub fn parse_direction(v: Option<&str>, errs: &mut Vec<FieldError>) -> Direction {
+    match v {
+        None | Some("") | Some("both") => Direction::Both,
+        Some("in") => Direction::In,
+        Some("out") => Direction::Out,
+        Some(_) => {
+            errs.push(FieldError::new("direction", "direction 须为 in、out 或 both"));
+            Direction::Both
+        }
+    }
+}
+
+fn ledger_query(p: &LedgerParams, limit: i64) -> AppResult<LedgerQuery> {
+    let mut errs = Vec::new();
+    let direction = parse_direction(p.direction.as_deref(), &mut errs);
+    let state = match p.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => TransferState::parse(s).or_else(|| {
+            errs.push(FieldError::new("state", format!("状态无效,可选:{}", TransferState::expected())));
+            None
+        }),
+    };
+    if p.object_id.as_ref().is_some_and(|o| !is_id(o)) {
+        errs.push(FieldError::new("object_id", "编号格式无效"));
+    }
+    let from = parse_date("from", &p.from, &mut errs);
+    let to = parse_date("to", &p.to, &mut errs);
+    let before_id = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(crate::api::records::decode_id_cursor(c)?),
+    };
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    Ok(LedgerQuery {
+        direction,
+        state,
+        overdue: p.overdue,
+        round: p.round.clone().filter(|r| !r.is_empty()),
+        category: p.category.clone().filter(|c| !c.is_empty()),
+        object_id: p.object_id.clone(),
+        from,
+        to,
+        before_id,
+        limit,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferPage {
+    pub items: Vec<TransferView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The agency's clue ledger (问题线索管理台账): transfers it sent or received, newest first,
+/// filtered by state, overdue, round, category, object and period.
+#[utoipa::path(tag = "线索移交", params(LedgerParams), responses((status = 200, body = TransferPage), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/transfers")]
+pub async fn list_transfers(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: web::Query<LedgerParams>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let f = ledger_query(&params, page::limit(params.limit)?)?;
+    let out = run(&state.pool, move |conn| {
+        let rows = store::transfers::ledger(conn, &p.agency_id, &f)?;
+        let next_cursor = if rows.len() as i64 == f.limit {
+            rows.last().map(|r| crate::api::records::encode_id_cursor(&r.id))
+        } else {
+            None
+        };
+        Ok(TransferPage { items: store::transfers::views(conn, rows)?, next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Most rows one export holds.
+const EXPORT_MAX: i64 = 100_000;
+
+/// Exports the ledger with Chinese headers: `format=csv` (UTF-8 with BOM) or `format=xlsx`.
+#[utoipa::path(tag = "线索移交", params(LedgerParams), responses(
+    (status = 200, description = "台账文件", content_type = "text/csv"), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/transfers/export")]
+pub async fn export_transfers(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: web::Query<LedgerParams>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let format = params.format.clone().unwrap_or_else(|| "csv".into());
+    if format != "csv" && format != "xlsx" {
+        return Err(AppError::validation("format", "format 须为 csv 或 xlsx"));
+    }
+    let f = ledger_query(&params, EXPORT_MAX)?;
+    let (bytes, ct) = run(&state.pool, move |conn| {
+        let rows = store::transfers::ledger(conn, &p.agency_id, &f)?;
+        let views = store::transfers::views(conn, rows)?;
+        Ok(if format == "xlsx" {
+            (
+                store::ledger_export::to_xlsx(&views, "问题线索管理台账")?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        } else {
+            (store::ledger_export::to_csv(&views)?, "text/csv; charset=utf-8")
+        })
+    })
+    .await?;
+    let ext = if ct.starts_with("text/csv") { "csv" } else { "xlsx" };
+    let filename = format!("问题线索管理台账-{}.{ext}", store::transfers::today());
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(&filename, percent_encoding::NON_ALPHANUMERIC).to_string();
+    Ok(HttpResponse::Ok()
+        .content_type(ct)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"ledger.{ext}\"; filename*=UTF-8''{encoded}"),
+        ))
+        .body(bytes))
+}
+
+/// One transfer (its two parties only; a returned one its sender only).
+#[utoipa::path(tag = "线索移交", responses((status = 200, body = TransferView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/transfers/{id}")]
+pub async fn get_transfer(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let id = path_id(&id, transfer_not_found)?;
+    let view = run(&state.pool, move |conn| {
+        let row = store::transfers::get_visible(conn, &p.agency_id, &id)?;
+        Ok(store::transfers::views(conn, vec![row])?.remove(0))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn act(state: web::Data<AppState>, p: Principal, id: &str, cmd: Command) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id = path_id(id, transfer_not_found)?;
+    let view = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            let row = store::transfers::act(conn, log, &p, &id, cmd)?;
+            Ok(store::transfers::views(conn, vec![row])?.remove(0))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct Empty {}
+
+/// 受理 (receiver): transferred → accepted.
+#[utoipa::path(tag = "线索移交", request_body = Empty, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/transfers/{id}/accept")]
+pub async fn accept_transfer(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    act(state, p, &id, Command::Accept).await
+}
+
+/// 开始办理 (receiver): accepted → in_progress.
+#[utoipa::path(tag = "线索移交", request_body = Empty, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/transfers/{id}/start")]
+pub async fn start_transfer(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    act(state, p, &id, Command::Start).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReturnRequest {
+    pub reason: String,
+}
+
+/// 退回 (receiver, with a reason): transferred → returned; the clue is back with the sender,
+/// who may transfer it again, and the receiver's access through the transfer ends.
+#[utoipa::path(tag = "线索移交", request_body = ReturnRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/transfers/{id}/return")]
+pub async fn return_transfer(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<ReturnRequest>,
+) -> AppResult<HttpResponse> {
+    act(state, p, &id, Command::Return { reason: body.0.reason }).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConcludeRequest {
+    /// form1 | form2 | form3 | form4 | cleared
+    pub outcome: Outcome,
+    /// Persons: 党纪政务处分, 组织处理, 移送司法.
+    pub sanctions: Sanctions,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// 办结 (receiver): in_progress → concluded, with the outcome and sanction counts; the
+/// sender is notified with the result.
+#[utoipa::path(tag = "线索移交", request_body = ConcludeRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/transfers/{id}/conclude")]
+pub async fn conclude_transfer(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<ConcludeRequest>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    act(state, p, &id, Command::Conclude { outcome: b.outcome, sanctions: b.sanctions, summary: b.summary }).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FeedbackRequest {
+    #[serde(default)]
+    pub note: String,
+}
+
+/// 反馈 (receiver): concluded → closed.
+#[utoipa::path(tag = "线索移交", request_body = FeedbackRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/transfers/{id}/feedback")]
+pub async fn feedback_transfer(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<FeedbackRequest>,
+) -> AppResult<HttpResponse> {
+    act(state, p, &id, Command::Feedback { note: body.0.note }).await
+}
+
+/// Possible duplicate handling: clues on the same supervision objects with similar text.
+/// A clue the caller may read is shown with its score and the shared text; of any other,
+/// only that an agency handles a related clue, and which agency.
+#[utoipa::path(tag = "线索移交", responses((status = 200, body = Vec<SimilarClue>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/records/{id}/similar")]
+pub async fn similar_records(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let id = path_id(&id, AppError::record_not_found)?;
+    let out = run(&state.pool, move |conn| {
+        let viewer = directory::viewer(conn, &p.agency_id)?;
+        let s = store::records::get_entitled(conn, &viewer, &id)?;
+        store::similar::for_viewer(conn, &viewer, &s)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StatsParams {
+    /// Defaults to the caller's agency; the hub admin may name any agency (counts only).
+    pub agency_id: Option<String>,
+    /// Transfers made on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Transfers made on or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// `out` (sent), `in` (received) or `both` (default).
+    pub direction: Option<String>,
+}
+
+fn stats_params(p: &StatsParams) -> AppResult<(Direction, Option<String>, Option<String>)> {
+    let mut errs = Vec::new();
+    let direction = parse_direction(p.direction.as_deref(), &mut errs);
+    let from = parse_date("from", &p.from, &mut errs);
+    let to = parse_date("to", &p.to, &mut errs);
+    if p.agency_id.as_ref().is_some_and(|a| !is_id(a)) {
+        errs.push(FieldError::new("agency_id", "单位编号格式无效"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    Ok((direction, from, to))
+}
+
+/// Clue statistics of one agency and period: transferred, accepted, concluded, closure
+/// rate, overdue, mean days to conclude, outcomes by the four forms, sanctions.
+#[utoipa::path(tag = "线索统计", params(StatsParams), responses((status = 200, body = ClueStats), (status = 403, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/stats/clues")]
+pub async fn clue_stats(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: web::Query<StatsParams>,
+) -> AppResult<HttpResponse> {
+    let (direction, from, to) = stats_params(&params)?;
+    let agency = policy::stats_scope(&p, params.agency_id.as_deref())?;
+    let s = run(&state.pool, move |conn| {
+        store::agencies::get(conn, &agency)?;
+        Ok(store::transfers::stats(conn, &agency, direction, from.as_deref(), to.as_deref())?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(s))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyClueStats {
+    pub agency_name: String,
+    #[serde(flatten)]
+    pub stats: ClueStats,
+}
+
+/// Hub-wide: the statistics of every member unit (counts and rates only, no content), for
+/// the joint meeting's reports (admin).
+#[utoipa::path(tag = "线索统计", params(StatsParams), responses((status = 200, body = Vec<AgencyClueStats>), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/stats/clues/agencies")]
+pub async fn clue_stats_by_agency(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: web::Query<StatsParams>,
+) -> AppResult<HttpResponse> {
+    policy::require_admin(&p)?;
+    let (direction, from, to) = stats_params(&params)?;
+    let out = run(&state.pool, move |conn| {
+        let mut out = Vec::new();
+        for a in store::agencies::list(conn)? {
+            let stats = store::transfers::stats(conn, &a.id, direction, from.as_deref(), to.as_deref())?;
+            out.push(AgencyClueStats { agency_name: a.name, stats });
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}

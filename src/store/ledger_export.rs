@@ -1,0 +1,99 @@
+//! The clue ledger (问题线索管理台账) as the offices keep it: CSV (UTF-8 with BOM, so Excel
+//! opens the Chinese correctly) and XLSX, with Chinese headers.
+
+use crate::domain::transfer::Outcome;
+use crate::store::transfers::TransferView;
+
+pub const HEADERS: [&str; 20] = [
+    "序号",
+    "线索标题",
+    "移交单位",
+    "接收单位",
+    "问题类别",
+    "巡察轮次",
+    "处置建议",
+    "移交日期",
+    "办理期限",
+    "办理状态",
+    "是否逾期",
+    "受理日期",
+    "办结日期",
+    "处置结果",
+    "党纪政务处分(人)",
+    "组织处理(人)",
+    "移送司法(人)",
+    "办理情况",
+    "反馈意见",
+    "退回原因",
+];
+
+fn date(t: &Option<String>) -> String {
+    t.as_deref().map(|s| s.chars().take(10).collect()).unwrap_or_default()
+}
+
+/// One ledger line per transfer, in the order of `HEADERS`.
+pub fn rows(items: &[TransferView]) -> Vec<Vec<String>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            vec![
+                (i + 1).to_string(),
+                t.record_title.clone(),
+                t.from_agency_name.clone(),
+                t.to_agency_name.clone(),
+                t.category.clone().unwrap_or_default(),
+                t.round.clone().unwrap_or_default(),
+                t.suggestion.clone(),
+                date(&Some(t.created_at.clone())),
+                t.deadline.clone(),
+                t.state_label.clone(),
+                if t.overdue { "是" } else { "否" }.into(),
+                date(&t.accepted_at),
+                date(&t.concluded_at),
+                t.outcome.map(Outcome::label).unwrap_or_default().into(),
+                t.sanctions.disciplinary.to_string(),
+                t.sanctions.organizational.to_string(),
+                t.sanctions.judicial.to_string(),
+                t.summary.clone().unwrap_or_default(),
+                t.feedback_note.clone().unwrap_or_default(),
+                t.return_reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+pub fn to_csv(items: &[TransferView]) -> anyhow::Result<Vec<u8>> {
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(HEADERS)?;
+        for r in rows(items) {
+            w.write_record(&r)?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+pub fn to_xlsx(items: &[TransferView], sheet: &str) -> anyhow::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in HEADERS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, row) in rows(items).into_iter().enumerate() {
+        for (c, v) in row.into_iter().enumerate() {
+            // Counts as numbers, so the office can sum them.
+            match (c, v.parse::<f64>()) {
+                (0 | 14 | 15 | 16, Ok(n)) => ws.write_number(r as u32 + 1, c as u16, n)?,
+                _ => ws.write_string(r as u32 + 1, c as u16, v)?,
+            };
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(book.save_to_buffer()?)
+}

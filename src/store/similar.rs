@@ -1,0 +1,224 @@
+//! Possible duplicate handling (重复办理): clues on the same supervision objects with similar
+//! text, held by other agencies. Candidates come from the object index (a clue's objects
+//! have tens of clues, not a million), then are scored by `domain::similarity`.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::schema::{agencies, duplicate_flags, record_objects, records, transfers};
+use crate::db::DbConnection;
+use crate::domain::new_id;
+use crate::domain::similarity::{longest_common_run, score, shingles, FLAG_THRESHOLD};
+use crate::domain::transfer::TransferState;
+use crate::error::AppResult;
+use crate::store::inbox;
+use crate::store::log::Log;
+use crate::store::records::StoredRecord;
+
+/// At most this many clues per object are compared (the most recent).
+const MAX_CANDIDATES: i64 = 5_000;
+
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub other_id: String,
+    pub score: f64,
+    pub shared_text: String,
+    pub object_id: String,
+}
+
+/// Clues (not withdrawn) sharing a supervision object with `r`, scored; those at or above
+/// the flag threshold, best first.
+pub fn find(conn: &mut DbConnection, r: &StoredRecord) -> QueryResult<Vec<Match>> {
+    if r.object_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let pairs: Vec<(String, String)> = record_objects::table
+        .inner_join(records::table)
+        .filter(record_objects::object_id.eq_any(&r.object_ids))
+        .filter(records::kind.eq("clue"))
+        .filter(records::withdrawn_at.is_null())
+        .filter(records::id.ne(&r.row.id))
+        .order(records::seq.desc())
+        .limit(MAX_CANDIDATES)
+        .select((record_objects::record_id, record_objects::object_id))
+        .load(conn)?;
+    let mut object_of: HashMap<String, String> = HashMap::new();
+    for (rid, oid) in pairs {
+        object_of.entry(rid).or_insert(oid);
+    }
+    let ids: Vec<String> = object_of.keys().cloned().collect();
+    let mut texts: Vec<(String, String, String)> = Vec::new();
+    for chunk in ids.chunks(500) {
+        texts.extend(
+            records::table
+                .filter(records::id.eq_any(chunk))
+                .select((records::id, records::title, records::body))
+                .load::<(String, String, String)>(conn)?,
+        );
+    }
+    let mine_text = format!("{}\n{}", r.row.title, r.row.body);
+    let mine = shingles(&mine_text);
+    let mut out: Vec<Match> = texts
+        .into_iter()
+        .filter_map(|(id, title, body)| {
+            let text = format!("{title}\n{body}");
+            let s = score(&mine, &shingles(&text));
+            (s >= FLAG_THRESHOLD).then(|| Match {
+                object_id: object_of[&id].clone(),
+                other_id: id,
+                score: (s * 1000.0).round() / 1000.0,
+                shared_text: longest_common_run(&mine_text, &text),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.other_id.cmp(&b.other_id)));
+    Ok(out)
+}
+
+/// The agencies handling each record: its owner and the receivers of its transfers that
+/// were not returned.
+pub fn holders(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, BTreeSet<String>>> {
+    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let owners: Vec<(String, String)> = records::table
+            .filter(records::id.eq_any(chunk))
+            .select((records::id, records::owner_agency_id))
+            .load(conn)?;
+        for (r, a) in owners {
+            out.entry(r).or_default().insert(a);
+        }
+        let receivers: Vec<(String, String)> = transfers::table
+            .filter(transfers::record_id.eq_any(chunk))
+            .filter(transfers::state.ne(TransferState::Returned.as_str()))
+            .select((transfers::record_id, transfers::to_agency_id))
+            .load(conn)?;
+        for (r, a) in receivers {
+            out.entry(r).or_default().insert(a);
+        }
+    }
+    Ok(out)
+}
+
+pub fn agency_names(conn: &mut DbConnection, ids: &BTreeSet<String>) -> QueryResult<Vec<String>> {
+    let ids: Vec<&String> = ids.iter().collect();
+    let mut names: Vec<(String, String)> =
+        agencies::table.filter(agencies::id.eq_any(ids)).select((agencies::id, agencies::name)).load(conn)?;
+    names.sort();
+    Ok(names.into_iter().map(|(_, n)| n).collect())
+}
+
+/// After a clue is published or transferred: for each similar clue on the same objects that
+/// other agencies handle, records a flag and notifies every agency involved — each on the
+/// clue it holds, naming the other agencies and nothing of the other clue's content.
+pub fn flag_duplicates(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord) -> AppResult<usize> {
+    if r.row.kind != "clue" {
+        return Ok(0);
+    }
+    let matches = find(conn, r)?;
+    if matches.is_empty() {
+        return Ok(0);
+    }
+    let mut ids: Vec<String> = matches.iter().map(|m| m.other_id.clone()).collect();
+    ids.push(r.row.id.clone());
+    let held = holders(conn, &ids)?;
+    let mine = held.get(&r.row.id).cloned().unwrap_or_default();
+    let already: HashSet<String> = duplicate_flags::table
+        .filter(duplicate_flags::record_id.eq(&r.row.id))
+        .select(duplicate_flags::other_record_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let mut flagged = 0;
+    for m in matches {
+        let theirs = held.get(&m.other_id).cloned().unwrap_or_default();
+        // Flag where the two clues are not handled by the very same agencies (and once per pair).
+        if theirs == mine || already.contains(&m.other_id) {
+            continue;
+        }
+        let flag_id = new_id();
+        diesel::insert_into(duplicate_flags::table)
+            .values((
+                duplicate_flags::id.eq(&flag_id),
+                duplicate_flags::record_id.eq(&r.row.id),
+                duplicate_flags::other_record_id.eq(&m.other_id),
+                duplicate_flags::score.eq(m.score),
+                duplicate_flags::shared_text.eq(&m.shared_text),
+                duplicate_flags::object_id.eq(&m.object_id),
+                duplicate_flags::created_at.eq(log.at()),
+            ))
+            .execute(conn)?;
+        let seq = log.event("clue.duplicate_flagged", Some(&r.row.id), None, None, json!({"flag_id": flag_id}));
+        let names_theirs = agency_names(conn, &theirs)?.join("、");
+        let names_mine = agency_names(conn, &mine)?.join("、");
+        for a in &mine {
+            let note = format!("可能重复办理:{names_theirs} 正在办理涉及同一监督对象的相似线索,请加强沟通");
+            inbox::notify(conn, a, &r.row.id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
+        }
+        for a in theirs.iter().filter(|a| !mine.contains(*a)) {
+            let note = format!("可能重复办理:{names_mine} 正在办理涉及同一监督对象的相似线索,请加强沟通");
+            inbox::notify(conn, a, &m.other_id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
+        }
+        flagged += 1;
+    }
+    Ok(flagged)
+}
+
+/// A similar clue as one agency may see it: in full where it may read the clue, otherwise
+/// only that a related clue on the same object is handled, and by whom.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SimilarClue {
+    /// Whether the caller may read the similar clue (then its details are given).
+    pub entitled: bool,
+    pub record_id: Option<String>,
+    pub title: Option<String>,
+    pub score: Option<f64>,
+    /// Why it matched: the shared supervision object, and the longest shared text.
+    pub reason: String,
+    /// The supervision object (of the caller's clue) both concern.
+    pub object_id: String,
+    /// The agencies handling the similar clue.
+    pub handled_by: Vec<String>,
+}
+
+/// The similar clues of `r` as `viewer` may see them (rule 2 holds: nothing of a clue the
+/// viewer may not read but that a related one exists on its own object, and who handles it).
+pub fn for_viewer(
+    conn: &mut DbConnection,
+    viewer: &crate::policy::Viewer,
+    r: &StoredRecord,
+) -> AppResult<Vec<SimilarClue>> {
+    let matches = find(conn, r)?;
+    let ids: Vec<String> = matches.iter().map(|m| m.other_id.clone()).collect();
+    let held = holders(conn, &ids)?;
+    let others = crate::store::records::load_many(conn, &ids)?;
+    let mut out = Vec::new();
+    for m in matches {
+        let Some(other) = others.get(&m.other_id) else { continue };
+        let handled_by = agency_names(conn, &held.get(&m.other_id).cloned().unwrap_or_default())?;
+        if crate::policy::can_read(viewer, &other.facts()) {
+            out.push(SimilarClue {
+                entitled: true,
+                record_id: Some(m.other_id.clone()),
+                title: Some(other.row.title.clone()),
+                score: Some(m.score),
+                reason: format!("涉及同一监督对象;文本相似度 {:.2};共同内容:“{}”", m.score, m.shared_text),
+                object_id: m.object_id,
+                handled_by,
+            });
+        } else {
+            out.push(SimilarClue {
+                entitled: false,
+                record_id: None,
+                title: None,
+                score: None,
+                reason: format!("{} 正在办理涉及同一监督对象的相关线索", handled_by.join("、")),
+                object_id: m.object_id,
+                handled_by,
+            });
+        }
+    }
+    Ok(out)
+}

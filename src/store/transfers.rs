@@ -1,0 +1,552 @@
+//! Clue transfers (线索移交) and their handling to closure, the clue ledger (问题线索管理台账)
+//! and its statistics. The state machine is `domain::transfer`; who sees and moves what is
+//! `policy`; every step is an event for both parties, an audit entry and a notification to
+//! the other side, in one transaction.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::db::schema::{agencies, record_grants, record_objects, transfers};
+use crate::db::DbConnection;
+use crate::domain::transfer::{self, Command, Outcome, Sanctions, Side, TransferState, TransitionError};
+use crate::domain::{new_id, record::RecordKind};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::policy::{self, Principal, Viewer};
+use crate::store::log::{Actor, Log};
+use crate::store::records::{self, WriteContext};
+use crate::store::{directory, inbox, similar};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = transfers, treat_none_as_null = true)]
+pub struct TransferRow {
+    pub id: String,
+    pub record_id: String,
+    pub from_agency_id: String,
+    pub to_agency_id: String,
+    pub suggestion: String,
+    pub deadline: String,
+    pub round: Option<String>,
+    pub category: Option<String>,
+    pub state: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub accepted_at: Option<String>,
+    pub started_at: Option<String>,
+    pub concluded_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub returned_at: Option<String>,
+    pub return_reason: Option<String>,
+    pub outcome: Option<String>,
+    pub sanctions_disciplinary: i32,
+    pub sanctions_organizational: i32,
+    pub sanctions_judicial: i32,
+    pub summary: Option<String>,
+    pub feedback_note: Option<String>,
+    pub version: i32,
+}
+
+impl TransferRow {
+    pub fn state(&self) -> TransferState {
+        TransferState::parse(&self.state).unwrap_or(TransferState::Transferred)
+    }
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome.as_deref().and_then(Outcome::parse)
+    }
+    pub fn sanctions(&self) -> Sanctions {
+        Sanctions {
+            disciplinary: self.sanctions_disciplinary,
+            organizational: self.sanctions_organizational,
+            judicial: self.sanctions_judicial,
+        }
+    }
+}
+
+/// A transfer as its parties see it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TransferView {
+    pub id: String,
+    pub record_id: String,
+    pub record_title: String,
+    pub from_agency_id: String,
+    pub from_agency_name: String,
+    pub to_agency_id: String,
+    pub to_agency_name: String,
+    /// 处置建议
+    pub suggestion: String,
+    /// 办理期限 (YYYY-MM-DD)
+    pub deadline: String,
+    /// 巡察轮次
+    pub round: Option<String>,
+    pub category: Option<String>,
+    pub state: TransferState,
+    pub state_label: String,
+    pub overdue: bool,
+    pub created_at: String,
+    pub accepted_at: Option<String>,
+    pub started_at: Option<String>,
+    pub concluded_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub returned_at: Option<String>,
+    pub return_reason: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub sanctions: Sanctions,
+    pub summary: Option<String>,
+    pub feedback_note: Option<String>,
+    pub version: i32,
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// Builds views with agency names and record titles (two small lookups per page).
+pub fn views(conn: &mut DbConnection, rows: Vec<TransferRow>) -> QueryResult<Vec<TransferView>> {
+    let names: BTreeMap<String, String> =
+        agencies::table.select((agencies::id, agencies::name)).load(conn)?.into_iter().collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        titles.extend(
+            crate::db::schema::records::table
+                .filter(crate::db::schema::records::id.eq_any(chunk))
+                .select((crate::db::schema::records::id, crate::db::schema::records::title))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    let today = today();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let state = r.state();
+            TransferView {
+                record_title: titles.get(&r.record_id).cloned().unwrap_or_default(),
+                from_agency_name: names.get(&r.from_agency_id).cloned().unwrap_or_default(),
+                to_agency_name: names.get(&r.to_agency_id).cloned().unwrap_or_default(),
+                state_label: state.label().to_string(),
+                overdue: transfer::is_overdue(state, &r.deadline, &today),
+                outcome: r.outcome(),
+                sanctions: r.sanctions(),
+                state,
+                id: r.id,
+                record_id: r.record_id,
+                from_agency_id: r.from_agency_id,
+                to_agency_id: r.to_agency_id,
+                suggestion: r.suggestion,
+                deadline: r.deadline,
+                round: r.round,
+                category: r.category,
+                created_at: r.created_at,
+                accepted_at: r.accepted_at,
+                started_at: r.started_at,
+                concluded_at: r.concluded_at,
+                closed_at: r.closed_at,
+                returned_at: r.returned_at,
+                return_reason: r.return_reason,
+                summary: r.summary,
+                feedback_note: r.feedback_note,
+                version: r.version,
+            }
+        })
+        .collect())
+}
+
+pub struct NewTransfer {
+    pub to_agency_id: String,
+    pub suggestion: String,
+    pub deadline: String,
+    pub round: Option<String>,
+}
+
+/// Emits a transfer step to both parties' feeds.
+fn step_events(log: &mut Log, t: &TransferRow, event_type: &str, actor_agency: &str) -> i64 {
+    let payload = json!({"transfer_id": t.id, "state": t.state});
+    log.event(event_type, Some(&t.record_id), Some(&t.from_agency_id), Some(actor_agency), payload.clone());
+    log.event(event_type, Some(&t.record_id), Some(&t.to_agency_id), Some(actor_agency), payload)
+}
+
+/// Transfers a clue (its owner only) to another agency, which gains full access to it
+/// (rule 3); a second live transfer of the same clue to the same agency is refused. Flags
+/// possible duplicate handling.
+pub fn create(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    ctx: &WriteContext,
+    p: &Principal,
+    viewer: &Viewer,
+    record_id: &str,
+    n: NewTransfer,
+) -> AppResult<TransferRow> {
+    let s = records::get_entitled(conn, viewer, record_id)?;
+    policy::require_may_transfer(viewer, &s.facts())?;
+    let mut errs = Vec::new();
+    if s.row.kind != RecordKind::Clue.as_str() {
+        errs.push(FieldError::new("record_id", "只有问题线索(clue)可以移交"));
+    }
+    if !ctx.is_active_agency(&n.to_agency_id) {
+        errs.push(FieldError::new("to_agency_id", "接收单位不存在或已停用"));
+    } else if n.to_agency_id == s.row.owner_agency_id {
+        errs.push(FieldError::new("to_agency_id", "不能移交给本单位"));
+    }
+    let len = n.suggestion.trim().chars().count();
+    if len == 0 || n.suggestion.chars().count() > transfer::MAX_TEXT_CHARS {
+        errs.push(FieldError::new("suggestion", "处置建议不能为空,且不超过 5000 个字符"));
+    }
+    let today = today();
+    errs.extend(transfer::validate_deadline(&n.deadline, &today));
+    if n.round.as_ref().is_some_and(|r| r.trim().is_empty() || r.chars().count() > 100) {
+        errs.push(FieldError::new("round", "巡察轮次不超过 100 个字符"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let errs = ctx.check_transfer(&s.row.owner_agency_id, &s.row.kind, &n.to_agency_id);
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let live: i64 = transfers::table
+        .filter(transfers::record_id.eq(record_id))
+        .filter(transfers::to_agency_id.eq(&n.to_agency_id))
+        .filter(transfers::state.ne(TransferState::Returned.as_str()))
+        .count()
+        .get_result(conn)?;
+    if live > 0 {
+        return Err(AppError::Conflict("该线索已移交给此单位,不得重复移交".into()));
+    }
+    let id = new_id();
+    let row = TransferRow {
+        id: id.clone(),
+        record_id: record_id.to_string(),
+        from_agency_id: s.row.owner_agency_id.clone(),
+        to_agency_id: n.to_agency_id.clone(),
+        suggestion: n.suggestion.trim().to_string(),
+        deadline: n.deadline,
+        round: n.round.map(|r| r.trim().to_string()),
+        category: s.row.category.clone(),
+        state: TransferState::Transferred.as_str().into(),
+        created_by: p.actor_id(),
+        created_at: log.at().into(),
+        updated_at: log.at().into(),
+        accepted_at: None,
+        started_at: None,
+        concluded_at: None,
+        closed_at: None,
+        returned_at: None,
+        return_reason: None,
+        outcome: None,
+        sanctions_disciplinary: 0,
+        sanctions_organizational: 0,
+        sanctions_judicial: 0,
+        summary: None,
+        feedback_note: None,
+        version: 1,
+    };
+    let receiver = ctx.directory.iter().find(|e| e.agency_id == n.to_agency_id).cloned();
+    let had_access = receiver.as_ref().is_some_and(|v| policy::can_read(v, &s.facts()));
+    diesel::insert_into(transfers::table).values(&row).execute(conn)?;
+    diesel::insert_into(record_grants::table)
+        .values((
+            record_grants::record_id.eq(record_id),
+            record_grants::agency_id.eq(&n.to_agency_id),
+            record_grants::reason.eq("transfer"),
+            record_grants::source_id.eq(&id),
+            record_grants::created_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    if !had_access {
+        log.event(
+            "record.shared",
+            Some(record_id),
+            Some(&n.to_agency_id),
+            Some(&p.agency_id),
+            json!({"transfer_id": id}),
+        );
+    }
+    let seq = step_events(log, &row, "transfer.created", &p.agency_id);
+    let note = format!("移交线索,办理期限 {}:{}", row.deadline, row.suggestion);
+    inbox::notify(conn, &row.to_agency_id, record_id, "transfer.created", Some(&id), &note, seq, log.at())?;
+    log.audit(
+        &Actor::from(p),
+        "transfer.create",
+        "transfer",
+        Some(&id),
+        None,
+        json!({"record_id": record_id, "to_agency_id": row.to_agency_id, "deadline": row.deadline}),
+    );
+    let s = records::load(conn, record_id)?.ok_or_else(AppError::record_not_found)?;
+    similar::flag_duplicates(conn, log, &s)?;
+    Ok(row)
+}
+
+/// A transfer the agency may see, or 404.
+pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<TransferRow> {
+    let row: Option<TransferRow> = transfers::table.find(id).select(TransferRow::as_select()).first(conn).optional()?;
+    row.filter(|t| policy::can_see_transfer(agency_id, &t.from_agency_id, &t.to_agency_id, t.state()))
+        .ok_or_else(|| AppError::NotFound("移交记录不存在或无权查看".into()))
+}
+
+/// Moves a transfer one step (the receiving agency only); notifies the sender.
+pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd: Command) -> AppResult<TransferRow> {
+    let mut t = get_visible(conn, &p.agency_id, id)?;
+    let side = policy::transfer_side(&p.agency_id, &t.from_agency_id, &t.to_agency_id).unwrap_or(Side::Sender);
+    let next = transfer::transition(t.state(), side, &cmd).map_err(|e| match e {
+        TransitionError::NotReceiver => AppError::Forbidden(e.to_string()),
+        TransitionError::IllegalState { .. } => AppError::Conflict(e.to_string()),
+        TransitionError::Invalid(errs) => AppError::Validation(errs),
+    })?;
+    let now = log.at().to_string();
+    let action = cmd.action();
+    let note = match &cmd {
+        Command::Accept => "接收单位已受理".to_string(),
+        Command::Start => "接收单位已开始办理".to_string(),
+        Command::Return { reason } => {
+            t.returned_at = Some(now.clone());
+            t.return_reason = Some(reason.trim().to_string());
+            format!("线索被退回:{}", reason.trim())
+        }
+        Command::Conclude { outcome, sanctions, summary } => {
+            t.concluded_at = Some(now.clone());
+            t.outcome = Some(outcome.as_str().to_string());
+            t.sanctions_disciplinary = sanctions.disciplinary;
+            t.sanctions_organizational = sanctions.organizational;
+            t.sanctions_judicial = sanctions.judicial;
+            t.summary = Some(summary.trim().to_string()).filter(|s| !s.is_empty());
+            format!(
+                "已办结:{};党纪政务处分 {} 人,组织处理 {} 人,移送司法 {} 人。{}",
+                outcome.label(),
+                sanctions.disciplinary,
+                sanctions.organizational,
+                sanctions.judicial,
+                summary.trim()
+            )
+        }
+        Command::Feedback { note } => {
+            t.closed_at = Some(now.clone());
+            t.feedback_note = Some(note.trim().to_string()).filter(|s| !s.is_empty());
+            format!("已反馈办理结果:{}", note.trim())
+        }
+    };
+    match action {
+        transfer::TransferAction::Accept => t.accepted_at = Some(now.clone()),
+        transfer::TransferAction::Start => t.started_at = Some(now.clone()),
+        _ => {}
+    }
+    t.state = next.as_str().to_string();
+    t.updated_at = now.clone();
+    t.version += 1;
+    diesel::update(transfers::table.find(id)).set(&t).execute(conn)?;
+    if next == TransferState::Returned {
+        // Back with the sender: the receiver's access through this transfer ends.
+        diesel::delete(
+            record_grants::table
+                .filter(record_grants::record_id.eq(&t.record_id))
+                .filter(record_grants::agency_id.eq(&t.to_agency_id))
+                .filter(record_grants::source_id.eq(id)),
+        )
+        .execute(conn)?;
+        let receiver = directory::viewer(conn, &t.to_agency_id)?;
+        let still = records::load(conn, &t.record_id)?.is_some_and(|s| policy::can_read(&receiver, &s.facts()));
+        if !still {
+            log.event(
+                "record.revoked",
+                Some(&t.record_id),
+                Some(&t.to_agency_id),
+                Some(&p.agency_id),
+                json!({"transfer_id": id}),
+            );
+        }
+    }
+    let event_type = format!("transfer.{}", next.as_str());
+    let seq = step_events(log, &t, &event_type, &p.agency_id);
+    inbox::notify(conn, &t.from_agency_id, &t.record_id, &event_type, Some(id), &note, seq, log.at())?;
+    log.audit(
+        &Actor::from(p),
+        &format!("transfer.{}", action.as_str()),
+        "transfer",
+        Some(id),
+        None,
+        json!({"record_id": t.record_id, "state": t.state, "outcome": t.outcome}),
+    );
+    Ok(t)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+    Both,
+}
+
+/// Ledger filters.
+#[derive(Debug, Clone)]
+pub struct LedgerQuery {
+    pub direction: Direction,
+    pub state: Option<TransferState>,
+    pub overdue: Option<bool>,
+    pub round: Option<String>,
+    pub category: Option<String>,
+    pub object_id: Option<String>,
+    /// Transfers made on or after this date (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Transfers made on or before this date.
+    pub to: Option<String>,
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+/// The agency's clue ledger (in, out or both), newest first, within what it may see.
+pub fn ledger(conn: &mut DbConnection, agency_id: &str, f: &LedgerQuery) -> QueryResult<Vec<TransferRow>> {
+    let mut q =
+        transfers::table.select(TransferRow::as_select()).filter(policy::transfer_visible_sql(agency_id)).into_boxed();
+    q = match f.direction {
+        Direction::In => q.filter(transfers::to_agency_id.eq(agency_id.to_string())),
+        Direction::Out => q.filter(transfers::from_agency_id.eq(agency_id.to_string())),
+        Direction::Both => q,
+    };
+    if let Some(s) = f.state {
+        q = q.filter(transfers::state.eq(s.as_str()));
+    }
+    let open = [TransferState::Transferred, TransferState::Accepted, TransferState::InProgress].map(|s| s.as_str());
+    match f.overdue {
+        Some(true) => q = q.filter(transfers::state.eq_any(open)).filter(transfers::deadline.lt(today())),
+        Some(false) => {
+            q = q.filter(transfers::state.ne_all(open).or(transfers::deadline.ge(today())));
+        }
+        None => {}
+    }
+    if let Some(r) = &f.round {
+        q = q.filter(transfers::round.eq(r.clone()));
+    }
+    if let Some(c) = &f.category {
+        q = q.filter(transfers::category.eq(c.clone()));
+    }
+    if let Some(o) = &f.object_id {
+        q = q.filter(transfers::record_id.eq_any(
+            record_objects::table.filter(record_objects::object_id.eq(o.clone())).select(record_objects::record_id),
+        ));
+    }
+    if let Some(d) = &f.from {
+        q = q.filter(transfers::created_at.ge(d.clone()));
+    }
+    if let Some(d) = &f.to {
+        // Up to the end of that day.
+        q = q.filter(transfers::created_at.lt(format!("{d}T99")));
+    }
+    if let Some(b) = &f.before_id {
+        q = q.filter(transfers::id.lt(b.clone()));
+    }
+    q.order(transfers::id.desc()).limit(f.limit).load(conn)
+}
+
+/// Clue statistics (DESIGN.md, "Clue transfer states").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct ClueStats {
+    pub agency_id: String,
+    pub direction: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// All transfers in scope, whatever their state.
+    pub transferred: i64,
+    /// Accepted at some point (now accepted, in progress, concluded or closed).
+    pub accepted: i64,
+    pub in_progress: i64,
+    /// Now concluded (办结, not yet fed back).
+    pub concluded: i64,
+    /// Fed back and closed (反馈).
+    pub closed: i64,
+    pub returned: i64,
+    pub overdue: i64,
+    /// (concluded + closed) / transferred, 0..1.
+    pub closure_rate: f64,
+    /// Mean days from transfer to conclusion, over concluded and closed transfers.
+    pub mean_days_to_conclude: Option<f64>,
+    pub by_outcome: BTreeMap<String, i64>,
+    pub sanctions: Sanctions,
+}
+
+/// Computes the statistics of a set of transfers (pure; `today` decides overdue).
+pub fn compute_stats(rows: &[TransferRow], today: &str) -> ClueStats {
+    let mut s = ClueStats { transferred: rows.len() as i64, ..Default::default() };
+    for o in Outcome::ALL {
+        s.by_outcome.insert(o.as_str().to_string(), 0);
+    }
+    let mut days = Vec::new();
+    for r in rows {
+        let state = r.state();
+        match state {
+            TransferState::InProgress => s.in_progress += 1,
+            TransferState::Concluded => s.concluded += 1,
+            TransferState::Closed => s.closed += 1,
+            TransferState::Returned => s.returned += 1,
+            _ => {}
+        }
+        if r.accepted_at.is_some() && state != TransferState::Returned {
+            s.accepted += 1;
+        }
+        if transfer::is_overdue(state, &r.deadline, today) {
+            s.overdue += 1;
+        }
+        if matches!(state, TransferState::Concluded | TransferState::Closed) {
+            if let Some(o) = r.outcome() {
+                *s.by_outcome.entry(o.as_str().to_string()).or_default() += 1;
+            }
+            s.sanctions.disciplinary += r.sanctions_disciplinary;
+            s.sanctions.organizational += r.sanctions_organizational;
+            s.sanctions.judicial += r.sanctions_judicial;
+            if let (Ok(a), Some(Ok(b))) = (
+                chrono::DateTime::parse_from_rfc3339(&r.created_at),
+                r.concluded_at.as_deref().map(chrono::DateTime::parse_from_rfc3339),
+            ) {
+                days.push((b - a).num_seconds() as f64 / 86_400.0);
+            }
+        }
+    }
+    if s.transferred > 0 {
+        s.closure_rate = (s.concluded + s.closed) as f64 / s.transferred as f64;
+    }
+    if !days.is_empty() {
+        s.mean_days_to_conclude = Some((days.iter().sum::<f64>() / days.len() as f64 * 100.0).round() / 100.0);
+    }
+    s
+}
+
+/// Statistics of the transfers an agency sent (`Out`), received (`In`) or both, made within
+/// the period. Only transfers the agency is a party to count.
+pub fn stats(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    direction: Direction,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> QueryResult<ClueStats> {
+    let mut q = transfers::table.select(TransferRow::as_select()).into_boxed();
+    q = match direction {
+        Direction::In => q.filter(transfers::to_agency_id.eq(agency_id.to_string())),
+        Direction::Out => q.filter(transfers::from_agency_id.eq(agency_id.to_string())),
+        Direction::Both => q.filter(
+            transfers::to_agency_id.eq(agency_id.to_string()).or(transfers::from_agency_id.eq(agency_id.to_string())),
+        ),
+    };
+    if let Some(d) = from {
+        q = q.filter(transfers::created_at.ge(d.to_string()));
+    }
+    if let Some(d) = to {
+        q = q.filter(transfers::created_at.lt(format!("{d}T99")));
+    }
+    let rows = q.load(conn)?;
+    let mut s = compute_stats(&rows, &today());
+    s.agency_id = agency_id.to_string();
+    s.direction = match direction {
+        Direction::In => "in",
+        Direction::Out => "out",
+        Direction::Both => "both",
+    }
+    .into();
+    s.from = from.map(str::to_string);
+    s.to = to.map(str::to_string);
+    Ok(s)
+}
