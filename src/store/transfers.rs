@@ -339,8 +339,10 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
     t.updated_at = now.clone();
     t.version += 1;
     diesel::update(transfers::table.find(id)).set(&t).execute(conn)?;
+    let event_type = format!("transfer.{}", next.as_str());
+    let seq = step_events(log, &t, &event_type, &p.agency_id);
     if next == TransferState::Returned {
-        // Back with the sender: the receiver's access through this transfer ends.
+        // Back with the sender (after the step events, so the tombstone is the last word): the receiver's access through this transfer ends.
         diesel::delete(
             record_grants::table
                 .filter(record_grants::record_id.eq(&t.record_id))
@@ -360,8 +362,6 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
             );
         }
     }
-    let event_type = format!("transfer.{}", next.as_str());
-    let seq = step_events(log, &t, &event_type, &p.agency_id);
     inbox::notify(conn, &t.from_agency_id, &t.record_id, &event_type, Some(id), &note, seq, log.at())?;
     log.audit(
         &Actor::from(p),

@@ -13,3 +13,4 @@ mod policy_equivalence;
 mod records;
 mod sharing;
 mod sync;
+mod transfers;

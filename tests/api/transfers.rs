@@ -1,0 +1,379 @@
+//! Clue transfer and handling to closure, through the real HTTP API.
+
+use diesel::RunQueryDsl;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::helpers::*;
+
+pub fn clue(app: &TestApp, a: &Agency, title: &str, body: &str, objects: &[&str]) -> String {
+    let (s, r) = app.post(&a.token, "/api/v1/records", json!({"kind": "clue", "title": title, "body": body, "category": "廉洁纪律", "object_ids": objects, "distribution": {"level": "own"}}));
+    assert_eq!(s, 201, "{r}");
+    r["id"].as_str().unwrap().to_string()
+}
+
+pub fn transfer(app: &TestApp, from: &Agency, record: &str, to: &Agency) -> (u16, Value) {
+    app.post(&from.token, &format!("/api/v1/records/{record}/transfers"), json!({"to_agency_id": to.id, "suggestion": "建议由市纪委监委谈话函询", "deadline": "2099-01-31", "round": "七届市委第八轮巡察"}))
+}
+
+fn inbox_reasons(app: &TestApp, a: &Agency) -> Vec<(String, String)> {
+    let (_, inbox) =
+        send(app.req(Method::GET, "/api/v1/inbox", Some(&a.token)).query(&[("state", "all"), ("limit", "500")]));
+    inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["reason"].as_str().unwrap().to_string(), i["note"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+fn transfer_lifecycle_to_closure(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let id = clue(&app, &xc, "市住建局违规发放津补贴问题线索", "巡察发现以加班费名义违规发放津补贴46.8万元", &[]);
+    assert_eq!(app.get(&jw.token, &format!("/api/v1/records/{id}")).0, 404, "not yet transferred");
+    let (s, t) = transfer(&app, &xc, &id, &jw);
+    assert_eq!(s, 201, "{t}");
+    assert_eq!(t["state"], "transferred");
+    let tid = t["id"].as_str().unwrap().to_string();
+    // Rule 3: the receiver gains full access, and finds the transfer in its inbox and ledger.
+    assert_eq!(app.get(&jw.token, &format!("/api/v1/records/{id}")).0, 200);
+    assert!(inbox_reasons(&app, &jw).iter().any(|(r, n)| r == "transfer.created" && n.contains("谈话函询")));
+    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("direction", "in")]));
+    assert_eq!(ledger["items"][0]["id"], tid.as_str());
+    assert_eq!(ledger["items"][0]["record_title"], "市住建局违规发放津补贴问题线索");
+    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&xc.token)).query(&[("direction", "out")]));
+    assert_eq!(ledger["items"].as_array().unwrap().len(), 1);
+    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&xc.token)).query(&[("direction", "in")]));
+    assert!(ledger["items"].as_array().unwrap().is_empty());
+    // The receiver's feed has the clue shared and the transfer.
+    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("limit", "500")]));
+    let types: Vec<&str> = f["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(types.contains(&"record.shared") && types.contains(&"transfer.created"), "{types:?}");
+
+    let step = |action: &str, body: Value| app.post(&jw.token, &format!("/api/v1/transfers/{tid}/{action}"), body);
+    assert_eq!(step("accept", json!({})).1["state"], "accepted");
+    assert_eq!(step("start", json!({})).1["state"], "in_progress");
+    let (s, c) = step(
+        "conclude",
+        json!({"outcome": "form1", "sanctions": {"disciplinary": 1, "organizational": 2, "judicial": 0}, "summary": "对相关责任人谈话提醒"}),
+    );
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["state"], "concluded");
+    assert_eq!(c["sanctions"]["organizational"], 2);
+    // The sender is notified with the result.
+    assert!(
+        inbox_reasons(&app, &xc)
+            .iter()
+            .any(|(r, n)| r == "transfer.concluded" && n.contains("第一种形态") && n.contains("组织处理 2 人")),
+        "{:?}",
+        inbox_reasons(&app, &xc)
+    );
+    let (s, c) = step("feedback", json!({"note": "已向市委巡察办反馈"}));
+    assert_eq!((s, c["state"].as_str()), (200, Some("closed")));
+    let (_, st) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&xc.token)).query(&[("direction", "out")]));
+    assert_eq!(st["transferred"], 1);
+    assert_eq!(st["closed"], 1);
+    assert_eq!(st["closure_rate"], 1.0);
+    assert_eq!(st["by_outcome"]["form1"], 1);
+    assert_eq!(st["sanctions"], json!({"disciplinary": 1, "organizational": 2, "judicial": 0}));
+    // Each step is in the audit log.
+    let (_, audit) = send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("resource_id", tid.as_str())]));
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        vec!["transfer.feedback", "transfer.conclude", "transfer.start", "transfer.accept", "transfer.create"]
+    );
+}
+
+fn illegal_steps_change_nothing(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let zz = app.agency(&admin, "zuzhi", "organization");
+    let id = clue(&app, &xc, "线索甲", "内容", &[]);
+    let (_, t) = transfer(&app, &xc, &id, &jw);
+    let tid = t["id"].as_str().unwrap().to_string();
+    let step =
+        |a: &Agency, action: &str, body: Value| app.post(&a.token, &format!("/api/v1/transfers/{tid}/{action}"), body);
+    // Only the receiver moves it; a third agency does not even see it.
+    assert_eq!(step(&xc, "accept", json!({})).0, 403);
+    assert_eq!(step(&zz, "accept", json!({})).0, 404);
+    assert_eq!(app.get(&zz.token, &format!("/api/v1/transfers/{tid}")).0, 404);
+    // Wrong state: 409; missing outcome, bad sanctions, blank reason: 422.
+    assert_eq!(step(&jw, "start", json!({})).0, 409);
+    assert_eq!(
+        step(
+            &jw,
+            "conclude",
+            json!({"outcome": "form1", "sanctions": {"disciplinary": 0, "organizational": 0, "judicial": 0}})
+        )
+        .0,
+        409
+    );
+    assert_eq!(step(&jw, "accept", json!({})).0, 200);
+    assert_eq!(step(&jw, "accept", json!({})).0, 409);
+    assert_eq!(step(&jw, "start", json!({})).0, 200);
+    assert_eq!(
+        step(&jw, "conclude", json!({"sanctions": {"disciplinary": 0, "organizational": 0, "judicial": 0}})).0,
+        422
+    );
+    assert_eq!(
+        step(
+            &jw,
+            "conclude",
+            json!({"outcome": "form5", "sanctions": {"disciplinary": 0, "organizational": 0, "judicial": 0}})
+        )
+        .0,
+        422
+    );
+    assert_eq!(
+        step(
+            &jw,
+            "conclude",
+            json!({"outcome": "cleared", "sanctions": {"disciplinary": 2, "organizational": 0, "judicial": 0}})
+        )
+        .0,
+        422
+    );
+    assert_eq!(
+        step(
+            &jw,
+            "conclude",
+            json!({"outcome": "form2", "sanctions": {"disciplinary": -1, "organizational": 0, "judicial": 0}})
+        )
+        .0,
+        422
+    );
+    assert_eq!(step(&jw, "return", json!({"reason": "x"})).0, 409);
+    let (_, t) = app.get(&jw.token, &format!("/api/v1/transfers/{tid}"));
+    assert_eq!(
+        (t["state"].as_str(), t["version"].as_i64()),
+        (Some("in_progress"), Some(3)),
+        "refused steps changed nothing"
+    );
+    // Transfer rules: the same clue twice to the same agency is refused; only clues, only the owner, a valid deadline.
+    assert_eq!(transfer(&app, &xc, &id, &jw).0, 409);
+    let (_, notice) = app.post(
+        &xc.token,
+        "/api/v1/records",
+        json!({"kind": "notice", "title": "通报", "distribution": {"level": "all"}}),
+    );
+    let (s, p) = transfer(&app, &xc, notice["id"].as_str().unwrap(), &jw);
+    assert_eq!((s, p["errors"][0]["field"].as_str()), (422, Some("record_id")));
+    assert_eq!(transfer(&app, &jw, &id, &zz).0, 403, "a receiver may read the clue but not transfer it on");
+    assert_eq!(transfer(&app, &zz, &id, &jw).0, 404);
+    assert_eq!(transfer(&app, &xc, &id, &xc).0, 422);
+    let (s, p) = app.post(
+        &xc.token,
+        &format!("/api/v1/records/{id}/transfers"),
+        json!({"to_agency_id": zz.id, "suggestion": "建议", "deadline": "2020-01-01"}),
+    );
+    assert_eq!((s, p["errors"][0]["field"].as_str()), (422, Some("deadline")));
+    let (s, _) = app.post(
+        &xc.token,
+        &format!("/api/v1/records/{id}/transfers"),
+        json!({"to_agency_id": zz.id, "suggestion": " ", "deadline": "2099-01-01"}),
+    );
+    assert_eq!(s, 422);
+}
+
+fn returned_clue_goes_back_to_the_sender(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let zz = app.agency(&admin, "zuzhi", "organization");
+    let id = clue(&app, &xc, "线索乙", "内容", &[]);
+    let (_, t) = transfer(&app, &xc, &id, &zz);
+    let tid = t["id"].as_str().unwrap();
+    assert_eq!(app.post(&zz.token, &format!("/api/v1/transfers/{tid}/return"), json!({"reason": " "})).0, 422);
+    let (s, r) =
+        app.post(&zz.token, &format!("/api/v1/transfers/{tid}/return"), json!({"reason": "不属于本单位管辖范围"}));
+    assert_eq!((s, r["state"].as_str()), (200, Some("returned")));
+    // Only the sender sees a returned transfer; the receiver loses the clue (a tombstone).
+    assert_eq!(app.get(&xc.token, &format!("/api/v1/transfers/{tid}")).1["return_reason"], "不属于本单位管辖范围");
+    assert_eq!(app.get(&zz.token, &format!("/api/v1/transfers/{tid}")).0, 404);
+    assert_eq!(app.get(&zz.token, &format!("/api/v1/records/{id}")).0, 404);
+    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&zz.token)).query(&[("limit", "500")]));
+    let last =
+        f["events"].as_array().unwrap().iter().filter(|e| e["record_id"] == id.as_str()).last().cloned().unwrap();
+    assert_eq!(last["type"], "record.revoked");
+    assert!(inbox_reasons(&app, &xc)
+        .iter()
+        .any(|(r, n)| r == "transfer.returned" && n.contains("不属于本单位管辖范围")));
+    // The sender may transfer it again.
+    assert_eq!(transfer(&app, &xc, &id, &zz).0, 201);
+}
+
+fn a_third_agency_sees_none_of_the_transfer(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let other = app.agency(&admin, "caizheng", "finance");
+    let id = clue(&app, &xc, "机密线索丙", "内容", &[]);
+    let (_, t) = transfer(&app, &xc, &id, &jw);
+    let tid = t["id"].as_str().unwrap();
+    assert_eq!(app.get(&other.token, &format!("/api/v1/transfers/{tid}")).0, 404);
+    assert_eq!(app.get(&other.token, &format!("/api/v1/records/{id}")).0, 404);
+    let (_, ledger) = app.get(&other.token, "/api/v1/transfers");
+    assert!(ledger["items"].as_array().unwrap().is_empty());
+    let (_, st) = app.get(&other.token, "/api/v1/stats/clues");
+    assert_eq!(st["transferred"], 0);
+    let (s, _) =
+        send(app.req(Method::GET, "/api/v1/stats/clues", Some(&other.token)).query(&[("agency_id", xc.id.as_str())]));
+    assert_eq!(s, 403, "no agency reads another's statistics");
+    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&other.token)).query(&[("limit", "500")]));
+    assert!(!f.to_string().contains(tid) && !f.to_string().contains(&id));
+    assert!(inbox_reasons(&app, &other).is_empty());
+    let (_, csv) = send(app.req(Method::GET, "/api/v1/transfers/export", Some(&other.token)));
+    assert!(!csv.to_string().contains("机密线索丙"));
+    // The hub admin reads counts, never content.
+    let (s, st) =
+        send(app.req(Method::GET, "/api/v1/stats/clues", Some(&admin)).query(&[("agency_id", xc.id.as_str())]));
+    assert_eq!((s, st["transferred"].as_i64()), (200, Some(1)));
+    assert_eq!(app.get(&admin, &format!("/api/v1/transfers/{tid}")).0, 403);
+    let (s, all) = app.get(&admin, "/api/v1/stats/clues/agencies");
+    assert_eq!(s, 200);
+    assert!(!all.to_string().contains("机密线索丙"));
+    assert_eq!(app.get(&xc.token, "/api/v1/stats/clues/agencies").0, 403);
+}
+
+fn overdue_transfers_are_listed_and_counted(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let late = clue(&app, &xc, "逾期线索", "内容", &[]);
+    let on_time = clue(&app, &xc, "未逾期线索", "内容", &[]);
+    let (_, t) = transfer(&app, &xc, &late, &jw);
+    transfer(&app, &xc, &on_time, &jw);
+    // A deadline in the past cannot be set through the API: let time pass in the database.
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(format!(
+        "UPDATE transfers SET deadline = '2020-01-31' WHERE id = '{}'",
+        t["id"].as_str().unwrap()
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("overdue", "true")]));
+    let titles: Vec<&str> =
+        ledger["items"].as_array().unwrap().iter().map(|i| i["record_title"].as_str().unwrap()).collect();
+    assert_eq!(titles, vec!["逾期线索"]);
+    assert_eq!(ledger["items"][0]["overdue"], true);
+    let (_, st) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")]));
+    assert_eq!((st["overdue"].as_i64(), st["transferred"].as_i64()), (Some(1), Some(2)));
+}
+
+fn ledger_exports_csv_and_xlsx_with_chinese_headers(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let id = clue(&app, &xc, "市交通局工程项目线索", "内容", &[]);
+    transfer(&app, &xc, &id, &jw);
+    let resp =
+        app.req(Method::GET, "/api/v1/transfers/export", Some(&xc.token)).query(&[("format", "csv")]).send().unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+    let bytes = resp.bytes().unwrap();
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "BOM so Excel reads UTF-8");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("序号,线索标题,移交单位,接收单位,问题类别,巡察轮次,处置建议"));
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains("市交通局工程项目线索")
+            && row.contains("测试单位jiwei")
+            && row.contains("七届市委第八轮巡察")
+            && row.contains("已移交"),
+        "{row}"
+    );
+    let resp =
+        app.req(Method::GET, "/api/v1/transfers/export", Some(&xc.token)).query(&[("format", "xlsx")]).send().unwrap();
+    assert_eq!(resp.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.xlsx");
+    std::fs::write(&path, resp.bytes().unwrap()).unwrap();
+    // Read the workbook back with Python's zipfile: the shared strings hold the headers and the row.
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys,zipfile; print(zipfile.ZipFile(sys.argv[1]).read('xl/sharedStrings.xml').decode())",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let strings = String::from_utf8(out.stdout).unwrap();
+    assert!(strings.contains("党纪政务处分(人)") && strings.contains("市交通局工程项目线索"), "{strings}");
+    assert_eq!(
+        send(app.req(Method::GET, "/api/v1/transfers/export", Some(&xc.token)).query(&[("format", "pdf")])).0,
+        422
+    );
+}
+
+fn duplicate_handling_is_flagged_without_leaking(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let bystander = app.agency(&admin, "caizheng", "finance");
+    let (_, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"}));
+    let o = obj["id"].as_str().unwrap();
+    let theirs = clue(
+        &app,
+        &jw,
+        "关于市住建局违规发放津补贴的举报",
+        "反映市住建局2023年至2025年以加班费名义违规发放津补贴共计46.8万元",
+        &[o],
+    );
+    let mine = clue(
+        &app,
+        &xc,
+        "市住建局违规发放津补贴问题线索",
+        "巡察发现:2023年至2025年,市住建局以加班费名义违规发放津补贴,共计46.8万元",
+        &[o],
+    );
+    let unrelated = clue(&app, &xc, "市住建局工程招投标问题线索", "某工程项目未公开招标,涉嫌规避招标程序", &[o]);
+    // Both agencies are told, each on its own clue, naming the other agency only.
+    let xc_notes = inbox_reasons(&app, &xc);
+    assert!(xc_notes.iter().any(|(r, n)| r == "duplicate" && n.contains("测试单位jiwei")), "{xc_notes:?}");
+    assert!(!xc_notes.iter().any(|(_, n)| n.contains("举报")), "nothing of the other clue's content");
+    let jw_notes = inbox_reasons(&app, &jw);
+    assert!(jw_notes.iter().any(|(r, n)| r == "duplicate" && n.contains("测试单位xuncha")), "{jw_notes:?}");
+    assert!(inbox_reasons(&app, &bystander).is_empty());
+    // /similar: not entitled → only who handles a related clue.
+    let (s, sim) = app.get(&xc.token, &format!("/api/v1/records/{mine}/similar"));
+    assert_eq!(s, 200);
+    let sim = sim.as_array().unwrap();
+    assert_eq!(sim.len(), 1, "the unrelated clue on the same object is not similar: {sim:?}");
+    assert_eq!(sim[0]["entitled"], false);
+    assert_eq!(sim[0]["handled_by"], json!(["测试单位jiwei"]));
+    assert!(sim[0]["record_id"].is_null() && sim[0]["title"].is_null() && sim[0]["score"].is_null());
+    assert!(!serde_json::to_string(&sim).unwrap().contains(&theirs));
+    // Once transferred, the discipline commission may read the clue: full details and the reason.
+    transfer(&app, &xc, &mine, &jw);
+    let (_, sim) = app.get(&jw.token, &format!("/api/v1/records/{theirs}/similar"));
+    let first = &sim.as_array().unwrap()[0];
+    assert_eq!(first["entitled"], true);
+    assert_eq!(first["record_id"], mine.as_str());
+    assert!(first["score"].as_f64().unwrap() >= 0.5);
+    assert!(first["reason"].as_str().unwrap().contains("违规发放津补贴"), "{first}");
+    assert_eq!(app.get(&bystander.token, &format!("/api/v1/records/{mine}/similar")).0, 404);
+    let _ = unrelated;
+}
+
+both!(
+    transfer_lifecycle_to_closure,
+    illegal_steps_change_nothing,
+    returned_clue_goes_back_to_the_sender,
+    a_third_agency_sees_none_of_the_transfer,
+    overdue_transfers_are_listed_and_counted,
+    ledger_exports_csv_and_xlsx_with_chinese_headers,
+    duplicate_handling_is_flagged_without_leaking
+);
