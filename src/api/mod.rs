@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod deliberations;
 pub mod extract;
 pub mod ops;
 pub mod page;
@@ -91,6 +92,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(transfers::similar_records)
         .service(transfers::clue_stats)
         .service(transfers::clue_stats_by_agency)
+        .service(deliberations::open_deliberation)
+        .service(deliberations::list_deliberations)
+        .service(deliberations::get_deliberation)
+        .service(deliberations::add_minutes)
+        .service(deliberations::conclude_deliberation)
+        .service(deliberations::create_assignment)
+        .service(deliberations::urge_assignment)
+        .service(deliberations::complete_assignment)
         .service(ops::list_audit);
 }
 

@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod deliberations;
 pub mod directory;
 pub mod feed;
 pub mod groups;

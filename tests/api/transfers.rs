@@ -377,3 +377,183 @@ both!(
     ledger_exports_csv_and_xlsx_with_chinese_headers,
     duplicate_handling_is_flagged_without_leaking
 );
+
+fn joint_deliberation_with_assignments_and_supervision(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let sj = app.agency(&admin, "shenji", "audit");
+    let outsider = app.agency(&admin, "caizheng", "finance");
+    let id = clue(&app, &xc, "重要线索:市交通局工程项目", "内容", &[]);
+    assert_eq!(app.get(&sj.token, &format!("/api/v1/records/{id}")).0, 404);
+    let (s, d) = app.post(&xc.token, "/api/v1/deliberations", json!({"record_id": id, "title": "关于市交通局工程项目线索的会商", "participant_agency_ids": [jw.id, sj.id], "minutes": "一、情况通报"}));
+    assert_eq!(s, 201, "{d}");
+    let did = d["id"].as_str().unwrap().to_string();
+    // Participants gain access to the clue for the deliberation; others do not.
+    assert_eq!(app.get(&sj.token, &format!("/api/v1/records/{id}")).0, 200);
+    assert_eq!(app.get(&outsider.token, &format!("/api/v1/records/{id}")).0, 404);
+    assert_eq!(app.get(&outsider.token, &format!("/api/v1/deliberations/{did}")).0, 404);
+    assert!(inbox_reasons(&app, &sj).iter().any(|(r, _)| r == "deliberation.opened"));
+    // Minutes from a participant; the conclusion only from the convener.
+    let (s, d) = app.post(
+        &sj.token,
+        &format!("/api/v1/deliberations/{did}/minutes"),
+        json!({"text": "二、审计发现资金拨付滞后"}),
+    );
+    assert_eq!(s, 200);
+    assert!(d["minutes"].as_str().unwrap().contains("审计发现"));
+    assert_eq!(app.post(&outsider.token, &format!("/api/v1/deliberations/{did}/minutes"), json!({"text": "x"})).0, 404);
+    assert_eq!(
+        app.post(&sj.token, &format!("/api/v1/deliberations/{did}/conclude"), json!({"conclusion": "x"})).0,
+        403
+    );
+    // 交办 to a participant only; 督办 by the convener; done by the assignee.
+    assert_eq!(
+        app.post(
+            &xc.token,
+            &format!("/api/v1/deliberations/{did}/assignments"),
+            json!({"agency_id": outsider.id, "task": "x", "deadline": "2099-01-01"})
+        )
+        .0,
+        422
+    );
+    let (s, a) = app.post(
+        &xc.token,
+        &format!("/api/v1/deliberations/{did}/assignments"),
+        json!({"agency_id": jw.id, "task": "对相关责任人开展谈话函询", "deadline": "2099-03-31"}),
+    );
+    assert_eq!(s, 201, "{a}");
+    let aid = a["id"].as_str().unwrap();
+    assert!(inbox_reasons(&app, &jw).iter().any(|(r, n)| r == "assignment.created" && n.contains("谈话函询")));
+    assert_eq!(app.post(&jw.token, &format!("/api/v1/assignments/{aid}/urge"), json!({"note": "x"})).0, 403);
+    let (s, a) = app.post(&xc.token, &format!("/api/v1/assignments/{aid}/urge"), json!({"note": "请于本周内报告进展"}));
+    assert_eq!((s, a["urge_count"].as_i64()), (200, Some(1)));
+    assert!(inbox_reasons(&app, &jw).iter().any(|(r, n)| r == "assignment.urged" && n.contains("本周内")));
+    assert_eq!(app.post(&sj.token, &format!("/api/v1/assignments/{aid}/complete"), json!({"result": "x"})).0, 403);
+    let (s, a) =
+        app.post(&jw.token, &format!("/api/v1/assignments/{aid}/complete"), json!({"result": "已完成谈话函询"}));
+    assert_eq!((s, a["state"].as_str()), (200, Some("done")));
+    assert_eq!(app.post(&xc.token, &format!("/api/v1/assignments/{aid}/urge"), json!({"note": "x"})).0, 409);
+    assert!(inbox_reasons(&app, &xc).iter().any(|(r, _)| r == "assignment.done"));
+    let (s, d) = app.post(
+        &xc.token,
+        &format!("/api/v1/deliberations/{did}/conclude"),
+        json!({"conclusion": "由市纪委监委牵头核查,审计局配合"}),
+    );
+    assert_eq!((s, d["state"].as_str()), (200, Some("concluded")));
+    assert_eq!(d["assignments"][0]["state"], "done");
+    assert_eq!(app.post(&jw.token, &format!("/api/v1/deliberations/{did}/minutes"), json!({"text": "x"})).0, 409);
+    let (_, list) = app.get(&sj.token, "/api/v1/deliberations");
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, list) = app.get(&outsider.token, "/api/v1/deliberations");
+    assert!(list.as_array().unwrap().is_empty());
+}
+
+/// Seed 000: 七届市委13轮巡察共移交问题线索1724条,党纪政务处分147人,组织处理1225人,移送司法12人.
+/// The scenario is built through the API and the statistics must reproduce it exactly.
+fn statistics_reproduce_the_seed_scenario(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let zz = app.agency(&admin, "zuzhi", "organization");
+    const N: usize = 1724;
+    // 1,724 clues over 13 rounds, pushed as one batch.
+    let body: String = (0..N)
+        .map(|i| json!({"external_id": format!("XC-{i:04}"), "kind": "clue", "title": format!("第{}轮巡察移交问题线索{i}", i % 13 + 1), "body": format!("问题线索{i}")}).to_string() + "\n")
+        .collect();
+    let resp = app
+        .req(Method::POST, "/api/v1/sync/batches", Some(&xc.token))
+        .header("Content-Type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(resp.headers()["X-Batch-Created"], "1724");
+    let ids: Vec<String> = resp
+        .text()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect();
+    // Sanctions spread so that they total 147 / 1,225 / 12: the discipline commission takes
+    // every third clue, the organization department the rest.
+    let (mut dis, mut org, mut jud) = (147, 1225, 12);
+    let (mut expect_form, mut concluded) = (std::collections::BTreeMap::<&str, i64>::new(), 0);
+    for (i, id) in ids.iter().enumerate() {
+        let to = if i % 3 == 0 { &jw } else { &zz };
+        let (s, t) = app.post(&xc.token, &format!("/api/v1/records/{id}/transfers"), json!({"to_agency_id": to.id, "suggestion": "分类处置", "deadline": "2099-12-31", "round": format!("七届市委第{}轮巡察", i % 13 + 1)}));
+        assert_eq!(s, 201, "{t}");
+        let tid = t["id"].as_str().unwrap();
+        for a in ["accept", "start"] {
+            assert_eq!(app.post(&to.token, &format!("/api/v1/transfers/{tid}/{a}"), json!({})).0, 200);
+        }
+        let left = (N - i) as i64;
+        let take = |rest: &mut i64| {
+            let n = (*rest + left - 1) / left;
+            *rest -= n;
+            n
+        };
+        let sanctions =
+            json!({"disciplinary": take(&mut dis), "organizational": take(&mut org), "judicial": take(&mut jud)});
+        let outcome = if sanctions["judicial"].as_i64() > Some(0) {
+            "form4"
+        } else if sanctions["disciplinary"].as_i64() > Some(0) {
+            "form2"
+        } else if sanctions["organizational"].as_i64() > Some(0) {
+            "form1"
+        } else {
+            "cleared"
+        };
+        *expect_form.entry(outcome).or_default() += 1;
+        let (s, c) = app.post(
+            &to.token,
+            &format!("/api/v1/transfers/{tid}/conclude"),
+            json!({"outcome": outcome, "sanctions": sanctions}),
+        );
+        assert_eq!(s, 200, "{c}");
+        concluded += 1;
+        if i % 2 == 0 {
+            assert_eq!(
+                app.post(&to.token, &format!("/api/v1/transfers/{tid}/feedback"), json!({"note": "已反馈"})).0,
+                200
+            );
+        }
+    }
+    assert_eq!((dis, org, jud), (0, 0, 0));
+    let (s, st) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&xc.token)).query(&[("direction", "out")]));
+    assert_eq!(s, 200);
+    assert_eq!(st["transferred"], 1724);
+    assert_eq!(st["accepted"], 1724);
+    assert_eq!(st["concluded"].as_i64().unwrap() + st["closed"].as_i64().unwrap(), concluded);
+    assert_eq!(st["closed"], 862);
+    assert_eq!(st["closure_rate"], 1.0);
+    assert_eq!(st["overdue"], 0);
+    assert_eq!(st["sanctions"], json!({"disciplinary": 147, "organizational": 1225, "judicial": 12}));
+    for (form, n) in &expect_form {
+        assert_eq!(st["by_outcome"][form].as_i64(), Some(*n), "{form}");
+    }
+    // The receivers' own figures add up to the sender's, and the ledger agrees.
+    let (_, a) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")]));
+    let (_, z) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&zz.token)).query(&[("direction", "in")]));
+    assert_eq!(a["transferred"].as_i64().unwrap() + z["transferred"].as_i64().unwrap(), 1724);
+    assert_eq!(a["transferred"], 575);
+    for k in ["disciplinary", "organizational", "judicial"] {
+        assert_eq!(
+            a["sanctions"][k].as_i64().unwrap() + z["sanctions"][k].as_i64().unwrap(),
+            st["sanctions"][k].as_i64().unwrap()
+        );
+    }
+    let (_, round1) = send(
+        app.req(Method::GET, "/api/v1/transfers", Some(&xc.token))
+            .query(&[("round", "七届市委第1轮巡察"), ("limit", "500")]),
+    );
+    assert_eq!(round1["items"].as_array().unwrap().len(), 133, "1,724 over 13 rounds: round 1 has 133");
+    // Hub-wide figures for the joint meeting (admin; counts only).
+    let (_, all) =
+        send(app.req(Method::GET, "/api/v1/stats/clues/agencies", Some(&admin)).query(&[("direction", "in")]));
+    let total: i64 = all.as_array().unwrap().iter().map(|x| x["sanctions"]["organizational"].as_i64().unwrap()).sum();
+    assert_eq!(total, 1225);
+}
+
+both!(joint_deliberation_with_assignments_and_supervision, statistics_reproduce_the_seed_scenario);

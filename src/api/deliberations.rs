@@ -1,0 +1,260 @@
+//! Joint deliberation (会商) of important clues: open, minutes, conclusion, assignments
+//! (交办) and their supervision (督办).
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::state::AppState;
+use crate::domain::is_id;
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::policy;
+use crate::store::deliberations::{Assignment, DeliberationView};
+use crate::store::log::write_tx;
+use crate::store::records::WriteContext;
+use crate::store::{self, directory};
+
+fn not_found() -> AppError {
+    AppError::NotFound("会商不存在或无权查看".into())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewDeliberation {
+    /// The clue to deliberate on.
+    pub record_id: String,
+    pub title: String,
+    pub participant_agency_ids: Vec<String>,
+    #[serde(default)]
+    pub minutes: String,
+}
+
+/// Opens a deliberation on a clue with other agencies; they gain access to the clue.
+#[utoipa::path(tag = "会商", request_body = NewDeliberation, responses((status = 201, body = DeliberationView),
+    (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/deliberations")]
+pub async fn open_deliberation(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewDeliberation>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let b = body.0;
+    let mut errs = Vec::new();
+    if !is_id(&b.record_id) {
+        errs.push(FieldError::new("record_id", "编号格式无效"));
+    }
+    for (i, a) in b.participant_agency_ids.iter().enumerate() {
+        if !is_id(a) {
+            errs.push(FieldError::new(format!("participant_agency_ids[{i}]"), "单位编号格式无效"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let v = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            let ctx = WriteContext::load(conn)?;
+            let viewer = directory::viewer(conn, &p.agency_id)?;
+            let d = store::deliberations::open(
+                conn,
+                log,
+                &ctx,
+                &p,
+                &viewer,
+                &b.record_id,
+                &b.title,
+                &b.participant_agency_ids,
+                &b.minutes,
+            )?;
+            Ok(store::deliberations::view(conn, d)?)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// The deliberations the agency convened or takes part in.
+#[utoipa::path(tag = "会商", responses((status = 200, body = Vec<DeliberationView>)), security(("bearer" = [])))]
+#[get("/deliberations")]
+pub async fn list_deliberations(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let out = run(&state.pool, move |conn| {
+        let rows = store::deliberations::list(conn, &p.agency_id)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for d in rows {
+            out.push(store::deliberations::view(conn, d)?);
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// One deliberation with its assignments (participants only).
+#[utoipa::path(tag = "会商", responses((status = 200, body = DeliberationView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/deliberations/{id}")]
+pub async fn get_deliberation(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let id = path_id(&id, not_found)?;
+    let v = run(&state.pool, move |conn| {
+        let (d, _) = store::deliberations::get_visible(conn, &p.agency_id, &id)?;
+        Ok(store::deliberations::view(conn, d)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MinutesRequest {
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConclusionRequest {
+    pub conclusion: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignmentRequest {
+    pub agency_id: String,
+    pub task: String,
+    /// YYYY-MM-DD
+    pub deadline: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UrgeRequest {
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CompleteRequest {
+    pub result: String,
+}
+
+async fn with_deliberation(
+    state: web::Data<AppState>,
+    p: crate::policy::Principal,
+    id: &str,
+    f: impl FnOnce(
+            &mut crate::db::DbConnection,
+            &mut crate::store::log::Log,
+            &crate::policy::Principal,
+            &str,
+        ) -> AppResult<()>
+        + Send
+        + 'static,
+) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id = path_id(id, not_found)?;
+    let v = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            f(conn, log, &p, &id)?;
+            let (d, _) = store::deliberations::get_visible(conn, &p.agency_id, &id)?;
+            Ok(store::deliberations::view(conn, d)?)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Adds to the minutes (会商纪要; any participant while open).
+#[utoipa::path(tag = "会商", request_body = MinutesRequest, responses((status = 200, body = DeliberationView), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/deliberations/{id}/minutes")]
+pub async fn add_minutes(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<MinutesRequest>,
+) -> AppResult<HttpResponse> {
+    let text = body.0.text;
+    with_deliberation(state, p, &id, move |conn, log, p, id| store::deliberations::add_minutes(conn, log, p, id, &text))
+        .await
+}
+
+/// Records the conclusion (会商结论; the convener).
+#[utoipa::path(tag = "会商", request_body = ConclusionRequest, responses((status = 200, body = DeliberationView), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/deliberations/{id}/conclude")]
+pub async fn conclude_deliberation(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<ConclusionRequest>,
+) -> AppResult<HttpResponse> {
+    let text = body.0.conclusion;
+    with_deliberation(state, p, &id, move |conn, log, p, id| store::deliberations::conclude(conn, log, p, id, &text))
+        .await
+}
+
+/// Assigns a task with a deadline to a participant (交办; the convener).
+#[utoipa::path(tag = "会商", request_body = AssignmentRequest, responses((status = 201, body = Assignment), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/deliberations/{id}/assignments")]
+pub async fn create_assignment(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<AssignmentRequest>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id = path_id(&id, not_found)?;
+    let b = body.0;
+    if !is_id(&b.agency_id) {
+        return Err(AppError::validation("agency_id", "单位编号格式无效"));
+    }
+    let a = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| store::deliberations::assign(conn, log, &p, &id, &b.agency_id, &b.task, &b.deadline))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(a))
+}
+
+fn assignment_not_found() -> AppError {
+    AppError::NotFound("交办任务不存在或无权查看".into())
+}
+
+/// Urges an open assignment (督办; the convener).
+#[utoipa::path(tag = "会商", request_body = UrgeRequest, responses((status = 200, body = Assignment), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/assignments/{id}/urge")]
+pub async fn urge_assignment(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<UrgeRequest>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id = path_id(&id, assignment_not_found)?;
+    let note = body.0.note;
+    let a =
+        run(&state.pool, move |conn| write_tx(conn, |conn, log| store::deliberations::urge(conn, log, &p, &id, &note)))
+            .await?;
+    Ok(HttpResponse::Ok().json(a))
+}
+
+/// Reports an assignment done (the assignee).
+#[utoipa::path(tag = "会商", request_body = CompleteRequest, responses((status = 200, body = Assignment), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/assignments/{id}/complete")]
+pub async fn complete_assignment(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<CompleteRequest>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id = path_id(&id, assignment_not_found)?;
+    let result = body.0.result;
+    let a = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| store::deliberations::complete(conn, log, &p, &id, &result))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(a))
+}

@@ -1,0 +1,466 @@
+//! Joint deliberation (会商) of an important clue by several agencies: participants, minutes,
+//! conclusion, and assignments (交办) with deadlines under supervision (督办) until done.
+//! Participants gain access to the clue for the deliberation (a `record_grants` row).
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::db::schema::{assignments, deliberation_participants, deliberations, record_grants};
+use crate::db::DbConnection;
+use crate::domain::new_id;
+use crate::domain::transfer::{validate_deadline, MAX_TEXT_CHARS};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::policy::{self, Principal, Viewer};
+use crate::store::log::{Actor, Log};
+use crate::store::records::{self, WriteContext};
+use crate::store::{inbox, transfers::today};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = deliberations)]
+pub struct DeliberationRow {
+    pub id: String,
+    pub record_id: String,
+    pub convener_agency_id: String,
+    pub title: String,
+    pub state: String,
+    pub minutes: String,
+    pub conclusion: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub concluded_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize, utoipa::ToSchema)]
+#[diesel(table_name = assignments)]
+pub struct Assignment {
+    pub id: String,
+    pub deliberation_id: String,
+    /// The agency the task is assigned to (交办).
+    pub agency_id: String,
+    pub task: String,
+    pub deadline: String,
+    /// `assigned` or `done`.
+    pub state: String,
+    /// How often it was urged (督办).
+    pub urge_count: i32,
+    pub last_urged_at: Option<String>,
+    pub last_urge_note: Option<String>,
+    pub result: Option<String>,
+    pub done_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeliberationView {
+    pub id: String,
+    pub record_id: String,
+    pub convener_agency_id: String,
+    pub title: String,
+    /// `open` or `concluded`.
+    pub state: String,
+    pub participant_agency_ids: Vec<String>,
+    /// 会商纪要, appended by the participants.
+    pub minutes: String,
+    pub conclusion: Option<String>,
+    pub assignments: Vec<AssignmentView>,
+    pub created_at: String,
+    pub concluded_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AssignmentView {
+    #[serde(flatten)]
+    pub assignment: Assignment,
+    pub overdue: bool,
+}
+
+fn text_ok(field: &str, v: &str, errs: &mut Vec<FieldError>) {
+    if v.trim().is_empty() || v.chars().count() > MAX_TEXT_CHARS {
+        errs.push(FieldError::new(field, format!("不能为空,且不超过 {MAX_TEXT_CHARS} 个字符")));
+    }
+}
+
+fn participants(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
+    deliberation_participants::table
+        .filter(deliberation_participants::deliberation_id.eq(id))
+        .order(deliberation_participants::agency_id)
+        .select(deliberation_participants::agency_id)
+        .load(conn)
+}
+
+pub fn view(conn: &mut DbConnection, d: DeliberationRow) -> QueryResult<DeliberationView> {
+    let today = today();
+    let items: Vec<Assignment> = assignments::table
+        .filter(assignments::deliberation_id.eq(&d.id))
+        .order(assignments::id)
+        .select(Assignment::as_select())
+        .load(conn)?;
+    Ok(DeliberationView {
+        participant_agency_ids: participants(conn, &d.id)?,
+        assignments: items
+            .into_iter()
+            .map(|a| AssignmentView { overdue: a.state == "assigned" && a.deadline < today, assignment: a })
+            .collect(),
+        id: d.id,
+        record_id: d.record_id,
+        convener_agency_id: d.convener_agency_id,
+        title: d.title,
+        state: d.state,
+        minutes: d.minutes,
+        conclusion: d.conclusion,
+        created_at: d.created_at,
+        concluded_at: d.concluded_at,
+    })
+}
+
+/// A deliberation the agency convened or takes part in, or 404.
+pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<(DeliberationRow, Vec<String>)> {
+    let d: Option<DeliberationRow> =
+        deliberations::table.find(id).select(DeliberationRow::as_select()).first(conn).optional()?;
+    let not_found = || AppError::NotFound("会商不存在或无权查看".into());
+    let d = d.ok_or_else(not_found)?;
+    let parts = participants(conn, id)?;
+    if policy::can_see_deliberation(agency_id, &d.convener_agency_id, &parts) {
+        Ok((d, parts))
+    } else {
+        Err(not_found())
+    }
+}
+
+/// The deliberations the agency convened or takes part in, newest first.
+pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<DeliberationRow>> {
+    let mine = deliberation_participants::table
+        .filter(deliberation_participants::agency_id.eq(agency_id.to_string()))
+        .select(deliberation_participants::deliberation_id);
+    deliberations::table
+        .filter(deliberations::convener_agency_id.eq(agency_id.to_string()).or(deliberations::id.eq_any(mine)))
+        .order(deliberations::id.desc())
+        .limit(500)
+        .select(DeliberationRow::as_select())
+        .load(conn)
+}
+
+/// Opens a deliberation on a clue the convener may read; every participant gains access to
+/// the clue and is notified.
+pub fn open(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    ctx: &WriteContext,
+    p: &Principal,
+    viewer: &Viewer,
+    record_id: &str,
+    title: &str,
+    agency_ids: &[String],
+    minutes: &str,
+) -> AppResult<DeliberationRow> {
+    let s = records::get_entitled(conn, viewer, record_id)?;
+    let mut errs = Vec::new();
+    text_ok("title", title, &mut errs);
+    if s.row.kind != "clue" {
+        errs.push(FieldError::new("record_id", "会商的对象须为问题线索"));
+    }
+    let mut parts: Vec<String> = agency_ids.iter().filter(|a| **a != p.agency_id).cloned().collect();
+    parts.sort();
+    parts.dedup();
+    if parts.is_empty() {
+        errs.push(FieldError::new("participant_agency_ids", "至少邀请一个其他单位参加会商"));
+    }
+    for (i, a) in parts.iter().enumerate() {
+        if !ctx.is_active_agency(a) {
+            errs.push(FieldError::new(format!("participant_agency_ids[{i}]"), "成员单位不存在或已停用"));
+        }
+    }
+    if minutes.chars().count() > MAX_TEXT_CHARS {
+        errs.push(FieldError::new("minutes", format!("不超过 {MAX_TEXT_CHARS} 个字符")));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let id = new_id();
+    diesel::insert_into(deliberations::table)
+        .values((
+            deliberations::id.eq(&id),
+            deliberations::record_id.eq(record_id),
+            deliberations::convener_agency_id.eq(&p.agency_id),
+            deliberations::title.eq(title.trim()),
+            deliberations::state.eq("open"),
+            deliberations::minutes.eq(minutes.trim()),
+            deliberations::created_by.eq(p.actor_id()),
+            deliberations::created_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    for a in &parts {
+        diesel::insert_into(deliberation_participants::table)
+            .values((deliberation_participants::deliberation_id.eq(&id), deliberation_participants::agency_id.eq(a)))
+            .execute(conn)?;
+        let had = ctx.directory.iter().find(|e| e.agency_id == *a).is_some_and(|v| policy::can_read(v, &s.facts()));
+        diesel::insert_into(record_grants::table)
+            .values((
+                record_grants::record_id.eq(record_id),
+                record_grants::agency_id.eq(a),
+                record_grants::reason.eq("deliberation"),
+                record_grants::source_id.eq(&id),
+                record_grants::created_at.eq(log.at()),
+            ))
+            .execute(conn)?;
+        if !had {
+            log.event("record.shared", Some(record_id), Some(a), Some(&p.agency_id), json!({"deliberation_id": id}));
+        }
+        let seq = log.event(
+            "deliberation.opened",
+            Some(record_id),
+            Some(a),
+            Some(&p.agency_id),
+            json!({"deliberation_id": id}),
+        );
+        inbox::notify(
+            conn,
+            a,
+            record_id,
+            "deliberation.opened",
+            Some(&id),
+            &format!("邀请参加会商:{}", title.trim()),
+            seq,
+            log.at(),
+        )?;
+    }
+    log.audit(
+        &Actor::from(p),
+        "deliberation.open",
+        "deliberation",
+        Some(&id),
+        None,
+        json!({"record_id": record_id, "participants": parts}),
+    );
+    Ok(deliberations::table.find(&id).select(DeliberationRow::as_select()).first(conn)?)
+}
+
+fn notify_all(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    d: &DeliberationRow,
+    parts: &[String],
+    except: &str,
+    reason: &str,
+    note: &str,
+) -> AppResult<()> {
+    let everyone = std::iter::once(&d.convener_agency_id).chain(parts.iter());
+    for a in everyone.filter(|a| *a != except) {
+        let seq = log.event(reason, Some(&d.record_id), Some(a), Some(except), json!({"deliberation_id": d.id}));
+        inbox::notify(conn, a, &d.record_id, reason, Some(&d.id), note, seq, log.at())?;
+    }
+    Ok(())
+}
+
+/// Appends to the minutes (any participant, while open).
+pub fn add_minutes(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, text: &str) -> AppResult<()> {
+    let (d, parts) = get_visible(conn, &p.agency_id, id)?;
+    if d.state != "open" {
+        return Err(AppError::Conflict("会商已结束,不能再记录纪要".into()));
+    }
+    let mut errs = Vec::new();
+    text_ok("text", text, &mut errs);
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let minutes =
+        if d.minutes.is_empty() { text.trim().to_string() } else { format!("{}\n{}", d.minutes, text.trim()) };
+    if minutes.chars().count() > 20 * MAX_TEXT_CHARS {
+        return Err(AppError::validation("text", "会商纪要已达上限"));
+    }
+    diesel::update(deliberations::table.find(id)).set(deliberations::minutes.eq(minutes)).execute(conn)?;
+    log.audit(&Actor::from(p), "deliberation.minutes", "deliberation", Some(id), None, json!({}));
+    notify_all(conn, log, &d, &parts, &p.agency_id, "deliberation.minutes", "会商纪要已更新")
+}
+
+/// Records the conclusion (the convener only).
+pub fn conclude(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, conclusion: &str) -> AppResult<()> {
+    let (d, parts) = get_visible(conn, &p.agency_id, id)?;
+    if d.convener_agency_id != p.agency_id {
+        return Err(AppError::Forbidden("只有发起单位可以形成会商结论".into()));
+    }
+    if d.state != "open" {
+        return Err(AppError::Conflict("会商已有结论".into()));
+    }
+    let mut errs = Vec::new();
+    text_ok("conclusion", conclusion, &mut errs);
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    diesel::update(deliberations::table.find(id))
+        .set((
+            deliberations::state.eq("concluded"),
+            deliberations::conclusion.eq(conclusion.trim()),
+            deliberations::concluded_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    log.audit(&Actor::from(p), "deliberation.conclude", "deliberation", Some(id), None, json!({}));
+    notify_all(
+        conn,
+        log,
+        &d,
+        &parts,
+        &p.agency_id,
+        "deliberation.concluded",
+        &format!("会商结论:{}", conclusion.trim()),
+    )
+}
+
+/// Assigns a task to a participant (交办; the convener only).
+pub fn assign(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    p: &Principal,
+    id: &str,
+    agency_id: &str,
+    task: &str,
+    deadline: &str,
+) -> AppResult<Assignment> {
+    let (d, parts) = get_visible(conn, &p.agency_id, id)?;
+    if d.convener_agency_id != p.agency_id {
+        return Err(AppError::Forbidden("只有发起单位可以交办任务".into()));
+    }
+    let mut errs = Vec::new();
+    text_ok("task", task, &mut errs);
+    errs.extend(validate_deadline(deadline, &today()));
+    if !parts.iter().any(|a| a == agency_id) && agency_id != d.convener_agency_id {
+        errs.push(FieldError::new("agency_id", "只能交办给参加会商的单位"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let aid = new_id();
+    diesel::insert_into(assignments::table)
+        .values((
+            assignments::id.eq(&aid),
+            assignments::deliberation_id.eq(id),
+            assignments::agency_id.eq(agency_id),
+            assignments::task.eq(task.trim()),
+            assignments::deadline.eq(deadline),
+            assignments::state.eq("assigned"),
+            assignments::urge_count.eq(0),
+            assignments::created_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    let seq = log.event(
+        "assignment.created",
+        Some(&d.record_id),
+        Some(agency_id),
+        Some(&p.agency_id),
+        json!({"assignment_id": aid}),
+    );
+    inbox::notify(
+        conn,
+        agency_id,
+        &d.record_id,
+        "assignment.created",
+        Some(&aid),
+        &format!("交办任务(期限 {deadline}):{}", task.trim()),
+        seq,
+        log.at(),
+    )?;
+    log.audit(
+        &Actor::from(p),
+        "assignment.create",
+        "assignment",
+        Some(&aid),
+        None,
+        json!({"deliberation_id": id, "agency_id": agency_id, "deadline": deadline}),
+    );
+    Ok(assignments::table.find(&aid).select(Assignment::as_select()).first(conn)?)
+}
+
+fn load_assignment(conn: &mut DbConnection, agency_id: &str, aid: &str) -> AppResult<(Assignment, DeliberationRow)> {
+    let not_found = || AppError::NotFound("交办任务不存在或无权查看".into());
+    let a: Assignment =
+        assignments::table.find(aid).select(Assignment::as_select()).first(conn).optional()?.ok_or_else(not_found)?;
+    let (d, _) = get_visible(conn, agency_id, &a.deliberation_id).map_err(|_| not_found())?;
+    Ok((a, d))
+}
+
+/// Urges an open assignment (督办; the convener only).
+pub fn urge(conn: &mut DbConnection, log: &mut Log, p: &Principal, aid: &str, note: &str) -> AppResult<Assignment> {
+    let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
+    if d.convener_agency_id != p.agency_id {
+        return Err(AppError::Forbidden("只有发起单位可以督办".into()));
+    }
+    if a.state != "assigned" {
+        return Err(AppError::Conflict("任务已办结,无需督办".into()));
+    }
+    let mut errs = Vec::new();
+    text_ok("note", note, &mut errs);
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    diesel::update(assignments::table.find(aid))
+        .set((
+            assignments::urge_count.eq(a.urge_count + 1),
+            assignments::last_urged_at.eq(log.at()),
+            assignments::last_urge_note.eq(note.trim()),
+        ))
+        .execute(conn)?;
+    let seq = log.event(
+        "assignment.urged",
+        Some(&d.record_id),
+        Some(&a.agency_id),
+        Some(&p.agency_id),
+        json!({"assignment_id": aid}),
+    );
+    inbox::notify(
+        conn,
+        &a.agency_id,
+        &d.record_id,
+        "assignment.urged",
+        Some(aid),
+        &format!("督办:{}", note.trim()),
+        seq,
+        log.at(),
+    )?;
+    log.audit(&Actor::from(p), "assignment.urge", "assignment", Some(aid), None, json!({}));
+    Ok(assignments::table.find(aid).select(Assignment::as_select()).first(conn)?)
+}
+
+/// Reports an assignment done (the assignee only).
+pub fn complete(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    p: &Principal,
+    aid: &str,
+    result: &str,
+) -> AppResult<Assignment> {
+    let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
+    if a.agency_id != p.agency_id {
+        return Err(AppError::Forbidden("只有承办单位可以报告办结".into()));
+    }
+    if a.state != "assigned" {
+        return Err(AppError::Conflict("任务已办结".into()));
+    }
+    let mut errs = Vec::new();
+    text_ok("result", result, &mut errs);
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    diesel::update(assignments::table.find(aid))
+        .set((assignments::state.eq("done"), assignments::result.eq(result.trim()), assignments::done_at.eq(log.at())))
+        .execute(conn)?;
+    let seq = log.event(
+        "assignment.done",
+        Some(&d.record_id),
+        Some(&d.convener_agency_id),
+        Some(&p.agency_id),
+        json!({"assignment_id": aid}),
+    );
+    inbox::notify(
+        conn,
+        &d.convener_agency_id,
+        &d.record_id,
+        "assignment.done",
+        Some(aid),
+        &format!("交办任务已办结:{}", result.trim()),
+        seq,
+        log.at(),
+    )?;
+    log.audit(&Actor::from(p), "assignment.complete", "assignment", Some(aid), None, json!({}));
+    Ok(assignments::table.find(aid).select(Assignment::as_select()).first(conn)?)
+}
