@@ -30,14 +30,17 @@ pub struct FeedEvent {
 
 /// Event rows of the agency's feed after `after`, in sequence order.
 pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    // `COALESCE(target, '')` rather than `target = ? OR target IS NULL`: the planner must walk
+    // the sequence in order and stop after `limit` rows; given an OR over the target index it
+    // would collect and sort every later event instead (seconds at a million events).
+    let targeted = sql::<Bool>("COALESCE(events.target_agency_id, '') = ").bind::<Text, _>(viewer.agency_id.clone());
+    let untargeted = sql::<Bool>("COALESCE(events.target_agency_id, '') = ''");
     events::table
         .left_join(records::table.on(events::record_id.eq(records::id.nullable())))
         .filter(events::seq.gt(after))
-        .filter(
-            events::target_agency_id
-                .eq(viewer.agency_id.clone())
-                .or(events::target_agency_id.is_null().and(policy::entitled_sql(viewer))),
-        )
+        .filter(targeted.or(untargeted.and(policy::entitled_sql(viewer))))
         .order(events::seq)
         .limit(limit)
         .select(EventRow::as_select())

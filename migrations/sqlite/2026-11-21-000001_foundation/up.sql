@@ -183,7 +183,6 @@ CREATE TABLE events (
     payload TEXT NOT NULL,
     at TEXT NOT NULL
 );
-CREATE INDEX events_target ON events(target_agency_id, seq);
 CREATE INDEX events_record ON events(record_id, seq);
 
 CREATE TABLE audit_log (
