@@ -22,6 +22,12 @@ pub struct Party {
     pub kind: String,
 }
 
+/// Whether any agreement binds records of this kind from this source (if none, the owner
+/// decides and `check` has nothing to check).
+pub fn binds(agreements: &[Agreement], source: &Party, record_kind: &str) -> bool {
+    agreements.iter().any(|a| a.covers_source(source, record_kind))
+}
+
 impl Agreement {
     fn covers_source(&self, source: &Party, record_kind: &str) -> bool {
         self.record_kind == record_kind

@@ -14,7 +14,7 @@ struct Count {
 }
 
 /// Row counts of every table that a write would touch.
-fn snapshot(app: &TestApp) -> Vec<i64> {
+pub fn snapshot(app: &TestApp) -> Vec<i64> {
     let mut conn = app.pool.get().unwrap();
     [
         "agencies",
@@ -30,10 +30,60 @@ fn snapshot(app: &TestApp) -> Vec<i64> {
         "subscriptions",
         "inbox_items",
         "idempotency_keys",
+        "transfers",
+        "duplicate_flags",
+        "deliberations",
+        "assignments",
+        "record_grants",
+        "audit_log",
     ]
     .iter()
     .map(|t| diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<Count>(&mut *conn).unwrap().n)
     .collect()
+}
+
+/// (method, path, token, a body with a wrong type, one missing a required field, one with an
+/// unknown enum value)
+pub type Case<'a> = (Method, String, &'a str, Value, Option<Value>, Option<Value>);
+
+/// Each body endpoint refuses malformed JSON and invalid UTF-8 (400), wrong types, missing
+/// fields and unknown enum values (422, naming the field), oversize bodies (413) and a wrong
+/// content type (415) — always as problem+json.
+pub fn check_bad_bodies(app: &TestApp, cases: Vec<Case<'_>>) {
+    let big = format!("{{\"title\": \"{}\"}}", "长".repeat(700_000)).into_bytes();
+    for (m, path, token, wrong_type, missing, bad_enum) in cases {
+        let with_ifmatch = |r: reqwest::blocking::RequestBuilder| {
+            if m == Method::PATCH {
+                r.header("If-Match", "1")
+            } else {
+                r
+            }
+        };
+        let call = |ct: &str, body: Vec<u8>| {
+            send(with_ifmatch(
+                app.req(m.clone(), &path, Some(token).filter(|t| !t.is_empty())).header("Content-Type", ct).body(body),
+            ))
+        };
+        let (s, p) = call("application/json", b"{\"title\": ".to_vec());
+        assert_eq!(s, 400, "malformed JSON on {m} {path}: {p}");
+        let (s, p) = call("application/json", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}']);
+        assert_eq!(s, 400, "invalid UTF-8 on {m} {path}: {p}");
+        let (s, p) = call("application/json", wrong_type.to_string().into_bytes());
+        assert_eq!(s, 422, "wrong type on {m} {path}: {p}");
+        assert!(p["errors"][0]["field"].as_str().is_some_and(|f| !f.is_empty()), "field named for {m} {path}: {p}");
+        if let Some(body) = missing {
+            let (s, p) = call("application/json", body.to_string().into_bytes());
+            assert_eq!(s, 422, "missing field on {m} {path}: {p}");
+        }
+        if let Some(body) = bad_enum {
+            let (s, p) = call("application/json", body.to_string().into_bytes());
+            assert_eq!(s, 422, "unknown enum on {m} {path}: {p}");
+        }
+        let (s, p) = call("application/json", big.clone());
+        assert_eq!(s, 413, "oversize on {m} {path}: {p}");
+        let (s, p) = call("text/plain", b"{}".to_vec());
+        assert_eq!(s, 415, "wrong content type on {m} {path}: {p}");
+    }
 }
 
 fn raw(app: &TestApp, method: Method, path: &str, token: &str, ct: &str, body: Vec<u8>) -> (u16, Value) {
@@ -51,7 +101,7 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
     let before = snapshot(&app);
 
     // (method, path, token, a body with a wrong type, a body missing a required field, a body with an unknown enum value)
-    let cases: Vec<(Method, String, &str, Value, Option<Value>, Option<Value>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             Method::POST,
             "/api/v1/auth/login".into(),
@@ -138,40 +188,7 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
         ),
         (Method::POST, "/api/v1/auth/logout".into(), &a.token, json!({"refresh_token": []}), Some(json!({})), None),
     ];
-    let big = format!("{{\"title\": \"{}\"}}", "长".repeat(700_000)).into_bytes();
-    for (m, path, token, wrong_type, missing, bad_enum) in cases {
-        let with_ifmatch = |r: reqwest::blocking::RequestBuilder| {
-            if m == Method::PATCH {
-                r.header("If-Match", "1")
-            } else {
-                r
-            }
-        };
-        let call = |ct: &str, body: Vec<u8>| {
-            send(with_ifmatch(
-                app.req(m.clone(), &path, Some(token).filter(|t| !t.is_empty())).header("Content-Type", ct).body(body),
-            ))
-        };
-        let (s, p) = call("application/json", b"{\"title\": ".to_vec());
-        assert_eq!(s, 400, "malformed JSON on {m} {path}: {p}");
-        let (s, p) = call("application/json", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}']);
-        assert_eq!(s, 400, "invalid UTF-8 on {m} {path}: {p}");
-        let (s, p) = call("application/json", wrong_type.to_string().into_bytes());
-        assert_eq!(s, 422, "wrong type on {m} {path}: {p}");
-        assert!(p["errors"][0]["field"].as_str().is_some_and(|f| !f.is_empty()), "field named for {m} {path}: {p}");
-        if let Some(body) = missing {
-            let (s, p) = call("application/json", body.to_string().into_bytes());
-            assert_eq!(s, 422, "missing field on {m} {path}: {p}");
-        }
-        if let Some(body) = bad_enum {
-            let (s, p) = call("application/json", body.to_string().into_bytes());
-            assert_eq!(s, 422, "unknown enum on {m} {path}: {p}");
-        }
-        let (s, p) = call("application/json", big.clone());
-        assert_eq!(s, 413, "oversize on {m} {path}: {p}");
-        let (s, p) = call("text/plain", b"{}".to_vec());
-        assert_eq!(s, 415, "wrong content type on {m} {path}: {p}");
-    }
+    check_bad_bodies(&app, cases);
     // NDJSON batches: oversize and invalid UTF-8 lines.
     let (s, _) =
         raw(&app, Method::POST, "/api/v1/sync/batches", &a.token, "application/x-ndjson", vec![0xff, 0xfe, b'\n']);

@@ -6,7 +6,7 @@ mod logging;
 mod admin;
 mod audit;
 mod auth;
-mod bad_input;
+pub mod bad_input;
 mod openapi;
 mod permissions;
 mod policy_equivalence;

@@ -557,3 +557,143 @@ fn statistics_reproduce_the_seed_scenario(b: Backend) {
 }
 
 both!(joint_deliberation_with_assignments_and_supervision, statistics_reproduce_the_seed_scenario);
+
+/// Bad input on every transfer, deliberation and statistics endpoint: a 4xx problem, no change.
+fn bad_input_on_transfer_endpoints(b: Backend) {
+    use crate::bad_input::{check_bad_bodies, snapshot, Case};
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let id = clue(&app, &xc, "线索", "内容", &[]);
+    let (_, t) = transfer(&app, &xc, &id, &jw);
+    let tid = t["id"].as_str().unwrap().to_string();
+    let (_, d) = app.post(
+        &xc.token,
+        "/api/v1/deliberations",
+        json!({"record_id": id, "title": "会商", "participant_agency_ids": [jw.id]}),
+    );
+    let did = d["id"].as_str().unwrap().to_string();
+    let (_, a) = app.post(
+        &xc.token,
+        &format!("/api/v1/deliberations/{did}/assignments"),
+        json!({"agency_id": jw.id, "task": "核查", "deadline": "2099-01-01"}),
+    );
+    let aid = a["id"].as_str().unwrap().to_string();
+    let before = snapshot(&app);
+    let z = json!({"disciplinary": 0, "organizational": 0, "judicial": 0});
+    let cases: Vec<Case> = vec![
+        (
+            Method::POST,
+            format!("/api/v1/records/{id}/transfers"),
+            &xc.token,
+            json!({"to_agency_id": jw.id, "suggestion": 1, "deadline": "2099-01-01"}),
+            Some(json!({"to_agency_id": jw.id})),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/transfers/{tid}/return"),
+            &jw.token,
+            json!({"reason": 1}),
+            Some(json!({})),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/transfers/{tid}/conclude"),
+            &jw.token,
+            json!({"outcome": "form1", "sanctions": {"disciplinary": "一"}}),
+            Some(json!({"outcome": "form1"})),
+            Some(json!({"outcome": "form9", "sanctions": z})),
+        ),
+        (Method::POST, format!("/api/v1/transfers/{tid}/feedback"), &jw.token, json!({"note": []}), None, None),
+        (
+            Method::POST,
+            "/api/v1/deliberations".into(),
+            &xc.token,
+            json!({"record_id": id, "title": 2, "participant_agency_ids": []}),
+            Some(json!({"record_id": id})),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/deliberations/{did}/minutes"),
+            &xc.token,
+            json!({"text": 3}),
+            Some(json!({})),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/deliberations/{did}/conclude"),
+            &xc.token,
+            json!({"conclusion": false}),
+            Some(json!({})),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/deliberations/{did}/assignments"),
+            &xc.token,
+            json!({"agency_id": jw.id, "task": 1, "deadline": "2099-01-01"}),
+            Some(json!({"task": "x"})),
+            None,
+        ),
+        (Method::POST, format!("/api/v1/assignments/{aid}/urge"), &xc.token, json!({"note": 1}), Some(json!({})), None),
+        (
+            Method::POST,
+            format!("/api/v1/assignments/{aid}/complete"),
+            &jw.token,
+            json!({"result": 1}),
+            Some(json!({})),
+            None,
+        ),
+    ];
+    check_bad_bodies(&app, cases);
+    // Well-formed but invalid values.
+    let bad = [
+        (
+            format!("/api/v1/records/{id}/transfers"),
+            &xc.token,
+            json!({"to_agency_id": "x", "suggestion": "s", "deadline": "2099-01-01"}),
+        ),
+        (
+            format!("/api/v1/records/{id}/transfers"),
+            &xc.token,
+            json!({"to_agency_id": jw.id, "suggestion": "s", "deadline": "明年"}),
+        ),
+        (
+            format!("/api/v1/deliberations/{did}/assignments"),
+            &xc.token,
+            json!({"agency_id": jw.id, "task": "t", "deadline": "2020-01-01"}),
+        ),
+        (
+            "/api/v1/deliberations".to_string(),
+            &xc.token,
+            json!({"record_id": id, "title": "t", "participant_agency_ids": []}),
+        ),
+    ];
+    for (path, token, body) in bad {
+        let (s, p) = app.post(token, &path, body);
+        assert_eq!(s, 422, "{path}: {p}");
+    }
+    let q =
+        |token: &str, path: &str, query: &[(&str, &str)]| send(app.req(Method::GET, path, Some(token)).query(query)).0;
+    assert_eq!(q(&xc.token, "/api/v1/transfers", &[("state", "lost")]), 422);
+    assert_eq!(q(&xc.token, "/api/v1/transfers", &[("direction", "up")]), 422);
+    assert_eq!(q(&xc.token, "/api/v1/transfers", &[("from", "2026-13-01")]), 422);
+    assert_eq!(q(&xc.token, "/api/v1/transfers", &[("overdue", "maybe")]), 400);
+    assert_eq!(q(&xc.token, "/api/v1/transfers", &[("cursor", "!!")]), 400);
+    assert_eq!(q(&xc.token, "/api/v1/transfers/export", &[("format", "doc")]), 422);
+    assert_eq!(q(&xc.token, "/api/v1/stats/clues", &[("to", "yesterday")]), 422);
+    assert_eq!(q(&xc.token, "/api/v1/stats/clues", &[("agency_id", "x")]), 422);
+    assert_eq!(q(&admin, "/api/v1/stats/clues", &[]), 422);
+    assert_eq!(q(&xc.token, "/api/v1/transfers/not-an-id", &[]), 404);
+    assert_eq!(q(&xc.token, "/api/v1/deliberations/not-an-id", &[]), 404);
+    assert_eq!(app.post(&jw.token, "/api/v1/transfers/not-an-id/accept", json!({})).0, 404);
+    assert_eq!(app.post(&jw.token, "/api/v1/assignments/not-an-id/complete", json!({"result": "x"})).0, 404);
+    assert_eq!(snapshot(&app), before, "bad input changed nothing");
+}
+
+both!(bad_input_on_transfer_endpoints);
