@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 /// The score from which two clues on the same supervision object are flagged.
-pub const FLAG_THRESHOLD: f64 = 0.5;
+pub const FLAG_THRESHOLD: f64 = 0.6;
 
 /// The normalised characters of a text: lower-cased letters, digits and CJK characters.
 fn normalised(text: &str) -> Vec<char> {

@@ -35,29 +35,27 @@ pub fn find(conn: &mut DbConnection, r: &StoredRecord) -> QueryResult<Vec<Match>
     if r.object_ids.is_empty() {
         return Ok(vec![]);
     }
+    // Index-driven in two steps (the object's links, then those records), so the planner
+    // never walks all records in sequence order looking for the few on these objects.
     let pairs: Vec<(String, String)> = record_objects::table
-        .inner_join(records::table)
         .filter(record_objects::object_id.eq_any(&r.object_ids))
-        .filter(records::kind.eq("clue"))
-        .filter(records::withdrawn_at.is_null())
-        .filter(records::id.ne(&r.row.id))
-        .order(records::seq.desc())
         .limit(MAX_CANDIDATES)
         .select((record_objects::record_id, record_objects::object_id))
         .load(conn)?;
     let mut object_of: HashMap<String, String> = HashMap::new();
-    for (rid, oid) in pairs {
+    for (rid, oid) in pairs.into_iter().filter(|(rid, _)| *rid != r.row.id) {
         object_of.entry(rid).or_insert(oid);
     }
     let ids: Vec<String> = object_of.keys().cloned().collect();
     let mut texts: Vec<(String, String, String)> = Vec::new();
     for chunk in ids.chunks(500) {
-        texts.extend(
-            records::table
-                .filter(records::id.eq_any(chunk))
-                .select((records::id, records::title, records::body))
-                .load::<(String, String, String)>(conn)?,
-        );
+        // By primary key only (with a `kind` filter SQLite would pick the kind index and
+        // walk every clue); kind and withdrawal are checked here.
+        let rows: Vec<(String, String, String, String, Option<String>)> = records::table
+            .filter(records::id.eq_any(chunk))
+            .select((records::id, records::title, records::body, records::kind, records::withdrawn_at))
+            .load(conn)?;
+        texts.extend(rows.into_iter().filter(|r| r.3 == "clue" && r.4.is_none()).map(|r| (r.0, r.1, r.2)));
     }
     let mine_text = format!("{}\n{}", r.row.title, r.row.body);
     let mine = shingles(&mine_text);
