@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::Principal;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub seq: i64,
     pub event_type: String,
@@ -25,7 +25,7 @@ pub struct EventRow {
 }
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,

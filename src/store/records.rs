@@ -24,7 +24,7 @@ use crate::store::subscriptions::Rule;
 use crate::store::{catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = records, treat_none_as_null = true)]
+#[diesel(table_name = records, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct RecordRow {
     pub id: String,
     pub owner_agency_id: String,
@@ -483,7 +483,7 @@ fn delete_links(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = record_versions)]
+#[diesel(table_name = record_versions, treat_none_as_default_value = false)]
 struct VersionRow {
     record_id: String,
     version: i32,
