@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::db::DbPool;
 use crate::domain::record::{Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
+use crate::domain::transfer::{Command, Outcome, Sanctions};
 use crate::domain::{new_id, now, Role};
 use crate::error::AppError;
 use crate::policy::Principal;
@@ -14,6 +15,7 @@ use crate::store::agreements::AgreementView;
 use crate::store::log::{write_tx, Actor};
 use crate::store::objects::SubjectObject;
 use crate::store::records::WriteContext;
+use crate::store::transfers::NewTransfer;
 use crate::store::users::UserRow;
 use crate::store::{self};
 
@@ -142,9 +144,35 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
             ("xinfangju", rec(RecordKind::Petition, "反映市交通运输局副局长李某某插手工程项目的信访举报", "举报人反映李某某利用职务便利为亲属承揽道路养护工程提供帮助。", "廉洁纪律", vec![objects[1].clone(), objects[4].clone()], to(&["jiwei"]), Sensitivity::Sensitive, BTreeMap::from([("reporter_name".to_string(), "王某".to_string()), ("reporter_phone".to_string(), "13800000000".to_string())]), vec![ids["jiwei"].clone()], "XF-2026-0315")),
             ("jiwei", rec(RecordKind::Notice, "关于3起违反中央八项规定精神问题的通报", "市纪委监委通报3起违反中央八项规定精神典型问题,涉及违规发放津补贴、公款吃喝等。", "中央八项规定精神", vec![], Distribution { level: DistributionLevel::All, agencies: vec![], group: None }, Sensitivity::General, BTreeMap::new(), vec![], "JW-2026-0042")),
         ];
+        let mut created = Vec::new();
         for (code, c) in items {
-            store::records::create(conn, log, &ctx, &as_agency(code), c)?;
+            created.push(store::records::create(conn, log, &ctx, &as_agency(code), c)?);
         }
+        // A second inspection clue, and the transfers of both: one accepted by the discipline
+        // commission, one concluded by the organization department.
+        let second = store::records::create(conn, log, &ctx, &as_agency("xunchaban"), rec(RecordKind::Clue, "市交通运输局选人用人不规范问题线索", "巡察发现该局2024年突击提拔干部3人,干部档案审核不严。", "组织纪律", vec![objects[1].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "XC-2026-0003"))?;
+        // The discipline commission holds a similar clue on the same bureau: flagged to both as
+        // possible duplicate handling (重复办理).
+        store::records::create(conn, log, &ctx, &as_agency("jiwei"), rec(RecordKind::Clue, "关于市住建局违规发放津补贴的问题线索", "信访举报反映:市住房和城乡建设局2023年至2025年以加班费名义违规发放津补贴,共计46.8万元。", "中央八项规定精神", vec![objects[0].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "JW-2026-0101"))?;
+        let deadline = (chrono::Utc::now() + chrono::Duration::days(60)).format("%Y-%m-%d").to_string();
+        let ctx = WriteContext::load(conn)?;
+        let xc = as_agency("xunchaban");
+        let xc_viewer = store::directory::viewer(conn, &ids["xunchaban"])?;
+        let transfer = |to: &str, suggestion: &str| NewTransfer {
+            to_agency_id: ids[to].clone(),
+            suggestion: suggestion.into(),
+            deadline: deadline.clone(),
+            round: Some("七届市委第十三轮巡察".into()),
+        };
+        let t1 = store::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &created[0].row.id, transfer("jiwei", "建议由市纪委监委谈话函询"))?;
+        store::transfers::act(conn, log, &as_agency("jiwei"), &t1.id, Command::Accept)?;
+        let t2 = store::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &second.row.id, transfer("zuzhibu", "建议由市委组织部进行组织处理"))?;
+        let zz = as_agency("zuzhibu");
+        store::transfers::act(conn, log, &zz, &t2.id, Command::Accept)?;
+        store::transfers::act(conn, log, &zz, &t2.id, Command::Start)?;
+        let sanctions = Sanctions { disciplinary: 0, organizational: 2, judicial: 0 };
+        let summary = "对2名相关责任人诫勉谈话".to_string();
+        store::transfers::act(conn, log, &zz, &t2.id, Command::Conclude { outcome: Outcome::Form1, sanctions, summary })?;
         Ok::<_, AppError>(())
     })
     .map_err(|e| anyhow::anyhow!("载入演示数据失败:{e}"))?;
