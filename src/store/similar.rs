@@ -123,11 +123,18 @@ pub fn flag_duplicates(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord)
     ids.push(r.row.id.clone());
     let held = holders(conn, &ids)?;
     let mine = held.get(&r.row.id).cloned().unwrap_or_default();
+    // Pairs already flagged, in either direction.
     let already: HashSet<String> = duplicate_flags::table
         .filter(duplicate_flags::record_id.eq(&r.row.id))
         .select(duplicate_flags::other_record_id)
         .load::<String>(conn)?
         .into_iter()
+        .chain(
+            duplicate_flags::table
+                .filter(duplicate_flags::other_record_id.eq(&r.row.id))
+                .select(duplicate_flags::record_id)
+                .load::<String>(conn)?,
+        )
         .collect();
     let mut flagged = 0;
     for m in matches {
@@ -149,19 +156,32 @@ pub fn flag_duplicates(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord)
             ))
             .execute(conn)?;
         let seq = log.event("clue.duplicate_flagged", Some(&r.row.id), None, None, json!({"flag_id": flag_id}));
-        let names_theirs = agency_names(conn, &theirs)?.join("、");
-        let names_mine = agency_names(conn, &mine)?.join("、");
+        // Each agency is told, on the clue it holds, which other agencies handle the similar one.
         for a in &mine {
-            let note = format!("可能重复办理:{names_theirs} 正在办理涉及同一监督对象的相似线索,请加强沟通");
+            let note = duplicate_note(conn, &theirs, a)?;
             inbox::notify(conn, a, &r.row.id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
         }
         for a in theirs.iter().filter(|a| !mine.contains(*a)) {
-            let note = format!("可能重复办理:{names_mine} 正在办理涉及同一监督对象的相似线索,请加强沟通");
+            let note = duplicate_note(conn, &mine, a)?;
             inbox::notify(conn, a, &m.other_id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
         }
         flagged += 1;
     }
     Ok(flagged)
+}
+
+/// What an agency is told: the other agencies handling the similar clue, or that it handles
+/// one itself.
+fn duplicate_note(conn: &mut DbConnection, handlers: &BTreeSet<String>, notified: &str) -> QueryResult<String> {
+    let others: BTreeSet<String> = handlers.iter().filter(|a| *a != notified).cloned().collect();
+    Ok(if others.is_empty() {
+        "可能重复办理:本单位已在办理涉及同一监督对象的相似线索,请统筹办理".to_string()
+    } else {
+        format!(
+            "可能重复办理:{} 正在办理涉及同一监督对象的相似线索,请加强沟通",
+            agency_names(conn, &others)?.join("、")
+        )
+    })
 }
 
 /// A similar clue as one agency may see it: in full where it may read the clue, otherwise
