@@ -697,3 +697,40 @@ fn bad_input_on_transfer_endpoints(b: Backend) {
 }
 
 both!(bad_input_on_transfer_endpoints);
+
+fn ledger_filters_by_category_object_and_period(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let (_, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市水利局", "kind": "unit"}));
+    let o = obj["id"].as_str().unwrap();
+    let on_object = clue(&app, &xc, "水利局工程线索", "工程款拨付", &[o]);
+    let (_, other) = app.post(
+        &xc.token,
+        "/api/v1/records",
+        json!({"kind": "clue", "title": "工作纪律线索", "category": "工作纪律", "distribution": {"level": "own"}}),
+    );
+    transfer(&app, &xc, &on_object, &jw);
+    transfer(&app, &xc, other["id"].as_str().unwrap(), &jw);
+    let titles = |q: &[(&str, &str)]| -> Vec<String> {
+        let (s, l) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(q));
+        assert_eq!(s, 200, "{l}");
+        l["items"].as_array().unwrap().iter().map(|i| i["record_title"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(titles(&[("object_id", o)]), vec!["水利局工程线索"]);
+    assert_eq!(titles(&[("category", "工作纪律")]), vec!["工作纪律线索"]);
+    assert_eq!(titles(&[("state", "transferred")]).len(), 2);
+    assert!(titles(&[("state", "closed")]).is_empty());
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(titles(&[("from", today.as_str()), ("to", today.as_str())]).len(), 2);
+    assert!(titles(&[("to", "2020-01-01")]).is_empty());
+    assert!(titles(&[("from", "2099-01-01")]).is_empty());
+    let (_, page1) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("limit", "1")]));
+    let cursor = page1["next_cursor"].as_str().unwrap();
+    let (_, page2) =
+        send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("limit", "1"), ("cursor", cursor)]));
+    assert_ne!(page1["items"][0]["id"], page2["items"][0]["id"]);
+}
+
+both!(ledger_filters_by_category_object_and_period);
