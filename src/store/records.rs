@@ -575,9 +575,8 @@ pub fn create_many(
         crate::insert_batch!(conn, record_versions::table, chunk)?;
     }
     inbox::insert(conn, &items, log.at())?;
-    for s in out.iter().flatten().filter(|s| s.row.kind == RecordKind::Clue.as_str() && !s.object_ids.is_empty()) {
-        crate::store::similar::flag_duplicates(conn, log, s)?;
-    }
+    let created: Vec<&StoredRecord> = out.iter().flatten().collect();
+    crate::store::similar::flag_duplicates_many(conn, log, &created)?;
     Ok(out)
 }
 

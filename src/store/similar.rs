@@ -32,22 +32,32 @@ pub struct Match {
 /// Clues (not withdrawn) sharing a supervision object with `r`, scored; those at or above
 /// the flag threshold, best first.
 pub fn find(conn: &mut DbConnection, r: &StoredRecord) -> QueryResult<Vec<Match>> {
-    if r.object_ids.is_empty() {
-        return Ok(vec![]);
+    Ok(find_many(conn, &[r])?.pop().unwrap_or_default())
+}
+
+/// `find` for several clues at once (a bulk import chunk): one query for the links of all
+/// their objects and one for the candidate texts, each shingled once.
+pub fn find_many(conn: &mut DbConnection, rs: &[&StoredRecord]) -> QueryResult<Vec<Vec<Match>>> {
+    let objects: Vec<String> =
+        rs.iter().flat_map(|r| r.object_ids.iter().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    if objects.is_empty() {
+        return Ok(rs.iter().map(|_| vec![]).collect());
     }
-    // Index-driven in two steps (the object's links, then those records), so the planner
+    // Index-driven in two steps (the objects' links, then those records), so the planner
     // never walks all records in sequence order looking for the few on these objects.
-    let pairs: Vec<(String, String)> = record_objects::table
-        .filter(record_objects::object_id.eq_any(&r.object_ids))
-        .limit(MAX_CANDIDATES)
-        .select((record_objects::record_id, record_objects::object_id))
-        .load(conn)?;
-    let mut object_of: HashMap<String, String> = HashMap::new();
-    for (rid, oid) in pairs.into_iter().filter(|(rid, _)| *rid != r.row.id) {
-        object_of.entry(rid).or_insert(oid);
+    let mut on_object: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in objects.chunks(500) {
+        let pairs: Vec<(String, String)> = record_objects::table
+            .filter(record_objects::object_id.eq_any(chunk))
+            .limit(MAX_CANDIDATES * rs.len() as i64)
+            .select((record_objects::record_id, record_objects::object_id))
+            .load(conn)?;
+        for (rid, oid) in pairs {
+            on_object.entry(oid).or_default().push(rid);
+        }
     }
-    let ids: Vec<String> = object_of.keys().cloned().collect();
-    let mut texts: Vec<(String, String, String)> = Vec::new();
+    let ids: Vec<String> = on_object.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut candidates: HashMap<String, (String, HashSet<(char, char)>)> = HashMap::new();
     for chunk in ids.chunks(500) {
         // By primary key only (with a `kind` filter SQLite would pick the kind index and
         // walk every clue); kind and withdrawal are checked here.
@@ -55,25 +65,40 @@ pub fn find(conn: &mut DbConnection, r: &StoredRecord) -> QueryResult<Vec<Match>
             .filter(records::id.eq_any(chunk))
             .select((records::id, records::title, records::body, records::kind, records::withdrawn_at))
             .load(conn)?;
-        texts.extend(rows.into_iter().filter(|r| r.3 == "clue" && r.4.is_none()).map(|r| (r.0, r.1, r.2)));
+        for (id, title, body, kind, withdrawn) in rows {
+            if kind == "clue" && withdrawn.is_none() {
+                let text = format!("{title}\n{body}");
+                let sh = shingles(&text);
+                candidates.insert(id, (text, sh));
+            }
+        }
     }
-    let mine_text = format!("{}\n{}", r.row.title, r.row.body);
-    let mine = shingles(&mine_text);
-    let mut out: Vec<Match> = texts
-        .into_iter()
-        .filter_map(|(id, title, body)| {
-            let text = format!("{title}\n{body}");
-            let s = score(&mine, &shingles(&text));
-            (s >= FLAG_THRESHOLD).then(|| Match {
-                object_id: object_of[&id].clone(),
-                other_id: id,
-                score: (s * 1000.0).round() / 1000.0,
-                shared_text: longest_common_run(&mine_text, &text),
-            })
+    Ok(rs
+        .iter()
+        .map(|r| {
+            let mine_text = format!("{}\n{}", r.row.title, r.row.body);
+            let mine = shingles(&mine_text);
+            let mut seen = HashSet::new();
+            let mut out: Vec<Match> = r
+                .object_ids
+                .iter()
+                .flat_map(|o| on_object.get(o).into_iter().flatten().map(move |rid| (o, rid)))
+                .filter(|(_, rid)| **rid != r.row.id && seen.insert((*rid).clone()))
+                .filter_map(|(o, rid)| {
+                    let (text, sh) = candidates.get(rid)?;
+                    let s = score(&mine, sh);
+                    (s >= FLAG_THRESHOLD).then(|| Match {
+                        object_id: o.clone(),
+                        other_id: rid.clone(),
+                        score: (s * 1000.0).round() / 1000.0,
+                        shared_text: longest_common_run(&mine_text, text),
+                    })
+                })
+                .collect();
+            out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.other_id.cmp(&b.other_id)));
+            out
         })
-        .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.other_id.cmp(&b.other_id)));
-    Ok(out)
+        .collect())
 }
 
 /// The agencies handling each record: its owner and the receivers of its transfers that
@@ -112,13 +137,23 @@ pub fn agency_names(conn: &mut DbConnection, ids: &BTreeSet<String>) -> QueryRes
 /// other agencies handle, records a flag and notifies every agency involved — each on the
 /// clue it holds, naming the other agencies and nothing of the other clue's content.
 pub fn flag_duplicates(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord) -> AppResult<usize> {
-    if r.row.kind != "clue" {
-        return Ok(0);
+    flag_duplicates_many(conn, log, &[r])
+}
+
+/// `flag_duplicates` for the clues of one write (a bulk import chunk).
+pub fn flag_duplicates_many(conn: &mut DbConnection, log: &mut Log, rs: &[&StoredRecord]) -> AppResult<usize> {
+    let clues: Vec<&StoredRecord> =
+        rs.iter().copied().filter(|r| r.row.kind == "clue" && !r.object_ids.is_empty()).collect();
+    let mut flagged = 0;
+    for (r, matches) in clues.iter().zip(find_many(conn, &clues)?) {
+        if !matches.is_empty() {
+            flagged += flag_matches(conn, log, r, matches)?;
+        }
     }
-    let matches = find(conn, r)?;
-    if matches.is_empty() {
-        return Ok(0);
-    }
+    Ok(flagged)
+}
+
+fn flag_matches(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord, matches: Vec<Match>) -> AppResult<usize> {
     let mut ids: Vec<String> = matches.iter().map(|m| m.other_id.clone()).collect();
     ids.push(r.row.id.clone());
     let held = holders(conn, &ids)?;
