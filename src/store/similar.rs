@@ -56,21 +56,27 @@ pub fn find_many(conn: &mut DbConnection, rs: &[&StoredRecord]) -> QueryResult<V
             on_object.entry(oid).or_default().push(rid);
         }
     }
-    let ids: Vec<String> = on_object.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let linked: Vec<String> = on_object.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    // First which of them are live clues (by primary key only: with a `kind` filter SQLite
+    // would pick the kind index and walk every clue), then only their texts.
+    let mut ids = Vec::new();
+    for chunk in linked.chunks(500) {
+        let rows: Vec<(String, String, Option<String>)> = records::table
+            .filter(records::id.eq_any(chunk))
+            .select((records::id, records::kind, records::withdrawn_at))
+            .load(conn)?;
+        ids.extend(rows.into_iter().filter(|r| r.1 == "clue" && r.2.is_none()).map(|r| r.0));
+    }
     let mut candidates: HashMap<String, (String, HashSet<(char, char)>)> = HashMap::new();
     for chunk in ids.chunks(500) {
-        // By primary key only (with a `kind` filter SQLite would pick the kind index and
-        // walk every clue); kind and withdrawal are checked here.
-        let rows: Vec<(String, String, String, String, Option<String>)> = records::table
+        let rows: Vec<(String, String, String)> = records::table
             .filter(records::id.eq_any(chunk))
-            .select((records::id, records::title, records::body, records::kind, records::withdrawn_at))
+            .select((records::id, records::title, records::body))
             .load(conn)?;
-        for (id, title, body, kind, withdrawn) in rows {
-            if kind == "clue" && withdrawn.is_none() {
-                let text = format!("{title}\n{body}");
-                let sh = shingles(&text);
-                candidates.insert(id, (text, sh));
-            }
+        for (id, title, body) in rows {
+            let text = format!("{title}\n{body}");
+            let sh = shingles(&text);
+            candidates.insert(id, (text, sh));
         }
     }
     Ok(rs

@@ -17,7 +17,7 @@ use crate::store::records::{self, StoredRecord, UpdateOutcome, WriteContext};
 use crate::store::{directory, idempotency};
 
 /// Lines per transaction.
-pub const CHUNK_LINES: usize = 2000;
+pub const CHUNK_LINES: usize = 5000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineResult {

@@ -120,7 +120,7 @@ CREATE UNIQUE INDEX records_owner_external ON records(owner_agency_id, external_
 CREATE INDEX records_seq ON records(seq);
 CREATE INDEX records_kind_seq ON records(kind, seq);
 CREATE INDEX records_owner_seq ON records(owner_agency_id, seq);
-CREATE INDEX records_level_seq ON records(distribution_level, seq);
+CREATE INDEX records_group ON records(group_id) WHERE group_id IS NOT NULL;
 
 CREATE TABLE record_recipients (
     record_id TEXT NOT NULL REFERENCES records(id),
@@ -183,7 +183,6 @@ CREATE TABLE events (
     payload TEXT NOT NULL,
     at TEXT NOT NULL
 );
-CREATE INDEX events_record ON events(record_id, seq);
 
 CREATE TABLE audit_log (
     seq INTEGER PRIMARY KEY NOT NULL,
