@@ -1,6 +1,6 @@
 //! The hub benchmark (`cargo bench --bench hub`): starts the real server in-process on a
 //! fresh database, builds the seed-sized hub over HTTP (127 agencies, their liaison users
-//! and API keys, sharing groups, an agreement, 21,000 supervision objects), bulk-imports
+//! and API keys, sharing groups, the petition agreements, 21,000 supervision objects), bulk-imports
 //! N records through `POST /api/v1/sync/batches`, then measures the entitled list, search
 //! and feed over HTTP and the same store calls directly on the database. Results go to
 //! stdout and to BENCHMARKS.md. See BENCHMARKS.md for the knobs (GT_BENCH_* variables).
@@ -10,8 +10,12 @@
 
 #[path = "hub/data.rs"]
 mod data;
+#[path = "hub/phrases.rs"]
+mod phrases;
 #[path = "hub/report.rs"]
 mod report;
+#[path = "hub/sqlprof.rs"]
+mod sqlprof;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -41,10 +45,28 @@ const LIAISON_PASSWORD: &str = "bench-liaison-password-0001";
 /// The target for an entitled list or feed page of 100 (p99, ms).
 const PAGE_TARGET_MS: f64 = 20.0;
 const PAGE: i64 = 100;
+/// A series over its time budget still takes this many samples (fewer if it has fewer).
+const MIN_SAMPLES: usize = 50;
+
+/// Ends a series when its time budget is spent and enough samples are in: a feed page can
+/// take a second at 1M records, and 500 of them thrice per agency would take hours.
+struct Budget {
+    start: Instant,
+    limit: Duration,
+    min: usize,
+}
+
+impl Budget {
+    fn new(cfg: &Config, n: usize) -> Budget {
+        Budget { start: Instant::now(), limit: Duration::from_secs(cfg.series_secs), min: n.min(MIN_SAMPLES) }
+    }
+    fn spent(&self, done: usize) -> bool {
+        done >= self.min && self.start.elapsed() > self.limit
+    }
+}
 
 /// What to run, from the environment (see BENCHMARKS.md).
 struct Config {
-    smoke: bool,
     records: u64,
     agencies: usize,
     objects: usize,
@@ -58,24 +80,23 @@ struct Config {
     write_md: Option<bool>,
     viewers: Vec<String>,
     seed: u64,
+    profile: bool,
+    /// Time budget of one measured series (it still takes at least `MIN_SAMPLES`).
+    series_secs: u64,
 }
 
 fn env<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {
     match std::env::var(name) {
         Ok(v) if !v.trim().is_empty() => {
             let v = v.trim().replace(['_', ','], "");
-            v.parse()
-                .map(Some)
-                .map_err(|_| anyhow!("{name}={v} is not a valid value"))
+            v.parse().map(Some).map_err(|_| anyhow!("{name}={v} is not a valid value"))
         }
         _ => Ok(None),
     }
 }
 
 fn flag(name: &str) -> Option<bool> {
-    std::env::var(name)
-        .ok()
-        .map(|v| matches!(v.trim(), "1" | "true" | "yes"))
+    std::env::var(name).ok().map(|v| matches!(v.trim(), "1" | "true" | "yes"))
 }
 
 impl Config {
@@ -83,7 +104,6 @@ impl Config {
         if smoke {
             // `cargo test --benches`: prove the bench runs, in seconds.
             return Ok(Config {
-                smoke,
                 records: 1_000,
                 agencies: 16,
                 objects: 200,
@@ -97,11 +117,12 @@ impl Config {
                 write_md: Some(false),
                 viewers: vec!["typical".into(), "least".into()],
                 seed: 1,
+                profile: false,
+                series_secs: 60,
             });
         }
         let iters = env("GT_BENCH_ITERS")?.unwrap_or(500);
         Ok(Config {
-            smoke,
             records: env("GT_BENCH_RECORDS")?.unwrap_or(1_000_000),
             agencies: 127,
             objects: env("GT_BENCH_OBJECTS")?.unwrap_or(21_000),
@@ -109,9 +130,7 @@ impl Config {
             search_iters: env("GT_BENCH_SEARCH_ITERS")?.unwrap_or((iters / 25).max(5)),
             deep_pages: 10,
             batch: env("GT_BENCH_BATCH")?,
-            database_url: std::env::var("GT_BENCH_DATABASE_URL")
-                .ok()
-                .filter(|s| !s.is_empty()),
+            database_url: std::env::var("GT_BENCH_DATABASE_URL").ok().filter(|s| !s.is_empty()),
             reuse: flag("GT_BENCH_REUSE").unwrap_or(false),
             keep: flag("GT_BENCH_KEEP").unwrap_or(false),
             write_md: flag("GT_BENCH_WRITE"),
@@ -122,30 +141,33 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .collect(),
             seed: env("GT_BENCH_SEED")?.unwrap_or(20261121),
+            profile: flag("GT_BENCH_PROFILE").unwrap_or(false),
+            series_secs: env("GT_BENCH_SERIES_SECS")?.unwrap_or(60),
         })
     }
 
     /// The command line that reproduces this run.
     fn command(&self, url_given: bool) -> String {
-        let mut parts = vec![format!("GT_BENCH_RECORDS={}", self.records)];
+        let mut vars = vec![format!("GT_BENCH_RECORDS={}", self.records)];
         if url_given {
-            parts.push("GT_BENCH_DATABASE_URL=<url>".into());
+            vars.push("GT_BENCH_DATABASE_URL=<url>".into());
         }
-        for (k, default) in [("GT_BENCH_OBJECTS", 21_000), ("GT_BENCH_ITERS", 500)] {
-            let v = if k == "GT_BENCH_OBJECTS" {
-                self.objects
-            } else {
-                self.iters
-            };
-            if v != default {
-                parts.push(format!("{k}={v}"));
-            }
+        if self.objects != 21_000 {
+            vars.push(format!("GT_BENCH_OBJECTS={}", self.objects));
+        }
+        if self.iters != 500 {
+            vars.push(format!("GT_BENCH_ITERS={}", self.iters));
+        }
+        if self.search_iters != (self.iters / 25).max(5) {
+            vars.push(format!("GT_BENCH_SEARCH_ITERS={}", self.search_iters));
+        }
+        if self.series_secs != 60 {
+            vars.push(format!("GT_BENCH_SERIES_SECS={}", self.series_secs));
         }
         if let Some(b) = self.batch {
-            parts.push(format!("GT_BENCH_BATCH={b}"));
+            vars.push(format!("GT_BENCH_BATCH={b}"));
         }
-        parts.push("cargo bench --bench hub".into());
-        parts.join(" ")
+        format!("{} cargo bench --bench hub", vars.join(" "))
     }
 }
 
@@ -187,23 +209,16 @@ fn start_server(url: &str) -> Result<Hubd> {
     let port = rx.recv()??;
     Ok(Hubd {
         base: format!("http://127.0.0.1:{port}"),
-        client: Client::builder()
-            .timeout(Duration::from_secs(1800))
-            .build()?,
+        client: Client::builder().timeout(Duration::from_secs(1800)).build()?,
         pool,
         backend,
-        db_path: url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .map(PathBuf::from),
+        db_path: url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).map(PathBuf::from),
     })
 }
 
 impl Hubd {
     fn req(&self, method: reqwest::Method, path: &str, token: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
+        self.client.request(method, format!("{}{path}", self.base)).bearer_auth(token)
     }
 
     /// Sends and expects a 2xx JSON answer.
@@ -214,16 +229,11 @@ impl Hubd {
         if !status.is_success() {
             bail!("HTTP {status}: {text}");
         }
-        Ok(if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text)?
-        })
+        Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
     }
 
     fn post(&self, token: &str, path: &str, body: &Value) -> Result<Value> {
-        self.call(self.req(reqwest::Method::POST, path, token).json(body))
-            .with_context(|| format!("POST {path}"))
+        self.call(self.req(reqwest::Method::POST, path, token).json(body)).with_context(|| format!("POST {path}"))
     }
 
     fn login(&self, username: &str, password: &str) -> Result<String> {
@@ -232,14 +242,12 @@ impl Hubd {
                 .post(format!("{}/api/v1/auth/login", self.base))
                 .json(&json!({"username": username, "password": password})),
         )?;
-        Ok(v["access_token"]
-            .as_str()
-            .ok_or_else(|| anyhow!("no access token"))?
-            .to_string())
+        Ok(v["access_token"].as_str().ok_or_else(|| anyhow!("no access token"))?.to_string())
     }
 
     fn head_seq(&self) -> Result<i64> {
-        Ok(guantong::store::log::head_seq(&mut self.pool.get()?)?)
+        let mut conn = self.pool.get()?;
+        Ok(guantong::store::log::head_seq(&mut conn)?)
     }
 }
 
@@ -272,12 +280,7 @@ fn parallel<T: Sync, R: Send>(
             .enumerate()
             .map(|(c, part)| {
                 let f = &f;
-                s.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, t)| f(c * chunk + i, t))
-                        .collect::<Result<Vec<R>>>()
-                })
+                s.spawn(move || part.iter().enumerate().map(|(i, t)| f(c * chunk + i, t)).collect::<Result<Vec<R>>>())
             })
             .collect();
         let mut out = Vec::with_capacity(items.len());
@@ -318,34 +321,20 @@ fn build_hub(h: &Hubd, cfg: &Config) -> Result<(Hub, Vec<Creds>, report::Setup)>
                     "agency_id": a.id, "roles": ["liaison"], "display_name": format!("{}联络员", a.name),
                     "email": format!("{}@example.gov.cn", a.code)}),
         )?;
-        let k = h.post(
-            &admin,
-            &format!("/api/v1/agencies/{}/api-keys", a.id),
-            &json!({"name": "夜间同步任务"}),
-        )?;
+        let k = h.post(&admin, &format!("/api/v1/agencies/{}/api-keys", a.id), &json!({"name": "夜间同步任务"}))?;
         Ok(Creds {
             key: k["key"].as_str().unwrap_or_default().to_string(),
             key_id: k["id"].as_str().unwrap_or_default().to_string(),
         })
     })?;
-    let index: HashMap<&str, usize> = agencies
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.code.as_str(), i))
-        .collect();
+    let index: HashMap<&str, usize> = agencies.iter().enumerate().map(|(i, a)| (a.code.as_str(), i)).collect();
     let mut groups = Vec::new();
     let mut group_sizes = Vec::new();
     for (name, description, codes) in data::groups() {
-        let members: Vec<usize> = codes
-            .iter()
-            .filter_map(|c| index.get(c.as_str()).copied())
-            .collect();
+        let members: Vec<usize> = codes.iter().filter_map(|c| index.get(c.as_str()).copied()).collect();
         let ids: Vec<&str> = members.iter().map(|m| agencies[*m].id.as_str()).collect();
-        let g = h.post(
-            &admin,
-            "/api/v1/groups",
-            &json!({"name": name, "description": description, "agency_ids": ids}),
-        )?;
+        let g =
+            h.post(&admin, "/api/v1/groups", &json!({"name": name, "description": description, "agency_ids": ids}))?;
         group_sizes.push((name.to_string(), members.len()));
         groups.push((g["id"].as_str().unwrap_or_default().to_string(), members));
     }
@@ -373,11 +362,7 @@ fn build_hub(h: &Hubd, cfg: &Config) -> Result<(Hub, Vec<Creds>, report::Setup)>
         Ok(v["id"].as_str().unwrap_or_default().to_string())
     })?;
     let objects_rate = specs.len() as f64 / t_obj.elapsed().as_secs_f64();
-    let objects = ids
-        .into_iter()
-        .zip(specs)
-        .map(|(id, s)| (id, s.label))
-        .collect();
+    let objects = ids.into_iter().zip(specs).map(|(id, s)| (id, s.label)).collect();
     let setup = report::Setup {
         agencies: agencies.len(),
         users: agencies.len(),
@@ -387,32 +372,19 @@ fn build_hub(h: &Hubd, cfg: &Config) -> Result<(Hub, Vec<Creds>, report::Setup)>
         setup_time: t0.elapsed(),
         db_size: None,
     };
-    Ok((
-        Hub {
-            agencies,
-            groups,
-            objects,
-        },
-        creds,
-        setup,
-    ))
+    Ok((Hub { agencies, groups, objects }, creds, setup))
 }
 
 /// Pushes `cfg.records` records as NDJSON batches, each with its owner's API key, while
-/// another thread generates the next batches. Returns the throughput figures.
-fn import(
-    h: &Hubd,
-    cfg: &Config,
-    hub: &Hub,
-    creds: &[Creds],
-) -> Result<(report::Import, RecordGen)> {
+/// another thread generates the next batches. The last ~5% (at most 50,000) go through the
+/// same store function the handler calls (`sync::batch::push`) without HTTP: the baseline.
+fn import(h: &Hubd, cfg: &Config, hub: &Hub, creds: &[Creds]) -> Result<(report::Import, RecordGen)> {
     let mut gen = RecordGen::new(hub, cfg.seed);
     let schedule = gen.schedule(hub);
     // About one batch per schedule slot over the run, between 50 and 5,000 lines.
-    let batch = cfg
-        .batch
-        .unwrap_or_else(|| ((cfg.records as usize) / schedule.len()).clamp(50, 5_000));
+    let batch = cfg.batch.unwrap_or_else(|| ((cfg.records as usize) / schedule.len()).clamp(50, 5_000));
     let total = cfg.records;
+    let store_tail = (total / 20).clamp(total.min(batch as u64), 50_000);
     let (tx, rx) = sync_channel::<(usize, String, u64)>(3);
     std::thread::scope(|s| -> Result<(report::Import, RecordGen)> {
         let producer = s.spawn(move || {
@@ -435,40 +407,47 @@ fn import(
             }
             gen
         });
+        // (records done, time) after each HTTP batch; the store tail is timed apart.
         let mut progress: Vec<(u64, Duration)> = Vec::new();
         let mut slowest = f64::INFINITY;
-        let mut done = 0u64;
+        let (mut done, mut store_done) = (0u64, 0u64);
+        let mut store_time = Duration::ZERO;
         let mut t0: Option<Instant> = None;
         let mut last_print = Instant::now();
+        if cfg.profile {
+            sqlprof::reset();
+        }
         for (owner, body, lines) in rx {
+            if done + store_done >= total - store_tail {
+                // Baseline: the handler's store call on a pooled connection.
+                let p = principal(hub, creds, owner);
+                let tb = Instant::now();
+                let out = guantong::sync::batch::push(&mut *h.pool.get()?, &p, body.as_bytes(), None)
+                    .map_err(|e| anyhow!("store push: {e}"))?;
+                store_time += tb.elapsed();
+                if out.summary.created as u64 != lines {
+                    bail!("store push created {} of {lines}", out.summary.created);
+                }
+                store_done += lines;
+                continue;
+            }
             let start = *t0.get_or_insert_with(Instant::now);
             let tb = Instant::now();
             let resp = h
-                .req(
-                    reqwest::Method::POST,
-                    "/api/v1/sync/batches",
-                    &creds[owner].key,
-                )
+                .req(reqwest::Method::POST, "/api/v1/sync/batches", &creds[owner].key)
                 .header("Content-Type", "application/x-ndjson")
                 .body(body)
-                .send()?;
+                .send()
+                .context("the in-process server did not answer (actix stops it on SIGINT/SIGTERM/SIGQUIT)")?;
             let status = resp.status();
             let header = |n: &str| -> u64 {
-                resp.headers()
-                    .get(n)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0)
+                resp.headers().get(n).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
             };
             let (created, rejected) = (header("X-Batch-Created"), header("X-Batch-Rejected"));
             let text = resp.text()?;
             if !status.is_success() || created != lines {
                 // Show the first rejected lines (or the start of the answer).
-                let mut bad: Vec<&str> = text
-                    .lines()
-                    .filter(|l| l.contains("\"rejected\""))
-                    .take(3)
-                    .collect();
+                let mut bad: Vec<&str> = text.lines().filter(|l| l.contains("\"rejected\"")).take(3).collect();
                 if bad.is_empty() {
                     bad = text.lines().take(3).collect();
                 }
@@ -491,18 +470,17 @@ fn import(
         }
         let gen = producer.join().map_err(|_| anyhow!("generator panicked"))?;
         let elapsed = progress.last().map(|p| p.1).unwrap_or_default();
-        let rate_until = |n: u64| {
-            progress
-                .iter()
-                .find(|p| p.0 >= n)
-                .map(|p| p.0 as f64 / p.1.as_secs_f64())
-        };
-        // The last 10%: from the batch that crossed 90% to the end.
-        let (d90, t90) = progress
-            .iter()
-            .find(|p| p.0 * 10 >= total * 9)
-            .copied()
-            .unwrap_or((0, Duration::ZERO));
+        if cfg.profile {
+            sqlprof::print(
+                "bulk import over HTTP (and the store tail)",
+                elapsed + store_time,
+                done + store_done,
+                "record",
+            );
+        }
+        let rate_until = |n: u64| progress.iter().find(|p| p.0 >= n).map(|p| p.0 as f64 / p.1.as_secs_f64());
+        // The last 10% of the HTTP part: from the batch that crossed 90% to the end.
+        let (d90, t90) = progress.iter().find(|p| p.0 * 10 >= done * 9).copied().unwrap_or((0, Duration::ZERO));
         let last = progress.last().copied().unwrap_or((0, Duration::ZERO));
         let last_10pct_rate = if last.0 > d90 {
             (last.0 - d90) as f64 / (last.1 - t90).as_secs_f64()
@@ -514,19 +492,28 @@ fn import(
                 records: done,
                 batch_lines: batch,
                 batches: progress.len(),
-                first_100k_rate: if total >= 200_000 {
-                    rate_until(100_000)
-                } else {
-                    None
-                },
+                first_100k_rate: if total >= 200_000 { rate_until(100_000) } else { None },
                 last_10pct_rate,
                 whole_rate: done as f64 / elapsed.as_secs_f64(),
                 total: elapsed,
                 slowest_batch_rate: slowest,
+                store_records: store_done,
+                store_rate: store_done as f64 / store_time.as_secs_f64().max(1e-9),
             },
             gen,
         ))
     })
+}
+
+/// An agency system's principal, as its API key authenticates.
+fn principal(hub: &Hub, creds: &[Creds], a: usize) -> Principal {
+    Principal {
+        user_id: None,
+        api_key_id: Some(creds[a].key_id.clone()),
+        username: "系统接入:夜间同步任务".into(),
+        agency_id: hub.agencies[a].id.clone(),
+        roles: vec![Role::Liaison],
+    }
 }
 
 /// What a reused database remembers about its hub (written next to it after a run).
@@ -550,9 +537,7 @@ fn save_meta(path: &Path, cfg: &Config, hub: &Hub, entitled: &[u64]) -> Result<(
         .collect();
     std::fs::write(
         path,
-        serde_json::to_string_pretty(
-            &json!({"records": cfg.records, "objects": cfg.objects, "agencies": agencies}),
-        )?,
+        serde_json::to_string_pretty(&json!({"records": cfg.records, "objects": cfg.objects, "agencies": agencies}))?,
     )?;
     Ok(())
 }
@@ -560,8 +545,7 @@ fn save_meta(path: &Path, cfg: &Config, hub: &Hub, entitled: &[u64]) -> Result<(
 /// Loads the hub of a previous run and issues fresh API keys (keys are stored hashed).
 fn reuse(h: &Hubd, cfg: &mut Config, path: &Path) -> Result<Built> {
     let meta: Value = serde_json::from_str(
-        &std::fs::read_to_string(path)
-            .with_context(|| format!("GT_BENCH_REUSE needs {}", path.display()))?,
+        &std::fs::read_to_string(path).with_context(|| format!("GT_BENCH_REUSE needs {}", path.display()))?,
     )?;
     cfg.records = meta["records"].as_u64().unwrap_or(0);
     cfg.objects = meta["objects"].as_u64().unwrap_or(0) as usize;
@@ -570,18 +554,9 @@ fn reuse(h: &Hubd, cfg: &mut Config, path: &Path) -> Result<Built> {
     let mut agencies = Vec::new();
     let mut entitled = Vec::new();
     let mut creds = Vec::new();
-    for (i, a) in meta["agencies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, a) in meta["agencies"].as_array().into_iter().flatten().enumerate() {
         let id = a["id"].as_str().unwrap_or_default().to_string();
-        let k = h.post(
-            &admin,
-            &format!("/api/v1/agencies/{id}/api-keys"),
-            &json!({"name": "基准测试复用"}),
-        )?;
+        let k = h.post(&admin, &format!("/api/v1/agencies/{id}/api-keys"), &json!({"name": "基准测试复用"}))?;
         creds.push(Creds {
             key: k["key"].as_str().unwrap_or_default().to_string(),
             key_id: k["id"].as_str().unwrap_or_default().to_string(),
@@ -594,40 +569,20 @@ fn reuse(h: &Hubd, cfg: &mut Config, path: &Path) -> Result<Built> {
         });
         entitled.push(a["entitled"].as_u64().unwrap_or(0));
     }
-    Ok(Built {
-        hub: Hub {
-            agencies,
-            groups: vec![],
-            objects: vec![],
-        },
-        creds,
-        entitled,
-        setup: None,
-        import: None,
-    })
+    Ok(Built { hub: Hub { agencies, groups: vec![], objects: vec![] }, creds, entitled, setup: None, import: None })
 }
 
 /// A query measured for one agency.
 #[derive(Clone)]
 enum Query {
-    List {
-        kind: Option<RecordKind>,
-        q: Option<String>,
-        before_seq: Option<i64>,
-    },
-    Feed {
-        after: i64,
-    },
+    List { kind: Option<RecordKind>, q: Option<String>, before_seq: Option<i64> },
+    Feed { after: i64 },
 }
 
 impl Query {
     fn path(&self) -> String {
         match self {
-            Query::List {
-                kind,
-                q,
-                before_seq,
-            } => {
+            Query::List { kind, q, before_seq } => {
                 let mut p = format!("/api/v1/records?limit={PAGE}");
                 if let Some(k) = kind {
                     p.push_str(&format!("&kind={}", k.as_str()));
@@ -635,10 +590,7 @@ impl Query {
                 if let Some(q) = q {
                     p.push_str(&format!(
                         "&q={}",
-                        percent_encoding::utf8_percent_encode(
-                            q,
-                            percent_encoding::NON_ALPHANUMERIC
-                        )
+                        percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
                     ));
                 }
                 if let Some(b) = before_seq {
@@ -670,11 +622,7 @@ fn timed_store(pool: &DbPool, p: &Principal, q: &Query) -> Result<Duration> {
     let mut conn = pool.get()?;
     let viewer = directory::viewer(&mut conn, &p.agency_id).map_err(|e| anyhow!("{e}"))?;
     match q {
-        Query::List {
-            kind,
-            q,
-            before_seq,
-        } => {
+        Query::List { kind, q, before_seq } => {
             let f = records::RecordQuery {
                 kind: *kind,
                 q: q.clone(),
@@ -685,8 +633,7 @@ fn timed_store(pool: &DbPool, p: &Principal, q: &Query) -> Result<Duration> {
             records::list(&mut conn, &viewer, &f)?;
         }
         Query::Feed { after } => {
-            feed::page(&mut conn, p, &viewer, *after, PAGE + 1, None)
-                .map_err(|e| anyhow!("{e}"))?;
+            feed::page(&mut conn, p, &viewer, *after, PAGE + 1, None).map_err(|e| anyhow!("{e}"))?;
         }
     }
     Ok(t.elapsed())
@@ -702,17 +649,14 @@ fn timed_events_after(pool: &DbPool, agency_id: &str, after: i64) -> Result<Dura
 }
 
 fn items_of(v: &Value) -> usize {
-    v.get("items")
-        .or_else(|| v.get("events"))
-        .and_then(Value::as_array)
-        .map(Vec::len)
-        .unwrap_or(0)
+    v.get("items").or_else(|| v.get("events")).and_then(Value::as_array).map(Vec::len).unwrap_or(0)
 }
 
 /// Measures one query series over HTTP (with `token`) and on the store; `queries` are run
 /// in order, after a short unmeasured warm-up.
 fn measure(
     h: &Hubd,
+    cfg: &Config,
     token: &str,
     p: &Principal,
     viewer: &str,
@@ -720,22 +664,42 @@ fn measure(
     queries: &[Query],
     target: Option<f64>,
 ) -> Result<Row> {
-    let warm = (queries.len() / 10).clamp(1, 20);
-    for q in queries.iter().take(warm) {
+    let warm = Instant::now();
+    for q in queries.iter().take((queries.len() / 10).clamp(1, 20)) {
         timed_get(h, token, &q.path())?;
         timed_store(&h.pool, p, q)?;
+        if warm.elapsed() > Duration::from_secs(10) {
+            break;
+        }
     }
     let mut http = histogram();
     let mut items = 0usize;
-    for q in queries {
+    let mut wall = Duration::ZERO;
+    if sqlprof::enabled() {
+        sqlprof::reset();
+    }
+    let budget = Budget::new(cfg, queries.len());
+    for (i, q) in queries.iter().enumerate() {
+        if budget.spent(i) {
+            break;
+        }
         let (d, v) = timed_get(h, token, &q.path())?;
         report::record(&mut http, d);
+        wall += d;
         items += items_of(&v);
     }
+    if sqlprof::enabled() {
+        sqlprof::print(&format!("{viewer} {name} over HTTP"), wall, http.len(), "request");
+    }
     let mut store = histogram();
-    for q in queries {
+    let budget = Budget::new(cfg, queries.len());
+    for (i, q) in queries.iter().enumerate() {
+        if budget.spent(i) {
+            break;
+        }
         report::record(&mut store, timed_store(&h.pool, p, q)?);
     }
+    let mean_items = items as f64 / http.len().max(1) as f64;
     eprintln!(
         "  {viewer} {name}: HTTP p50 {:.2} ms p99 {:.2} ms, store p50 {:.2} ms p99 {:.2} ms",
         http.value_at_quantile(0.5) as f64 / 1000.0,
@@ -749,58 +713,31 @@ fn measure(
         http: Some(http),
         store: Some(store),
         target_p99_ms: target,
-        mean_items: items as f64 / queries.len().max(1) as f64,
+        mean_items,
     })
 }
 
 /// The latency phase for one agency: list (first page, deep pages, by kind), search and
 /// the feed at random positions.
-fn latency(
-    h: &Hubd,
-    cfg: &Config,
-    built: &Built,
-    a: usize,
-    label: &str,
-    rng: &mut StdRng,
-) -> Result<Vec<Row>> {
+fn latency(h: &Hubd, cfg: &Config, built: &Built, a: usize, label: &str, rng: &mut StdRng) -> Result<Vec<Row>> {
     let agency = &built.hub.agencies[a];
     // Liaison officers list with a session token; sync jobs read the feed with an API key.
     let token = h.login(&format!("{}_liaison", agency.code), LIAISON_PASSWORD)?;
     let key = &built.creds[a].key;
-    let p = Principal {
-        user_id: None,
-        api_key_id: Some(built.creds[a].key_id.clone()),
-        username: "bench".into(),
-        agency_id: agency.id.clone(),
-        roles: vec![Role::Liaison],
-    };
+    let p = principal(&built.hub, &built.creds, a);
     let viewer = format!("{label} ({})", agency.name);
     let n = cfg.iters;
-    let list = |kind, q: Option<&str>, before_seq| Query::List {
-        kind,
-        q: q.map(str::to_string),
-        before_seq,
-    };
+    let list = |kind, q: Option<&str>, before_seq| Query::List { kind, q: q.map(str::to_string), before_seq };
     let mut rows = Vec::new();
     let first = vec![list(None, None, None); n];
-    rows.push(measure(
-        h,
-        &token,
-        &p,
-        &viewer,
-        "list, first page",
-        &first,
-        Some(PAGE_TARGET_MS),
-    )?);
+    rows.push(measure(h, cfg, &token, &p, &viewer, "list, first page", &first, Some(PAGE_TARGET_MS))?);
     // Deep pages: the cursors of pages 2.. reached by following next_cursor from the
     // first page (collected once; the data does not change), then replayed.
     let mut chain = Vec::new();
     let mut cursor: Option<i64> = None;
     for _ in 0..cfg.deep_pages {
         let (_, v) = timed_get(h, &token, &list(None, None, cursor).path())?;
-        cursor = v["next_cursor"]
-            .as_str()
-            .and_then(|c| guantong::api::page::decode(Some(c)).ok().flatten());
+        cursor = v["next_cursor"].as_str().and_then(|c| guantong::api::page::decode(Some(c)).ok().flatten());
         match cursor {
             Some(c) => chain.push(list(None, None, Some(c))),
             None => break,
@@ -810,6 +747,7 @@ fn latency(
         let deep: Vec<Query> = chain.iter().cycle().take(n).cloned().collect();
         rows.push(measure(
             h,
+            cfg,
             &token,
             &p,
             &viewer,
@@ -819,33 +757,17 @@ fn latency(
         )?);
     }
     let by_kind = vec![list(Some(RecordKind::Clue), None, None); n];
-    rows.push(measure(
-        h,
-        &token,
-        &p,
-        &viewer,
-        "list, kind=clue",
-        &by_kind,
-        Some(PAGE_TARGET_MS),
-    )?);
+    rows.push(measure(h, cfg, &token, &p, &viewer, "list, kind=clue", &by_kind, Some(PAGE_TARGET_MS))?);
     let head = h.head_seq()?;
-    let feed: Vec<Query> = (0..n)
-        .map(|_| Query::Feed {
-            after: rng.gen_range(0..=head.max(1)),
-        })
-        .collect();
-    rows.push(measure(
-        h,
-        key,
-        &p,
-        &viewer,
-        "feed, random after",
-        &feed,
-        Some(PAGE_TARGET_MS),
-    )?);
+    let feed: Vec<Query> = (0..n).map(|_| Query::Feed { after: rng.gen_range(0..=head.max(1)) }).collect();
+    rows.push(measure(h, cfg, key, &p, &viewer, "feed, random after", &feed, Some(PAGE_TARGET_MS))?);
     // The entitled feed SQL alone, to split SQL from loading and serialisation.
     let mut sql = histogram();
-    for q in &feed {
+    let budget = Budget::new(cfg, feed.len());
+    for (i, q) in feed.iter().enumerate() {
+        if budget.spent(i) {
+            break;
+        }
         if let Query::Feed { after } = q {
             report::record(&mut sql, timed_events_after(&h.pool, &agency.id, *after)?);
         }
@@ -860,15 +782,7 @@ fn latency(
     });
     for (tag, term) in data::SEARCH_TERMS {
         let qs = vec![list(None, Some(term), None); cfg.search_iters];
-        rows.push(measure(
-            h,
-            &token,
-            &p,
-            &viewer,
-            &format!("search q={term} ({tag})"),
-            &qs,
-            None,
-        )?);
+        rows.push(measure(h, cfg, &token, &p, &viewer, &format!("search q={term} ({tag})"), &qs, None)?);
     }
     Ok(rows)
 }
@@ -923,6 +837,7 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let smoke = !args.iter().any(|a| a == "--bench");
+    let run_mark = report::CpuMark::now();
     let mut cfg = Config::from_env(smoke)?;
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     if smoke {
@@ -930,38 +845,37 @@ fn main() -> Result<()> {
     }
 
     // The database: the given URL, or a fresh SQLite file in a temp dir.
-    let dir = tempfile::Builder::new()
-        .prefix("guantong-bench-")
-        .tempdir()?;
+    let dir = tempfile::Builder::new().prefix("guantong-bench-").tempdir()?;
     let url_given = cfg.database_url.is_some();
-    let url = cfg
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("hub.db").display()));
+    let url = cfg.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("hub.db").display()));
+    // GT_BENCH_KEEP: keep the temp database even if the run fails.
+    let _dir = if cfg.keep && !url_given {
+        eprintln!("keeping the database directory {}", dir.path().display());
+        let _ = dir.keep();
+        None
+    } else {
+        Some(dir)
+    };
+    if cfg.profile {
+        sqlprof::install()?;
+    }
     let h = start_server(&url)?;
     let backend = match h.backend {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
     };
-    eprintln!(
-        "hub bench: {backend} at {}, server {}",
-        guantong::db::redact_url(&url),
-        h.base
-    );
+    eprintln!("hub bench: {backend} at {}, server {}", guantong::db::redact_url(&url), h.base);
     let meta = meta_path(&cfg, &h);
 
     let built = if cfg.reuse {
         eprintln!("reusing the hub recorded in {}", meta.display());
         reuse(&h, &mut cfg, &meta)?
     } else {
-        let admin_count = guantong::store::users::list(&mut h.pool.get()?, None)?.len();
+        let admin_count = guantong::store::users::list(&mut *h.pool.get()?, None)?.len();
         if admin_count > 1 {
             bail!("the database already holds a hub: use an empty one, or GT_BENCH_REUSE=1");
         }
-        eprintln!(
-            "building the hub: {} agencies, {} objects ...",
-            cfg.agencies, cfg.objects
-        );
+        eprintln!("building the hub: {} agencies, {} objects ...", cfg.agencies, cfg.objects);
         let (hub, creds, mut setup) = build_hub(&h, &cfg)?;
         eprintln!(
             "  done in {:.1} s ({:.0} objects/s); importing {} records ...",
@@ -970,40 +884,24 @@ fn main() -> Result<()> {
             cfg.records
         );
         let (import, gen) = import(&h, &cfg, &hub, &creds)?;
-        eprintln!(
-            "  imported in {:.1} s: {:.0} records/s",
-            import.total.as_secs_f64(),
-            import.whole_rate
-        );
+        eprintln!("  imported in {:.1} s: {:.0} records/s", import.total.as_secs_f64(), import.whole_rate);
         checkpoint(&h.pool)?;
         setup.db_size = h.db_path.as_deref().and_then(sqlite_size);
         let entitled: Vec<u64> = (0..hub.agencies.len()).map(|a| gen.entitled(a)).collect();
         if !smoke {
             save_meta(&meta, &cfg, &hub, &entitled)?;
         }
-        Built {
-            hub,
-            creds,
-            entitled,
-            setup: Some(setup),
-            import: Some(import),
-        }
+        Built { hub, creds, entitled, setup: Some(setup), import: Some(import) }
     };
 
     // Latency: for the chosen agencies, HTTP and store side by side.
+    let latency_mark = report::CpuMark::now();
     let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0xfeed);
     let mut rows = Vec::new();
     let mut viewers = Vec::new();
     for (label, a) in pick_viewers(&cfg, &built.entitled) {
-        eprintln!(
-            "measuring {label}: {} ({} records entitled)",
-            built.hub.agencies[a].name, built.entitled[a]
-        );
-        viewers.push((
-            label.clone(),
-            built.hub.agencies[a].name.clone(),
-            built.entitled[a],
-        ));
+        eprintln!("measuring {label}: {} ({} records entitled)", built.hub.agencies[a].name, built.entitled[a]);
+        viewers.push((label.clone(), built.hub.agencies[a].name.clone(), built.entitled[a]));
         rows.extend(latency(&h, &cfg, &built, a, &label, &mut rng)?);
     }
 
@@ -1012,13 +910,15 @@ fn main() -> Result<()> {
         "The client, the server and the database share the machine's cores.".to_string(),
     ];
     if cfg.records < 1_000_000 {
-        notes.push(format!(
-            "This run has {} records: the targets are stated for 1,000,000.",
-            cfg.records
-        ));
+        notes.push(format!("This run has {} records: the targets are stated for 1,000,000.", cfg.records));
     }
     if cfg.reuse {
         notes.push("Reused an imported database: no import figures in this run.".into());
+    }
+    notes.push(run_mark.others_since("the whole run"));
+    notes.push(latency_mark.others_since("the latency measurements"));
+    if cfg.profile {
+        notes.push("GT_BENCH_PROFILE=1: every SQL statement was timed, which slows the run down.".into());
     }
     let run = report::Run {
         backend: backend.to_string(),
@@ -1033,15 +933,12 @@ fn main() -> Result<()> {
     let machine = report::machine(repo);
     let md = report::markdown(&run, &machine);
     println!("\n{md}");
-    let write = cfg.write_md.unwrap_or(!cfg.reuse) && !smoke;
+    // Reused databases have no import figures, and profiled runs are slowed down.
+    let write = cfg.write_md.unwrap_or(!cfg.reuse && !cfg.profile) && !smoke;
     if write {
         let key = format!("{}:{}", backend.to_lowercase(), cfg.records);
         report::write_section(&repo.join("BENCHMARKS.md"), &key, &md)?;
         eprintln!("wrote BENCHMARKS.md (section {key})");
-    }
-    if cfg.keep && !url_given {
-        let kept = dir.keep();
-        eprintln!("kept the database in {}", kept.display());
     }
     Ok(())
 }

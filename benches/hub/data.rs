@@ -7,6 +7,8 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Value};
 
+use crate::phrases::CLAUSES;
+
 /// One member unit to create: (code, name, kind, level).
 #[derive(Debug, Clone)]
 pub struct AgencySpec {
@@ -33,13 +35,8 @@ const CITY_JOINT: &[(&str, &str, &str)] = &[
     ("duchaju", "市委市政府督查局", "supervision_office"),
 ];
 
-const COUNTIES: &[(&str, &str)] = &[
-    ("yh", "源汇区"),
-    ("yc", "郾城区"),
-    ("zl", "召陵区"),
-    ("wy", "舞阳县"),
-    ("ly", "临颍县"),
-];
+const COUNTIES: &[(&str, &str)] =
+    &[("yh", "源汇区"), ("yc", "郾城区"), ("zl", "召陵区"), ("wy", "舞阳县"), ("ly", "临颍县")];
 
 /// Units every county/district has: (code suffix, name suffix, kind).
 const COUNTY_UNITS: &[(&str, &str, &str)] = &[
@@ -70,32 +67,17 @@ const ZONE_UNITS: &[(&str, &str, &str)] = &[
 
 /// Township and street discipline committees (乡镇纪委、街道纪工委), by county.
 const TOWNS: &[(&str, &[&str])] = &[
-    (
-        "yh",
-        &[
-            "马路街街道",
-            "顺河街街道",
-            "老街街道",
-            "干河陈街道",
-            "空冢郭镇",
-        ],
-    ),
+    ("yh", &["马路街街道", "顺河街街道", "老街街道", "干河陈街道", "空冢郭镇"]),
     ("yc", &["沙北街道", "城关镇", "孟庙镇", "商桥镇"]),
     ("zl", &["天桥街道", "召陵镇", "邓襄镇", "万金镇"]),
     ("wy", &["北舞渡镇", "吴城镇", "孟寨镇", "辛安镇"]),
     ("ly", &["城关街道", "杜曲镇", "繁城回族镇", "王岗镇"]),
 ];
 
-const NUMERALS: &[&str] = &[
-    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二",
-];
+const NUMERALS: &[&str] = &["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"];
 
 fn county_name(code: &str) -> &'static str {
-    COUNTIES
-        .iter()
-        .find(|c| c.0 == code)
-        .map(|c| c.1)
-        .unwrap_or("")
+    COUNTIES.iter().find(|c| c.0 == code).map(|c| c.1).unwrap_or("")
 }
 
 /// The 127 member units: 31 city units (joint meeting, 12 stationed discipline groups,
@@ -105,31 +87,16 @@ fn county_name(code: &str) -> &'static str {
 pub fn agencies(limit: usize) -> Vec<AgencySpec> {
     let mut out = Vec::new();
     let mut push = |code: String, name: String, kind: &'static str, level: &'static str| {
-        out.push(AgencySpec {
-            code,
-            name,
-            kind,
-            level,
-        })
+        out.push(AgencySpec { code, name, kind, level })
     };
     for (code, name, kind) in CITY_JOINT {
         push(code.to_string(), name.to_string(), kind, "city");
     }
     for (i, n) in NUMERALS.iter().enumerate() {
-        push(
-            format!("pz{:02}", i + 1),
-            format!("市纪委监委派驻第{n}纪检监察组"),
-            "discipline",
-            "city",
-        );
+        push(format!("pz{:02}", i + 1), format!("市纪委监委派驻第{n}纪检监察组"), "discipline", "city");
     }
     for (i, n) in NUMERALS.iter().take(6).enumerate() {
-        push(
-            format!("xcz{}", i + 1),
-            format!("市委第{n}巡察组"),
-            "inspection",
-            "city",
-        );
+        push(format!("xcz{}", i + 1), format!("市委第{n}巡察组"), "inspection", "city");
     }
     for (cc, cn) in COUNTIES {
         for (uc, un, kind) in COUNTY_UNITS {
@@ -143,17 +110,8 @@ pub fn agencies(limit: usize) -> Vec<AgencySpec> {
     }
     for (cc, towns) in TOWNS {
         for (i, t) in towns.iter().enumerate() {
-            let suffix = if t.ends_with("街道") {
-                "纪工委"
-            } else {
-                "纪委"
-            };
-            push(
-                format!("{cc}-t{}", i + 1),
-                format!("{}{t}{suffix}", county_name(cc)),
-                "discipline",
-                "county",
-            );
+            let suffix = if t.ends_with("街道") { "纪工委" } else { "纪委" };
+            push(format!("{cc}-t{}", i + 1), format!("{}{t}{suffix}", county_name(cc)), "discipline", "county");
         }
     }
     debug_assert_eq!(out.len(), 127);
@@ -177,10 +135,7 @@ pub fn groups() -> Vec<(&'static str, &'static str, Vec<String>)> {
     let mut joint: Vec<String> = CITY_JOINT.iter().map(|c| c.0.to_string()).collect();
     joint.extend(COUNTIES.iter().map(|(c, _)| format!("{c}-xunchaban")));
     joint.extend(["xcz1".to_string(), "xcz2".to_string()]);
-    let four = ["xunchaban", "jiwei", "zuzhibu", "shenjiju"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let four = ["xunchaban", "jiwei", "zuzhibu", "shenjiju"].iter().map(|s| s.to_string()).collect();
     let mut audit_link: Vec<String> = vec!["xunchaban".into(), "shenjiju".into()];
     audit_link.extend((1..=6).map(|i| format!("xcz{i}")));
     for (c, _) in COUNTIES {
@@ -196,17 +151,13 @@ pub fn groups() -> Vec<(&'static str, &'static str, Vec<String>)> {
         ("联席会议成员单位", "市委巡察工作联席会议成员单位", joint),
         ("四方会审组", "巡察、纪检、组织、审计四方会审", four),
         ("巡审联动组", "巡察机构与审计机关巡审联动", audit_link),
-        (
-            "纪检监察片区协作组",
-            "市县乡三级纪检监察机关片区协作",
-            district,
-        ),
+        ("纪检监察片区协作组", "市县乡三级纪检监察机关片区协作", district),
     ]
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
-    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
 ];
 
 const BUREAUS: &[&str] = &[
@@ -232,13 +183,9 @@ const BUREAUS: &[&str] = &[
     "林业局",
 ];
 
-const VILLAGE_A: &[&str] = &[
-    "东", "西", "南", "北", "前", "后", "大", "小", "王", "李", "张", "刘", "陈", "杨", "赵", "黄",
-    "周", "吴",
-];
-const VILLAGE_B: &[&str] = &[
-    "庄", "营", "楼", "寨", "店", "集", "湾", "屯", "岗", "桥", "湖", "河", "坡", "庙",
-];
+const VILLAGE_A: &[&str] =
+    &["东", "西", "南", "北", "前", "后", "大", "小", "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+const VILLAGE_B: &[&str] = &["庄", "营", "楼", "寨", "店", "集", "湾", "屯", "岗", "桥", "湖", "河", "坡", "庙"];
 
 const POSITIONS: &[&str] = &[
     "党组书记、局长",
@@ -292,24 +239,15 @@ fn person_name(rng: &mut StdRng) -> String {
 }
 
 fn digits(rng: &mut StdRng, n: usize) -> String {
-    (0..n)
-        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-        .collect()
+    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
 }
 
 /// One supervision object: about 15% units (党组织/单位), the rest leading cadres.
 pub fn object(rng: &mut StdRng) -> ObjectSpec {
     if rng.gen_bool(0.15) {
         let name = unit_name(rng);
-        let name = if name.ends_with('村') {
-            format!("{name}党支部")
-        } else {
-            format!("{name}党组")
-        };
-        ObjectSpec {
-            body: json!({"name": name, "kind": "unit"}),
-            label: name,
-        }
+        let name = if name.ends_with('村') { format!("{name}党支部") } else { format!("{name}党组") };
+        ObjectSpec { body: json!({"name": name, "kind": "unit"}), label: name }
     } else {
         let unit = unit_name(rng);
         let position = POSITIONS[rng.gen_range(0..POSITIONS.len())];
@@ -318,10 +256,7 @@ pub fn object(rng: &mut StdRng) -> ObjectSpec {
         if rng.gen_bool(0.5) {
             body["id_number"] = json!(format!("4111{}", digits(rng, 14)));
         }
-        ObjectSpec {
-            label: format!("{unit}{position}{name}"),
-            body,
-        }
+        ObjectSpec { label: format!("{unit}{position}{name}"), body }
     }
 }
 
@@ -356,73 +291,27 @@ const PROBLEMS: &[(&str, &str)] = &[
     ("巡察整改不到位", "全面从严治党不力"),
 ];
 
-/// Sentences after the seed articles, used to fill bodies.
-const SEED_SENTENCES: &[&str] = &[
-    "推动巡察监督与纪检监察监督、组织监督、审计监督、信访监督等各类监督贯通融合。",
-    "围绕党的领导弱化、党的建设缺失、全面从严治党不力三大问题,深入查找问题线索。",
-    "坚持问题导向,紧盯重点领域、关键环节和“关键少数”。",
-    "建立问题线索移交、办理、反馈闭环机制,实行台账管理、销号管理。",
-    "对收集到的问题逐一审核,分类移交有关职能部门办理。",
-    "发挥巡察工作联席会议作用,推动信息互通、监督互动、措施互补、成果互享。",
-    "被巡察党组织担负巡察整改主体责任,党组织书记是第一责任人。",
-    "实行巡审联动,审计合力深查问题,提升发现问题的精准度。",
-    "对整改不到位、敷衍整改的,严肃追责问责。",
-    "紧盯问题的易发点和多发点,系统地查找问题。",
-];
+const CONTEXTS: &[&str] =
+    &["巡察", "专项审计", "信访举报受理", "日常监督检查", "巡审联动", "四方会审", "巡前函询", "专项整治"];
 
-const CONTEXTS: &[&str] = &[
-    "巡察",
-    "专项审计",
-    "信访举报受理",
-    "日常监督检查",
-    "巡审联动",
-    "四方会审",
-    "巡前函询",
-    "专项整治",
-];
+const HANDLERS: &[&str] = &["市纪委监委", "市委组织部", "市审计局", "被巡察党组织", "县区纪委监委"];
 
-const HANDLERS: &[&str] = &[
-    "市纪委监委",
-    "市委组织部",
-    "市审计局",
-    "被巡察党组织",
-    "县区纪委监委",
-];
-
-pub const TAGS: &[&str] = &[
-    "巡察移交",
-    "巡审联动",
-    "信访举报",
-    "专项整治",
-    "群众身边腐败",
-    "四风问题",
-    "整改督办",
-    "重点领域",
-];
+pub const TAGS: &[&str] =
+    &["巡察移交", "巡审联动", "信访举报", "专项整治", "群众身边腐败", "四风问题", "整改督办", "重点领域"];
 
 /// Search terms for `?q=`: common (in ~5% of records), rare (~0.2%) and absent (a full scan).
-pub const SEARCH_TERMS: &[(&str, &str)] = &[
-    ("common", "违规发放津补贴"),
-    ("rare", "巡后直督"),
-    ("absent", "区块链存证"),
-];
+pub const SEARCH_TERMS: &[(&str, &str)] =
+    &[("common", "违规发放津补贴"), ("rare", "房屋征收补偿款"), ("absent", "区块链存证")];
+
+/// Share of clues that report again what another clue on the same object reported (the
+/// repeated handling the similarity check exists for).
+const REREPORT: f64 = 0.02;
 
 /// The record kinds an agency of `kind` publishes, with weights.
 fn kinds_for(kind: &str) -> &'static [(&'static str, u32)] {
     match kind {
-        "discipline" => &[
-            ("clue", 35),
-            ("case", 30),
-            ("case_analysis", 10),
-            ("recommendation", 10),
-            ("notice", 15),
-        ],
-        "inspection" => &[
-            ("clue", 40),
-            ("inspection_feedback", 40),
-            ("special_check", 10),
-            ("notice", 10),
-        ],
+        "discipline" => &[("clue", 35), ("case", 30), ("case_analysis", 10), ("recommendation", 10), ("notice", 15)],
+        "inspection" => &[("clue", 40), ("inspection_feedback", 40), ("special_check", 10), ("notice", 10)],
         "audit" => &[("audit_report", 50), ("clue", 30), ("special_check", 20)],
         "petition" => &[("petition", 60), ("clue", 20), ("notice", 20)],
         "organization" => &[("special_check", 40), ("notice", 30), ("clue", 30)],
@@ -462,9 +351,7 @@ pub struct Hub {
 
 impl Hub {
     fn of_kind(&self, kinds: &[&str]) -> Vec<usize> {
-        (0..self.agencies.len())
-            .filter(|i| kinds.contains(&self.agencies[*i].kind))
-            .collect()
+        (0..self.agencies.len()).filter(|i| kinds.contains(&self.agencies[*i].kind)).collect()
     }
 }
 
@@ -480,6 +367,8 @@ pub struct RecordGen {
     petition_recipients: Vec<usize>,
     discipline: Vec<usize>,
     member_of: Vec<Vec<usize>>,
+    /// Recent clues with objects: (first object, body), for re-reports.
+    recent: Vec<(usize, String)>,
 }
 
 impl RecordGen {
@@ -498,6 +387,7 @@ impl RecordGen {
             petition_recipients: hub.of_kind(&["discipline", "organization"]),
             discipline: hub.of_kind(&["discipline"]),
             member_of,
+            recent: Vec::new(),
         }
     }
 
@@ -570,16 +460,32 @@ impl RecordGen {
             4..=7 => 1,
             _ => 2,
         };
-        let objects: Vec<&(String, String)> = (0..links)
-            .map(|_| &hub.objects[rng.gen_range(0..hub.objects.len())])
-            .collect();
+        let mut objects: Vec<usize> = (0..links).map(|_| rng.gen_range(0..hub.objects.len())).collect();
+        // A few clues report again what a recent clue on the same object said.
+        let rereport = (kind == "clue" && links > 0 && !self.recent.is_empty() && rng.gen_bool(REREPORT))
+            .then(|| self.recent[rng.gen_range(0..self.recent.len())].clone());
+        if let Some((o, _)) = &rereport {
+            objects[0] = *o;
+        }
         let target = match objects.first() {
-            Some(o) => o.1.clone(),
+            Some(o) => hub.objects[*o].1.clone(),
             None => unit_name(rng),
         };
         let (problem, category) = PROBLEMS[rng.gen_range(0..PROBLEMS.len())];
         let title = title(rng, kind, owner_name, &target, problem);
-        let body = body(rng, owner_name, &target, problem);
+        let body = match rereport {
+            Some((_, old)) => format!("据{}反映,{old}", CONTEXTS[rng.gen_range(0..CONTEXTS.len())]),
+            None => body(rng, owner_name, &target, problem),
+        };
+        if kind == "clue" && links > 0 {
+            let entry = (objects[0], body.clone());
+            if self.recent.len() < 256 {
+                self.recent.push(entry);
+            } else {
+                let i = rng.gen_range(0..256);
+                self.recent[i] = entry;
+            }
+        }
         let ntags = rng.gen_range(0..=3);
         let mut tags: Vec<&str> = TAGS.choose_multiple(rng, ntags).copied().collect();
         tags.sort();
@@ -590,17 +496,15 @@ impl RecordGen {
             "title": title,
             "body": body,
             "category": category,
-            "object_ids": objects.iter().map(|o| o.0.as_str()).collect::<Vec<_>>(),
+            "object_ids": objects.iter().map(|o| hub.objects[*o].0.as_str()).collect::<Vec<_>>(),
             "tags": tags,
             "attributes": {"来源": CONTEXTS[rng.gen_range(0..CONTEXTS.len())], "年度": year},
             "distribution": {"level": level},
             "sensitivity": sensitivity,
         });
         if level == "agencies" {
-            rec["distribution"]["agencies"] = json!(recipients
-                .iter()
-                .map(|a| &hub.agencies[*a].id)
-                .collect::<Vec<_>>());
+            rec["distribution"]["agencies"] =
+                json!(recipients.iter().map(|a| &hub.agencies[*a].id).collect::<Vec<_>>());
         }
         if let Some(g) = group {
             rec["distribution"]["group"] = json!(hub.groups[g].0);
@@ -664,7 +568,8 @@ fn title(rng: &mut StdRng, kind: &str, owner: &str, target: &str, problem: &str)
     t.chars().take(200).collect()
 }
 
-/// A body of ~100–300 characters: what was found, by whom, what is proposed.
+/// A body of ~100–300 characters: what was found and by whom, then clauses of the seed
+/// articles, and sometimes who should handle it.
 fn body(rng: &mut StdRng, owner: &str, target: &str, problem: &str) -> String {
     let want = rng.gen_range(100..=300);
     let year = rng.gen_range(2019..=2026);
@@ -677,22 +582,21 @@ fn body(rng: &mut StdRng, owner: &str, target: &str, problem: &str) -> String {
     );
     if rng.gen_bool(0.3) {
         let (p2, _) = PROBLEMS[rng.gen_range(0..PROBLEMS.len())];
-        s.push_str(&format!("经初步核实,还存在{p2}等问题,群众反映强烈。"));
+        s.push_str(&format!("经初步核实,还存在{p2}等问题。"));
     }
     if rng.gen_bool(0.002) {
-        s.push_str("拟开展巡后直督,督促被巡察党组织限期整改。");
+        s.push_str("其中涉及房屋征收补偿款发放问题。");
     }
-    let mut n = s.chars().count();
-    while n < want {
-        let next = match rng.gen_range(0..4) {
-            0 => format!(
-                "建议由{}依规依纪依法处置,并将办理结果及时反馈市委巡察办。",
-                HANDLERS[rng.gen_range(0..HANDLERS.len())]
-            ),
-            _ => SEED_SENTENCES[rng.gen_range(0..SEED_SENTENCES.len())].to_string(),
-        };
-        n += next.chars().count();
-        s.push_str(&next);
+    // Sentences of two or three clauses of the seeds.
+    while s.chars().count() < want {
+        let k = rng.gen_range(2..=3);
+        let clauses: Vec<&str> = CLAUSES.choose_multiple(rng, k).copied().collect();
+        s.push_str(&clauses.join(","));
+        s.push('。');
+    }
+    if rng.gen_bool(0.2) {
+        let h = HANDLERS[rng.gen_range(0..HANDLERS.len())];
+        s.push_str(&format!("建议由{h}依规依纪依法处置,并将办理结果及时反馈。"));
     }
     s
 }

@@ -37,6 +37,9 @@ pub struct Import {
     pub whole_rate: f64,
     pub total: Duration,
     pub slowest_batch_rate: f64,
+    /// The tail imported through the store function directly (no HTTP).
+    pub store_records: u64,
+    pub store_rate: f64,
 }
 
 pub struct Setup {
@@ -74,6 +77,47 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
+/// CPU time of the whole machine and of this process, to tell how much other processes
+/// used while the bench ran (on a 2-core machine a compile next door skews the tails).
+pub struct CpuMark {
+    busy: u64,
+    own: u64,
+    at: std::time::Instant,
+}
+
+fn ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    // cpu user nice system idle iowait irq softirq steal …: everything but idle and iowait.
+    let f: Vec<u64> =
+        stat.lines().next().unwrap_or("").split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    let busy = [0, 1, 2, 5, 6, 7].iter().filter_map(|i| f.get(*i)).sum();
+    let me = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command name come fields 3 (state) …; utime and stime are fields 14 and 15.
+    let rest: Vec<&str> = me.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let field = |n: usize| rest.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let own = field(14) + field(15);
+    (busy, own)
+}
+
+impl CpuMark {
+    pub fn now() -> CpuMark {
+        let (busy, own) = ticks();
+        CpuMark { busy, own, at: std::time::Instant::now() }
+    }
+
+    /// A sentence on the CPU other processes used since this mark (ticks are 1/100 s).
+    pub fn others_since(&self, what: &str) -> String {
+        let (busy, own) = ticks();
+        let other = busy.saturating_sub(self.busy).saturating_sub(own.saturating_sub(self.own)) as f64 / 100.0;
+        let secs = self.at.elapsed().as_secs_f64().max(1e-9);
+        format!(
+            "Other processes used {other:.0} CPU-seconds during {what} ({secs:.0} s), on average {:.2} cores{}.",
+            other / secs,
+            if other / secs > 0.2 { ": the machine was not quiet, tails may be inflated" } else { "" }
+        )
+    }
+}
+
 pub struct Machine {
     pub cpus: usize,
     pub cpu_model: String,
@@ -86,14 +130,7 @@ pub struct Machine {
 
 fn first_line(cmd: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new(cmd).args(args).output().ok()?;
-    out.status.success().then(|| {
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_string()
-    })
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string())
 }
 
 pub fn machine(repo: &Path) -> Machine {
@@ -112,32 +149,31 @@ pub fn machine(repo: &Path) -> Machine {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
     let repo_s = repo.display().to_string();
-    let commit = first_line("git", &["-C", &repo_s, "rev-parse", "--short", "HEAD"])
-        .unwrap_or_else(|| "unknown".into());
+    let commit =
+        first_line("git", &["-C", &repo_s, "rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
     let dirty = std::process::Command::new("git")
+        // The bench and its output do not count: the code under test does.
         .args([
             "-C",
             &repo_s,
             "status",
             "--porcelain",
             "--untracked-files=no",
+            "--",
+            ".",
+            ":!benches",
+            ":!BENCHMARKS.md",
         ])
         .output()
         .map(|o| !o.stdout.is_empty())
         .unwrap_or(false);
     Machine {
-        cpus: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         cpu_model,
         ram_gib: ram_kib / 1024.0 / 1024.0,
         os: first_line("uname", &["-sr"]).unwrap_or_default(),
         rustc: first_line("rustc", &["--version"]).unwrap_or_default(),
-        commit: if dirty {
-            format!("{commit} (with uncommitted changes)")
-        } else {
-            commit
-        },
+        commit: if dirty { format!("{commit} (with uncommitted changes)") } else { commit },
         date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }
@@ -161,26 +197,13 @@ fn rate(r: f64) -> String {
 /// The report as Markdown (also printed to stdout: it reads fine as plain text).
 pub fn markdown(run: &Run, m: &Machine) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "### {} records on {} — {}\n",
-        fmt_int(run.records),
-        run.backend,
-        m.date
-    );
+    let _ = writeln!(s, "### {} records on {} — {}\n", fmt_int(run.records), run.backend, m.date);
     let _ = writeln!(s, "- Command: `{}`", run.command);
-    let _ = writeln!(
-        s,
-        "- Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}",
-        m.cpus, m.cpu_model, m.ram_gib, m.os, m.rustc
-    );
+    let _ =
+        writeln!(s, "- Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}", m.cpus, m.cpu_model, m.ram_gib, m.os, m.rustc);
     let _ = writeln!(s, "- Commit: {}", m.commit);
     if let Some(st) = &run.setup {
-        let groups: Vec<String> = st
-            .groups
-            .iter()
-            .map(|(n, c)| format!("{n} ({c})"))
-            .collect();
+        let groups: Vec<String> = st.groups.iter().map(|(n, c)| format!("{n} ({c})")).collect();
         let _ = writeln!(
             s,
             "- Dataset: {} agencies with {} liaison users and one API key each; sharing groups {}; \
@@ -194,11 +217,7 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
             fmt_int(run.records),
         );
         if let Some(size) = st.db_size {
-            let _ = writeln!(
-                s,
-                "- Database size after import: {:.2} GiB",
-                size as f64 / (1u64 << 30) as f64
-            );
+            let _ = writeln!(s, "- Database size after import: {:.2} GiB", size as f64 / (1u64 << 30) as f64);
         }
     }
     for n in &run.notes {
@@ -216,27 +235,28 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
         if let Some(r) = im.first_100k_rate {
             let _ = writeln!(s, "| first 100,000 records | {} | | |", rate(r));
         }
-        let _ = writeln!(
-            s,
-            "| last 10% of the run | {} | | |",
-            rate(im.last_10pct_rate)
-        );
+        let _ = writeln!(s, "| last 10% of the run | {} | | |", rate(im.last_10pct_rate));
         let _ = writeln!(s, "| slowest batch | {} | | |", rate(im.slowest_batch_rate));
         let _ = writeln!(
             s,
-            "| whole run ({} records in {:.1} s) | {} | ≥ {} | {} |",
+            "| whole HTTP run ({} records in {:.1} s) | {} | ≥ {} | {} |",
             fmt_int(im.records),
             im.total.as_secs_f64(),
             rate(im.whole_rate),
             rate(IMPORT_TARGET),
             verdict(im.whole_rate >= IMPORT_TARGET)
         );
+        if im.store_records > 0 {
+            let _ = writeln!(
+                s,
+                "| store baseline: the last {} records through `sync::batch::push` directly (no HTTP) | {} | | |",
+                fmt_int(im.store_records),
+                rate(im.store_rate)
+            );
+        }
     }
     if !run.viewers.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n**Measured agencies** (records each is entitled to):\n"
-        );
+        let _ = writeln!(s, "\n**Measured agencies** (records each is entitled to):\n");
         for (label, name, n) in &run.viewers {
             let _ = writeln!(s, "- {label}: {name} — {} records", fmt_int(*n));
         }
@@ -252,10 +272,7 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
             s,
             "| agency | query | n | HTTP p50 | HTTP p90 | HTTP p99 | HTTP max | store p50 | store p99 | items/page | target p99 | result |"
         );
-        let _ = writeln!(
-            s,
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-        );
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         let cell = |h: Option<&Histogram<u64>>, q: f64| match h {
             Some(h) if q >= 1.0 => format!("{:.2}", h.max() as f64 / 1000.0),
             Some(h) => format!("{:.2}", ms(h, q)),
@@ -266,12 +283,7 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
                 (Some(t), Some(h)) => (format!("< {t:.0}"), verdict(ms(h, 0.99) < t).to_string()),
                 _ => ("–".into(), "".into()),
             };
-            let n = r
-                .http
-                .as_ref()
-                .or(r.store.as_ref())
-                .map(|h| h.len())
-                .unwrap_or(0);
+            let n = r.http.as_ref().or(r.store.as_ref()).map(|h| h.len()).unwrap_or(0);
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -284,11 +296,7 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
                 cell(r.http.as_ref(), 1.0),
                 cell(r.store.as_ref(), 0.5),
                 cell(r.store.as_ref(), 0.99),
-                if r.http.is_some() {
-                    format!("{:.0}", r.mean_items)
-                } else {
-                    "–".into()
-                },
+                if r.http.is_some() { format!("{:.0}", r.mean_items) } else { "–".into() },
                 target,
                 result
             );
@@ -309,21 +317,14 @@ pub fn misses(run: &Run) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(im) = &run.import {
         if im.whole_rate < IMPORT_TARGET {
-            out.push(format!(
-                "bulk import {} records/s against ≥ {}",
-                rate(im.whole_rate),
-                rate(IMPORT_TARGET)
-            ));
+            out.push(format!("bulk import {} records/s against ≥ {}", rate(im.whole_rate), rate(IMPORT_TARGET)));
         }
     }
     for r in &run.rows {
         if let (Some(t), Some(h)) = (r.target_p99_ms, &r.http) {
             let p99 = ms(h, 0.99);
             if p99 >= t {
-                out.push(format!(
-                    "{} {} p99 {:.1} ms against < {t:.0} ms",
-                    r.viewer, r.query, p99
-                ));
+                out.push(format!("{} {} p99 {:.1} ms against < {t:.0} ms", r.viewer, r.query, p99));
             }
         }
     }
@@ -336,8 +337,7 @@ pub fn write_section(path: &Path, key: &str, body: &str) -> std::io::Result<()> 
     let begin = format!("<!-- hub-bench:{key} -->");
     let end = format!("<!-- /hub-bench:{key} -->");
     let section = format!("{begin}\n{body}{end}\n");
-    let old = std::fs::read_to_string(path)
-        .unwrap_or_else(|_| "# Benchmarks\n\n<!-- hub-bench:end -->\n".to_string());
+    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n\n<!-- hub-bench:end -->\n".to_string());
     let new = match (old.find(&begin), old.find(&end)) {
         (Some(b), Some(e)) if e > b => {
             let after = &old[e + end.len()..];
