@@ -345,6 +345,46 @@ pub fn stats_scope(p: &Principal, requested: Option<&str>) -> Result<String, App
     }
 }
 
+/// Changing or withdrawing a record: its owner only (an agency that merely reads it gets
+/// 403; one that may not read it never gets this far: 404).
+pub fn require_owner(viewer: &Viewer, r: &AccessFacts) -> Result<(), AppError> {
+    if r.owner_agency_id == viewer.agency_id {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("只有发布单位可以修改或撤回此信息".into()))
+    }
+}
+
+/// What only the convener of a deliberation does.
+#[derive(Debug, Clone, Copy)]
+pub enum ConveneAction {
+    Conclude,
+    Assign,
+    Urge,
+}
+
+/// Concluding a deliberation, assigning tasks (交办) and urging them (督办): the convener only.
+pub fn require_convener(agency_id: &str, convener: &str, action: ConveneAction) -> Result<(), AppError> {
+    if agency_id == convener {
+        return Ok(());
+    }
+    let what = match action {
+        ConveneAction::Conclude => "形成会商结论",
+        ConveneAction::Assign => "交办任务",
+        ConveneAction::Urge => "督办",
+    };
+    Err(AppError::Forbidden(format!("只有发起单位可以{what}")))
+}
+
+/// Reporting an assignment done: the agency it was assigned to only.
+pub fn require_assignee(agency_id: &str, assignee: &str) -> Result<(), AppError> {
+    if agency_id == assignee {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("只有承办单位可以报告办结".into()))
+    }
+}
+
 /// A deliberation is seen by its convener and participants.
 pub fn can_see_deliberation(agency_id: &str, convener: &str, participants: &[String]) -> bool {
     agency_id == convener || participants.iter().any(|a| a == agency_id)

@@ -277,9 +277,7 @@ pub fn add_minutes(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &s
 /// Records the conclusion (the convener only).
 pub fn conclude(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, conclusion: &str) -> AppResult<()> {
     let (d, parts) = get_visible(conn, &p.agency_id, id)?;
-    if d.convener_agency_id != p.agency_id {
-        return Err(AppError::Forbidden("只有发起单位可以形成会商结论".into()));
-    }
+    policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Conclude)?;
     if d.state != "open" {
         return Err(AppError::Conflict("会商已有结论".into()));
     }
@@ -318,9 +316,7 @@ pub fn assign(
     deadline: &str,
 ) -> AppResult<Assignment> {
     let (d, parts) = get_visible(conn, &p.agency_id, id)?;
-    if d.convener_agency_id != p.agency_id {
-        return Err(AppError::Forbidden("只有发起单位可以交办任务".into()));
-    }
+    policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Assign)?;
     let mut errs = Vec::new();
     text_ok("task", task, &mut errs);
     errs.extend(validate_deadline(deadline, &today()));
@@ -382,9 +378,7 @@ fn load_assignment(conn: &mut DbConnection, agency_id: &str, aid: &str) -> AppRe
 /// Urges an open assignment (督办; the convener only).
 pub fn urge(conn: &mut DbConnection, log: &mut Log, p: &Principal, aid: &str, note: &str) -> AppResult<Assignment> {
     let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
-    if d.convener_agency_id != p.agency_id {
-        return Err(AppError::Forbidden("只有发起单位可以督办".into()));
-    }
+    policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Urge)?;
     if a.state != "assigned" {
         return Err(AppError::Conflict("任务已办结,无需督办".into()));
     }
@@ -430,9 +424,7 @@ pub fn complete(
     result: &str,
 ) -> AppResult<Assignment> {
     let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
-    if a.agency_id != p.agency_id {
-        return Err(AppError::Forbidden("只有承办单位可以报告办结".into()));
-    }
+    policy::require_assignee(&p.agency_id, &a.agency_id)?;
     if a.state != "assigned" {
         return Err(AppError::Conflict("任务已办结".into()));
     }

@@ -598,9 +598,7 @@ fn load_owned(conn: &mut DbConnection, viewer: &Viewer, id: &str, if_match: Opti
     if !policy::can_read(viewer, &s.facts()) {
         return Err(AppError::record_not_found());
     }
-    if s.row.owner_agency_id != viewer.agency_id {
-        return Err(AppError::Forbidden("只有发布单位可以修改或撤回此信息".into()));
-    }
+    policy::require_owner(viewer, &s.facts())?;
     if let Some(v) = if_match {
         if v != s.row.version {
             return Err(AppError::PreconditionFailed(format!(

@@ -179,6 +179,14 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
             Some(json!({"distribution": {"level": "everyone"}})),
         ),
         (
+            Method::PATCH,
+            format!("/api/v1/agencies/{}", a.id),
+            &admin,
+            json!({"active": "yes"}),
+            None,
+            Some(json!({"kind": "ministry"})),
+        ),
+        (
             Method::POST,
             "/api/v1/subscriptions".into(),
             &a.token,
