@@ -35,7 +35,8 @@ pub fn fresh_pg_database() -> String {
     let admin_url = std::env::var("GUANTONG_TEST_PG_URL").expect(
         "GUANTONG_TEST_PG_URL is not set: run the suite with `bash .ci/test`, which starts PostgreSQL (PostgreSQL tests are never skipped)",
     );
-    let name = format!("gt_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    // Unique across processes and runs (process ids are reused).
+    let name = format!("gt_{}_{}", uuid::Uuid::new_v4().simple(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let mut conn = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL server");
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
     match admin_url.rfind('/') {
