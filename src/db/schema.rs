@@ -129,7 +129,6 @@ diesel::table! {
         created_at -> Text,
         updated_at -> Text,
         withdrawn_at -> Nullable<Text>,
-        text_signature -> Nullable<Text>,
     }
 }
 

@@ -46,8 +46,6 @@ pub struct RecordRow {
     pub created_at: String,
     pub updated_at: String,
     pub withdrawn_at: Option<String>,
-    /// For clues: the MinHash summary of title and body (`domain::similarity::Signature`).
-    pub text_signature: Option<String>,
 }
 
 /// A record with its link rows.
@@ -434,10 +432,6 @@ fn row_from(
         created_at: created_at.to_string(),
         updated_at: now.to_string(),
         withdrawn_at: None,
-        text_signature: (c.kind == RecordKind::Clue).then(|| {
-            let text = format!("{}\n{}", c.title, c.body);
-            crate::domain::similarity::signature(&crate::domain::similarity::shingles(&text)).encode()
-        }),
     }
 }
 

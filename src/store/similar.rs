@@ -11,9 +11,7 @@ use serde_json::json;
 use crate::db::schema::{agencies, duplicate_flags, record_objects, records, transfers};
 use crate::db::DbConnection;
 use crate::domain::new_id;
-use crate::domain::similarity::{
-    longest_common_run, score, shingles, signature, Signature, ESTIMATE_MARGIN, FLAG_THRESHOLD,
-};
+use crate::domain::similarity::{longest_common_run, score, shingles, FLAG_THRESHOLD};
 use crate::domain::transfer::TransferState;
 use crate::error::AppResult;
 use crate::store::inbox;
@@ -59,37 +57,15 @@ pub fn find_many(conn: &mut DbConnection, rs: &[&StoredRecord]) -> QueryResult<V
         }
     }
     let linked: Vec<String> = on_object.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    // First which of them are live clues and their signatures (by primary key only: with a
-    // `kind` filter SQLite would pick the kind index and walk every clue), then the texts
-    // only of those whose signature says they may reach the threshold for some new clue.
-    let mine: Vec<Signature> = rs
-        .iter()
-        .map(|r| {
-            r.row
-                .text_signature
-                .as_deref()
-                .and_then(Signature::decode)
-                .unwrap_or_else(|| signature(&shingles(&format!("{}\n{}", r.row.title, r.row.body))))
-        })
-        .collect();
+    // First which of them are live clues (by primary key only: with a `kind` filter SQLite
+    // would pick the kind index and walk every clue), then only their texts.
     let mut ids = Vec::new();
     for chunk in linked.chunks(500) {
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = records::table
+        let rows: Vec<(String, String, Option<String>)> = records::table
             .filter(records::id.eq_any(chunk))
-            .select((records::id, records::kind, records::withdrawn_at, records::text_signature))
+            .select((records::id, records::kind, records::withdrawn_at))
             .load(conn)?;
-        for (id, kind, withdrawn, sig) in rows {
-            if kind != "clue" || withdrawn.is_some() {
-                continue;
-            }
-            let maybe = match sig.as_deref().and_then(Signature::decode) {
-                None => true,
-                Some(theirs) => mine.iter().any(|m| m.estimated_score(&theirs) >= FLAG_THRESHOLD - ESTIMATE_MARGIN),
-            };
-            if maybe {
-                ids.push(id);
-            }
-        }
+        ids.extend(rows.into_iter().filter(|r| r.1 == "clue" && r.2.is_none()).map(|r| r.0));
     }
     let mut candidates: HashMap<String, (String, HashSet<(char, char)>)> = HashMap::new();
     for chunk in ids.chunks(500) {

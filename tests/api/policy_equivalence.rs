@@ -127,7 +127,6 @@ fn load_world(conn: &mut DbConnection, w: &World) {
             created_at: "t".into(),
             updated_at: "t".into(),
             withdrawn_at: rec.withdrawn.then(|| "t".to_string()),
-            text_signature: None,
         };
         diesel::insert_into(records::table).values(&row).execute(conn).unwrap();
         // Recipients are stored whatever the level, to check the level is respected.
