@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod json;
 pub mod policy;
 pub mod store;
 pub mod sync;

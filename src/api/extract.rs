@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::api::state::AppState;
 use crate::db::{DbConnection, DbPool};
 use crate::domain::now;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::policy::Principal;
 use crate::store;
 
@@ -108,47 +108,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = JsonBytes::from_request(req, payload);
-        Box::pin(async move { parse_json(&bytes.await?.0).map(JsonBody) })
-    }
-}
-
-/// Parses JSON with the path of the first bad field.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            use serde_json::error::Category;
-            match inner.classify() {
-                Category::Data => {
-                    let field = if path == "." { String::new() } else { path };
-                    Err(AppError::Validation(vec![FieldError::new(field, describe_serde(&inner.to_string()))]))
-                }
-                _ => Err(AppError::BadRequest(format!(
-                    "请求体不是有效的 JSON(第 {} 行第 {} 列)",
-                    inner.line(),
-                    inner.column()
-                ))),
-            }
-        }
-    }
-}
-
-/// Turns serde's English into a short Chinese message, keeping the detail.
-fn describe_serde(msg: &str) -> String {
-    let msg = msg.split(" at line ").next().unwrap_or(msg);
-    if msg.starts_with("missing field") {
-        format!("缺少必填字段({msg})")
-    } else if msg.starts_with("unknown variant") {
-        format!("取值无效({msg})")
-    } else if msg.starts_with("invalid type") {
-        format!("类型错误({msg})")
-    } else if msg.starts_with("unknown field") {
-        format!("不支持的字段({msg})")
-    } else {
-        format!("数据无效({msg})")
+        Box::pin(async move { crate::json::parse(&bytes.await?.0).map(JsonBody) })
     }
 }
 

@@ -12,7 +12,7 @@ use crate::api::extract::{
 };
 use crate::api::page;
 use crate::api::state::AppState;
-use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
+use crate::domain::record::{Distribution, RecordContent, RecordInput, RecordKind, Sensitivity};
 use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::policy::{self, ReadMode};
@@ -148,59 +148,6 @@ pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path
     Ok(HttpResponse::Ok().json(o))
 }
 
-fn default_sensitivity() -> Sensitivity {
-    Sensitivity::General
-}
-
-/// A record as its owner writes it (POST /records, and each line of a sync batch).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct RecordInput {
-    pub kind: RecordKind,
-    pub title: String,
-    #[serde(default)]
-    pub body: String,
-    /// A category name (e.g. 廉洁纪律) or code.
-    pub category: Option<String>,
-    #[serde(default)]
-    pub object_ids: Vec<String>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Map<String, serde_json::Value>,
-    #[serde(default = "Distribution::own")]
-    pub distribution: Distribution,
-    #[serde(default = "default_sensitivity")]
-    pub sensitivity: Sensitivity,
-    /// Protected fields (reporter identity and contact, identity numbers …).
-    #[serde(default)]
-    pub protected: BTreeMap<String, String>,
-    /// Agencies that may see the protected fields.
-    #[serde(default)]
-    pub field_grants: Vec<String>,
-    /// The record's id in the agency's own system; unique per agency.
-    pub external_id: Option<String>,
-}
-
-impl From<RecordInput> for RecordContent {
-    fn from(i: RecordInput) -> Self {
-        RecordContent {
-            kind: i.kind,
-            title: i.title,
-            body: i.body,
-            category: i.category.filter(|c| !c.trim().is_empty()),
-            object_ids: i.object_ids,
-            tags: i.tags,
-            attributes: i.attributes,
-            distribution: i.distribution,
-            sensitivity: i.sensitivity,
-            protected: i.protected,
-            field_grants: i.field_grants,
-            external_id: i.external_id,
-        }
-    }
-}
-
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
 #[utoipa::path(tag = "信息", request_body = RecordInput, responses(
     (status = 201, body = RecordView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
@@ -215,7 +162,7 @@ pub async fn create_record(
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let key = idempotency_key(&req)?;
-    let input: RecordInput = crate::api::extract::parse_json(&body)?;
+    let input: RecordInput = crate::json::parse(&body)?;
     let request_hash = crate::auth::digest(&String::from_utf8_lossy(&body));
     let (status, json) = run(&state.pool, move |conn| {
         if let Some(k) = &key {

@@ -161,6 +161,59 @@ fn validate_distribution(d: &Distribution, s: Sensitivity, errs: &mut Vec<FieldE
     }
 }
 
+fn default_sensitivity() -> Sensitivity {
+    Sensitivity::General
+}
+
+/// A record as its owner writes it (POST /records, and each line of a sync batch).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct RecordInput {
+    pub kind: RecordKind,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// A category name (e.g. 廉洁纪律) or code.
+    pub category: Option<String>,
+    #[serde(default)]
+    pub object_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    #[serde(default = "Distribution::own")]
+    pub distribution: Distribution,
+    #[serde(default = "default_sensitivity")]
+    pub sensitivity: Sensitivity,
+    /// Protected fields (reporter identity and contact, identity numbers …).
+    #[serde(default)]
+    pub protected: BTreeMap<String, String>,
+    /// Agencies that may see the protected fields.
+    #[serde(default)]
+    pub field_grants: Vec<String>,
+    /// The record's id in the agency's own system; unique per agency.
+    pub external_id: Option<String>,
+}
+
+impl From<RecordInput> for RecordContent {
+    fn from(i: RecordInput) -> Self {
+        RecordContent {
+            kind: i.kind,
+            title: i.title,
+            body: i.body,
+            category: i.category.filter(|c| !c.trim().is_empty()),
+            object_ids: i.object_ids,
+            tags: i.tags,
+            attributes: i.attributes,
+            distribution: i.distribution,
+            sensitivity: i.sensitivity,
+            protected: i.protected,
+            field_grants: i.field_grants,
+            external_id: i.external_id,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,12 @@ use crate::store::{json_list, INSERT_CHUNK};
 pub struct NewItem {
     pub agency_id: String,
     pub record_id: String,
-    pub subscription_id: String,
+    /// `subscription`, `transfer.created`, `duplicate`, `deliberation.opened` …
+    pub reason: String,
+    pub subscription_id: Option<String>,
+    /// The transfer, flag, deliberation or assignment the item is about.
+    pub ref_id: Option<String>,
+    pub note: Option<String>,
     pub seq: i64,
 }
 
@@ -55,7 +60,10 @@ pub fn matches(rules: &[Rule], record: &StoredRecord, agencies: &[String], seq: 
         out.push(NewItem {
             agency_id: r.agency_id.clone(),
             record_id: record.row.id.clone(),
-            subscription_id: r.id.clone(),
+            reason: "subscription".into(),
+            subscription_id: Some(r.id.clone()),
+            ref_id: None,
+            note: None,
             seq,
         });
     }
@@ -92,19 +100,16 @@ pub fn notify(
     seq: i64,
     now: &str,
 ) -> QueryResult<()> {
-    diesel::insert_into(inbox_items::table)
-        .values((
-            inbox_items::id.eq(new_id()),
-            inbox_items::agency_id.eq(agency_id),
-            inbox_items::record_id.eq(record_id),
-            inbox_items::reason.eq(reason),
-            inbox_items::ref_id.eq(ref_id),
-            inbox_items::note.eq(note),
-            inbox_items::seq.eq(seq),
-            inbox_items::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    let item = NewItem {
+        agency_id: agency_id.into(),
+        record_id: record_id.into(),
+        reason: reason.into(),
+        subscription_id: None,
+        ref_id: ref_id.map(str::to_string),
+        note: Some(note.into()),
+        seq,
+    };
+    insert(conn, &[item], now)
 }
 
 /// Inserts new inbox items.
@@ -117,8 +122,10 @@ pub fn insert(conn: &mut DbConnection, items: &[NewItem], now: &str) -> QueryRes
                     inbox_items::id.eq(new_id()),
                     inbox_items::agency_id.eq(&i.agency_id),
                     inbox_items::record_id.eq(&i.record_id),
-                    inbox_items::subscription_id.eq(Some(&i.subscription_id)),
-                    inbox_items::reason.eq("subscription"),
+                    inbox_items::reason.eq(&i.reason),
+                    inbox_items::subscription_id.eq(&i.subscription_id),
+                    inbox_items::ref_id.eq(&i.ref_id),
+                    inbox_items::note.eq(&i.note),
                     inbox_items::seq.eq(i.seq),
                     inbox_items::created_at.eq(now),
                 )

@@ -277,7 +277,8 @@ pub fn create(
         None,
         json!({"record_id": record_id, "to_agency_id": row.to_agency_id, "deadline": row.deadline}),
     );
-    let s = records::load(conn, record_id)?.ok_or_else(AppError::record_not_found)?;
+    // The receiver now handles the clue too: flag it if it (or another agency) handles a
+    // similar one. Holders are read from the transfers, so the record loaded above will do.
     similar::flag_duplicates(conn, log, &s)?;
     Ok(row)
 }

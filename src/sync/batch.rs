@@ -7,9 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::records::RecordInput;
 use crate::db::DbConnection;
-use crate::domain::record::RecordContent;
+use crate::domain::record::{RecordContent, RecordInput};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::Principal;
 use crate::store::log::write_tx;
@@ -84,7 +83,7 @@ struct Line {
 }
 
 fn parse_line(number: usize, raw: &[u8]) -> Line {
-    let parsed = match crate::api::extract::parse_json::<RecordInput>(raw) {
+    let parsed = match crate::json::parse::<RecordInput>(raw) {
         Ok(input) if input.external_id.as_deref().is_some_and(|e| !e.trim().is_empty()) => Ok(input.into()),
         Ok(_) => Err(vec![FieldError::new("external_id", "批量导入的每一行须有 external_id(本单位系统中的编号)")]),
         Err(AppError::Validation(errs)) => Err(errs),

@@ -1,0 +1,46 @@
+//! Parsing JSON bodies and NDJSON lines with the path of the first bad field, so errors say
+//! which field is wrong: syntax errors are 400, wrong shapes 422.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, AppResult, FieldError};
+
+/// Parses JSON with the path of the first bad field.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            use serde_json::error::Category;
+            match inner.classify() {
+                Category::Data => {
+                    let field = if path == "." { String::new() } else { path };
+                    Err(AppError::Validation(vec![FieldError::new(field, describe_serde(&inner.to_string()))]))
+                }
+                _ => Err(AppError::BadRequest(format!(
+                    "请求体不是有效的 JSON(第 {} 行第 {} 列)",
+                    inner.line(),
+                    inner.column()
+                ))),
+            }
+        }
+    }
+}
+
+/// Turns serde's English into a short Chinese message, keeping the detail.
+fn describe_serde(msg: &str) -> String {
+    let msg = msg.split(" at line ").next().unwrap_or(msg);
+    if msg.starts_with("missing field") {
+        format!("缺少必填字段({msg})")
+    } else if msg.starts_with("unknown variant") {
+        format!("取值无效({msg})")
+    } else if msg.starts_with("invalid type") {
+        format!("类型错误({msg})")
+    } else if msg.starts_with("unknown field") {
+        format!("不支持的字段({msg})")
+    } else {
+        format!("数据无效({msg})")
+    }
+}
