@@ -427,12 +427,14 @@ pub async fn clue_stats_by_agency(
     policy::require_admin(&p)?;
     let (direction, from, to) = stats_params(&params)?;
     let out = run(&state.pool, move |conn| {
-        let mut out = Vec::new();
-        for a in store::agencies::list(conn)? {
-            let stats = store::transfers::stats(conn, &a.id, direction, from.as_deref(), to.as_deref())?;
-            out.push(AgencyClueStats { agency_name: a.name, stats });
-        }
-        Ok(out)
+        let agencies = store::agencies::list(conn)?;
+        let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+        let stats = store::transfers::stats_by_agency(conn, &ids, direction, from.as_deref(), to.as_deref())?;
+        Ok(agencies
+            .into_iter()
+            .zip(stats)
+            .map(|(a, stats)| AgencyClueStats { agency_name: a.name, stats })
+            .collect::<Vec<_>>())
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))

@@ -515,31 +515,45 @@ pub fn compute_stats(rows: &[TransferRow], today: &str) -> ClueStats {
     s
 }
 
-/// Statistics of the transfers an agency sent (`Out`), received (`In`) or both, made within
-/// the period. Only transfers the agency is a party to count.
-pub fn stats(
+/// The transfers made within the period (on or after `from`, on or before `to`).
+fn in_period(
     conn: &mut DbConnection,
-    agency_id: &str,
-    direction: Direction,
     from: Option<&str>,
     to: Option<&str>,
-) -> QueryResult<ClueStats> {
+    party: Option<&str>,
+) -> QueryResult<Vec<TransferRow>> {
     let mut q = transfers::table.select(TransferRow::as_select()).into_boxed();
-    q = match direction {
-        Direction::In => q.filter(transfers::to_agency_id.eq(agency_id.to_string())),
-        Direction::Out => q.filter(transfers::from_agency_id.eq(agency_id.to_string())),
-        Direction::Both => q.filter(
-            transfers::to_agency_id.eq(agency_id.to_string()).or(transfers::from_agency_id.eq(agency_id.to_string())),
-        ),
-    };
+    if let Some(a) = party {
+        q = q.filter(transfers::to_agency_id.eq(a.to_string()).or(transfers::from_agency_id.eq(a.to_string())));
+    }
     if let Some(d) = from {
         q = q.filter(transfers::created_at.ge(d.to_string()));
     }
     if let Some(d) = to {
         q = q.filter(transfers::created_at.lt(format!("{d}T99")));
     }
-    let rows = q.load(conn)?;
-    let mut s = compute_stats(&rows, &today());
+    q.load(conn)
+}
+
+/// The statistics of one agency's part in `rows`: those it sent (`Out`), received (`In`) or both.
+fn stats_of(
+    rows: &[TransferRow],
+    agency_id: &str,
+    direction: Direction,
+    from: Option<&str>,
+    to: Option<&str>,
+    today: &str,
+) -> ClueStats {
+    let mine: Vec<TransferRow> = rows
+        .iter()
+        .filter(|t| match direction {
+            Direction::In => t.to_agency_id == agency_id,
+            Direction::Out => t.from_agency_id == agency_id,
+            Direction::Both => t.to_agency_id == agency_id || t.from_agency_id == agency_id,
+        })
+        .cloned()
+        .collect();
+    let mut s = compute_stats(&mine, today);
     s.agency_id = agency_id.to_string();
     s.direction = match direction {
         Direction::In => "in",
@@ -549,5 +563,31 @@ pub fn stats(
     .into();
     s.from = from.map(str::to_string);
     s.to = to.map(str::to_string);
-    Ok(s)
+    s
+}
+
+/// Statistics of the transfers an agency sent (`Out`), received (`In`) or both, made within
+/// the period. Only transfers the agency is a party to count.
+pub fn stats(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    direction: Direction,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> QueryResult<ClueStats> {
+    let rows = in_period(conn, from, to, Some(agency_id))?;
+    Ok(stats_of(&rows, agency_id, direction, from, to, &today()))
+}
+
+/// The statistics of each of `agency_ids` from one read of the period's transfers.
+pub fn stats_by_agency(
+    conn: &mut DbConnection,
+    agency_ids: &[String],
+    direction: Direction,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> QueryResult<Vec<ClueStats>> {
+    let rows = in_period(conn, from, to, None)?;
+    let today = today();
+    Ok(agency_ids.iter().map(|a| stats_of(&rows, a, direction, from, to, &today)).collect())
 }
