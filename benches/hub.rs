@@ -35,6 +35,7 @@ use guantong::db::{Backend, DbConnection, DbPool};
 use guantong::domain::record::RecordKind;
 use guantong::domain::Role;
 use guantong::policy::Principal;
+use guantong::store::log::Actor;
 use guantong::store::{directory, feed, records};
 
 use data::{Hub, HubAgency, RecordGen};
@@ -633,7 +634,7 @@ fn timed_store(pool: &DbPool, p: &Principal, q: &Query) -> Result<Duration> {
             records::list(&mut conn, &viewer, &f)?;
         }
         Query::Feed { after } => {
-            feed::page(&mut conn, p, &viewer, *after, PAGE + 1, None).map_err(|e| anyhow!("{e}"))?;
+            feed::page(&mut conn, &Actor::from(p), &viewer, *after, PAGE + 1, None).map_err(|e| anyhow!("{e}"))?;
         }
     }
     Ok(t.elapsed())

@@ -108,6 +108,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let max_json = settings.max_json_bytes;
         let openapi_json = api::openapi().to_json()?;
+        if settings.delivery_workers {
+            crate::delivery::spawn(pool.clone(), settings.clone())?;
+        }
         let state =
             web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
         let server = HttpServer::new(move || {

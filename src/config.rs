@@ -46,6 +46,22 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     #[serde(default)]
     pub mail_from: Option<String>,
+    /// Run the delivery loops (webhooks, email) in this process.
+    pub delivery_workers: bool,
+    /// How often the delivery loops look for work committed by other instances.
+    pub delivery_poll_ms: u64,
+    /// One webhook request's time limit.
+    pub webhook_timeout_ms: u64,
+    /// Retry schedule: first wait, longest wait, attempts before an event is dead-lettered.
+    pub webhook_retry_base_ms: u64,
+    pub webhook_retry_cap_ms: u64,
+    pub webhook_max_attempts: u32,
+    /// An endpoint with no successful delivery for this long is disabled.
+    pub webhook_disable_after_secs: u64,
+    /// Endpoints served at once by one instance.
+    pub webhook_concurrency: usize,
+    /// Events read per round for one endpoint.
+    pub webhook_batch: i64,
 }
 
 impl Default for Settings {
@@ -63,6 +79,15 @@ impl Default for Settings {
             log_format: "json".into(),
             smtp_url: None,
             mail_from: None,
+            delivery_workers: true,
+            delivery_poll_ms: 1000,
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_ms: 5_000,
+            webhook_retry_cap_ms: 3_600_000,
+            webhook_max_attempts: 15,
+            webhook_disable_after_secs: 24 * 3600,
+            webhook_concurrency: 16,
+            webhook_batch: 200,
         }
     }
 }

@@ -73,20 +73,47 @@ impl FromRequest for Auth {
 /// The raw bytes of a JSON request body (content type checked, size limit mapped to 413).
 pub struct JsonBytes(pub web::Bytes);
 
+/// A JSON body that may be left out altogether (`None`); one that is there is checked like
+/// `JsonBody`.
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json_ct = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|e| payload_error(&e))?;
+            if bytes.is_empty() {
+                return Ok(OptionalJsonBody(None));
+            }
+            if !json_ct {
+                return Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()));
+            }
+            crate::json::parse(&bytes).map(|v| OptionalJsonBody(Some(v)))
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("Content-Type")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let v = v.to_ascii_lowercase();
+            v.starts_with("application/json") || (v.starts_with("application/") && v.contains("+json"))
+        })
+        .unwrap_or(false)
+}
+
 impl FromRequest for JsonBytes {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json_ct = req
-            .headers()
-            .get("Content-Type")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let v = v.to_ascii_lowercase();
-                v.starts_with("application/json") || (v.starts_with("application/") && v.contains("+json"))
-            })
-            .unwrap_or(false);
+        let json_ct = is_json(req);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = bytes.await.map_err(|e| payload_error(&e))?;

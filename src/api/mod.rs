@@ -12,6 +12,7 @@ pub mod records;
 pub mod sharing;
 pub mod state;
 pub mod transfers;
+pub mod webhooks;
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -73,6 +74,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(records::update_record)
         .service(records::withdraw_record)
         .service(records::record_history)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::create_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::replay_webhook)
         .service(sharing::list_subscriptions)
         .service(sharing::create_subscription)
         .service(sharing::delete_subscription)

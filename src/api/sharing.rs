@@ -241,7 +241,7 @@ pub async fn feed(
     let purpose = access_purpose(&req)?;
     let out = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        let events = store::feed::page(conn, &p, &viewer, after, limit + 1, purpose.as_deref())?;
+        let events = store::feed::page(conn, &Actor::from(&p), &viewer, after, limit + 1, purpose.as_deref())?;
         let has_more = events.len() as i64 > limit;
         let events: Vec<FeedEvent> = events.into_iter().take(limit as usize).collect();
         let next_cursor = events.last().map(|e| e.seq).unwrap_or(after);

@@ -369,3 +369,46 @@ diesel::table! {
 }
 
 diesel::joinable!(transfers -> records (record_id));
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        agency_id -> Text,
+        url -> Text,
+        secret -> Text,
+        event_types -> Text,
+        description -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        cursor_seq -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> Text,
+        failing_since -> Nullable<Text>,
+        last_success_at -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+        deleted_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        seq -> BigInt,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        response_status -> Nullable<Integer>,
+        latency_ms -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::allow_tables_to_appear_in_same_query!(webhook_endpoints, webhook_deliveries);

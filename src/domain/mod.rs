@@ -4,10 +4,12 @@
 pub mod agency;
 pub mod audit;
 pub mod record;
+pub mod retry;
 pub mod similarity;
 pub mod subscription;
 pub mod text;
 pub mod transfer;
+pub mod webhook;
 
 /// Current time as fixed-precision RFC 3339 UTC text (sorts correctly as text).
 pub fn now() -> String {

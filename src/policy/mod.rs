@@ -89,6 +89,19 @@ pub fn require_agency_manager(p: &Principal, agency_id: &str) -> Result<(), AppE
     }
 }
 
+/// Managing webhook endpoints (and reading their delivery logs): an agency's own admin, for
+/// its own agency only. Not the hub admin: an endpoint receives the agency's content, and
+/// the hub admin never routes content anywhere (rule 1).
+pub fn require_webhook_manager(p: &Principal) -> Result<&str, AppError> {
+    if p.has(Role::AgencyAdmin) {
+        Ok(&p.agency_id)
+    } else if p.has(Role::Admin) {
+        Err(AppError::Forbidden("回调地址接收成员单位的业务信息,只能由该单位的管理员设置;平台管理员不能设置".into()))
+    } else {
+        Err(AppError::Forbidden("只有本单位管理员可以管理回调地址".into()))
+    }
+}
+
 /// Creating users: the hub admin for any agency; an agency's admin for its own agency,
 /// without granting the hub `admin` role.
 pub fn require_user_manager(p: &Principal, agency_id: &str, roles: &[Role]) -> Result<(), AppError> {

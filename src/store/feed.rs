@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::db::schema::{events, records};
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::policy::{self, Principal, ReadMode, Viewer};
+use crate::policy::{self, ReadMode, Viewer};
 use crate::store::log::{write_tx, Actor, EventRow};
 use crate::store::records::{load_many, present, RecordView};
 
@@ -53,7 +53,7 @@ pub const TOMBSTONES: [&str; 2] = ["record.revoked", "record.withdrawn"];
 /// restricted content are written to the audit log, one entry per page.
 pub fn page(
     conn: &mut DbConnection,
-    p: &Principal,
+    actor: &Actor,
     viewer: &Viewer,
     after: i64,
     limit: i64,
@@ -83,7 +83,7 @@ pub fn page(
     if !audited.is_empty() {
         audited.sort();
         write_tx(conn, |_, log| {
-            log.audit(&Actor::from(p), "feed.read", "record", None, purpose, json!({"record_ids": audited}));
+            log.audit(actor, "feed.read", "record", None, purpose, json!({"record_ids": audited}));
             Ok(())
         })?;
     }

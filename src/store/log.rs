@@ -160,7 +160,7 @@ pub fn write_tx<T>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection, &mut Log) -> AppResult<T>,
 ) -> AppResult<T> {
-    conn.transaction::<T, AppError, _>(|conn| {
+    conn.transaction::<_, AppError, _>(|conn| {
         // The first statement writes, so SQLite takes its write lock at once (no deferred
         // upgrade deadlock) and PostgreSQL locks the head row until commit.
         diesel::update(log_head::table.find(1)).set(log_head::id.eq(1)).execute(conn)?;
@@ -170,9 +170,24 @@ pub fn write_tx<T>(
             .first(conn)?;
         let mut log = Log { event_seq, audit_seq, audit_hash, at: now(), events: vec![], audits: vec![] };
         let out = f(conn, &mut log)?;
+        let appended = !log.events.is_empty();
+        let last = log.event_seq;
         log.flush(conn)?;
-        Ok(out)
+        Ok((out, appended.then_some(last)))
     })
+    .map(|(out, appended)| {
+        if let Some(seq) = appended {
+            commits().send_replace(seq);
+        }
+        out
+    })
+}
+
+/// Announces the last committed event sequence number to the delivery workers of this
+/// process, so they wake at once instead of at their next poll (other instances poll).
+pub fn commits() -> &'static tokio::sync::watch::Sender<i64> {
+    static COMMITS: std::sync::OnceLock<tokio::sync::watch::Sender<i64>> = std::sync::OnceLock::new();
+    COMMITS.get_or_init(|| tokio::sync::watch::Sender::new(0))
 }
 
 /// The last committed event sequence number.

@@ -20,6 +20,7 @@ pub mod similar;
 pub mod subscriptions;
 pub mod transfers;
 pub mod users;
+pub mod webhooks;
 
 /// Rows per multi-row INSERT (well under SQLite's bound-parameter limit).
 pub const INSERT_CHUNK: usize = 200;

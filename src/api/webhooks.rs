@@ -1,0 +1,212 @@
+//! An agency's webhook endpoints: create (the secret is shown once), list, change, delete,
+//! the delivery log, and replaying dead letters. Agency admins only, for their own agency.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody};
+use crate::api::page;
+use crate::api::state::AppState;
+use crate::domain::webhook;
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::policy;
+use crate::store::log::{write_tx, Actor};
+use crate::store::webhooks::{self as store, Delivery, Endpoint, EndpointChange};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewEndpoint {
+    /// Where to POST events (http or https).
+    pub url: String,
+    /// Event types to receive, e.g. `record.created`, `transfer.created`; `*` for all.
+    pub event_types: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedEndpoint {
+    #[serde(flatten)]
+    pub endpoint: Endpoint,
+    /// The signing secret (`whsec_…`), shown only in this answer.
+    pub secret: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EndpointPatch {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// `true` re-enables a disabled endpoint: delivery resumes where it stopped.
+    pub active: Option<bool>,
+}
+
+fn check(url: Option<&str>, types: Option<&[String]>, description: Option<&str>) -> AppResult<()> {
+    let mut errs = Vec::new();
+    webhook::validate(url, types, &mut errs);
+    if description.is_some_and(|d| d.chars().count() > 500) {
+        errs.push(FieldError::new("description", "说明不超过 500 个字"));
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errs))
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("回调地址不存在".into())
+}
+
+/// The agency's webhook endpoints.
+#[utoipa::path(tag = "回调", responses((status = 200, body = Vec<Endpoint>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/webhooks")]
+pub async fn list_webhooks(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
+    let agency = policy::require_webhook_manager(&p)?.to_string();
+    let list = run(&state.pool, move |conn| Ok(store::list(conn, &agency)?)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Adds a webhook endpoint for the caller's agency. It receives the events committed from now
+/// on that the agency is entitled to, signed per Standard Webhooks with the returned secret.
+#[utoipa::path(tag = "回调", request_body = NewEndpoint, responses(
+    (status = 201, body = CreatedEndpoint), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/webhooks")]
+pub async fn create_webhook(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewEndpoint>,
+) -> AppResult<HttpResponse> {
+    let agency = policy::require_webhook_manager(&p)?.to_string();
+    let b = body.0;
+    check(Some(&b.url), Some(&b.event_types), Some(&b.description))?;
+    let secret = webhook::new_secret();
+    let s = secret.clone();
+    let endpoint = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            store::create(conn, log, &Actor::from(&p), &agency, &b.url, &b.event_types, b.description.trim(), &s)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CreatedEndpoint { endpoint, secret }))
+}
+
+/// Changes an endpoint (URL, event types, description, active).
+#[utoipa::path(tag = "回调", request_body = EndpointPatch, responses(
+    (status = 200, body = Endpoint), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[patch("/webhooks/{id}")]
+pub async fn update_webhook(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<EndpointPatch>,
+) -> AppResult<HttpResponse> {
+    let agency = policy::require_webhook_manager(&p)?.to_string();
+    let id = path_id(&id, not_found)?;
+    let b = body.0;
+    check(b.url.as_deref(), b.event_types.as_deref(), b.description.as_deref())?;
+    let change = EndpointChange {
+        url: b.url,
+        event_types: b.event_types,
+        description: b.description.map(|d| d.trim().to_string()),
+        active: b.active,
+    };
+    let endpoint = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| store::update(conn, log, &Actor::from(&p), &agency, &id, change))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(endpoint))
+}
+
+/// Deletes an endpoint; nothing more is sent to it.
+#[utoipa::path(tag = "回调", responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/webhooks/{id}")]
+pub async fn delete_webhook(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let agency = policy::require_webhook_manager(&p)?.to_string();
+    let id = path_id(&id, not_found)?;
+    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::delete(conn, log, &Actor::from(&p), &agency, &id)))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DeliveryParams {
+    /// `delivered`, `retrying`, `dead` (the dead-letter list) or `replay`.
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<Delivery>,
+    pub next_cursor: Option<String>,
+}
+
+/// The endpoint's delivery log, newest first: status, attempts, the receiver's answer and
+/// latency. `status=dead` is the dead-letter list.
+#[utoipa::path(tag = "回调", params(DeliveryParams), responses(
+    (status = 200, body = DeliveryPage), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    params: web::Query<DeliveryParams>,
+) -> AppResult<HttpResponse> {
+    let agency = policy::require_webhook_manager(&p)?.to_string();
+    let id = path_id(&id, not_found)?;
+    if let Some(s) = params.status.as_deref().filter(|s| !store::STATUSES.contains(s)) {
+        return Err(AppError::validation("status", format!("状态“{s}”无效,可选:{}", store::STATUSES.join("、"))));
+    }
+    let (before, limit) = (page::decode(params.cursor.as_deref())?, page::limit(params.limit)?);
+    let status = params.status.clone();
+    let rows = run(&state.pool, move |conn| {
+        store::get(conn, &agency, &id)?;
+        Ok(store::deliveries(conn, &id, status.as_deref(), before, limit)?)
+    })
+    .await?;
+    let next_cursor = page::next(rows.len(), limit, rows.last().map(|d| d.seq));
+    Ok(HttpResponse::Ok().json(DeliveryPage { deliveries: rows, next_cursor }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ReplayRequest {
+    /// Dead letters to send again; all of the endpoint's when absent.
+    pub delivery_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayQueued {
+    pub queued: usize,
+}
+
+/// Sends dead letters of the endpoint again (all, or those named). Each goes as it would
+/// now: if the agency may no longer see the event, it is not sent.
+#[utoipa::path(tag = "回调", request_body = ReplayRequest, responses(
+    (status = 202, body = ReplayQueued), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/webhooks/{id}/replay")]
+pub async fn replay_webhook(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: OptionalJsonBody<ReplayRequest>,
+) -> AppResult<HttpResponse> {
+    let agency = policy::require_webhook_manager(&p)?.to_string();
+    let id = path_id(&id, not_found)?;
+    let ids = body.0.and_then(|b| b.delivery_ids);
+    if let Some(ids) = &ids {
+        if let Some(i) = ids.iter().position(|d| !crate::domain::is_id(d)) {
+            return Err(AppError::validation(&format!("delivery_ids[{i}]"), "编号格式无效"));
+        }
+    }
+    let queued = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| store::replay(conn, log, &Actor::from(&p), &agency, &id, ids.as_deref()))
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(ReplayQueued { queued }))
+}

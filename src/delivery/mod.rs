@@ -1,0 +1,100 @@
+//! Delivery after commit: the loops that take what the event log recorded to agency systems
+//! (webhooks) and to people (email). The event log is the transactional outbox: an event row
+//! exists only if the change it describes committed, so a rolled-back change is never
+//! delivered. Each consumer keeps its own cursor into the log and advances it only after it
+//! has delivered (at-least-once; receivers de-duplicate by the event's sequence number).
+//!
+//! The loops run on their own thread and Tokio runtime, beside the HTTP server. Several hub
+//! instances may run them at once: work is claimed with leases (PostgreSQL: `FOR UPDATE SKIP
+//! LOCKED`; SQLite: its single writer), so no two instances deliver the same thing at once.
+
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::config::Settings;
+use crate::db::{DbConnection, DbPool};
+use crate::error::{AppError, AppResult};
+
+/// What every delivery loop of one process shares.
+#[derive(Clone)]
+pub struct WorkerContext {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    /// This process's lease owner name.
+    pub instance: String,
+}
+
+impl WorkerContext {
+    pub fn new(pool: DbPool, settings: Settings) -> WorkerContext {
+        WorkerContext {
+            pool,
+            settings: Arc::new(settings),
+            instance: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// Runs blocking diesel work on Tokio's blocking pool with a pooled connection.
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("delivery task failed: {e}")))?
+    }
+
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.settings.delivery_poll_ms.max(10))
+    }
+}
+
+/// Waits until this process commits new events or `poll` passes (other instances' commits
+/// are only seen by polling).
+pub async fn wait_for_work(commits: &mut watch::Receiver<i64>, poll: Duration) {
+    let _ = tokio::time::timeout(poll, commits.changed()).await;
+}
+
+/// Starts the delivery loops on a thread of their own; they run until the process ends.
+pub fn spawn(pool: DbPool, settings: Settings) -> std::io::Result<()> {
+    let ctx = WorkerContext::new(pool, settings);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("guantong-delivery")
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new().name("guantong-delivery".into()).spawn(move || {
+        runtime.block_on(async move {
+            let mut loops = tokio::task::JoinSet::new();
+            loops.spawn(webhooks::run(ctx.clone()));
+            while let Some(ended) = loops.join_next().await {
+                if let Err(e) = ended {
+                    tracing::error!(error = %e, "投递任务异常结束");
+                }
+            }
+        })
+    })?;
+    Ok(())
+}
+
+/// Selects the ids of due work rows and locks them for the rest of the transaction, skipping
+/// rows another instance has locked (PostgreSQL). SQLite has one writer at a time, so there
+/// the plain select under the write transaction is already exclusive.
+#[macro_export]
+macro_rules! lock_due_ids {
+    ($conn:expr, $query:expr) => {{
+        match $conn {
+            $crate::db::DbConnection::Pg(c) => {
+                diesel::RunQueryDsl::load::<String>($query.for_update().skip_locked(), c)
+            }
+            $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::load::<String>($query, c),
+        }
+    }};
+}

@@ -1,0 +1,280 @@
+//! The webhook loop: claims due endpoints, reads each one's entitled events after its cursor
+//! from the event log (the same reading as the agency's change feed, so the permission module
+//! decides what a payload holds, redaction included), posts them in sequence order, signed per
+//! Standard Webhooks, and records the round. A failure stops the endpoint at that event and
+//! schedules a retry with backoff; after the last attempt the event goes to the dead-letter
+//! list and the cursor moves on; an endpoint with no success for a day is disabled.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::delivery::{wait_for_work, WorkerContext};
+use crate::domain::retry::{AfterFailure, Backoff};
+use crate::domain::{format_time, webhook};
+use crate::error::AppResult;
+use crate::policy::Viewer;
+use crate::store::directory;
+use crate::store::feed::{self, FeedEvent};
+use crate::store::log::{self, Actor};
+use crate::store::webhooks::{self as store, Attempt, EndpointRow, Progress};
+
+/// How long a claim lasts without renewal; rounds renew it.
+const LEASE: Duration = Duration::from_secs(60);
+/// Rounds one endpoint gets before its lease is given back (so others get their turn).
+const ROUNDS_PER_CLAIM: usize = 50;
+
+pub async fn run(ctx: WorkerContext) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_millis(ctx.settings.webhook_timeout_ms.max(1)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Guantong-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "无法创建回调 HTTP 客户端,回调投递未启动");
+            return;
+        }
+    };
+    let slots = Arc::new(Semaphore::new(ctx.settings.webhook_concurrency.max(1)));
+    let mut commits = log::commits().subscribe();
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        while tasks.try_join_next().is_some() {}
+        let free = slots.available_permits();
+        if free > 0 {
+            let (owner, until) = (ctx.instance.clone(), lease_end());
+            match ctx.db(move |conn| Ok(store::claim_due(conn, &owner, &until, free as i64)?)).await {
+                Ok(endpoints) => {
+                    for e in endpoints {
+                        let Ok(permit) = slots.clone().acquire_owned().await else { return };
+                        let (ctx, client) = (ctx.clone(), client.clone());
+                        tasks.spawn(async move {
+                            let id = e.id.clone();
+                            if let Err(err) = serve_endpoint(&ctx, &client, e).await {
+                                tracing::warn!(endpoint_id = %id, error = %err, "回调投递一轮未完成,稍后重试");
+                            }
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "查询待投递的回调地址失败"),
+            }
+        }
+        tokio::select! {
+            _ = wait_for_work(&mut commits, ctx.poll_interval()) => {}
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+}
+
+fn lease_end() -> String {
+    after(LEASE)
+}
+
+fn after(d: Duration) -> String {
+    format_time(chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()))
+}
+
+fn backoff(ctx: &WorkerContext) -> Backoff {
+    let s = &ctx.settings;
+    Backoff {
+        base: Duration::from_millis(s.webhook_retry_base_ms.max(1)),
+        cap: Duration::from_millis(s.webhook_retry_cap_ms.max(s.webhook_retry_base_ms).max(1)),
+        max_attempts: s.webhook_max_attempts.max(1),
+    }
+}
+
+/// Serves one claimed endpoint round after round until it has no more work, fails, or has had
+/// its share; every round is recorded before the next one starts.
+async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: EndpointRow) -> AppResult<()> {
+    let agency = e.agency_id.clone();
+    let viewer: Viewer = ctx.db(move |conn| directory::viewer(conn, &agency)).await?;
+    let actor = Actor { user_id: Some(format!("webhook:{}", e.id)), agency_id: Some(e.agency_id.clone()) };
+    let types = e.types();
+    let batch = ctx.settings.webhook_batch.clamp(1, 1000);
+    for round in 1..=ROUNDS_PER_CLAIM {
+        let (endpoint_id, v, a, cursor) = (e.id.clone(), viewer.clone(), actor.clone(), e.cursor_seq);
+        let (replays, head, events) = ctx
+            .db(move |conn| {
+                let replays = store::queued_replays(conn, &endpoint_id, batch)?;
+                let head = log::head_seq(conn)?;
+                let events = if replays.is_empty() && v.agency_active {
+                    feed::page(conn, &a, &v, cursor, batch, None)?
+                } else {
+                    vec![]
+                };
+                Ok((replays, head, events))
+            })
+            .await?;
+        let mut attempts: Vec<Attempt> = Vec::new();
+        let mut progress = Progress {
+            cursor_seq: e.cursor_seq,
+            attempts: e.attempts,
+            next_attempt_at: format_time(chrono::Utc::now()),
+            failing_since: e.failing_since.clone(),
+            last_success_at: e.last_success_at.clone(),
+            lease_until: Some(lease_end()),
+            disable: None,
+        };
+        let mut more = true;
+        if !replays.is_empty() {
+            for d in replays {
+                let (v, a, seq) = (viewer.clone(), actor.clone(), d.seq);
+                let rendered =
+                    ctx.db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, 1, None)?.into_iter().next())).await?;
+                let attempt = match rendered.filter(|ev| ev.seq == seq) {
+                    Some(ev) => {
+                        let mut at = post(client, &e, &ev).await;
+                        at.attempts = d.attempts + 1;
+                        if at.status != "delivered" {
+                            at.status = "dead";
+                        }
+                        at
+                    }
+                    None => Attempt {
+                        seq,
+                        event_type: d.event_type.clone(),
+                        status: "dead",
+                        attempts: d.attempts,
+                        response_status: None,
+                        latency_ms: 0,
+                        error: Some("该单位已无权接收此事件,未重放".into()),
+                    },
+                };
+                if attempt.status == "delivered" {
+                    progress.last_success_at = Some(format_time(chrono::Utc::now()));
+                }
+                attempts.push(attempt);
+            }
+        } else {
+            let full = events.len() as i64 >= batch;
+            let mut failed = false;
+            for ev in events.iter().filter(|ev| webhook::wants(&types, &ev.event_type)) {
+                let mut at = post(client, &e, ev).await;
+                if at.status == "delivered" {
+                    at.attempts = e.attempts + 1;
+                    progress.attempts = 0;
+                    progress.failing_since = None;
+                    progress.last_success_at = Some(format_time(chrono::Utc::now()));
+                    progress.cursor_seq = ev.seq;
+                    e.attempts = 0;
+                    attempts.push(at);
+                    continue;
+                }
+                at.attempts = e.attempts + 1;
+                let now = chrono::Utc::now();
+                let since = progress.failing_since.clone().unwrap_or_else(|| format_time(now));
+                match backoff(ctx).after_failure(at.attempts as u32, rand::random::<f64>()) {
+                    AfterFailure::RetryIn(d) => {
+                        at.status = "retrying";
+                        progress.cursor_seq = ev.seq - 1;
+                        progress.attempts = at.attempts;
+                        progress.next_attempt_at = after(d);
+                    }
+                    AfterFailure::GiveUp => {
+                        at.status = "dead";
+                        progress.cursor_seq = ev.seq;
+                        progress.attempts = 0;
+                    }
+                }
+                let limit = chrono::Duration::seconds(ctx.settings.webhook_disable_after_secs as i64);
+                if chrono::DateTime::parse_from_rfc3339(&since)
+                    .is_ok_and(|t| now - t.with_timezone(&chrono::Utc) >= limit)
+                {
+                    progress.disable = Some(format!(
+                        "自 {since} 起连续投递失败超过 {} 小时,已自动停用;最后一次错误:{}",
+                        ctx.settings.webhook_disable_after_secs / 3600,
+                        at.error.clone().unwrap_or_default()
+                    ));
+                }
+                progress.failing_since = Some(since);
+                attempts.push(at);
+                failed = true;
+                break;
+            }
+            if !failed {
+                let last = events.last().map(|ev| ev.seq).unwrap_or(cursor);
+                progress.cursor_seq = if full { last } else { last.max(head) };
+                more = full;
+            } else {
+                more = false;
+            }
+        }
+        if !more || round == ROUNDS_PER_CLAIM || progress.disable.is_some() {
+            progress.lease_until = None;
+        }
+        let keep = progress.lease_until.is_some();
+        let (row, owner, done) = (e.clone(), ctx.instance.clone(), attempts);
+        let p = progress.clone();
+        let held = ctx.db(move |conn| store::record_round(conn, &row, &owner, &done, &p)).await?;
+        if !held {
+            tracing::warn!(endpoint_id = %e.id, "回调地址的租约已被其他实例接管,本轮结果未记录");
+            return Ok(());
+        }
+        if let Some(reason) = &progress.disable {
+            tracing::warn!(endpoint_id = %e.id, agency_id = %e.agency_id, reason = %reason, "回调地址已停用");
+        }
+        if !keep {
+            return Ok(());
+        }
+        e.cursor_seq = progress.cursor_seq;
+        e.attempts = progress.attempts;
+        e.failing_since = progress.failing_since;
+        e.last_success_at = progress.last_success_at;
+    }
+    Ok(())
+}
+
+/// One signed POST of one event; the attempt's status is `delivered` on any 2xx.
+async fn post(client: &reqwest::Client, e: &EndpointRow, ev: &FeedEvent) -> Attempt {
+    let body = json!({"type": ev.event_type, "timestamp": ev.at, "data": ev}).to_string();
+    let msg_id = webhook::message_id(ev.seq);
+    let ts = chrono::Utc::now().timestamp();
+    let signature = webhook::sign(&e.secret, &msg_id, ts, body.as_bytes());
+    let started = Instant::now();
+    let sent = client
+        .post(&e.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &msg_id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    let (status, response_status, error) = match sent {
+        Ok(resp) => {
+            let code = resp.status();
+            // Read the (small) answer so the connection can be reused.
+            let _ = resp.bytes().await;
+            if code.is_success() {
+                ("delivered", Some(code.as_u16() as i32), None)
+            } else {
+                ("retrying", Some(code.as_u16() as i32), Some(format!("接收方返回 HTTP {}", code.as_u16())))
+            }
+        }
+        Err(err) if err.is_timeout() => ("retrying", None, Some("接收方响应超时".to_string())),
+        Err(err) if err.is_connect() => ("retrying", None, Some(format!("无法连接接收方:{}", root_cause(&err)))),
+        Err(err) => ("retrying", None, Some(format!("发送失败:{}", root_cause(&err)))),
+    };
+    Attempt {
+        seq: ev.seq,
+        event_type: ev.event_type.clone(),
+        status,
+        attempts: 0,
+        response_status,
+        latency_ms: started.elapsed().as_millis() as i64,
+        error,
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}

@@ -1,0 +1,485 @@
+//! Webhook endpoints of member units, and their delivery log. An endpoint's `cursor_seq` is
+//! its position in the event log (the outbox): every event at or before it has been
+//! delivered, filtered out, or dead-lettered. `attempts` counts failures of the event right
+//! after the cursor. Work is claimed with a lease (`lease_owner`, `lease_until`).
+
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::schema::{log_head, webhook_deliveries, webhook_endpoints};
+use crate::db::DbConnection;
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult};
+use crate::store::log::{write_tx, Actor, Log};
+use crate::store::{json_list, to_json, INSERT_CHUNK};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_endpoints, treat_none_as_default_value = false)]
+pub struct EndpointRow {
+    pub id: String,
+    pub agency_id: String,
+    pub url: String,
+    pub secret: String,
+    pub event_types: String,
+    pub description: String,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub cursor_seq: i64,
+    pub attempts: i32,
+    pub next_attempt_at: String,
+    pub failing_since: Option<String>,
+    pub last_success_at: Option<String>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+}
+
+impl EndpointRow {
+    pub fn types(&self) -> Vec<String> {
+        json_list(&self.event_types)
+    }
+}
+
+/// An endpoint as its agency's admins see it (never with its secret).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Endpoint {
+    pub id: String,
+    pub agency_id: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub description: String,
+    pub active: bool,
+    /// Why the hub disabled the endpoint, if it did.
+    pub disabled_reason: Option<String>,
+    /// The last event sequence number handled.
+    pub cursor_seq: i64,
+    /// Failed attempts at the next event.
+    pub failed_attempts: i32,
+    pub next_attempt_at: String,
+    pub failing_since: Option<String>,
+    pub last_success_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<EndpointRow> for Endpoint {
+    fn from(r: EndpointRow) -> Self {
+        Endpoint {
+            event_types: r.types(),
+            id: r.id,
+            agency_id: r.agency_id,
+            url: r.url,
+            description: r.description,
+            active: r.active,
+            disabled_reason: r.disabled_reason,
+            cursor_seq: r.cursor_seq,
+            failed_attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            failing_since: r.failing_since,
+            last_success_at: r.last_success_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// What creating or changing an endpoint sets.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointChange {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Creates an endpoint that receives the events committed from now on.
+pub fn create(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    agency_id: &str,
+    url: &str,
+    event_types: &[String],
+    description: &str,
+    secret: &str,
+) -> AppResult<Endpoint> {
+    let at = log.at().to_string();
+    let row = EndpointRow {
+        id: new_id(),
+        agency_id: agency_id.to_string(),
+        url: url.to_string(),
+        secret: secret.to_string(),
+        event_types: to_json(&event_types),
+        description: description.to_string(),
+        active: true,
+        disabled_reason: None,
+        cursor_seq: log.last_seq(),
+        attempts: 0,
+        next_attempt_at: at.clone(),
+        failing_since: None,
+        last_success_at: None,
+        lease_owner: None,
+        lease_until: None,
+        created_by: actor.user_id.clone().unwrap_or_default(),
+        created_at: at.clone(),
+        updated_at: at,
+        deleted_at: None,
+    };
+    diesel::insert_into(webhook_endpoints::table).values(&row).execute(conn)?;
+    log.audit(actor, "webhook.create", "webhook", Some(&row.id), None, json!({"url": url, "event_types": event_types}));
+    Ok(row.into())
+}
+
+pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Endpoint>> {
+    Ok(webhook_endpoints::table
+        .filter(webhook_endpoints::agency_id.eq(agency_id))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .order(webhook_endpoints::created_at)
+        .select(EndpointRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Endpoint::from)
+        .collect())
+}
+
+/// One of the agency's endpoints; another agency's, or a deleted one, is 404.
+pub fn get(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<EndpointRow> {
+    webhook_endpoints::table
+        .find(id)
+        .filter(webhook_endpoints::agency_id.eq(agency_id))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .select(EndpointRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("回调地址不存在".into()))
+}
+
+/// Changes an endpoint. Re-activating one clears its failure state, so delivery resumes at
+/// once from where it stopped.
+pub fn update(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    agency_id: &str,
+    id: &str,
+    change: EndpointChange,
+) -> AppResult<Endpoint> {
+    let mut row = get(conn, agency_id, id)?;
+    if let Some(url) = &change.url {
+        row.url = url.clone();
+    }
+    if let Some(t) = &change.event_types {
+        row.event_types = to_json(t);
+    }
+    if let Some(d) = &change.description {
+        row.description = d.clone();
+    }
+    if let Some(active) = change.active {
+        if active && !row.active {
+            row.attempts = 0;
+            row.failing_since = None;
+            row.disabled_reason = None;
+            row.next_attempt_at = log.at().to_string();
+        }
+        row.active = active;
+    }
+    row.updated_at = log.at().to_string();
+    diesel::update(webhook_endpoints::table.find(id))
+        .set((
+            webhook_endpoints::url.eq(&row.url),
+            webhook_endpoints::event_types.eq(&row.event_types),
+            webhook_endpoints::description.eq(&row.description),
+            webhook_endpoints::active.eq(row.active),
+            webhook_endpoints::attempts.eq(row.attempts),
+            webhook_endpoints::failing_since.eq(&row.failing_since),
+            webhook_endpoints::disabled_reason.eq(&row.disabled_reason),
+            webhook_endpoints::next_attempt_at.eq(&row.next_attempt_at),
+            webhook_endpoints::updated_at.eq(&row.updated_at),
+        ))
+        .execute(conn)?;
+    log.audit(
+        actor,
+        "webhook.update",
+        "webhook",
+        Some(id),
+        None,
+        json!({"url": change.url, "event_types": change.event_types, "active": change.active}),
+    );
+    Ok(row.into())
+}
+
+/// Deletes an endpoint: nothing more is delivered to it; its log stays for the record.
+pub fn delete(conn: &mut DbConnection, log: &mut Log, actor: &Actor, agency_id: &str, id: &str) -> AppResult<()> {
+    get(conn, agency_id, id)?;
+    diesel::update(webhook_endpoints::table.find(id))
+        .set((
+            webhook_endpoints::deleted_at.eq(log.at()),
+            webhook_endpoints::active.eq(false),
+            webhook_endpoints::updated_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    log.audit(actor, "webhook.delete", "webhook", Some(id), None, json!({}));
+    Ok(())
+}
+
+/// One line of an endpoint's delivery log.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = webhook_deliveries, treat_none_as_default_value = false)]
+pub struct Delivery {
+    pub id: String,
+    pub endpoint_id: String,
+    /// The event's sequence number (also in the `webhook-id` header as `msg_<seq>`).
+    pub seq: i64,
+    pub event_type: String,
+    /// `delivered`, `retrying` (failed so far, will be tried again), `dead` (given up: the
+    /// dead-letter list) or `replay` (queued again by an agency admin).
+    pub status: String,
+    pub attempts: i32,
+    /// The receiver's HTTP status of the last attempt.
+    pub response_status: Option<i32>,
+    /// Time of the last attempt, in milliseconds.
+    pub latency_ms: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub const STATUSES: [&str; 4] = ["delivered", "retrying", "dead", "replay"];
+
+/// The endpoint's delivery log, newest first, after the `before` sequence number.
+pub fn deliveries(
+    conn: &mut DbConnection,
+    endpoint_id: &str,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Delivery>> {
+    let mut q = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id)).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(webhook_deliveries::status.eq(s.to_string()));
+    }
+    if let Some(b) = before {
+        q = q.filter(webhook_deliveries::seq.lt(b));
+    }
+    q.order(webhook_deliveries::seq.desc()).limit(limit).select(Delivery::as_select()).load(conn)
+}
+
+/// Queues dead letters of the endpoint for delivery again (all of them, or those named);
+/// returns how many were queued. Naming a delivery that is not dead is a 409.
+pub fn replay(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    agency_id: &str,
+    endpoint_id: &str,
+    ids: Option<&[String]>,
+) -> AppResult<usize> {
+    get(conn, agency_id, endpoint_id)?;
+    let base = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id));
+    if let Some(ids) = ids {
+        let found: Vec<(String, String)> = base
+            .filter(webhook_deliveries::id.eq_any(ids))
+            .select((webhook_deliveries::id, webhook_deliveries::status))
+            .load(conn)?;
+        if let Some(missing) = ids.iter().find(|id| !found.iter().any(|(f, _)| f == *id)) {
+            return Err(AppError::NotFound(format!("投递记录 {missing} 不存在")));
+        }
+        if let Some((id, s)) = found.iter().find(|(_, s)| s != "dead") {
+            return Err(AppError::Conflict(format!("投递记录 {id} 的状态为 {s},只能重放失败(死信)的投递")));
+        }
+    }
+    let mut q = diesel::update(webhook_deliveries::table)
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .filter(webhook_deliveries::status.eq("dead"))
+        .into_boxed();
+    if let Some(ids) = ids {
+        q = q.filter(webhook_deliveries::id.eq_any(ids));
+    }
+    let n = q
+        .set((
+            webhook_deliveries::status.eq("replay"),
+            webhook_deliveries::attempts.eq(0),
+            webhook_deliveries::updated_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    if n > 0 {
+        diesel::update(webhook_endpoints::table.find(endpoint_id))
+            .set(webhook_endpoints::next_attempt_at.eq(log.at()))
+            .execute(conn)?;
+    }
+    log.audit(actor, "webhook.replay", "webhook", Some(endpoint_id), None, json!({"queued": n}));
+    Ok(n)
+}
+
+// ---- The delivery worker's side -------------------------------------------------------
+
+/// Claims up to `limit` due endpoints for `owner` until `lease_until`: active ones whose
+/// retry time has come, with events after their cursor or queued replays, that no live lease
+/// holds. Other instances skip the rows this one has locked.
+pub fn claim_due(conn: &mut DbConnection, owner: &str, lease_until: &str, limit: i64) -> QueryResult<Vec<EndpointRow>> {
+    use diesel::dsl::exists;
+    conn.transaction(|conn| {
+        let at = now();
+        let head: i64 = log_head::table.find(1).select(log_head::event_seq).first(conn)?;
+        let queued = exists(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::endpoint_id.eq(webhook_endpoints::id))
+                .filter(webhook_deliveries::status.eq("replay")),
+        );
+        let query = webhook_endpoints::table
+            .filter(webhook_endpoints::active.eq(true))
+            .filter(webhook_endpoints::deleted_at.is_null())
+            .filter(webhook_endpoints::next_attempt_at.le(at.clone()))
+            .filter(webhook_endpoints::lease_until.is_null().or(webhook_endpoints::lease_until.lt(at.clone())))
+            .filter(webhook_endpoints::cursor_seq.lt(head).or(queued))
+            .order(webhook_endpoints::next_attempt_at)
+            .limit(limit)
+            .select(webhook_endpoints::id);
+        let ids = crate::lock_due_ids!(conn, query)?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        diesel::update(webhook_endpoints::table.filter(webhook_endpoints::id.eq_any(&ids)))
+            .set((webhook_endpoints::lease_owner.eq(owner), webhook_endpoints::lease_until.eq(lease_until)))
+            .execute(conn)?;
+        webhook_endpoints::table.filter(webhook_endpoints::id.eq_any(&ids)).select(EndpointRow::as_select()).load(conn)
+    })
+}
+
+/// Dead letters queued for replay, oldest first.
+pub fn queued_replays(conn: &mut DbConnection, endpoint_id: &str, limit: i64) -> QueryResult<Vec<Delivery>> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .filter(webhook_deliveries::status.eq("replay"))
+        .order(webhook_deliveries::seq)
+        .limit(limit)
+        .select(Delivery::as_select())
+        .load(conn)
+}
+
+/// The outcome of one attempt at one event.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub seq: i64,
+    pub event_type: String,
+    pub status: &'static str,
+    /// Attempts so far at this event, this one included.
+    pub attempts: i32,
+    pub response_status: Option<i32>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+}
+
+/// Where an endpoint stands after a round of deliveries.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub cursor_seq: i64,
+    pub attempts: i32,
+    pub next_attempt_at: String,
+    pub failing_since: Option<String>,
+    pub last_success_at: Option<String>,
+    /// Keep the lease until then (another round follows), or release it (`None`).
+    pub lease_until: Option<String>,
+    /// Disable the endpoint with this reason.
+    pub disable: Option<String>,
+}
+
+/// Records a round's attempts and moves the endpoint on, if `owner` still holds its lease;
+/// returns false (and changes nothing) if the lease was lost.
+/// Disabling an endpoint also appends a `webhook.disabled` event for its agency (from which
+/// its admins are emailed), in the same transaction.
+pub fn record_round(
+    conn: &mut DbConnection,
+    endpoint: &EndpointRow,
+    owner: &str,
+    attempts: &[Attempt],
+    p: &Progress,
+) -> AppResult<bool> {
+    if p.disable.is_some() {
+        write_tx(conn, |conn, log| apply_round(conn, Some(log), endpoint, owner, attempts, p))
+    } else {
+        conn.transaction(|conn| apply_round(conn, None, endpoint, owner, attempts, p))
+    }
+}
+
+fn apply_round(
+    conn: &mut DbConnection,
+    log: Option<&mut Log>,
+    endpoint: &EndpointRow,
+    owner: &str,
+    attempts: &[Attempt],
+    p: &Progress,
+) -> AppResult<bool> {
+    let endpoint_id = endpoint.id.as_str();
+    {
+        let at = now();
+        let mut q = diesel::update(webhook_endpoints::table.find(endpoint_id))
+            .filter(webhook_endpoints::lease_owner.eq(owner))
+            .into_boxed();
+        if p.disable.is_some() {
+            q = q.filter(webhook_endpoints::active.eq(true));
+        }
+        let n = q
+            .set((
+                webhook_endpoints::cursor_seq.eq(p.cursor_seq),
+                webhook_endpoints::attempts.eq(p.attempts),
+                webhook_endpoints::next_attempt_at.eq(&p.next_attempt_at),
+                webhook_endpoints::failing_since.eq(&p.failing_since),
+                webhook_endpoints::last_success_at.eq(&p.last_success_at),
+                webhook_endpoints::lease_until.eq(&p.lease_until),
+                webhook_endpoints::lease_owner.eq(p.lease_until.as_ref().map(|_| owner)),
+                webhook_endpoints::updated_at.eq(&at),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if let (Some(reason), Some(log)) = (&p.disable, log) {
+            diesel::update(webhook_endpoints::table.find(endpoint_id))
+                .set((webhook_endpoints::active.eq(false), webhook_endpoints::disabled_reason.eq(reason)))
+                .execute(conn)?;
+            let detail = json!({"endpoint_id": endpoint_id, "url": endpoint.url, "reason": reason});
+            log.event("webhook.disabled", None, Some(&endpoint.agency_id), None, detail.clone());
+            log.audit(&Actor::default(), "webhook.disable", "webhook", Some(endpoint_id), None, detail);
+        }
+        if !attempts.is_empty() {
+            let seqs: Vec<i64> = attempts.iter().map(|a| a.seq).collect();
+            let existing: Vec<(i64, String, String)> = webhook_deliveries::table
+                .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+                .filter(webhook_deliveries::seq.eq_any(&seqs))
+                .select((webhook_deliveries::seq, webhook_deliveries::id, webhook_deliveries::created_at))
+                .load(conn)?;
+            if !existing.is_empty() {
+                let ids: Vec<&String> = existing.iter().map(|(_, id, _)| id).collect();
+                diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ids))).execute(conn)?;
+            }
+            let rows: Vec<Delivery> = attempts
+                .iter()
+                .map(|a| {
+                    let prior = existing.iter().find(|(s, _, _)| *s == a.seq);
+                    Delivery {
+                        id: prior.map(|(_, id, _)| id.clone()).unwrap_or_else(new_id),
+                        endpoint_id: endpoint_id.to_string(),
+                        seq: a.seq,
+                        event_type: a.event_type.clone(),
+                        status: a.status.to_string(),
+                        attempts: a.attempts,
+                        response_status: a.response_status,
+                        latency_ms: Some(a.latency_ms),
+                        error: a.error.clone(),
+                        created_at: prior.map(|(_, _, c)| c.clone()).unwrap_or_else(|| at.clone()),
+                        updated_at: at.clone(),
+                    }
+                })
+                .collect();
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                crate::insert_batch!(conn, webhook_deliveries::table, chunk)?;
+            }
+        }
+        Ok(true)
+    }
+}
