@@ -16,7 +16,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             use serde_json::error::Category;
             match inner.classify() {
                 Category::Data => {
-                    let field = if path == "." { String::new() } else { path };
+                    let parent = if path == "." { String::new() } else { path };
+                    let field = match missing_field(&inner.to_string()) {
+                        Some(name) if parent.is_empty() => name.to_string(),
+                        Some(name) => format!("{parent}.{name}"),
+                        None => parent,
+                    };
                     Err(AppError::Validation(vec![FieldError::new(field, describe_serde(&inner.to_string()))]))
                 }
                 _ => Err(AppError::BadRequest(format!(
@@ -27,6 +32,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             }
         }
     }
+}
+
+/// The name in serde's "missing field `name`" (the path points at its parent).
+fn missing_field(msg: &str) -> Option<&str> {
+    msg.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// Turns serde's English into a short Chinese message, keeping the detail.

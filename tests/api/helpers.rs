@@ -47,32 +47,19 @@ pub fn fresh_pg_database() -> String {
 
 impl TestApp {
     pub fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {})
+    }
+
+    /// A server whose settings `configure` adjusts first (delivery timings, mail…).
+    pub fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("guantong.db").display()),
             Backend::Postgres => fresh_pg_database(),
         };
-        let settings = Settings {
-            database_url: database_url.clone(),
-            listen: "127.0.0.1:0".into(),
-            jwt_secret: Some(Secret::new("test-secret-test-secret-0123456789")),
-            admin_password: Some(Secret::new(ADMIN_PASSWORD)),
-            pool_size: 4,
-            ..Settings::default()
-        };
-        let (pool, be) = open_database(&settings).expect("open database");
-        ensure_admin(&pool, settings.admin_password.as_ref()).expect("create admin");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let p = pool.clone();
-        std::thread::spawn(move || {
-            let sys = actix_web::rt::System::new();
-            sys.block_on(async move {
-                let app = Application::build(settings, p, be).expect("build app");
-                tx.send(app.port()).unwrap();
-                let _ = app.run_until_stopped().await;
-            });
-        });
-        let port = rx.recv().expect("server started");
+        let mut settings = test_settings(&database_url);
+        configure(&mut settings);
+        let (pool, port) = start_server(settings);
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client: Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap(),
@@ -80,6 +67,15 @@ impl TestApp {
             database_url,
             _dir: dir,
         }
+    }
+
+    /// Another hub instance on the same database (as behind a load balancer); returns its
+    /// base URL. It runs its own delivery loops.
+    pub fn another_instance(&self, configure: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = test_settings(&self.database_url);
+        configure(&mut settings);
+        let (_, port) = start_server(settings);
+        format!("http://127.0.0.1:{port}")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -138,6 +134,41 @@ impl TestApp {
         let token = self.login(&username, PASSWORD)["access_token"].as_str().unwrap().to_string();
         Agency { id, token }
     }
+
+    /// Creates an agency admin (`agency_admin`) of the agency; returns its access token.
+    pub fn agency_admin(&self, admin: &str, agency: &Agency, username: &str) -> String {
+        let (s, u) = self.post(admin, "/api/v1/users", json!({"username": username, "password": PASSWORD, "agency_id": agency.id, "roles": ["agency_admin"], "email": format!("{username}@example.gov.cn")}));
+        assert_eq!(s, 201, "{u}");
+        self.login(username, PASSWORD)["access_token"].as_str().unwrap().to_string()
+    }
+}
+
+fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        database_url: database_url.to_string(),
+        listen: "127.0.0.1:0".into(),
+        jwt_secret: Some(Secret::new("test-secret-test-secret-0123456789")),
+        admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+        pool_size: 4,
+        ..Settings::default()
+    }
+}
+
+/// Runs the real server on its own thread; returns its pool and port.
+fn start_server(settings: Settings) -> (DbPool, u16) {
+    let (pool, be) = open_database(&settings).expect("open database");
+    ensure_admin(&pool, settings.admin_password.as_ref()).expect("create admin");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = pool.clone();
+    std::thread::spawn(move || {
+        let sys = actix_web::rt::System::new();
+        sys.block_on(async move {
+            let app = Application::build(settings, p, be).expect("build app");
+            tx.send(app.port()).unwrap();
+            let _ = app.run_until_stopped().await;
+        });
+    });
+    (pool, rx.recv().expect("server started"))
 }
 
 #[derive(Debug, Clone)]
