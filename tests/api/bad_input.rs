@@ -35,6 +35,8 @@ pub fn snapshot(app: &TestApp) -> Vec<i64> {
         "deliberations",
         "assignments",
         "record_grants",
+        "webhook_endpoints",
+        "webhook_deliveries",
         "audit_log",
     ]
     .iter()
@@ -98,6 +100,9 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
     let rid = r["id"].as_str().unwrap().to_string();
     let (_, g) = app.post(&admin, "/api/v1/groups", json!({"name": "组", "agency_ids": []}));
     let gid = g["id"].as_str().unwrap().to_string();
+    let a_admin = app.agency_admin(&admin, &a, "xuncha_admin");
+    let (_, w) = app.post(&a_admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/h", "event_types": ["*"]}));
+    let wid = w["id"].as_str().unwrap().to_string();
     let before = snapshot(&app);
 
     // (method, path, token, a body with a wrong type, a body missing a required field, a body with an unknown enum value)
@@ -195,6 +200,16 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
             None,
         ),
         (Method::POST, "/api/v1/auth/logout".into(), &a.token, json!({"refresh_token": []}), Some(json!({})), None),
+        (
+            Method::POST,
+            "/api/v1/webhooks".into(),
+            &a_admin,
+            json!({"url": "http://127.0.0.1:9/h", "event_types": "record.created"}),
+            Some(json!({"url": "http://127.0.0.1:9/h"})),
+            None,
+        ),
+        (Method::PATCH, format!("/api/v1/webhooks/{wid}"), &a_admin, json!({"active": "no"}), None, None),
+        (Method::POST, format!("/api/v1/webhooks/{wid}/replay"), &a_admin, json!({"delivery_ids": "x"}), None, None),
     ];
     check_bad_bodies(&app, cases);
     // NDJSON batches: oversize and invalid UTF-8 lines.
