@@ -1,0 +1,240 @@
+//! Webhook delivery throughput: events/s delivered by the hub's delivery loop to a fast local
+//! receiver on loopback, with one endpoint and with 50 endpoints, on SQLite.
+//!
+//! For each case: a fresh hub (real server, real SQLite file), one agency, its endpoints
+//! created and paused, a backlog of `record.created` events imported through the sync API,
+//! then the endpoints are re-enabled and the clock runs until the receiver has every
+//! delivery. The receiver answers 204 at once and counts; every request is signed and the
+//! receiver checks the signature of one in a hundred (with the Standard Webhooks library).
+//!
+//! ```text
+//! cargo bench --bench webhooks                      # 20,000 events to 1 endpoint; 1,000 events × 50 endpoints
+//! GT_WH_EVENTS=50000 GT_WH_EVENTS_50=2000 cargo bench --bench webhooks
+//! GT_BENCH_WRITE=0 cargo bench --bench webhooks     # print only, leave BENCHMARKS.md alone
+//! ```
+
+#[path = "hub/report.rs"]
+#[allow(dead_code)]
+mod report;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::{anyhow, Context, Result};
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+
+use guantong::app::{ensure_admin, open_database, Application};
+use guantong::config::{Secret, Settings};
+
+const TARGET_PER_SEC: f64 = 5_000.0;
+const PASSWORD: &str = "bench-password-0001";
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Receiver {
+    url: String,
+    count: Arc<AtomicU64>,
+    secrets: Arc<Mutex<Vec<String>>>,
+    bad: Arc<AtomicU64>,
+}
+
+fn start_receiver() -> Result<Receiver> {
+    let count = Arc::new(AtomicU64::new(0));
+    let bad = Arc::new(AtomicU64::new(0));
+    let secrets: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let (c, b, s) = (count.clone(), bad.clone(), secrets.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let state = web::Data::new((c, b, s));
+            let server = HttpServer::new(move || {
+                App::new().app_data(state.clone()).default_service(web::to(
+                    |req: HttpRequest, body: web::Bytes, st: web::Data<(Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>)>| async move {
+                        let n = st.0.fetch_add(1, Ordering::Relaxed);
+                        if n % 100 == 0 && !verified(&req, &body, &st.2.lock().unwrap()) {
+                            st.1.fetch_add(1, Ordering::Relaxed);
+                        }
+                        HttpResponse::NoContent().finish()
+                    },
+                ))
+            })
+            .workers(1)
+            .bind("127.0.0.1:0")
+            .expect("bind receiver");
+            let port = server.addrs()[0].port();
+            tx.send(port).unwrap();
+            let _ = server.run().await;
+        });
+    });
+    let port = rx.recv()?;
+    Ok(Receiver { url: format!("http://127.0.0.1:{port}/hook"), count, secrets, bad })
+}
+
+fn verified(req: &HttpRequest, body: &[u8], secrets: &[String]) -> bool {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in req.headers() {
+        if let (Ok(n), Ok(v)) =
+            (http::HeaderName::from_bytes(name.as_str().as_bytes()), http::HeaderValue::from_bytes(value.as_bytes()))
+        {
+            headers.append(n, v);
+        }
+    }
+    secrets
+        .iter()
+        .any(|s| standardwebhooks::Webhook::new(s).is_ok_and(|wh| wh.verify(body, &headers).is_ok()))
+}
+
+struct Hub {
+    base: String,
+    client: Client,
+    _dir: tempfile::TempDir,
+}
+
+fn start_hub() -> Result<Hub> {
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        database_url: format!("sqlite://{}", dir.path().join("bench.db").display()),
+        listen: "127.0.0.1:0".into(),
+        jwt_secret: Some(Secret::new("bench-secret-bench-secret-0123456789")),
+        admin_password: Some(Secret::new(PASSWORD)),
+        delivery_poll_ms: 20,
+        log_format: "json".into(),
+        ..Settings::default()
+    };
+    let (pool, backend) = open_database(&settings)?;
+    ensure_admin(&pool, settings.admin_password.as_ref())?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(settings, pool, backend).expect("build hub");
+            tx.send(app.port()).unwrap();
+            let _ = app.run_until_stopped().await;
+        });
+    });
+    let port = rx.recv()?;
+    Ok(Hub { base: format!("http://127.0.0.1:{port}"), client: Client::builder().timeout(Duration::from_secs(600)).build()?, _dir: dir })
+}
+
+impl Hub {
+    fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Result<Value> {
+        let mut r = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send()?;
+        let status = resp.status();
+        let text = resp.text()?;
+        if !status.is_success() {
+            return Err(anyhow!("{path}: HTTP {status}: {text}"));
+        }
+        Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
+    }
+
+    fn login(&self, user: &str) -> Result<String> {
+        let v = self.call(reqwest::Method::POST, "/api/v1/auth/login", None, Some(json!({"username": user, "password": PASSWORD})))?;
+        v["access_token"].as_str().map(str::to_string).context("no token")
+    }
+}
+
+struct Case {
+    endpoints: usize,
+    events: u64,
+    deliveries: u64,
+    elapsed: Duration,
+    bad_signatures: u64,
+}
+
+fn run_case(endpoints: usize, events: u64) -> Result<Case> {
+    let hub = start_hub()?;
+    let receiver = start_receiver()?;
+    let admin = hub.login("admin")?;
+    let a = hub.call(reqwest::Method::POST, "/api/v1/agencies", Some(&admin), Some(json!({"code": "xuncha", "name": "市委巡察办", "kind": "inspection", "level": "city"})))?;
+    let agency_id = a["id"].as_str().context("agency id")?.to_string();
+    for (user, role) in [("xc_admin", "agency_admin"), ("xc_liaison", "liaison")] {
+        hub.call(reqwest::Method::POST, "/api/v1/users", Some(&admin), Some(json!({"username": user, "password": PASSWORD, "agency_id": agency_id, "roles": [role]})))?;
+    }
+    let (agency_admin, liaison) = (hub.login("xc_admin")?, hub.login("xc_liaison")?);
+    let mut ids = Vec::new();
+    for _ in 0..endpoints {
+        let e = hub.call(reqwest::Method::POST, "/api/v1/webhooks", Some(&agency_admin), Some(json!({"url": receiver.url, "event_types": ["record.created"]})))?;
+        receiver.secrets.lock().unwrap().push(e["secret"].as_str().context("secret")?.to_string());
+        let id = e["id"].as_str().context("endpoint id")?.to_string();
+        hub.call(reqwest::Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(&agency_admin), Some(json!({"active": false})))?;
+        ids.push(id);
+    }
+    // The backlog: `events` records, imported in batches of 5,000 lines.
+    let mut n = 0;
+    while n < events {
+        let lines: Vec<String> = (n..(n + 5000).min(events))
+            .map(|i| json!({"external_id": format!("XC-{i:08}"), "kind": "case", "title": format!("巡察发现问题{i}"), "body": "某局违规发放津补贴", "distribution": {"level": "own"}}).to_string())
+            .collect();
+        n += lines.len() as u64;
+        let resp = hub
+            .client
+            .post(format!("{}/api/v1/sync/batches", hub.base))
+            .bearer_auth(&liaison)
+            .header("Content-Type", "application/x-ndjson")
+            .body(lines.join("\n"))
+            .send()?;
+        if !resp.status().is_success() {
+            return Err(anyhow!("import: HTTP {}", resp.status()));
+        }
+    }
+    let deliveries = events * endpoints as u64;
+    let started = Instant::now();
+    for id in &ids {
+        hub.call(reqwest::Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(&agency_admin), Some(json!({"active": true})))?;
+    }
+    let deadline = started + Duration::from_secs(1800);
+    while receiver.count.load(Ordering::Relaxed) < deliveries {
+        if Instant::now() > deadline {
+            return Err(anyhow!("only {} of {deliveries} deliveries after 30 min", receiver.count.load(Ordering::Relaxed)));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let elapsed = started.elapsed();
+    Ok(Case { endpoints, events, deliveries, elapsed, bad_signatures: receiver.bad.load(Ordering::Relaxed) })
+}
+
+fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--list") {
+        return Ok(());
+    }
+    let one = env_u64("GT_WH_EVENTS", 20_000);
+    let fifty = env_u64("GT_WH_EVENTS_50", 1_000);
+    let cpu = report::CpuMark::now();
+    let cases = vec![run_case(1, one)?, run_case(50, fifty)?];
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let m = report::machine(repo);
+    let mut body = String::new();
+    use std::fmt::Write as _;
+    writeln!(body, "### Webhook delivery on SQLite — {}\n", m.date)?;
+    writeln!(body, "Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}; commit {}.", m.cpus, m.cpu_model, m.ram_gib, m.os, m.rustc, m.commit)?;
+    writeln!(body, "Command: `GT_WH_EVENTS={one} GT_WH_EVENTS_50={fifty} cargo bench --bench webhooks`. Hub, delivery loop and receiver share the machine.\n")?;
+    writeln!(body, "| endpoints | events | deliveries | time | deliveries/s | target | |")?;
+    writeln!(body, "|---:|---:|---:|---:|---:|---:|---|")?;
+    for c in &cases {
+        let rate = c.deliveries as f64 / c.elapsed.as_secs_f64();
+        let verdict = if rate >= TARGET_PER_SEC { "PASS" } else { "MISS" };
+        writeln!(body, "| {} | {} | {} | {:.2} s | {:.0} | ≥ {:.0} | {verdict} |", c.endpoints, c.events, c.deliveries, c.elapsed.as_secs_f64(), rate, TARGET_PER_SEC)?;
+        println!("{} endpoint(s): {} deliveries in {:.2?} = {rate:.0}/s ({verdict}); bad signatures in sample: {}", c.endpoints, c.deliveries, c.elapsed, c.bad_signatures);
+        if c.bad_signatures > 0 {
+            return Err(anyhow!("{} sampled deliveries failed signature verification", c.bad_signatures));
+        }
+    }
+    writeln!(body, "\n{}", cpu.others_since("the run"))?;
+    print!("{body}");
+    if std::env::var("GT_BENCH_WRITE").map(|v| v != "0").unwrap_or(true) {
+        report::write_section(&repo.join("BENCHMARKS.md"), "webhooks-sqlite", &body)?;
+        println!("written to BENCHMARKS.md");
+    }
+    Ok(())
+}
