@@ -54,7 +54,9 @@ fn start_receiver() -> Result<Receiver> {
             let state = web::Data::new((c, b, s));
             let server = HttpServer::new(move || {
                 App::new().app_data(state.clone()).default_service(web::to(
-                    |req: HttpRequest, body: web::Bytes, st: web::Data<(Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>)>| async move {
+                    |req: HttpRequest,
+                     body: web::Bytes,
+                     st: web::Data<(Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>)>| async move {
                         let n = st.0.fetch_add(1, Ordering::Relaxed);
                         if n % 100 == 0 && !verified(&req, &body, &st.2.lock().unwrap()) {
                             st.1.fetch_add(1, Ordering::Relaxed);
@@ -84,9 +86,7 @@ fn verified(req: &HttpRequest, body: &[u8], secrets: &[String]) -> bool {
             headers.append(n, v);
         }
     }
-    secrets
-        .iter()
-        .any(|s| standardwebhooks::Webhook::new(s).is_ok_and(|wh| wh.verify(body, &headers).is_ok()))
+    secrets.iter().any(|s| standardwebhooks::Webhook::new(s).is_ok_and(|wh| wh.verify(body, &headers).is_ok()))
 }
 
 struct Hub {
@@ -117,7 +117,11 @@ fn start_hub() -> Result<Hub> {
         });
     });
     let port = rx.recv()?;
-    Ok(Hub { base: format!("http://127.0.0.1:{port}"), client: Client::builder().timeout(Duration::from_secs(600)).build()?, _dir: dir })
+    Ok(Hub {
+        base: format!("http://127.0.0.1:{port}"),
+        client: Client::builder().timeout(Duration::from_secs(600)).build()?,
+        _dir: dir,
+    })
 }
 
 impl Hub {
@@ -139,7 +143,12 @@ impl Hub {
     }
 
     fn login(&self, user: &str) -> Result<String> {
-        let v = self.call(reqwest::Method::POST, "/api/v1/auth/login", None, Some(json!({"username": user, "password": PASSWORD})))?;
+        let v = self.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": user, "password": PASSWORD})),
+        )?;
         v["access_token"].as_str().map(str::to_string).context("no token")
     }
 }
@@ -156,18 +165,38 @@ fn run_case(endpoints: usize, events: u64) -> Result<Case> {
     let hub = start_hub()?;
     let receiver = start_receiver()?;
     let admin = hub.login("admin")?;
-    let a = hub.call(reqwest::Method::POST, "/api/v1/agencies", Some(&admin), Some(json!({"code": "xuncha", "name": "市委巡察办", "kind": "inspection", "level": "city"})))?;
+    let a = hub.call(
+        reqwest::Method::POST,
+        "/api/v1/agencies",
+        Some(&admin),
+        Some(json!({"code": "xuncha", "name": "市委巡察办", "kind": "inspection", "level": "city"})),
+    )?;
     let agency_id = a["id"].as_str().context("agency id")?.to_string();
     for (user, role) in [("xc_admin", "agency_admin"), ("xc_liaison", "liaison")] {
-        hub.call(reqwest::Method::POST, "/api/v1/users", Some(&admin), Some(json!({"username": user, "password": PASSWORD, "agency_id": agency_id, "roles": [role]})))?;
+        hub.call(
+            reqwest::Method::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"username": user, "password": PASSWORD, "agency_id": agency_id, "roles": [role]})),
+        )?;
     }
     let (agency_admin, liaison) = (hub.login("xc_admin")?, hub.login("xc_liaison")?);
     let mut ids = Vec::new();
     for _ in 0..endpoints {
-        let e = hub.call(reqwest::Method::POST, "/api/v1/webhooks", Some(&agency_admin), Some(json!({"url": receiver.url, "event_types": ["record.created"]})))?;
+        let e = hub.call(
+            reqwest::Method::POST,
+            "/api/v1/webhooks",
+            Some(&agency_admin),
+            Some(json!({"url": receiver.url, "event_types": ["record.created"]})),
+        )?;
         receiver.secrets.lock().unwrap().push(e["secret"].as_str().context("secret")?.to_string());
         let id = e["id"].as_str().context("endpoint id")?.to_string();
-        hub.call(reqwest::Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(&agency_admin), Some(json!({"active": false})))?;
+        hub.call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&agency_admin),
+            Some(json!({"active": false})),
+        )?;
         ids.push(id);
     }
     // The backlog: `events` records, imported in batches of 5,000 lines.
@@ -191,12 +220,20 @@ fn run_case(endpoints: usize, events: u64) -> Result<Case> {
     let deliveries = events * endpoints as u64;
     let started = Instant::now();
     for id in &ids {
-        hub.call(reqwest::Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(&agency_admin), Some(json!({"active": true})))?;
+        hub.call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&agency_admin),
+            Some(json!({"active": true})),
+        )?;
     }
     let deadline = started + Duration::from_secs(1800);
     while receiver.count.load(Ordering::Relaxed) < deliveries {
         if Instant::now() > deadline {
-            return Err(anyhow!("only {} of {deliveries} deliveries after 30 min", receiver.count.load(Ordering::Relaxed)));
+            return Err(anyhow!(
+                "only {} of {deliveries} deliveries after 30 min",
+                receiver.count.load(Ordering::Relaxed)
+            ));
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -217,15 +254,31 @@ fn main() -> Result<()> {
     let mut body = String::new();
     use std::fmt::Write as _;
     writeln!(body, "### Webhook delivery on SQLite — {}\n", m.date)?;
-    writeln!(body, "Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}; commit {}.", m.cpus, m.cpu_model, m.ram_gib, m.os, m.rustc, m.commit)?;
+    writeln!(
+        body,
+        "Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}; commit {}.",
+        m.cpus, m.cpu_model, m.ram_gib, m.os, m.rustc, m.commit
+    )?;
     writeln!(body, "Command: `GT_WH_EVENTS={one} GT_WH_EVENTS_50={fifty} cargo bench --bench webhooks`. Hub, delivery loop and receiver share the machine.\n")?;
     writeln!(body, "| endpoints | events | deliveries | time | deliveries/s | target | |")?;
     writeln!(body, "|---:|---:|---:|---:|---:|---:|---|")?;
     for c in &cases {
         let rate = c.deliveries as f64 / c.elapsed.as_secs_f64();
         let verdict = if rate >= TARGET_PER_SEC { "PASS" } else { "MISS" };
-        writeln!(body, "| {} | {} | {} | {:.2} s | {:.0} | ≥ {:.0} | {verdict} |", c.endpoints, c.events, c.deliveries, c.elapsed.as_secs_f64(), rate, TARGET_PER_SEC)?;
-        println!("{} endpoint(s): {} deliveries in {:.2?} = {rate:.0}/s ({verdict}); bad signatures in sample: {}", c.endpoints, c.deliveries, c.elapsed, c.bad_signatures);
+        writeln!(
+            body,
+            "| {} | {} | {} | {:.2} s | {:.0} | ≥ {:.0} | {verdict} |",
+            c.endpoints,
+            c.events,
+            c.deliveries,
+            c.elapsed.as_secs_f64(),
+            rate,
+            TARGET_PER_SEC
+        )?;
+        println!(
+            "{} endpoint(s): {} deliveries in {:.2?} = {rate:.0}/s ({verdict}); bad signatures in sample: {}",
+            c.endpoints, c.deliveries, c.elapsed, c.bad_signatures
+        );
         if c.bad_signatures > 0 {
             return Err(anyhow!("{} sampled deliveries failed signature verification", c.bad_signatures));
         }

@@ -62,6 +62,8 @@ pub struct Settings {
     pub webhook_concurrency: usize,
     /// Events read per round for one endpoint.
     pub webhook_batch: i64,
+    /// Days successful deliveries stay in the delivery log (dead letters stay until replayed).
+    pub webhook_log_retention_days: u64,
 }
 
 impl Default for Settings {
@@ -88,6 +90,7 @@ impl Default for Settings {
             webhook_disable_after_secs: 24 * 3600,
             webhook_concurrency: 16,
             webhook_batch: 200,
+            webhook_log_retention_days: 30,
         }
     }
 }

@@ -42,8 +42,13 @@ pub async fn run(ctx: WorkerContext) {
     let slots = Arc::new(Semaphore::new(ctx.settings.webhook_concurrency.max(1)));
     let mut commits = log::commits().subscribe();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut pruned_at: Option<Instant> = None;
     loop {
         while tasks.try_join_next().is_some() {}
+        if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+            pruned_at = Some(Instant::now());
+            prune_log(&ctx).await;
+        }
         let free = slots.available_permits();
         if free > 0 {
             let (owner, until) = (ctx.instance.clone(), lease_end());
@@ -68,6 +73,19 @@ pub async fn run(ctx: WorkerContext) {
             _ = wait_for_work(&mut commits, ctx.poll_interval()) => {}
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
+    }
+}
+
+/// How often the delivery log is pruned of old successful deliveries.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+async fn prune_log(ctx: &WorkerContext) {
+    let days = ctx.settings.webhook_log_retention_days.max(1);
+    let before = format_time(chrono::Utc::now() - chrono::Duration::days(days as i64));
+    match ctx.db(move |conn| Ok(store::prune_delivered(conn, &before)?)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deleted = n, days, "已清理过期的回调投递记录"),
+        Err(e) => tracing::warn!(error = %e, "清理回调投递记录失败"),
     }
 }
 

@@ -268,6 +268,17 @@ pub fn deliveries(
     q.order(webhook_deliveries::seq.desc()).limit(limit).select(Delivery::as_select()).load(conn)
 }
 
+/// Deletes log lines of successful deliveries last touched before `before` (dead letters
+/// stay until replayed or the endpoint is deleted); returns how many went.
+pub fn prune_delivered(conn: &mut DbConnection, before: &str) -> QueryResult<usize> {
+    diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq("delivered"))
+            .filter(webhook_deliveries::updated_at.lt(before)),
+    )
+    .execute(conn)
+}
+
 /// Queues dead letters of the endpoint for delivery again (all of them, or those named);
 /// returns how many were queued. Naming a delivery that is not dead is a 409.
 pub fn replay(

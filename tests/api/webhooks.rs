@@ -203,6 +203,13 @@ fn events_arrive_signed_in_order_through_outages(b: Backend) {
     let (_, eps) = app.get(&xc.admin, "/api/v1/webhooks");
     assert_eq!(eps[0]["failed_attempts"], 0);
     assert!(eps[0]["failing_since"].is_null());
+    // Old successful deliveries are pruned from the log; recent ones stay.
+    let mut conn = app.pool.get().unwrap();
+    use guantong::store::webhooks::prune_delivered;
+    assert_eq!(prune_delivered(&mut conn, "2000-01-01T00:00:00.000000Z").unwrap(), 0);
+    assert_eq!(deliveries(&app, &xc.admin, &id, None).len(), 20);
+    assert_eq!(prune_delivered(&mut conn, "9999-01-01T00:00:00.000000Z").unwrap(), 20);
+    assert!(deliveries(&app, &xc.admin, &id, None).is_empty());
 }
 
 fn payloads_carry_only_what_the_agency_may_see(b: Backend) {

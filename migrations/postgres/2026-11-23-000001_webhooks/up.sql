@@ -42,3 +42,4 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries(endpoint_id, seq);
 CREATE INDEX webhook_deliveries_status ON webhook_deliveries(endpoint_id, status, seq);
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries(status, updated_at);
