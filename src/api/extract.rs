@@ -77,35 +77,32 @@ pub struct JsonBytes(pub web::Bytes);
 /// `JsonBody`.
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
-impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json_ct = is_json(req);
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| payload_error(&e))?;
-            if bytes.is_empty() {
-                return Ok(OptionalJsonBody(None));
-            }
-            if !json_ct {
-                return Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()));
-            }
-            crate::json::parse(&bytes).map(|v| OptionalJsonBody(Some(v)))
-        })
-    }
-}
-
-fn is_json(req: &HttpRequest) -> bool {
-    req.headers()
+/// Reads the body; an empty one is `None` when `optional`, and any other must be JSON.
+fn json_bytes(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    optional: bool,
+) -> impl Future<Output = AppResult<Option<web::Bytes>>> + 'static {
+    let json_ct = req
+        .headers()
         .get("Content-Type")
         .and_then(|v| v.to_str().ok())
         .map(|v| {
             let v = v.to_ascii_lowercase();
             v.starts_with("application/json") || (v.starts_with("application/") && v.contains("+json"))
         })
-        .unwrap_or(false)
+        .unwrap_or(false);
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        let bytes = bytes.await.map_err(|e| payload_error(&e))?;
+        if optional && bytes.is_empty() {
+            return Ok(None);
+        }
+        if !json_ct {
+            return Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()));
+        }
+        Ok(Some(bytes))
+    }
 }
 
 impl FromRequest for JsonBytes {
@@ -113,14 +110,22 @@ impl FromRequest for JsonBytes {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json_ct = is_json(req);
-        let bytes = web::Bytes::from_request(req, payload);
+        let bytes = json_bytes(req, payload, false);
+        Box::pin(async move { Ok(JsonBytes(bytes.await?.unwrap_or_default())) })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = json_bytes(req, payload, true);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| payload_error(&e))?;
-            if !json_ct {
-                return Err(AppError::UnsupportedMediaType("请求体须为 JSON(Content-Type: application/json)".into()));
+            match bytes.await? {
+                None => Ok(OptionalJsonBody(None)),
+                Some(b) => crate::json::parse(&b).map(|v| OptionalJsonBody(Some(v))),
             }
-            Ok(JsonBytes(bytes))
         })
     }
 }
