@@ -63,12 +63,36 @@ impl LineResult {
     }
 }
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
     pub rejected: usize,
+}
+
+impl Summary {
+    /// Counts one line's result.
+    pub fn count(&mut self, status: &str) {
+        match status {
+            "created" => self.created += 1,
+            "updated" => self.updated += 1,
+            "unchanged" => self.unchanged += 1,
+            _ => self.rejected += 1,
+        }
+    }
+
+    pub fn add(&mut self, other: &Summary) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.rejected += other.rejected;
+    }
+
+    /// Lines answered.
+    pub fn lines(&self) -> usize {
+        self.created + self.updated + self.unchanged + self.rejected
+    }
 }
 
 pub struct BatchOutcome {
@@ -95,12 +119,7 @@ fn parse_line(number: usize, raw: &[u8]) -> Line {
 fn summarise(results: &[LineResult]) -> Summary {
     let mut s = Summary::default();
     for r in results {
-        match r.status.as_str() {
-            "created" => s.created += 1,
-            "updated" => s.updated += 1,
-            "unchanged" => s.unchanged += 1,
-            _ => s.rejected += 1,
-        }
+        s.count(&r.status);
     }
     s
 }
