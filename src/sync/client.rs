@@ -95,8 +95,7 @@ impl HubClient {
             self.request(reqwest::Method::GET, "/api/v1/feed").query(&[("after", after), ("limit", limit)])
         })?;
         let text = resp.text().map_err(|e| transient_exhausted(&what, &e.to_string()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| SyncError::Failed(anyhow::anyhow!("{what}:平台返回的内容无法解析:{e}")))
+        serde_json::from_str(&text).map_err(|e| SyncError::Failed(anyhow::anyhow!("{what}:平台返回的内容无法解析:{e}")))
     }
 
     /// Sends one NDJSON batch with its idempotency key.

@@ -64,7 +64,13 @@ impl Progress {
             None if self.last_log.elapsed() >= LOG_EVERY => {
                 self.last_log = Instant::now();
                 let eta = self.eta().map(|s| format!(",预计还需 {s:.0} 秒")).unwrap_or_default();
-                tracing::info!(records = self.records, rate = rate.round(), "{}中:已处理 {} 条{eta}", self.job, self.records);
+                tracing::info!(
+                    records = self.records,
+                    rate = rate.round(),
+                    "{}中:已处理 {} 条{eta}",
+                    self.job,
+                    self.records
+                );
             }
             None => {}
         }

@@ -177,14 +177,17 @@ pub fn run(cfg: &SyncConfig) -> SyncResult<PushSummary> {
     for name in files {
         let source = export.join(&name);
         let lines = count_newlines(&source)?;
-        let checkpoint = cfg.state_dir.join("push").join(format!("{name}.progress.json"));
-        let cp = read_checkpoint(&checkpoint)?.filter(|c| {
-            let same = identity(&source).map(|id| id == (c.size, c.modified_ns)).unwrap_or(false);
-            if !same {
+        let checkpoint = Paths::of(cfg, export, reports, &name, "").checkpoint;
+        let cp = match read_checkpoint(&checkpoint)? {
+            Some(c) if identity(&source)? == (c.size, c.modified_ns) => Some(c),
+            Some(c) => {
                 tracing::warn!(file = %name, "文件自上次中断后已改变,从头发送");
+                let stale = Paths::of(cfg, export, reports, &name, &c.started).part;
+                let _ = std::fs::remove_file(stale);
+                None
             }
-            same
-        });
+            None => None,
+        };
         remaining += lines.saturating_sub(cp.as_ref().map(|c| c.next_line - 1).unwrap_or(0)) as u64;
         plan.push((name, lines, cp));
     }
@@ -199,7 +202,7 @@ pub fn run(cfg: &SyncConfig) -> SyncResult<PushSummary> {
             }
             None => {
                 let (size, modified_ns) = identity(&export.join(&name))?;
-                Checkpoint {
+                let c = Checkpoint {
                     file: name.clone(),
                     size,
                     modified_ns,
@@ -208,7 +211,10 @@ pub fn run(cfg: &SyncConfig) -> SyncResult<PushSummary> {
                     report_bytes: 0,
                     lines,
                     totals: Summary::default(),
-                }
+                };
+                // Before the report exists, so a re-run finds the report under the same name.
+                save_checkpoint(&Paths::of(cfg, export, reports, &name, &c.started).checkpoint, &c)?;
+                c
             }
         };
         let paths = Paths::of(cfg, export, reports, &name, &cp.started);
@@ -241,7 +247,9 @@ fn forget_finished(cfg: &SyncConfig, export: &Path, reports: &Path) -> SyncResul
     let dir = cfg.state_dir.join("push");
     for entry in std::fs::read_dir(&dir).ctx(|| format!("无法读取目录 {}", dir.display()))? {
         let path = entry?.path();
-        let Some(cp) = path.to_string_lossy().ends_with(".progress.json").then(|| read_checkpoint(&path)).transpose()?.flatten() else {
+        let Some(cp) =
+            path.to_string_lossy().ends_with(".progress.json").then(|| read_checkpoint(&path)).transpose()?.flatten()
+        else {
             continue;
         };
         let paths = Paths::of(cfg, export, reports, &cp.file, &cp.started);

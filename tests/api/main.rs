@@ -13,4 +13,5 @@ mod policy_equivalence;
 mod records;
 mod sharing;
 mod sync;
+mod sync_cli;
 mod transfers;
