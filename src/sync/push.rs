@@ -279,15 +279,7 @@ fn send_file(
             break;
         }
     }
-    let mut report = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&paths.part)
-        .ctx(|| format!("无法写入报告 {}", paths.part.display()))?;
-    // Results appended after the last checkpoint belong to a chunk that is sent again.
-    report.set_len(cp.report_bytes)?;
-    report.seek(SeekFrom::Start(cp.report_bytes))?;
+    let mut report = open_report(&paths.part, cp.report_bytes)?;
     loop {
         let first_line = cp.next_line;
         let (mut body, mut physical, mut payload) = (Vec::with_capacity(cfg.chunk_lines * 1024), 0usize, 0usize);
@@ -347,18 +339,21 @@ fn send_file(
     Ok(cp)
 }
 
+/// The partial report, cut back to what the checkpoint covers: results appended after the
+/// last checkpoint belong to a chunk that is sent again.
+fn open_report(part: &Path, checkpointed: u64) -> SyncResult<File> {
+    let what = || format!("无法写入报告 {}", part.display());
+    let mut report = OpenOptions::new().create(true).truncate(false).write(true).open(part).ctx(what)?;
+    report.set_len(checkpointed).ctx(what)?;
+    report.seek(SeekFrom::Start(checkpointed)).ctx(what)?;
+    Ok(report)
+}
+
 /// Seals the report, moves the file to `done_dir`, removes the checkpoint — in that order,
 /// each step skipped when a previous run already did it.
 fn finish_file(paths: &Paths, done: &Path, name: &str, cp: &Checkpoint) -> SyncResult<()> {
     if !paths.report.exists() {
-        let mut report = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&paths.part)
-            .ctx(|| format!("无法写入报告 {}", paths.part.display()))?;
-        report.set_len(cp.report_bytes)?;
-        report.seek(SeekFrom::Start(cp.report_bytes))?;
+        let mut report = open_report(&paths.part, cp.report_bytes)?;
         let s = ReportSummary {
             file: name.to_string(),
             lines: cp.totals.lines(),
