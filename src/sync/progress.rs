@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 const LOG_EVERY: Duration = Duration::from_secs(5);
+const BAR: &str = "{prefix} [{elapsed_precise}] {wide_bar} {percent}% {msg} 剩余约 {eta}";
+const SPINNER: &str = "{prefix} [{elapsed_precise}] {spinner} {msg}";
 
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -25,11 +27,7 @@ impl Progress {
     pub fn new(job: &'static str, length: Option<u64>) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr_with_hz(4));
-            let template = if length.is_some() {
-                "{prefix} [{elapsed_precise}] {wide_bar} {percent}% {msg} 剩余约 {eta}"
-            } else {
-                "{prefix} [{elapsed_precise}] {spinner} {msg}"
-            };
+            let template = if length.is_some() { BAR } else { SPINNER };
             bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
             bar.set_prefix(job);
             bar.enable_steady_tick(Duration::from_millis(250));
@@ -115,5 +113,15 @@ impl Progress {
             b.finish_and_clear();
         }
         self.start.elapsed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bar_templates_are_valid() {
+        for t in [super::BAR, super::SPINNER] {
+            assert!(indicatif::ProgressStyle::with_template(t).is_ok(), "{t}");
+        }
     }
 }
