@@ -40,6 +40,7 @@ impl Progress {
     pub fn set_length(&mut self, length: u64) {
         self.length = Some(length);
         if let Some(b) = &self.bar {
+            b.set_style(ProgressStyle::with_template(BAR).expect("valid template"));
             b.set_length(length);
         }
     }
@@ -72,6 +73,11 @@ impl Progress {
             }
             None => {}
         }
+    }
+
+    /// Whether a person watches the bar (then the closing summary on stdout suffices).
+    pub fn on_terminal(&self) -> bool {
+        self.bar.is_some()
     }
 
     pub fn length(&self) -> Option<u64> {

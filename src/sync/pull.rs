@@ -175,6 +175,9 @@ pub fn run(cfg: &SyncConfig) -> SyncResult<PullSummary> {
         progress.advance_to(count as u64, (after - start) as u64);
     }
     let elapsed = progress.finish();
+    if progress.on_terminal() {
+        return Ok(summary);
+    }
     tracing::info!(
         events = summary.events,
         files = summary.files.len(),

@@ -228,6 +228,9 @@ pub fn run(cfg: &SyncConfig) -> SyncResult<PushSummary> {
         summary.files.push((name, paths.report));
     }
     let elapsed = progress.finish();
+    if progress.on_terminal() {
+        return Ok(summary);
+    }
     tracing::info!(
         files = summary.files.len(),
         lines = summary.lines,
