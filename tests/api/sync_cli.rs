@@ -488,7 +488,45 @@ fn bad_api_key_fails_at_once(b: Backend) {
     assert_eq!(cursor(&job), None);
 }
 
+/// A restricted record's content comes only with `access_purpose`, which is sent
+/// percent-encoded and reaches the audit log as the Chinese text it is.
+fn pull_sends_the_access_purpose_for_restricted_records(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let owner = app.agency(&admin, "xinfang", "petition");
+    let reader = app.agency(&admin, "jiwei", "discipline");
+    let mut rec = record("受限线索", json!({"level": "agencies", "agencies": [reader.id]}));
+    rec["sensitivity"] = json!("restricted");
+    rec["body"] = json!("受限线索的正文");
+    let (s, v) = app.post(&owner.token, "/api/v1/records", rec);
+    assert_eq!(s, 201, "{v}");
+    let key = api_key(&app, &admin, &reader.id);
+    let body_of = |job: &Job| {
+        let events = pulled(job);
+        let e = events.iter().find(|e| e["record_id"] == v["id"]).expect("the record's event").clone();
+        (e["record"]["content_withheld"].clone(), e["record"]["body"].clone())
+    };
+    let without = Job::new(&app.base, &key, "");
+    assert!(without.run("pull").status.success());
+    let (withheld, body) = body_of(&without);
+    assert_eq!(withheld, true, "no purpose, no content");
+    assert_ne!(body, "受限线索的正文");
+    let purpose = "夜间同步:案件系统核查 100%";
+    let with = Job::new(&app.base, &key, &format!("access_purpose = \"{purpose}\"\n"));
+    let out = with.run("pull");
+    assert!(out.status.success(), "{}", text(&out));
+    let (withheld, body) = body_of(&with);
+    assert_eq!(withheld, false);
+    assert_eq!(body, "受限线索的正文");
+    use guantong::db::schema::audit_log::dsl as a;
+    let mut conn = app.pool.get().unwrap();
+    let purposes: Vec<Option<String>> =
+        a::audit_log.filter(a::action.eq("feed.read")).select(a::purpose).load(&mut *conn).unwrap();
+    assert_eq!(purposes, vec![Some(purpose.to_string())], "the purpose, decoded, in the audit log");
+}
+
 both!(
+    pull_sends_the_access_purpose_for_restricted_records,
     push_killed_mid_way_holds_every_record_once,
     pull_killed_mid_way_holds_every_event_once_in_order,
     pull_cursor_moves_only_after_the_data_is_written,
