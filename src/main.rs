@@ -54,6 +54,38 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// 单位夜间同步任务:拉取变更流、推送导出文件(可由 cron 或 systemd 定时器运行)
+    #[command(after_long_help = sync_help())]
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// 从上次的游标起拉取本单位有权获知的变更流,写入 pull_dir 中的 NDJSON 文件;写妥后才推进游标
+    #[command(after_long_help = sync_help())]
+    Pull {
+        /// 同步配置文件(TOML)
+        #[arg(long, value_name = "agency-sync.toml")]
+        config: PathBuf,
+    },
+    /// 将 export_dir 中的 NDJSON 文件分批提交到平台,写出逐行结果报告,发送完的文件移到 done_dir
+    #[command(after_long_help = sync_help())]
+    Push {
+        /// 同步配置文件(TOML)
+        #[arg(long, value_name = "agency-sync.toml")]
+        config: PathBuf,
+    },
+}
+
+fn sync_help() -> String {
+    format!(
+        "配置文件示例:\n\n{}\n{}\n\n终端上显示进度条(条数、速率、预计剩余时间);非终端(cron、systemd)时按 GUANTONG_LOG_FORMAT 输出日志。",
+        guantong::sync::config::EXAMPLE,
+        guantong::sync::job::EXIT_CODES
+    )
 }
 
 #[derive(Subcommand)]
@@ -140,6 +172,8 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             println!("已执行 {} 个迁移:{:?}", applied.len(), applied);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sync { command: SyncCommand::Pull { config } } => Ok(guantong::sync::job::pull(&config)),
+        Command::Sync { command: SyncCommand::Push { config } } => Ok(guantong::sync::job::push(&config)),
         Command::Openapi => {
             print!("{}", guantong::api::openapi().to_yaml()?);
             Ok(ExitCode::SUCCESS)

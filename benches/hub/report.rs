@@ -178,7 +178,7 @@ pub fn machine(repo: &Path) -> Machine {
     }
 }
 
-fn fmt_int(n: u64) -> String {
+pub fn fmt_int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -190,7 +190,7 @@ fn fmt_int(n: u64) -> String {
     out
 }
 
-fn rate(r: f64) -> String {
+pub fn rate(r: f64) -> String {
     fmt_int(r.round() as u64)
 }
 

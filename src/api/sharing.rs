@@ -219,6 +219,8 @@ pub struct FeedPage {
     /// `after` given when the page is empty).
     pub next_cursor: i64,
     pub has_more: bool,
+    /// The hub's latest sequence number, so sync jobs can estimate how far they are.
+    pub head_seq: i64,
 }
 
 /// The agency's entitled change feed, for sync jobs. `record.revoked` (access lost) and
@@ -245,7 +247,8 @@ pub async fn feed(
         let has_more = events.len() as i64 > limit;
         let events: Vec<FeedEvent> = events.into_iter().take(limit as usize).collect();
         let next_cursor = events.last().map(|e| e.seq).unwrap_or(after);
-        Ok(FeedPage { events, next_cursor, has_more })
+        let head_seq = store::log::head_seq(conn)?;
+        Ok(FeedPage { events, next_cursor, has_more, head_seq })
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))

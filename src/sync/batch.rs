@@ -63,12 +63,36 @@ impl LineResult {
     }
 }
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
     pub rejected: usize,
+}
+
+impl Summary {
+    /// Counts one line's result.
+    pub fn count(&mut self, status: &str) {
+        match status {
+            "created" => self.created += 1,
+            "updated" => self.updated += 1,
+            "unchanged" => self.unchanged += 1,
+            _ => self.rejected += 1,
+        }
+    }
+
+    pub fn add(&mut self, other: &Summary) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.rejected += other.rejected;
+    }
+
+    /// Lines answered.
+    pub fn lines(&self) -> usize {
+        self.created + self.updated + self.unchanged + self.rejected
+    }
 }
 
 pub struct BatchOutcome {
@@ -95,12 +119,7 @@ fn parse_line(number: usize, raw: &[u8]) -> Line {
 fn summarise(results: &[LineResult]) -> Summary {
     let mut s = Summary::default();
     for r in results {
-        match r.status.as_str() {
-            "created" => s.created += 1,
-            "updated" => s.updated += 1,
-            "unchanged" => s.unchanged += 1,
-            _ => s.rejected += 1,
-        }
+        s.count(&r.status);
     }
     s
 }
@@ -184,12 +203,15 @@ fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppRe
 /// Imports a batch for the principal's agency.
 pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&str>) -> AppResult<BatchOutcome> {
     let request_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body));
-    if let Some(k) = key {
-        if let Some(stored) = idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
+    let replay = |conn: &mut DbConnection, k: &str| -> AppResult<Option<BatchOutcome>> {
+        Ok(idempotency::lookup(conn, &p.agency_id, k, &request_hash)?.map(|stored| {
             let results: Vec<LineResult> =
                 stored.response.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-            return Ok(BatchOutcome { summary: summarise(&results), ndjson: stored.response, replayed: true });
-        }
+            BatchOutcome { summary: summarise(&results), ndjson: stored.response, replayed: true }
+        }))
+    };
+    if let Some(out) = key.map(|k| replay(conn, k)).transpose()?.flatten() {
+        return Ok(out);
     }
     let lines: Vec<Line> = body
         .split(|b| *b == b'\n')
@@ -207,9 +229,20 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         ndjson.push('\n');
     }
     if let Some(k) = key {
-        write_tx(conn, |conn, log| {
+        let saved = write_tx(conn, |conn, log| {
             Ok(idempotency::save(conn, &p.agency_id, k, &request_hash, 200, &ndjson, log.at())?)
-        })?;
+        });
+        match saved {
+            Ok(()) => {}
+            // The same batch with the same key, sent again while this one ran (a sync job
+            // re-run after a kill or a timeout), finished first: its answer is the batch's.
+            Err(AppError::Conflict(_)) => {
+                if let Some(out) = replay(conn, k)? {
+                    return Ok(out);
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(BatchOutcome { summary: summarise(&results), ndjson, replayed: false })
 }

@@ -1,4 +1,13 @@
-//! Synchronisation with agency systems: bulk NDJSON import (the change feed is
-//! `store::feed`; the nightly sync client comes with the delivery issue).
+//! Synchronisation with agency systems: bulk NDJSON import on the hub (`batch`; the change
+//! feed is `store::feed`), and the nightly sync job the agencies run (`guantong sync pull|push`:
+//! `config`, `client`, `pull`, `push`, with crash-safe files in `durable`).
 
 pub mod batch;
+pub mod client;
+pub mod config;
+pub mod durable;
+pub mod error;
+pub mod job;
+pub mod progress;
+pub mod pull;
+pub mod push;

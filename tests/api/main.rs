@@ -14,5 +14,6 @@ mod receiver;
 mod records;
 mod sharing;
 mod sync;
+mod sync_cli;
 mod transfers;
 mod webhooks;
