@@ -8,6 +8,7 @@
 //! instances may run them at once: work is claimed with leases (PostgreSQL: `FOR UPDATE SKIP
 //! LOCKED`; SQLite: its single writer), so no two instances deliver the same thing at once.
 
+pub mod mail;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -74,6 +75,7 @@ pub fn spawn(pool: DbPool, settings: Settings) -> std::io::Result<()> {
         runtime.block_on(async move {
             let mut loops = tokio::task::JoinSet::new();
             loops.spawn(webhooks::run(ctx.clone()));
+            loops.spawn(mail::run(ctx.clone()));
             while let Some(ended) = loops.join_next().await {
                 if let Err(e) = ended {
                     tracing::error!(error = %e, "投递任务异常结束");
