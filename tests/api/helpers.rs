@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: Client,
     pub pool: DbPool,
     pub database_url: String,
+    /// The settings the server runs with.
+    pub settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -47,6 +49,11 @@ pub fn fresh_pg_database() -> String {
 
 impl TestApp {
     pub fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {})
+    }
+
+    /// Like `spawn`, with settings changed by `configure` first (mail, delivery timings …).
+    pub fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("guantong.db").display()),
@@ -60,10 +67,13 @@ impl TestApp {
             pool_size: 4,
             ..Settings::default()
         };
+        let mut settings = settings;
+        configure(&mut settings);
         let (pool, be) = open_database(&settings).expect("open database");
         ensure_admin(&pool, settings.admin_password.as_ref()).expect("create admin");
         let (tx, rx) = std::sync::mpsc::channel();
         let p = pool.clone();
+        let kept = settings.clone();
         std::thread::spawn(move || {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
@@ -78,6 +88,7 @@ impl TestApp {
             client: Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap(),
             pool,
             database_url,
+            settings: kept,
             _dir: dir,
         }
     }
