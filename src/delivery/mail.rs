@@ -24,7 +24,7 @@ const DISPATCH_ROUNDS: usize = 20;
 /// Where mail goes.
 enum Transport {
     Smtp {
-        smtp: AsyncSmtpTransport<Tokio1Executor>,
+        smtp: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
     /// No SMTP configured: the log only.
@@ -60,7 +60,7 @@ impl Transport {
         match AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose()) {
             Ok(b) => {
                 tracing::info!("邮件经 SMTP 发送");
-                Transport::Smtp { smtp: b.timeout(Some(Duration::from_secs(30))).build(), from }
+                Transport::Smtp { smtp: Box::new(b.timeout(Some(Duration::from_secs(30))).build()), from }
             }
             Err(e) => {
                 let why = format!("GUANTONG_SMTP_URL 无效:{e}");
@@ -143,6 +143,9 @@ async fn dispatch(ctx: &WorkerContext) {
         let owner = ctx.instance.clone();
         let result = ctx
             .db(move |conn| {
+                if !store::has_new_events(conn)? {
+                    return Ok(None);
+                }
                 let Some(cursor) = store::claim_cursor(conn, &owner, &after(LEASE))? else { return Ok(None) };
                 let done = store::dispatch(conn, &owner, cursor, batch);
                 if !matches!(done, Ok(Some(_))) {

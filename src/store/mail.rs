@@ -82,6 +82,12 @@ pub fn set_preferences(
 
 // ---- The dispatcher: events → outbox rows and digest items --------------------------------
 
+/// Whether events wait after the dispatcher's cursor (a read, so idle wakes write nothing).
+pub fn has_new_events(conn: &mut DbConnection) -> QueryResult<bool> {
+    let cursor: i64 = mail_cursor::table.find(1).select(mail_cursor::cursor_seq).first(conn)?;
+    Ok(crate::store::log::head_seq(conn)? > cursor)
+}
+
 /// Claims the dispatcher's cursor for `owner` until `lease_until` if no live lease holds it;
 /// returns the cursor position.
 pub fn claim_cursor(conn: &mut DbConnection, owner: &str, lease_until: &str) -> QueryResult<Option<i64>> {

@@ -390,7 +390,87 @@ fn mail_preferences_api(b: Backend) {
     assert_eq!(app.get(key, "/api/v1/me/mail-preferences").0, 403);
 }
 
+/// Sets up two agencies through `server` and transfers a sensitive clue from one to the
+/// other, whose liaison has an email address.
+fn transfer_through(server: &ServerProcess) {
+    let call = |m: Method, path: &str, token: Option<&str>, body: Value| server.call(m, path, token, Some(body));
+    let (_, t) =
+        call(Method::POST, "/api/v1/auth/login", None, json!({"username": "admin", "password": ADMIN_PASSWORD}));
+    let admin = t["access_token"].as_str().unwrap().to_string();
+    let mut tokens = Vec::new();
+    for code in ["xuncha", "jiwei"] {
+        let (s, a) = call(
+            Method::POST,
+            "/api/v1/agencies",
+            Some(&admin),
+            json!({"code": code, "name": format!("测试单位{code}"), "kind": "inspection", "level": "city"}),
+        );
+        assert_eq!(s, 201, "{a}");
+        let (s, u) = call(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin),
+            json!({"username": code, "password": PASSWORD,
+            "agency_id": a["id"], "roles": ["liaison"], "email": format!("{code}@example.gov.cn")}),
+        );
+        assert_eq!(s, 201, "{u}");
+        let (_, t) = call(Method::POST, "/api/v1/auth/login", None, json!({"username": code, "password": PASSWORD}));
+        tokens.push((a["id"].as_str().unwrap().to_string(), t["access_token"].as_str().unwrap().to_string()));
+    }
+    let (s, r) = call(
+        Method::POST,
+        "/api/v1/records",
+        Some(&tokens[0].1),
+        json!({"kind": "clue", "title": "日志中的移交线索",
+        "body": SECRET_BODY, "sensitivity": "sensitive", "protected": {"reporter_name": REPORTER, "reporter_phone": PHONE},
+        "distribution": {"level": "own"}}),
+    );
+    assert_eq!(s, 201, "{r}");
+    let (s, t) = call(
+        Method::POST,
+        &format!("/api/v1/records/{}/transfers", r["id"].as_str().unwrap()),
+        Some(&tokens[0].1),
+        json!({"to_agency_id": tokens[1].0, "suggestion": "建议初核", "deadline": "2099-01-31"}),
+    );
+    assert_eq!(s, 201, "{t}");
+}
+
+fn wait_for_log(server: ServerProcess, needle: &str) -> String {
+    server.wait_for_log(needle);
+    server.stop()
+}
+
+fn mail_without_smtp_is_logged_and_credentials_never_are(b: Backend) {
+    // No SMTP configured: the mail is written to the log (recipient, subject) and counts as sent.
+    let server = ServerProcess::start(b, &[("GUANTONG_DELIVERY_POLL_MS", "100")]);
+    transfer_through(&server);
+    let logs = wait_for_log(server, "邮件(未配置 SMTP,仅记录日志)");
+    let line = logs.lines().find(|l| l.contains("仅记录日志")).unwrap();
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["fields"]["to"], "jiwei@example.gov.cn", "{line}");
+    assert_eq!(v["fields"]["subject"], "【贯通】收到移交线索:日志中的移交线索", "{line}");
+    assert!(!logs.contains("稍后重试"), "a logged mail is not retried");
+    // SMTP with credentials, server down: the failure is logged, the password never.
+    let password = "SmtpPass-7788-secret";
+    let url = format!("smtp://guantong:{password}@127.0.0.1:{}", free_port());
+    let server = ServerProcess::start(
+        b,
+        &[
+            ("GUANTONG_DELIVERY_POLL_MS", "100"),
+            ("GUANTONG_MAIL_RETRY_BASE_MS", "100"),
+            ("GUANTONG_SMTP_URL", url.as_str()),
+            ("GUANTONG_MAIL_FROM", "贯通平台 <guantong@hub.example.gov.cn>"),
+        ],
+    );
+    transfer_through(&server);
+    let logs = wait_for_log(server, "邮件发送失败,稍后重试");
+    for secret in [password, REPORTER, PHONE, SECRET_BODY] {
+        assert!(!logs.contains(secret), "{secret} reached the log");
+    }
+}
+
 both!(
+    mail_without_smtp_is_logged_and_credentials_never_are,
     mail_transfer_reaches_the_receiving_agency_by_preference,
     mail_returned_and_concluded_go_to_the_sender,
     mail_deadline_reminders_come_once,
