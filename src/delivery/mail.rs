@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::delivery::{wait_for_work, WorkerContext};
-use crate::domain::format_time;
+use crate::delivery::{after, wait_for_work, WorkerContext};
 use crate::domain::mail::DigestSchedule;
 use crate::domain::retry::{AfterFailure, Backoff};
 use crate::store::log;
@@ -132,10 +131,6 @@ pub async fn run(ctx: WorkerContext) {
     }
 }
 
-fn after(d: Duration) -> String {
-    format_time(chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()))
-}
-
 /// Turns the events after the cursor into mails, while this instance holds the cursor.
 async fn dispatch(ctx: &WorkerContext) {
     let batch = ctx.settings.mail_batch.clamp(1, 1000);
@@ -174,11 +169,7 @@ async fn dispatch(ctx: &WorkerContext) {
 
 fn backoff(ctx: &WorkerContext) -> Backoff {
     let s = &ctx.settings;
-    Backoff {
-        base: Duration::from_millis(s.mail_retry_base_ms.max(1)),
-        cap: Duration::from_millis(s.mail_retry_cap_ms.max(s.mail_retry_base_ms).max(1)),
-        max_attempts: s.mail_max_attempts.max(1),
-    }
+    Backoff::from_millis(s.mail_retry_base_ms, s.mail_retry_cap_ms, s.mail_max_attempts)
 }
 
 /// Sends the due outbox rows, round after round until none are due.

@@ -57,6 +57,11 @@ impl WorkerContext {
     }
 }
 
+/// The time `d` from now, as stored (RFC 3339 text).
+pub fn after(d: Duration) -> String {
+    crate::domain::format_time(chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()))
+}
+
 /// Waits until this process commits new events or `poll` passes (other instances' commits
 /// are only seen by polling).
 pub async fn wait_for_work(commits: &mut watch::Receiver<i64>, poll: Duration) {
