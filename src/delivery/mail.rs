@@ -107,13 +107,7 @@ pub async fn run(ctx: WorkerContext) {
     loop {
         if last_sweep.is_none_or(|t| t.elapsed() >= sweep_every) {
             last_sweep = Some(Instant::now());
-            let limit = ctx.settings.mail_batch.max(1);
-            let today = crate::store::transfers::today();
-            match ctx.db(move |conn| store::sweep_deadlines(conn, &today, limit)).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reminders = n, "已生成线索办理期限提醒"),
-                Err(e) => tracing::warn!(error = %e, "办理期限检查失败,稍后重试"),
-            }
+            sweep(&ctx).await;
         }
         dispatch(&ctx).await;
         if let Some(s) = schedule {
@@ -128,6 +122,28 @@ pub async fn run(ctx: WorkerContext) {
         }
         send_due(&ctx, &transport).await;
         wait_for_work(&mut commits, ctx.poll_interval()).await;
+    }
+}
+
+/// Appends the deadline reminders that are due, a batch at a time until none are left.
+async fn sweep(ctx: &WorkerContext) {
+    let limit = ctx.settings.mail_batch.clamp(1, 1000);
+    for _ in 0..DISPATCH_ROUNDS {
+        let today = crate::store::transfers::today();
+        match ctx.db(move |conn| store::sweep_deadlines(conn, &today, limit)).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(reminders = n, "已生成线索办理期限提醒");
+                }
+                if (n as i64) < limit {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "办理期限检查失败,稍后重试");
+                return;
+            }
+        }
     }
 }
 
