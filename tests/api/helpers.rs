@@ -243,19 +243,6 @@ impl ServerProcess {
         ServerProcess { base, child, log, reader: Some(reader), _dir: dir }
     }
 
-    /// Waits until the log contains `needle` (panics after 30 s).
-    pub fn wait_for_log(&self, needle: &str) {
-        let started = std::time::Instant::now();
-        while !self.log.lock().unwrap().contains(needle) {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(30),
-                "{needle} not in the log: {}",
-                self.log.lock().unwrap()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-
     /// Calls the server: (status, JSON body).
     pub fn call(&self, m: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
         let mut r = Client::new().request(m, format!("{}{path}", self.base));

@@ -390,80 +390,90 @@ fn mail_preferences_api(b: Backend) {
     assert_eq!(app.get(key, "/api/v1/me/mail-preferences").0, 403);
 }
 
-/// Sets up two agencies through `server` and transfers a sensitive clue from one to the
-/// other, whose liaison has an email address.
-fn transfer_through(server: &ServerProcess) {
-    let call = |m: Method, path: &str, token: Option<&str>, body: Value| server.call(m, path, token, Some(body));
-    let (_, t) =
-        call(Method::POST, "/api/v1/auth/login", None, json!({"username": "admin", "password": ADMIN_PASSWORD}));
-    let admin = t["access_token"].as_str().unwrap().to_string();
-    let mut tokens = Vec::new();
-    for code in ["xuncha", "jiwei"] {
-        let (s, a) = call(
-            Method::POST,
-            "/api/v1/agencies",
-            Some(&admin),
-            json!({"code": code, "name": format!("测试单位{code}"), "kind": "inspection", "level": "city"}),
-        );
-        assert_eq!(s, 201, "{a}");
-        let (s, u) = call(
-            Method::POST,
-            "/api/v1/users",
-            Some(&admin),
-            json!({"username": code, "password": PASSWORD,
-            "agency_id": a["id"], "roles": ["liaison"], "email": format!("{code}@example.gov.cn")}),
-        );
-        assert_eq!(s, 201, "{u}");
-        let (_, t) = call(Method::POST, "/api/v1/auth/login", None, json!({"username": code, "password": PASSWORD}));
-        tokens.push((a["id"].as_str().unwrap().to_string(), t["access_token"].as_str().unwrap().to_string()));
+/// The log of this test process, as JSON lines (a global subscriber: nextest runs each test
+/// in a process of its own).
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
     }
-    let (s, r) = call(
-        Method::POST,
-        "/api/v1/records",
-        Some(&tokens[0].1),
-        json!({"kind": "clue", "title": "日志中的移交线索",
-        "body": SECRET_BODY, "sensitivity": "sensitive", "protected": {"reporter_name": REPORTER, "reporter_phone": PHONE},
-        "distribution": {"level": "own"}}),
-    );
-    assert_eq!(s, 201, "{r}");
-    let (s, t) = call(
-        Method::POST,
-        &format!("/api/v1/records/{}/transfers", r["id"].as_str().unwrap()),
-        Some(&tokens[0].1),
-        json!({"to_agency_id": tokens[1].0, "suggestion": "建议初核", "deadline": "2099-01-31"}),
-    );
-    assert_eq!(s, 201, "{t}");
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
-fn wait_for_log(server: ServerProcess, needle: &str) -> String {
-    server.wait_for_log(needle);
-    server.stop()
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
+    type Writer = CapturedLog;
+    fn make_writer(&'a self) -> CapturedLog {
+        self.clone()
+    }
+}
+
+impl CapturedLog {
+    /// The process's log (installed once; under `cargo test` the tests share it).
+    fn install() -> CapturedLog {
+        static LOG: std::sync::OnceLock<CapturedLog> = std::sync::OnceLock::new();
+        LOG.get_or_init(|| {
+            let log = CapturedLog::default();
+            let _ = tracing_subscriber::fmt()
+                .json()
+                .with_max_level(tracing::Level::DEBUG)
+                .with_writer(log.clone())
+                .try_init();
+            log
+        })
+        .clone()
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).to_string()
+    }
+    /// Waits until the log holds `needle` (panics after 30 s); returns the log.
+    fn wait_for(&self, needle: &str) -> String {
+        let started = std::time::Instant::now();
+        while !self.text().contains(needle) {
+            assert!(started.elapsed() < std::time::Duration::from_secs(30), "{needle} not in the log: {}", self.text());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        self.text()
+    }
 }
 
 fn mail_without_smtp_is_logged_and_credentials_never_are(b: Backend) {
+    let log = CapturedLog::install();
     // No SMTP configured: the mail is written to the log (recipient, subject) and counts as sent.
-    let server = ServerProcess::start(b, &[("GUANTONG_DELIVERY_POLL_MS", "100")]);
-    transfer_through(&server);
-    let logs = wait_for_log(server, "邮件(未配置 SMTP,仅记录日志)");
-    let line = logs.lines().find(|l| l.contains("仅记录日志")).unwrap();
+    let app = TestApp::spawn_with(b, |s| s.delivery_poll_ms = 100);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let title = format!("日志中的移交线索{b:?}");
+    let id = sensitive_clue(&app, &xc, &title, "sensitive");
+    transfer(&app, &xc, &id, &jw, "2099-01-31");
+    let logs = log.wait_for(&title);
+    let line = logs.lines().find(|l| l.contains("仅记录日志") && l.contains(&title)).unwrap();
     let v: Value = serde_json::from_str(line).unwrap();
     assert_eq!(v["fields"]["to"], "jiwei@example.gov.cn", "{line}");
-    assert_eq!(v["fields"]["subject"], "【贯通】收到移交线索:日志中的移交线索", "{line}");
-    assert!(!logs.contains("稍后重试"), "a logged mail is not retried");
+    assert_eq!(v["fields"]["subject"], format!("【贯通】收到移交线索:{title}"), "{line}");
+    let mut conn = app.pool.get().unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Status {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    let rows: Vec<Status> = diesel::sql_query("SELECT status FROM mail_outbox").load(&mut conn).unwrap();
+    assert_eq!(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(), ["sent"], "a logged mail counts as sent");
     // SMTP with credentials, server down: the failure is logged, the password never.
     let password = "SmtpPass-7788-secret";
     let url = format!("smtp://guantong:{password}@127.0.0.1:{}", free_port());
-    let server = ServerProcess::start(
-        b,
-        &[
-            ("GUANTONG_DELIVERY_POLL_MS", "100"),
-            ("GUANTONG_MAIL_RETRY_BASE_MS", "100"),
-            ("GUANTONG_SMTP_URL", url.as_str()),
-            ("GUANTONG_MAIL_FROM", "贯通平台 <guantong@hub.example.gov.cn>"),
-        ],
-    );
-    transfer_through(&server);
-    let logs = wait_for_log(server, "邮件发送失败,稍后重试");
+    let app = mail_app(b, &url, |_| {});
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let id = sensitive_clue(&app, &xc, "SMTP 停机时的线索", "sensitive");
+    transfer(&app, &xc, &id, &jw, "2099-01-31");
+    let logs = log.wait_for("邮件发送失败,稍后重试");
     for secret in [password, REPORTER, PHONE, SECRET_BODY] {
         assert!(!logs.contains(secret), "{secret} reached the log");
     }
