@@ -64,6 +64,18 @@ pub struct Settings {
     pub webhook_batch: i64,
     /// Days successful deliveries stay in the delivery log (dead letters stay until replayed).
     pub webhook_log_retention_days: u64,
+    /// Mail retry schedule: first wait, longest wait, attempts before a mail is marked failed.
+    pub mail_retry_base_ms: u64,
+    pub mail_retry_cap_ms: u64,
+    pub mail_max_attempts: u32,
+    /// Local time of the daily digest, "HH:MM" ("off": this instance runs no digest).
+    pub mail_digest_time: String,
+    /// The local time zone of the digest, as hours east of UTC (China: 8).
+    pub mail_digest_tz_offset_hours: i32,
+    /// How often the deadline sweep (deadline in 3 days, overdue) runs, in seconds.
+    pub mail_sweep_interval_secs: u64,
+    /// Events turned into mail per dispatch round, and mails sent per round.
+    pub mail_batch: i64,
 }
 
 impl Default for Settings {
@@ -91,6 +103,13 @@ impl Default for Settings {
             webhook_concurrency: 16,
             webhook_batch: 200,
             webhook_log_retention_days: 30,
+            mail_retry_base_ms: 30_000,
+            mail_retry_cap_ms: 3_600_000,
+            mail_max_attempts: 12,
+            mail_digest_time: "08:00".into(),
+            mail_digest_tz_offset_hours: 8,
+            mail_sweep_interval_secs: 600,
+            mail_batch: 200,
         }
     }
 }

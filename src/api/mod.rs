@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod deliberations;
 pub mod extract;
+pub mod mail;
 pub mod ops;
 pub mod page;
 pub mod records;
@@ -49,6 +50,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::me)
+        .service(mail::get_mail_preferences)
+        .service(mail::put_mail_preferences)
         .service(admin::list_agencies)
         .service(admin::create_agency)
         .service(admin::get_agency)

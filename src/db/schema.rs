@@ -412,3 +412,77 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::allow_tables_to_appear_in_same_query!(webhook_endpoints, webhook_deliveries);
+
+diesel::table! {
+    mail_cursor (id) {
+        id -> Integer,
+        cursor_seq -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    mail_preferences (user_id, event_type) {
+        user_id -> Text,
+        event_type -> Text,
+        mode -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        user_id -> Text,
+        recipient -> Text,
+        event_type -> Text,
+        seq -> BigInt,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Text,
+        last_error -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+        sent_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_digest_items (id) {
+        id -> Text,
+        user_id -> Text,
+        event_type -> Text,
+        seq -> BigInt,
+        record_id -> Nullable<Text>,
+        line -> Text,
+        created_at -> Text,
+        digest_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_digest_runs (day) {
+        day -> Text,
+        ran_at -> Text,
+        mails -> Integer,
+    }
+}
+
+diesel::table! {
+    transfer_reminders (transfer_id, kind) {
+        transfer_id -> Text,
+        kind -> Text,
+        seq -> BigInt,
+        created_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(transfers, transfer_reminders);

@@ -8,6 +8,7 @@
 //! instances may run them at once: work is claimed with leases (PostgreSQL: `FOR UPDATE SKIP
 //! LOCKED`; SQLite: its single writer), so no two instances deliver the same thing at once.
 
+pub mod mail;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -56,6 +57,11 @@ impl WorkerContext {
     }
 }
 
+/// The time `d` from now, as stored (RFC 3339 text).
+pub fn after(d: Duration) -> String {
+    crate::domain::format_time(chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()))
+}
+
 /// Waits until this process commits new events or `poll` passes (other instances' commits
 /// are only seen by polling).
 pub async fn wait_for_work(commits: &mut watch::Receiver<i64>, poll: Duration) {
@@ -74,6 +80,7 @@ pub fn spawn(pool: DbPool, settings: Settings) -> std::io::Result<()> {
         runtime.block_on(async move {
             let mut loops = tokio::task::JoinSet::new();
             loops.spawn(webhooks::run(ctx.clone()));
+            loops.spawn(mail::run(ctx.clone()));
             while let Some(ended) = loops.join_next().await {
                 if let Err(e) = ended {
                     tracing::error!(error = %e, "投递任务异常结束");

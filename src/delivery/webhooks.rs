@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::delivery::{wait_for_work, WorkerContext};
+use crate::delivery::{after, wait_for_work, WorkerContext};
 use crate::domain::retry::{AfterFailure, Backoff};
 use crate::domain::{format_time, webhook};
 use crate::error::AppResult;
@@ -93,17 +93,9 @@ fn lease_end() -> String {
     after(LEASE)
 }
 
-fn after(d: Duration) -> String {
-    format_time(chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()))
-}
-
 fn backoff(ctx: &WorkerContext) -> Backoff {
     let s = &ctx.settings;
-    Backoff {
-        base: Duration::from_millis(s.webhook_retry_base_ms.max(1)),
-        cap: Duration::from_millis(s.webhook_retry_cap_ms.max(s.webhook_retry_base_ms).max(1)),
-        max_attempts: s.webhook_max_attempts.max(1),
-    }
+    Backoff::from_millis(s.webhook_retry_base_ms, s.webhook_retry_cap_ms, s.webhook_max_attempts)
 }
 
 /// Serves one claimed endpoint round after round until it has no more work, fails, or has had

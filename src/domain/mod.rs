@@ -3,6 +3,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod mail;
 pub mod record;
 pub mod retry;
 pub mod similarity;

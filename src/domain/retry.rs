@@ -23,6 +23,17 @@ pub enum AfterFailure {
 }
 
 impl Backoff {
+    /// From settings in milliseconds (a zero base or attempts count is taken as one; the cap
+    /// is at least the base).
+    pub fn from_millis(base_ms: u64, cap_ms: u64, max_attempts: u32) -> Backoff {
+        let base = base_ms.max(1);
+        Backoff {
+            base: Duration::from_millis(base),
+            cap: Duration::from_millis(cap_ms.max(base)),
+            max_attempts: max_attempts.max(1),
+        }
+    }
+
     /// The ceiling of the wait after `attempts` failures (before jitter).
     pub fn ceiling(&self, attempts: u32) -> Duration {
         let doublings = attempts.saturating_sub(1).min(31);

@@ -402,3 +402,31 @@ pub fn require_assignee(agency_id: &str, assignee: &str) -> Result<(), AppError>
 pub fn can_see_deliberation(agency_id: &str, convener: &str, participants: &[String]) -> bool {
     agency_id == convener || participants.iter().any(|a| a == agency_id)
 }
+
+// ---- Email to people -------------------------------------------------------------------
+
+/// Who in an agency is mailed about an event: for a disabled webhook endpoint, the agency's
+/// admins (they manage endpoints); for everything else, users with a content role (the hub
+/// `admin` role reads no content, rule 1, so it gets no mail about content either).
+pub fn receives_mail(roles: &[Role], mail_type: &str) -> bool {
+    if mail_type == "webhook.disabled" {
+        roles.contains(&Role::AgencyAdmin)
+    } else {
+        CONTENT_READ_ROLES.iter().any(|r| roles.contains(r))
+    }
+}
+
+/// What a mail may say about a record the recipient agency can read: mails are built from
+/// titles, categories, deadlines, unit names and outcomes only — never body, attributes or
+/// protected fields. A restricted record's title and free text stay out too: its content is
+/// read only with a stated purpose, which a mail cannot ask for.
+pub fn mail_may_name_record(r: &AccessFacts) -> bool {
+    !needs_purpose(r)
+}
+
+/// Mail preferences belong to a person: a logged-in user, not an agency system's API key.
+pub fn require_user(p: &Principal) -> Result<&str, AppError> {
+    p.user_id
+        .as_deref()
+        .ok_or_else(|| AppError::Forbidden("邮件设置属于个人用户;单位系统的接入密钥没有邮件设置".into()))
+}

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod ledger_export;
 pub mod log;
+pub mod mail;
 pub mod objects;
 pub mod records;
 pub mod similar;

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: Client,
     pub pool: DbPool,
     pub database_url: String,
+    /// The settings the server runs with.
+    pub settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -59,12 +61,14 @@ impl TestApp {
         };
         let mut settings = test_settings(&database_url);
         configure(&mut settings);
+        let kept = settings.clone();
         let (pool, port) = start_server(settings);
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client: Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap(),
             pool,
             database_url,
+            settings: kept,
             _dir: dir,
         }
     }
@@ -209,4 +213,81 @@ macro_rules! both {
             }
         }
     )+};
+}
+
+/// The `guantong` binary itself, serving a fresh database on a random port with JSON logs on
+/// stderr (for tests of what reaches the log).
+pub struct ServerProcess {
+    pub base: String,
+    child: std::process::Child,
+    /// Everything logged so far (stderr, read as it comes).
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts `guantong serve` with the hub's test secrets and `envs` on top.
+    pub fn start(b: Backend, envs: &[(&str, &str)]) -> ServerProcess {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = match b {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("g.db").display()),
+            Backend::Postgres => fresh_pg_database(),
+        };
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guantong"))
+            .args(["--database-url", &database_url, "serve", "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env("GUANTONG_JWT_SECRET", "log-test-secret-log-test-secret")
+            .env("GUANTONG_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("GUANTONG_LOG", "debug")
+            .envs(envs.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let base = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "server exited before it started");
+            if let Some(i) = line.find("http://") {
+                break line[i..].split('(').next().unwrap().trim().to_string();
+            }
+        };
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (sink, stderr) = (log.clone(), child.stderr.take().unwrap());
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        ServerProcess { base, child, log, reader: Some(reader), _dir: dir }
+    }
+
+    /// Calls the server: (status, JSON body).
+    pub fn call(&self, m: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut r = Client::new().request(m, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().unwrap();
+        (resp.status().as_u16(), resp.json::<Value>().unwrap_or_default())
+    }
+
+    /// Stops the server; returns everything it logged.
+    pub fn stop(mut self) -> String {
+        self.child.kill().unwrap();
+        let _ = self.child.wait();
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let logs = self.log.lock().unwrap().clone();
+        logs
+    }
 }

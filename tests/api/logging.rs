@@ -1,9 +1,6 @@
 //! The binary's logs: structured JSON with a request id on every request line, and never a
 //! password, token, API key or protected field value.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
-
 use reqwest::Method;
 use serde_json::json;
 
@@ -11,42 +8,9 @@ use crate::both;
 use crate::helpers::*;
 
 fn logs_carry_request_ids_and_no_secrets(b: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = match b {
-        Backend::Sqlite => format!("sqlite://{}", dir.path().join("g.db").display()),
-        Backend::Postgres => fresh_pg_database(),
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guantong"))
-        .args(["--database-url", &database_url, "serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("GUANTONG_JWT_SECRET", "log-test-secret-log-test-secret")
-        .env("GUANTONG_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("GUANTONG_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let base = loop {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "server exited before it started");
-        if let Some(i) = line.find("http://") {
-            break line[i..].split('(').next().unwrap().trim().to_string();
-        }
-    };
-    let client = reqwest::blocking::Client::new();
-    let call = |m: Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>| {
-        let mut r = client.request(m, format!("{base}{path}"));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let resp = r.send().unwrap();
-        (resp.status().as_u16(), resp.json::<serde_json::Value>().unwrap_or_default())
-    };
+    let server = ServerProcess::start(b, &[]);
+    let call =
+        |m: Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>| server.call(m, path, token, body);
     let (_, t) =
         call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": ADMIN_PASSWORD})));
     let admin = t["access_token"].as_str().unwrap().to_string();
@@ -82,10 +46,7 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
         Some(json!({"username": "admin", "password": "wrong-password-xyz"})),
     );
     assert_eq!(s, 401);
-    child.kill().unwrap();
-    let mut logs = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
-    let _ = child.wait();
+    let logs = server.stop();
 
     let request_lines: Vec<serde_json::Value> = logs
         .lines()
@@ -99,7 +60,6 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
     {
         assert!(!logs.contains(secret), "a secret reached the log: {secret}");
     }
-    let _ = base;
 }
 
 both!(logs_carry_request_ids_and_no_secrets);

@@ -2,11 +2,13 @@
 
 mod helpers;
 mod logging;
+mod smtp;
 
 mod admin;
 mod audit;
 mod auth;
 pub mod bad_input;
+mod mail;
 mod openapi;
 mod permissions;
 mod policy_equivalence;
