@@ -21,8 +21,17 @@ use crate::store::feed::{self, FeedEvent};
 use crate::store::log::{self, Actor};
 use crate::store::webhooks::{self as store, Attempt, EndpointRow, Progress};
 
-/// How long a claim lasts without renewal; rounds renew it.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a claim lasts without renewal (rounds renew it): at least a minute, and at least
+/// four request time limits, so that a round (which stops sending after a third of the lease)
+/// always ends, its last request included, well before the lease does.
+fn lease_len(ctx: &WorkerContext) -> Duration {
+    Duration::from_secs(60).max(Duration::from_millis(ctx.settings.webhook_timeout_ms).saturating_mul(4))
+}
+
+/// How long delivery to a deactivated agency waits before looking again.
+fn hold_inactive(ctx: &WorkerContext) -> Duration {
+    ctx.poll_interval() * 20
+}
 /// Rounds one endpoint gets before its lease is given back (so others get their turn).
 const ROUNDS_PER_CLAIM: usize = 50;
 
@@ -51,7 +60,7 @@ pub async fn run(ctx: WorkerContext) {
         }
         let free = slots.available_permits();
         if free > 0 {
-            let (owner, until) = (ctx.instance.clone(), lease_end());
+            let (owner, until) = (ctx.instance.clone(), after(lease_len(&ctx)));
             match ctx.db(move |conn| Ok(store::claim_due(conn, &owner, &until, free as i64)?)).await {
                 Ok(endpoints) => {
                     for e in endpoints {
@@ -89,10 +98,6 @@ async fn prune_log(ctx: &WorkerContext) {
     }
 }
 
-fn lease_end() -> String {
-    after(LEASE)
-}
-
 fn backoff(ctx: &WorkerContext) -> Backoff {
     let s = &ctx.settings;
     Backoff::from_millis(s.webhook_retry_base_ms, s.webhook_retry_cap_ms, s.webhook_max_attempts)
@@ -106,7 +111,9 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
     let actor = Actor { user_id: Some(format!("webhook:{}", e.id)), agency_id: Some(e.agency_id.clone()) };
     let types = e.types();
     let batch = ctx.settings.webhook_batch.clamp(1, 1000);
+    let budget = lease_len(ctx) / 3;
     for round in 1..=ROUNDS_PER_CLAIM {
+        let round_started = Instant::now();
         let (endpoint_id, v, a, cursor) = (e.id.clone(), viewer.clone(), actor.clone(), e.cursor_seq);
         let (replays, head, events) = ctx
             .db(move |conn| {
@@ -127,12 +134,15 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
             next_attempt_at: format_time(chrono::Utc::now()),
             failing_since: e.failing_since.clone(),
             last_success_at: e.last_success_at.clone(),
-            lease_until: Some(lease_end()),
+            lease_until: Some(after(lease_len(ctx))),
             disable: None,
         };
         let mut more = true;
         if !replays.is_empty() {
             for d in replays {
+                if round_started.elapsed() > budget {
+                    break;
+                }
                 let (v, a, seq) = (viewer.clone(), actor.clone(), d.seq);
                 let rendered =
                     ctx.db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, 1, None)?.into_iter().next())).await?;
@@ -160,10 +170,22 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
                 }
                 attempts.push(attempt);
             }
+        } else if !viewer.agency_active {
+            // A deactivated agency receives nothing; its events wait until it is active again.
+            progress.next_attempt_at = after(hold_inactive(ctx));
+            more = false;
         } else {
             let full = events.len() as i64 >= batch;
-            let mut failed = false;
-            for ev in events.iter().filter(|ev| webhook::wants(&types, &ev.event_type)) {
+            let mut stop = RoundEnd::Drained;
+            for ev in &events {
+                if !webhook::wants(&types, &ev.event_type) {
+                    progress.cursor_seq = ev.seq;
+                    continue;
+                }
+                if round_started.elapsed() > budget {
+                    stop = RoundEnd::OutOfTime;
+                    break;
+                }
                 let mut at = post(client, &e, ev).await;
                 if at.status == "delivered" {
                     at.attempts = e.attempts + 1;
@@ -203,16 +225,18 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
                 }
                 progress.failing_since = Some(since);
                 attempts.push(at);
-                failed = true;
+                stop = RoundEnd::Failed;
                 break;
             }
-            if !failed {
-                let last = events.last().map(|ev| ev.seq).unwrap_or(cursor);
-                progress.cursor_seq = if full { last } else { last.max(head) };
-                more = full;
-            } else {
-                more = false;
-            }
+            more = match stop {
+                RoundEnd::Drained => {
+                    let last = events.last().map(|ev| ev.seq).unwrap_or(cursor);
+                    progress.cursor_seq = if full { last } else { last.max(head) };
+                    full
+                }
+                RoundEnd::OutOfTime => true,
+                RoundEnd::Failed => false,
+            };
         }
         if !more || round == ROUNDS_PER_CLAIM || progress.disable.is_some() {
             progress.lease_until = None;
@@ -237,6 +261,16 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
         e.last_success_at = progress.last_success_at;
     }
     Ok(())
+}
+
+/// Why a round stopped sending.
+enum RoundEnd {
+    /// Every event read was handled.
+    Drained,
+    /// An attempt failed: the endpoint waits for its retry.
+    Failed,
+    /// The round used its share of the lease; the next round goes on.
+    OutOfTime,
 }
 
 /// One signed POST of one event; the attempt's status is `delivered` on any 2xx.

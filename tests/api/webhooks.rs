@@ -398,7 +398,31 @@ fn two_instances_never_deliver_at_once(b: Backend) {
     assert_eq!(r.bad_signatures(), 0);
 }
 
+fn a_deactivated_agency_receives_nothing_until_reactivated(b: Backend) {
+    let app = TestApp::spawn_with(b, fast);
+    let hub = app.admin_token();
+    let xc = unit(&app, &hub, "xuncha", "inspection");
+    let jw = unit(&app, &hub, "jiwei", "discipline");
+    let r = Receiver::start();
+    endpoint(&app, &jw.admin, &r, &["record.created"]);
+    let set_active = |active: bool| {
+        let (s, a) = send(
+            app.req(Method::PATCH, &format!("/api/v1/agencies/{}", jw.agency.id), Some(&hub))
+                .json(&json!({"active": active})),
+        );
+        assert_eq!(s, 200, "{a}");
+    };
+    set_active(false);
+    publish(&app, &xc, "停用期间发布的信息", json!({"level": "all"}));
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(r.requests(), 0, "nothing goes to a deactivated agency");
+    set_active(true);
+    let got = r.wait_for(20, "the held event", |got| got.len() == 1);
+    assert_eq!(got[0].body["data"]["record"]["title"], "停用期间发布的信息");
+}
+
 both!(
+    a_deactivated_agency_receives_nothing_until_reactivated,
     endpoints_are_managed_by_their_agency_admins_only,
     events_arrive_signed_in_order_through_outages,
     payloads_carry_only_what_the_agency_may_see,
