@@ -1,7 +1,7 @@
 //! Operations: the audit log, health and readiness, Prometheus metrics.
 
 use actix_web::{get, web, HttpResponse};
-use prometheus::{Encoder, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -78,6 +78,10 @@ pub struct Metrics {
     pub event_seq: IntGauge,
     pub pool_idle: IntGauge,
     pub pool_size: IntGauge,
+    pub webhook_endpoints: IntGaugeVec,
+    pub webhook_deliveries: IntGaugeVec,
+    pub webhook_lag: IntGauge,
+    pub mail_outbox: IntGaugeVec,
 }
 
 impl Metrics {
@@ -91,15 +95,43 @@ impl Metrics {
         let event_seq = IntGauge::new("guantong_event_seq", "Last committed event sequence number").expect("metric");
         let pool_idle = IntGauge::new("guantong_db_pool_idle", "Idle database connections").expect("metric");
         let pool_size = IntGauge::new("guantong_db_pool_connections", "Open database connections").expect("metric");
+        let gauge_vec =
+            |name: &str, help: &str, label: &str| IntGaugeVec::new(Opts::new(name, help), &[label]).expect("metric");
+        let webhook_endpoints = gauge_vec("guantong_webhook_endpoints", "Webhook endpoints by state", "state");
+        let webhook_deliveries = gauge_vec(
+            "guantong_webhook_deliveries",
+            "Webhook delivery log lines by status (dead = dead letters)",
+            "status",
+        );
+        let webhook_lag = IntGauge::new(
+            "guantong_webhook_lag_events",
+            "Events the most lagging active webhook endpoint is behind the event log",
+        )
+        .expect("metric");
+        let mail_outbox = gauge_vec("guantong_mail_outbox", "Mails in the outbox by status", "status");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(event_seq.clone()),
             Box::new(pool_idle.clone()),
             Box::new(pool_size.clone()),
+            Box::new(webhook_endpoints.clone()),
+            Box::new(webhook_deliveries.clone()),
+            Box::new(webhook_lag.clone()),
+            Box::new(mail_outbox.clone()),
         ] {
             registry.register(c).expect("unique metric");
         }
-        Metrics { registry, requests, event_seq, pool_idle, pool_size }
+        Metrics {
+            registry,
+            requests,
+            event_seq,
+            pool_idle,
+            pool_size,
+            webhook_endpoints,
+            webhook_deliveries,
+            webhook_lag,
+            mail_outbox,
+        }
     }
 }
 
@@ -113,8 +145,23 @@ impl Default for Metrics {
 #[utoipa::path(tag = "运维", responses((status = 200, description = "Prometheus 指标", content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    if let Ok(seq) = run(&state.pool, |conn| Ok(store::log::head_seq(conn)?)).await {
-        state.metrics.event_seq.set(seq);
+    let read = run(&state.pool, |conn| {
+        Ok((store::log::head_seq(conn)?, store::webhooks::gauges(conn)?, store::mail::outbox_counts(conn)?))
+    });
+    if let Ok((seq, hooks, mail)) = read.await {
+        let m = &state.metrics;
+        m.event_seq.set(seq);
+        m.webhook_endpoints.with_label_values(&["active"]).set(hooks.endpoints_active);
+        m.webhook_endpoints.with_label_values(&["disabled"]).set(hooks.endpoints_disabled);
+        for status in store::webhooks::STATUSES {
+            let n = hooks.deliveries.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+            m.webhook_deliveries.with_label_values(&[status]).set(n);
+        }
+        m.webhook_lag.set(hooks.max_lag);
+        for status in ["pending", "sent", "failed"] {
+            let n = mail.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+            m.mail_outbox.with_label_values(&[status]).set(n);
+        }
     }
     let s = state.pool.state();
     state.metrics.pool_idle.set(s.idle_connections as i64);

@@ -718,3 +718,8 @@ pub fn sweep_deadlines(conn: &mut DbConnection, today: &str, limit: i64) -> AppR
         Ok(n)
     })
 }
+
+/// Mails in the outbox by status (`pending`, `sent`, `failed`), for the operations dashboard.
+pub fn outbox_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    mail_outbox::table.group_by(mail_outbox::status).select((mail_outbox::status, diesel::dsl::count_star())).load(conn)
+}

@@ -326,6 +326,37 @@ pub fn replay(
     Ok(n)
 }
 
+/// Counts for the operations dashboard (no content): endpoints by state, delivery log lines
+/// by status, and how far the most lagging active endpoint is behind the event log.
+#[derive(Debug, Clone, Default)]
+pub struct Gauges {
+    pub endpoints_active: i64,
+    pub endpoints_disabled: i64,
+    pub deliveries: Vec<(String, i64)>,
+    pub max_lag: i64,
+}
+
+pub fn gauges(conn: &mut DbConnection) -> QueryResult<Gauges> {
+    use diesel::dsl::{count_star, min};
+    let live = webhook_endpoints::table.filter(webhook_endpoints::deleted_at.is_null());
+    let by_state: Vec<(bool, i64)> =
+        live.group_by(webhook_endpoints::active).select((webhook_endpoints::active, count_star())).load(conn)?;
+    let deliveries = webhook_deliveries::table
+        .group_by(webhook_deliveries::status)
+        .select((webhook_deliveries::status, count_star()))
+        .load(conn)?;
+    let lowest: Option<i64> =
+        live.filter(webhook_endpoints::active.eq(true)).select(min(webhook_endpoints::cursor_seq)).first(conn)?;
+    let head: i64 = log_head::table.find(1).select(log_head::event_seq).first(conn)?;
+    let count = |a: bool| by_state.iter().find(|(s, _)| *s == a).map_or(0, |(_, n)| *n);
+    Ok(Gauges {
+        endpoints_active: count(true),
+        endpoints_disabled: count(false),
+        deliveries,
+        max_lag: lowest.map_or(0, |c| head - c),
+    })
+}
+
 // ---- The delivery worker's side -------------------------------------------------------
 
 /// Claims up to `limit` due endpoints for `owner` until `lease_until`: active ones whose

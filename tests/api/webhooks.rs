@@ -300,6 +300,8 @@ fn dead_letters_are_kept_and_replayed(b: Backend) {
     let dead = deliveries(&app, &jw.admin, &id, Some("dead"));
     assert!(dead.iter().all(|d| d["attempts"] == 3 && d["response_status"] == 503), "{dead:?}");
     assert!(r.distinct().is_empty());
+    assert_eq!(metric(&app, "guantong_webhook_deliveries{status=\"dead\"}"), 3);
+    assert_eq!(metric(&app, "guantong_webhook_endpoints{state=\"active\"}"), 1);
     // The receiver recovers: new events flow; the dead letters wait for a replay.
     r.set_mode(Mode::Accept);
     publish(&app, &xc, "恢复后的信息", to_jw.clone());
@@ -330,6 +332,16 @@ fn dead_letters_are_kept_and_replayed(b: Backend) {
         deliveries(&app, &jw.admin, &id, None).iter().all(|d| d["status"] == "delivered")
     });
     assert_eq!(r.bad_signatures(), 0);
+    assert_eq!(metric(&app, "guantong_webhook_deliveries{status=\"dead\"}"), 0);
+    assert_eq!(metric(&app, "guantong_webhook_deliveries{status=\"delivered\"}"), 4);
+    assert_eq!(metric(&app, "guantong_webhook_lag_events"), 0);
+}
+
+/// A value from the Prometheus metrics.
+fn metric(app: &TestApp, name: &str) -> i64 {
+    let text = app.client.get(app.url("/metrics")).send().unwrap().text().unwrap();
+    let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing in {text}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
 }
 
 fn an_endpoint_failing_too_long_is_disabled(b: Backend) {
