@@ -11,11 +11,20 @@
 //! cargo bench --bench webhooks                      # 20,000 events to 1 endpoint; 1,000 events × 50 endpoints
 //! GT_WH_EVENTS=50000 GT_WH_EVENTS_50=2000 cargo bench --bench webhooks
 //! GT_BENCH_WRITE=0 cargo bench --bench webhooks     # print only, leave BENCHMARKS.md alone
+//! GT_WH_DATABASE_URL=postgres://…/empty_db cargo bench --bench webhooks   # on PostgreSQL (an empty database per case:
+//!                                                   # the URL names a server, each case makes its own database)
 //! ```
 
+#![allow(dead_code)]
+
+#[path = "hub/data.rs"]
+mod data;
+#[path = "hub/phrases.rs"]
+mod phrases;
 #[path = "hub/report.rs"]
-#[allow(dead_code)]
 mod report;
+#[path = "hub/server.rs"]
+mod server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,14 +32,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::{anyhow, Context, Result};
-use reqwest::blocking::Client;
-use serde_json::{json, Value};
-
-use guantong::app::{ensure_admin, open_database, Application};
-use guantong::config::{Secret, Settings};
+use serde_json::json;
 
 const TARGET_PER_SEC: f64 = 5_000.0;
-const PASSWORD: &str = "bench-password-0001";
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -89,67 +93,24 @@ fn verified(req: &HttpRequest, body: &[u8], secrets: &[String]) -> bool {
     secrets.iter().any(|s| standardwebhooks::Webhook::new(s).is_ok_and(|wh| wh.verify(body, &headers).is_ok()))
 }
 
-struct Hub {
-    base: String,
-    client: Client,
-    _dir: tempfile::TempDir,
-}
-
-fn start_hub() -> Result<Hub> {
-    let dir = tempfile::tempdir()?;
-    let settings = Settings {
-        database_url: format!("sqlite://{}", dir.path().join("bench.db").display()),
-        listen: "127.0.0.1:0".into(),
-        jwt_secret: Some(Secret::new("bench-secret-bench-secret-0123456789")),
-        admin_password: Some(Secret::new(PASSWORD)),
-        delivery_poll_ms: 20,
-        log_format: "json".into(),
-        ..Settings::default()
-    };
-    let (pool, backend) = open_database(&settings)?;
-    ensure_admin(&pool, settings.admin_password.as_ref())?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(settings, pool, backend).expect("build hub");
-            tx.send(app.port()).unwrap();
-            let _ = app.run_until_stopped().await;
-        });
-    });
-    let port = rx.recv()?;
-    Ok(Hub {
-        base: format!("http://127.0.0.1:{port}"),
-        client: Client::builder().timeout(Duration::from_secs(600)).build()?,
-        _dir: dir,
-    })
-}
-
-impl Hub {
-    fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Result<Value> {
-        let mut r = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
+/// A fresh hub for one case: a temp SQLite file, or a new database on the PostgreSQL server
+/// named by `GT_WH_DATABASE_URL`.
+fn start_hub(case: &str) -> Result<(server::Hubd, Option<tempfile::TempDir>, String)> {
+    match std::env::var("GT_WH_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => {
+            use diesel::{Connection, RunQueryDsl};
+            let name = format!("gt_wh_bench_{case}_{}", std::process::id());
+            let mut conn = diesel::PgConnection::establish(&url).context("connect to PostgreSQL")?;
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn)?;
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
+            let db = format!("{}/{name}", &url[..url.rfind('/').context("URL ends in /<database>")?]);
+            Ok((server::start_server(&db)?, None, "PostgreSQL".into()))
         }
-        if let Some(b) = body {
-            r = r.json(&b);
+        None => {
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            Ok((server::start_server(&url)?, Some(dir), "SQLite".into()))
         }
-        let resp = r.send()?;
-        let status = resp.status();
-        let text = resp.text()?;
-        if !status.is_success() {
-            return Err(anyhow!("{path}: HTTP {status}: {text}"));
-        }
-        Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
-    }
-
-    fn login(&self, user: &str) -> Result<String> {
-        let v = self.call(
-            reqwest::Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": user, "password": PASSWORD})),
-        )?;
-        v["access_token"].as_str().map(str::to_string).context("no token")
     }
 }
 
@@ -159,44 +120,44 @@ struct Case {
     deliveries: u64,
     elapsed: Duration,
     bad_signatures: u64,
+    backend: String,
 }
 
 fn run_case(endpoints: usize, events: u64) -> Result<Case> {
-    let hub = start_hub()?;
+    let (hub, _dir, backend) = start_hub(&format!("e{endpoints}"))?;
     let receiver = start_receiver()?;
-    let admin = hub.login("admin")?;
-    let a = hub.call(
-        reqwest::Method::POST,
+    let admin = hub.login("admin", server::ADMIN_PASSWORD)?;
+    let a = hub.post(
+        &admin,
         "/api/v1/agencies",
-        Some(&admin),
-        Some(json!({"code": "xuncha", "name": "市委巡察办", "kind": "inspection", "level": "city"})),
+        &json!({"code": "xuncha", "name": "市委巡察办", "kind": "inspection", "level": "city"}),
     )?;
     let agency_id = a["id"].as_str().context("agency id")?.to_string();
     for (user, role) in [("xc_admin", "agency_admin"), ("xc_liaison", "liaison")] {
-        hub.call(
-            reqwest::Method::POST,
+        hub.post(
+            &admin,
             "/api/v1/users",
-            Some(&admin),
-            Some(json!({"username": user, "password": PASSWORD, "agency_id": agency_id, "roles": [role]})),
+            &json!({"username": user, "password": server::LIAISON_PASSWORD, "agency_id": agency_id, "roles": [role]}),
         )?;
     }
-    let (agency_admin, liaison) = (hub.login("xc_admin")?, hub.login("xc_liaison")?);
+    let agency_admin = hub.login("xc_admin", server::LIAISON_PASSWORD)?;
+    let liaison = hub.login("xc_liaison", server::LIAISON_PASSWORD)?;
+    let set_active = |id: &str, active: bool| {
+        hub.call(
+            hub.req(reqwest::Method::PATCH, &format!("/api/v1/webhooks/{id}"), &agency_admin)
+                .json(&json!({"active": active})),
+        )
+    };
     let mut ids = Vec::new();
     for _ in 0..endpoints {
-        let e = hub.call(
-            reqwest::Method::POST,
+        let e = hub.post(
+            &agency_admin,
             "/api/v1/webhooks",
-            Some(&agency_admin),
-            Some(json!({"url": receiver.url, "event_types": ["record.created"]})),
+            &json!({"url": receiver.url, "event_types": ["record.created"]}),
         )?;
         receiver.secrets.lock().unwrap().push(e["secret"].as_str().context("secret")?.to_string());
         let id = e["id"].as_str().context("endpoint id")?.to_string();
-        hub.call(
-            reqwest::Method::PATCH,
-            &format!("/api/v1/webhooks/{id}"),
-            Some(&agency_admin),
-            Some(json!({"active": false})),
-        )?;
+        set_active(&id, false)?;
         ids.push(id);
     }
     // The backlog: `events` records, imported in batches of 5,000 lines.
@@ -207,9 +168,7 @@ fn run_case(endpoints: usize, events: u64) -> Result<Case> {
             .collect();
         n += lines.len() as u64;
         let resp = hub
-            .client
-            .post(format!("{}/api/v1/sync/batches", hub.base))
-            .bearer_auth(&liaison)
+            .req(reqwest::Method::POST, "/api/v1/sync/batches", &liaison)
             .header("Content-Type", "application/x-ndjson")
             .body(lines.join("\n"))
             .send()?;
@@ -220,12 +179,7 @@ fn run_case(endpoints: usize, events: u64) -> Result<Case> {
     let deliveries = events * endpoints as u64;
     let started = Instant::now();
     for id in &ids {
-        hub.call(
-            reqwest::Method::PATCH,
-            &format!("/api/v1/webhooks/{id}"),
-            Some(&agency_admin),
-            Some(json!({"active": true})),
-        )?;
+        set_active(id, true)?;
     }
     let deadline = started + Duration::from_secs(1800);
     while receiver.count.load(Ordering::Relaxed) < deliveries {
@@ -238,7 +192,7 @@ fn run_case(endpoints: usize, events: u64) -> Result<Case> {
         std::thread::sleep(Duration::from_millis(5));
     }
     let elapsed = started.elapsed();
-    Ok(Case { endpoints, events, deliveries, elapsed, bad_signatures: receiver.bad.load(Ordering::Relaxed) })
+    Ok(Case { endpoints, events, deliveries, elapsed, bad_signatures: receiver.bad.load(Ordering::Relaxed), backend })
 }
 
 fn main() -> Result<()> {
@@ -253,7 +207,8 @@ fn main() -> Result<()> {
     let m = report::machine(repo);
     let mut body = String::new();
     use std::fmt::Write as _;
-    writeln!(body, "### Webhook delivery on SQLite — {}\n", m.date)?;
+    let backend = cases[0].backend.clone();
+    writeln!(body, "### Webhook delivery on {backend} — {}\n", m.date)?;
     writeln!(
         body,
         "Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}; commit {}.",
@@ -286,7 +241,7 @@ fn main() -> Result<()> {
     writeln!(body, "\n{}", cpu.others_since("the run"))?;
     print!("{body}");
     if std::env::var("GT_BENCH_WRITE").map(|v| v != "0").unwrap_or(true) {
-        report::write_section(&repo.join("BENCHMARKS.md"), "webhooks-sqlite", &body)?;
+        report::write_section(&repo.join("BENCHMARKS.md"), &format!("webhooks-{}", backend.to_lowercase()), &body)?;
         println!("written to BENCHMARKS.md");
     }
     Ok(())
