@@ -170,20 +170,19 @@ pub fn write_tx<T>(
             .first(conn)?;
         let mut log = Log { event_seq, audit_seq, audit_hash, at: now(), events: vec![], audits: vec![] };
         let out = f(conn, &mut log)?;
-        let appended = !log.events.is_empty();
         let last = log.event_seq;
         log.flush(conn)?;
-        Ok((out, appended.then_some(last)))
+        Ok((out, last))
     })
-    .map(|(out, appended)| {
-        if let Some(seq) = appended {
-            commits().send_replace(seq);
-        }
+    .map(|(out, last)| {
+        // Every commit wakes the delivery loops: new events, and also changes that make
+        // waiting work due (an endpoint re-enabled, dead letters queued for replay).
+        commits().send_replace(last);
         out
     })
 }
 
-/// Announces the last committed event sequence number to the delivery workers of this
+/// Announces each commit (with the last event sequence number) to the delivery loops of this
 /// process, so they wake at once instead of at their next poll (other instances poll).
 pub fn commits() -> &'static tokio::sync::watch::Sender<i64> {
     static COMMITS: std::sync::OnceLock<tokio::sync::watch::Sender<i64>> = std::sync::OnceLock::new();

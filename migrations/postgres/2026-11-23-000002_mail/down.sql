@@ -1,3 +1,4 @@
+DROP INDEX inbox_items_seq;
 DROP TABLE transfer_reminders;
 DROP TABLE mail_digest_runs;
 DROP TABLE mail_digest_items;

@@ -79,3 +79,6 @@ CREATE TABLE transfer_reminders (
     created_at TEXT NOT NULL,
     PRIMARY KEY (transfer_id, kind)
 );
+
+-- The mail dispatcher reads subscription matches by the event that caused them.
+CREATE INDEX inbox_items_seq ON inbox_items(seq);
