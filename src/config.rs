@@ -46,6 +46,9 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     #[serde(default)]
     pub mail_from: Option<String>,
+    /// PEM file of CA certificates to trust for the SMTP server's certificate (an internal CA).
+    #[serde(default)]
+    pub smtp_ca_file: Option<String>,
     /// Run the delivery loops (webhooks, email) in this process.
     pub delivery_workers: bool,
     /// How often the delivery loops look for work committed by other instances.
@@ -93,6 +96,7 @@ impl Default for Settings {
             log_format: "json".into(),
             smtp_url: None,
             mail_from: None,
+            smtp_ca_file: None,
             delivery_workers: true,
             delivery_poll_ms: 1000,
             webhook_timeout_ms: 10_000,

@@ -32,6 +32,32 @@ enum Transport {
     Broken(String),
 }
 
+/// Trusts the CA certificates in `ca_file` (PEM) for the server's certificate, in the TLS mode
+/// the URL asks for (`smtps://` wrapper, `?tls=required` or `?tls=opportunistic` STARTTLS): an
+/// SMTP relay with a certificate from an internal CA. A plain `smtp://` URL uses no TLS.
+fn trust_ca(
+    builder: lettre::transport::smtp::AsyncSmtpTransportBuilder,
+    url: &str,
+    ca_file: &str,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, String> {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let u = reqwest::Url::parse(url).map_err(|e| format!("GUANTONG_SMTP_URL 无效:{e}"))?;
+    let host = u.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+    let pem = std::fs::read(ca_file).map_err(|e| format!("无法读取 GUANTONG_SMTP_CA_FILE({ca_file}):{e}"))?;
+    let cert = Certificate::from_pem(&pem).map_err(|e| format!("GUANTONG_SMTP_CA_FILE 不是有效的 PEM 证书:{e}"))?;
+    let params = TlsParameters::builder(host)
+        .add_root_certificate(cert)
+        .build()
+        .map_err(|e| format!("SMTP 的 TLS 参数无效:{e}"))?;
+    let mode = u.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    Ok(match (u.scheme(), mode.as_deref()) {
+        ("smtps", _) => builder.tls(Tls::Wrapper(params)),
+        ("smtp", Some("required")) => builder.tls(Tls::Required(params)),
+        ("smtp", Some("opportunistic")) => builder.tls(Tls::Opportunistic(params)),
+        _ => builder,
+    })
+}
+
 impl Transport {
     fn from_settings(ctx: &WorkerContext) -> Transport {
         let s = &ctx.settings;
@@ -56,13 +82,18 @@ impl Transport {
             }
         };
         // The URL carries credentials: never log it, only lettre's (credential-free) error.
-        match AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose()) {
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+            .map_err(|e| format!("GUANTONG_SMTP_URL 无效:{e}"))
+            .and_then(|b| match &s.smtp_ca_file {
+                Some(ca) if !ca.trim().is_empty() => trust_ca(b, url.expose(), ca.trim()),
+                _ => Ok(b),
+            });
+        match builder {
             Ok(b) => {
                 tracing::info!("邮件经 SMTP 发送");
                 Transport::Smtp { smtp: Box::new(b.timeout(Some(Duration::from_secs(30))).build()), from }
             }
-            Err(e) => {
-                let why = format!("GUANTONG_SMTP_URL 无效:{e}");
+            Err(why) => {
                 tracing::error!("{why}");
                 Transport::Broken(why)
             }

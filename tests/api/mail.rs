@@ -3,13 +3,13 @@
 //! disabled webhook endpoint, retries while the SMTP server is down, and that no protected
 //! field value or restricted content ever goes into a mail.
 
-use diesel::RunQueryDsl;
+use diesel::{QueryDsl, RunQueryDsl};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both;
 use crate::helpers::*;
-use crate::smtp::{free_port, Received, SmtpServer};
+use crate::smtp::{free_port, Received, Secure, SmtpServer, TestCa};
 use guantong::config::{Secret, Settings};
 
 const REPORTER: &str = "王举报";
@@ -135,6 +135,49 @@ fn mail_transfer_reaches_the_receiving_agency_by_preference(b: Backend) {
     assert_eq!(to_of(d), ["digest@jiwei.gov.cn"]);
     assert!(d.subject.starts_with("【贯通】每日摘要(") && d.subject.ends_with("1 条待阅信息"), "{}", d.subject);
     assert!(d.text.contains("1. 收到移交线索:市住建局违规发放津补贴问题线索"), "{}", d.text);
+}
+
+/// A relay with a certificate from an internal CA: STARTTLS and SMTPS work once the CA is
+/// trusted (`smtp_ca_file`), and without it the certificate is refused and nothing is sent.
+fn mail_goes_over_tls_to_a_relay_with_an_internal_ca(b: Backend) {
+    let ca = TestCa::new();
+    for secure in [Secure::StartTls, Secure::Wrapper] {
+        let smtp = SmtpServer::start_secure(secure, &ca);
+        let ca_file = ca.ca_pem.display().to_string();
+        let app = mail_app(b, &smtp.url(), |s| s.smtp_ca_file = Some(ca_file));
+        let admin = app.admin_token();
+        let xc = app.agency(&admin, "xuncha", "inspection");
+        let jw = app.agency(&admin, "jiwei", "discipline");
+        let id = sensitive_clue(&app, &xc, "经加密连接发送的线索", "sensitive");
+        transfer(&app, &xc, &id, &jw, "2099-01-31");
+        let mails = smtp.exactly(1);
+        assert_clean(&mails);
+        assert_eq!(mails[0].subject, "【贯通】收到移交线索:经加密连接发送的线索", "{secure:?}");
+    }
+    // Not trusting the internal CA: the certificate is refused, nothing goes out, and the
+    // mail stays in the outbox with the reason.
+    let smtp = SmtpServer::start_secure(Secure::StartTls, &ca);
+    let app = mail_app(b, &smtp.url(), |_| {});
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let id = sensitive_clue(&app, &xc, "证书不受信任时的线索", "sensitive");
+    transfer(&app, &xc, &id, &jw, "2099-01-31");
+    let started = std::time::Instant::now();
+    let error = loop {
+        let mut conn = app.pool.get().unwrap();
+        let rows: Vec<Option<String>> = guantong::db::schema::mail_outbox::table
+            .select(guantong::db::schema::mail_outbox::last_error)
+            .load(&mut *conn)
+            .unwrap();
+        if let Some(Some(e)) = rows.into_iter().next() {
+            break e;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "no send attempt recorded");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(error.to_lowercase().contains("certificate") || error.contains("证书"), "{error}");
+    assert!(smtp.messages().is_empty());
 }
 
 fn mail_returned_and_concluded_go_to_the_sender(b: Backend) {
@@ -480,6 +523,7 @@ fn mail_without_smtp_is_logged_and_credentials_never_are(b: Backend) {
 }
 
 both!(
+    mail_goes_over_tls_to_a_relay_with_an_internal_ca,
     mail_without_smtp_is_logged_and_credentials_never_are,
     mail_transfer_reaches_the_receiving_agency_by_preference,
     mail_returned_and_concluded_go_to_the_sender,

@@ -13,6 +13,49 @@ pub struct SmtpServer {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// aiosmtpd's TLS options, when the server speaks STARTTLS or implicit TLS.
+    tls: Option<(Secure, Vec<String>)>,
+}
+
+/// How a TLS server secures its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secure {
+    /// STARTTLS, required by the server before any mail.
+    StartTls,
+    /// Implicit TLS from the first byte (SMTPS).
+    Wrapper,
+}
+
+/// A throw-away internal CA and a server certificate it signed for 127.0.0.1.
+pub struct TestCa {
+    _dir: tempfile::TempDir,
+    pub ca_pem: PathBuf,
+    cert_pem: PathBuf,
+    key_pem: PathBuf,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "贯通测试内部 CA");
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&key, &ca).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: String| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        TestCa {
+            ca_pem: write("ca.pem", ca.pem()),
+            cert_pem: write("server.pem", cert.pem()),
+            key_pem: write("server.key", key.serialize_pem()),
+            _dir: dir,
+        }
+    }
 }
 
 /// A free local port (bound and released).
@@ -30,12 +73,29 @@ impl SmtpServer {
 
     /// A server on `port` that is not running yet (`up` starts it).
     pub fn stopped(port: u16) -> SmtpServer {
-        SmtpServer { port, dir: tempfile::tempdir().expect("maildir"), child: None }
+        SmtpServer { port, dir: tempfile::tempdir().expect("maildir"), child: None, tls: None }
     }
 
-    /// lettre's URL for this server (plain SMTP, a local relay).
+    /// A server with a certificate from `ca`, speaking STARTTLS or implicit TLS.
+    pub fn start_secure(secure: Secure, ca: &TestCa) -> SmtpServer {
+        let (cert, key) = (ca.cert_pem.display().to_string(), ca.key_pem.display().to_string());
+        let args = match secure {
+            Secure::StartTls => vec!["--tlscert".into(), cert, "--tlskey".into(), key],
+            Secure::Wrapper => vec!["--smtpscert".into(), cert, "--smtpskey".into(), key],
+        };
+        let mut s = SmtpServer::stopped(free_port());
+        s.tls = Some((secure, args));
+        s.up();
+        s
+    }
+
+    /// lettre's URL for this server: plain SMTP (a local relay), STARTTLS or SMTPS.
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        match self.tls.as_ref().map(|(s, _)| *s) {
+            None => format!("smtp://127.0.0.1:{}", self.port),
+            Some(Secure::StartTls) => format!("smtp://127.0.0.1:{}?tls=required", self.port),
+            Some(Secure::Wrapper) => format!("smtps://127.0.0.1:{}", self.port),
+        }
     }
 
     pub fn up(&mut self) {
@@ -50,6 +110,7 @@ impl SmtpServer {
                 "-c",
                 "aiosmtpd.handlers.Mailbox",
             ])
+            .args(self.tls.iter().flat_map(|(_, a)| a.iter()))
             .arg(self.maildir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
