@@ -83,6 +83,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::delete_webhook)
         .service(webhooks::list_deliveries)
         .service(webhooks::replay_webhook)
+        .service(webhooks::rotate_webhook_secret)
         .service(sharing::list_subscriptions)
         .service(sharing::create_subscription)
         .service(sharing::delete_subscription)

@@ -133,6 +133,48 @@ pub async fn delete_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RotateRequest {
+    /// Hours the old secret keeps signing beside the new one (0–168, default 24), so receivers
+    /// can switch over without rejecting a message; 0 retires it at once (a leaked secret).
+    pub keep_previous_hours: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedSecret {
+    #[serde(flatten)]
+    pub endpoint: Endpoint,
+    /// The new signing secret (`whsec_…`), shown only in this answer.
+    pub secret: String,
+}
+
+/// Replaces the endpoint's signing secret. During the overlap every message carries two
+/// signatures (`v1,<new> v1,<old>`), so a receiver verifying with either one accepts it.
+#[utoipa::path(tag = "回调", request_body = RotateRequest, responses(
+    (status = 200, body = RotatedSecret), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/webhooks/{id}/rotate-secret")]
+pub async fn rotate_webhook_secret(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: OptionalJsonBody<RotateRequest>,
+) -> AppResult<HttpResponse> {
+    let agency = policy::require_webhook_manager(&p)?.to_string();
+    let id = path_id(&id, not_found)?;
+    let hours = body.0.unwrap_or_default().keep_previous_hours.unwrap_or(24);
+    if !(0..=168).contains(&hours) {
+        return Err(AppError::validation("keep_previous_hours", "须在 0 到 168 小时之间"));
+    }
+    let until = crate::domain::format_time(chrono::Utc::now() + chrono::Duration::hours(hours));
+    let secret = webhook::new_secret();
+    let s = secret.clone();
+    let endpoint = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| store::rotate_secret(conn, log, &Actor::from(&p), &agency, &id, &s, &until))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RotatedSecret { endpoint, secret }))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeliveryParams {
     /// `delivered`, `retrying`, `dead` (the dead-letter list) or `replay`.

@@ -376,6 +376,8 @@ diesel::table! {
         agency_id -> Text,
         url -> Text,
         secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Text>,
         event_types -> Text,
         description -> Text,
         active -> Bool,

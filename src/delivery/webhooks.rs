@@ -278,7 +278,8 @@ async fn post(client: &reqwest::Client, e: &EndpointRow, ev: &FeedEvent) -> Atte
     let body = json!({"type": ev.event_type, "timestamp": ev.at, "data": ev}).to_string();
     let msg_id = webhook::message_id(ev.seq);
     let ts = chrono::Utc::now().timestamp();
-    let signature = webhook::sign(&e.secret, &msg_id, ts, body.as_bytes());
+    let signature =
+        webhook::sign_all(&e.signing_secrets(&format_time(chrono::Utc::now())), &msg_id, ts, body.as_bytes());
     let started = Instant::now();
     let sent = client
         .post(&e.url)

@@ -62,6 +62,12 @@ pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
 }
 
+/// The `webhook-signature` header signed with each of `secrets` (space-separated, as the
+/// convention has it during a secret rotation: a receiver accepts any one that verifies).
+pub fn sign_all(secrets: &[&str], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
+    secrets.iter().map(|s| sign(s, msg_id, timestamp, body)).collect::<Vec<_>>().join(" ")
+}
+
 /// The `webhook-id` of the message for event `seq`: the same on every attempt and replay, so
 /// receivers can de-duplicate.
 pub fn message_id(seq: i64) -> String {
@@ -119,6 +125,22 @@ mod tests {
         assert!(wh.verify(&tampered, &headers).is_err(), "a changed body must not verify");
         let other = standardwebhooks::Webhook::new(&new_secret()).unwrap();
         assert!(other.verify(body, &headers).is_err(), "another secret must not verify");
+    }
+
+    #[test]
+    fn during_a_rotation_either_secret_verifies() {
+        let (old, new) = (new_secret(), new_secret());
+        let body = br#"{"type":"record.created"}"#;
+        let ts = chrono::Utc::now().timestamp();
+        let sig = sign_all(&[&new, &old], "msg_9", ts, body);
+        let mut headers = http::HeaderMap::new();
+        headers.insert("webhook-id", "msg_9".parse().unwrap());
+        headers.insert("webhook-timestamp", ts.to_string().parse().unwrap());
+        headers.insert("webhook-signature", sig.parse().unwrap());
+        for s in [&old, &new] {
+            standardwebhooks::Webhook::new(s).unwrap().verify(body, &headers).expect("either secret verifies");
+        }
+        assert!(standardwebhooks::Webhook::new(&new_secret()).unwrap().verify(body, &headers).is_err());
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub struct EndpointRow {
     pub agency_id: String,
     pub url: String,
     pub secret: String,
+    /// The secret before the last rotation, still signing (beside the new one) until
+    /// `previous_secret_until`, so receivers can switch over without losing a message.
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<String>,
     pub event_types: String,
     pub description: String,
     pub active: bool,
@@ -42,6 +46,18 @@ impl EndpointRow {
     pub fn types(&self) -> Vec<String> {
         json_list(&self.event_types)
     }
+
+    /// The secrets that sign a message sent at `at`: the current one, and the previous one
+    /// while its overlap lasts.
+    pub fn signing_secrets(&self, at: &str) -> Vec<&str> {
+        let mut out = vec![self.secret.as_str()];
+        if let (Some(prev), Some(until)) = (&self.previous_secret, &self.previous_secret_until) {
+            if at < until.as_str() {
+                out.push(prev);
+            }
+        }
+        out
+    }
 }
 
 /// An endpoint as its agency's admins see it (never with its secret).
@@ -59,6 +75,8 @@ pub struct Endpoint {
     pub cursor_seq: i64,
     /// Failed attempts at the next event.
     pub failed_attempts: i32,
+    /// After a secret rotation: until when the old secret still signs beside the new one.
+    pub previous_secret_valid_until: Option<String>,
     pub next_attempt_at: String,
     pub failing_since: Option<String>,
     pub last_success_at: Option<String>,
@@ -78,6 +96,7 @@ impl From<EndpointRow> for Endpoint {
             disabled_reason: r.disabled_reason,
             cursor_seq: r.cursor_seq,
             failed_attempts: r.attempts,
+            previous_secret_valid_until: r.previous_secret.as_ref().and(r.previous_secret_until),
             next_attempt_at: r.next_attempt_at,
             failing_since: r.failing_since,
             last_success_at: r.last_success_at,
@@ -113,6 +132,8 @@ pub fn create(
         agency_id: agency_id.to_string(),
         url: url.to_string(),
         secret: secret.to_string(),
+        previous_secret: None,
+        previous_secret_until: None,
         event_types: to_json(&event_types),
         description: description.to_string(),
         active: true,
@@ -210,6 +231,32 @@ pub fn update(
         json!({"url": change.url, "event_types": change.event_types, "active": change.active}),
     );
     Ok(row.into())
+}
+
+/// Replaces the endpoint's signing secret; the old one keeps signing beside it until
+/// `keep_previous_until` (if that is in the future).
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    agency_id: &str,
+    id: &str,
+    secret: &str,
+    keep_previous_until: &str,
+) -> AppResult<Endpoint> {
+    let row = get(conn, agency_id, id)?;
+    let keep = keep_previous_until > log.at();
+    diesel::update(webhook_endpoints::table.find(id))
+        .set((
+            webhook_endpoints::secret.eq(secret),
+            webhook_endpoints::previous_secret.eq(keep.then_some(&row.secret)),
+            webhook_endpoints::previous_secret_until.eq(keep.then_some(keep_previous_until)),
+            webhook_endpoints::updated_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    let until = keep.then_some(keep_previous_until);
+    log.audit(actor, "webhook.rotate_secret", "webhook", Some(id), None, json!({"previous_valid_until": until}));
+    Ok(get(conn, agency_id, id)?.into())
 }
 
 /// Deletes an endpoint: nothing more is delivered to it; its log stays for the record.

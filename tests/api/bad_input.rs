@@ -210,6 +210,14 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
         ),
         (Method::PATCH, format!("/api/v1/webhooks/{wid}"), &a_admin, json!({"active": "no"}), None, None),
         (Method::POST, format!("/api/v1/webhooks/{wid}/replay"), &a_admin, json!({"delivery_ids": "x"}), None, None),
+        (
+            Method::POST,
+            format!("/api/v1/webhooks/{wid}/rotate-secret"),
+            &a_admin,
+            json!({"keep_previous_hours": "x"}),
+            None,
+            None,
+        ),
     ];
     check_bad_bodies(&app, cases);
     // NDJSON batches: oversize and invalid UTF-8 lines.

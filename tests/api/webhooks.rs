@@ -433,7 +433,57 @@ fn a_deactivated_agency_receives_nothing_until_reactivated(b: Backend) {
     assert_eq!(got[0].body["data"]["record"]["title"], "停用期间发布的信息");
 }
 
+fn secrets_rotate_without_losing_a_message(b: Backend) {
+    let app = TestApp::spawn_with(b, fast);
+    let hub = app.admin_token();
+    let xc = unit(&app, &hub, "xuncha", "inspection");
+    let jw = unit(&app, &hub, "jiwei", "discipline");
+    let r = Receiver::start();
+    let id = endpoint(&app, &xc.admin, &r, &["record.created"]);
+    let rotate = |body: Option<Value>| {
+        let mut req = app.req(Method::POST, &format!("/api/v1/webhooks/{id}/rotate-secret"), Some(&xc.admin));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let (s, v) = send(req);
+        assert_eq!(s, 200, "{v}");
+        v
+    };
+    publish(&app, &xc, "轮换前", json!({"level": "own"}));
+    r.wait_for(20, "the first", |got| got.len() == 1);
+    // Rotated with the default overlap: the receiver, still on the old secret, accepts.
+    let v = rotate(None);
+    let second = v["secret"].as_str().unwrap().to_string();
+    assert!(second.starts_with("whsec_"));
+    assert!(v["previous_secret_valid_until"].is_string(), "{v}");
+    publish(&app, &xc, "重叠期内", json!({"level": "own"}));
+    r.wait_for(20, "the second, verified with the old secret", |got| got.len() == 2);
+    r.set_secret(&second);
+    publish(&app, &xc, "换用新密钥后", json!({"level": "own"}));
+    r.wait_for(20, "the third, verified with the new secret", |got| got.len() == 3);
+    assert_eq!(r.bad_signatures(), 0);
+    // Retired at once (a leaked secret): the old one no longer verifies; nothing is lost.
+    let v = rotate(Some(json!({"keep_previous_hours": 0})));
+    assert!(v["previous_secret_valid_until"].is_null(), "{v}");
+    publish(&app, &xc, "立即停用旧密钥后", json!({"level": "own"}));
+    wait_until(20, "a refused signature", || r.bad_signatures() > 0);
+    r.set_secret(v["secret"].as_str().unwrap());
+    let got = r.wait_for(20, "the fourth, after the receiver switched", |got| got.len() == 4);
+    assert_eq!(got[3].body["data"]["record"]["title"], "立即停用旧密钥后");
+    // Only the agency's admin, within range.
+    let path = format!("/api/v1/webhooks/{id}/rotate-secret");
+    assert_eq!(app.post(&xc.agency.token, &path, json!({})).0, 403);
+    assert_eq!(app.post(&jw.admin, &path, json!({})).0, 404);
+    for bad in [json!({"keep_previous_hours": -1}), json!({"keep_previous_hours": 169})] {
+        let (s, p) = app.post(&xc.admin, &path, bad);
+        assert_eq!(s, 422, "{p}");
+        assert_eq!(p["errors"][0]["field"], "keep_previous_hours");
+    }
+    assert_eq!(app.post(&xc.admin, &path, json!({"keep_previous_hours": "x"})).0, 422);
+}
+
 both!(
+    secrets_rotate_without_losing_a_message,
     a_deactivated_agency_receives_nothing_until_reactivated,
     endpoints_are_managed_by_their_agency_admins_only,
     events_arrive_signed_in_order_through_outages,

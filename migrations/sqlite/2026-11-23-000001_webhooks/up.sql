@@ -6,6 +6,8 @@ CREATE TABLE webhook_endpoints (
     agency_id TEXT NOT NULL REFERENCES agencies(id),
     url TEXT NOT NULL,
     secret TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_until TEXT,
     event_types TEXT NOT NULL,
     description TEXT NOT NULL,
     active BOOLEAN NOT NULL,
