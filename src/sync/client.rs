@@ -6,14 +6,14 @@
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use rand::Rng;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::domain::retry::{AfterFailure, Backoff};
 use crate::sync::batch::LineResult;
-use crate::sync::config::{RetryPolicy, SyncConfig};
+use crate::sync::config::SyncConfig;
 use crate::sync::error::{SyncError, SyncResult};
 
 /// One page of `GET /api/v1/feed` as the job reads it. Events stay raw so the files hold
@@ -45,7 +45,7 @@ pub struct HubClient {
     base: String,
     api_key: crate::config::Secret,
     purpose: Option<String>,
-    retry: RetryPolicy,
+    retry: Backoff,
 }
 
 #[derive(Deserialize, Default)]
@@ -120,7 +120,7 @@ impl HubClient {
 
     /// Sends with retries; returns a 2xx response.
     fn send(&self, what: &str, build: impl Fn() -> RequestBuilder) -> SyncResult<Response> {
-        let mut attempt = 0u32;
+        let mut failures = 0u32;
         loop {
             let outcome = match build().send() {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
@@ -129,22 +129,20 @@ impl HubClient {
             };
             match outcome {
                 Attempt::Refused(msg) => return Err(SyncError::Refused(format!("{what}失败:{msg}"))),
-                Attempt::Transient(msg, _) if attempt >= self.retry.retries => {
-                    return Err(transient_exhausted(what, &format!("{msg}(已重试 {attempt} 次)")));
-                }
                 Attempt::Transient(msg, retry_after) => {
-                    let delay = retry_after.unwrap_or_else(|| self.backoff(attempt)).min(self.retry.max);
-                    attempt += 1;
-                    tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, "{what}:{msg},稍后重试");
+                    failures += 1;
+                    let delay = match self.retry.after_failure(failures, rand::random::<f64>()) {
+                        AfterFailure::GiveUp => {
+                            let retried = failures - 1;
+                            return Err(transient_exhausted(what, &format!("{msg}(已重试 {retried} 次)")));
+                        }
+                        AfterFailure::RetryIn(d) => retry_after.map_or(d, |r| r.min(self.retry.cap)),
+                    };
+                    tracing::warn!(attempt = failures, delay_ms = delay.as_millis() as u64, "{what}:{msg},稍后重试");
                     std::thread::sleep(delay);
                 }
             }
         }
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.retry.initial.saturating_mul(1u32 << attempt.min(20)).min(self.retry.max);
-        base.mul_f64(rand::thread_rng().gen_range(0.75..1.25))
     }
 }
 

@@ -9,6 +9,8 @@ use figment::providers::{Format, Toml};
 use figment::Figment;
 use serde::Deserialize;
 
+use crate::domain::retry::Backoff;
+
 use crate::config::Secret;
 use crate::sync::error::{SyncError, SyncResult};
 
@@ -100,14 +102,6 @@ mod defaults {
     }
 }
 
-/// Retries of transient failures: exponential backoff from `initial`, capped at `max`.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    pub retries: u32,
-    pub initial: Duration,
-    pub max: Duration,
-}
-
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
     /// Without a trailing slash.
@@ -124,7 +118,9 @@ pub struct SyncConfig {
     pub access_purpose: Option<String>,
     pub timeout: Duration,
     pub connect_timeout: Duration,
-    pub retry: RetryPolicy,
+    /// Retries of transient failures: `retries` after the first attempt, backing off
+    /// exponentially (with jitter) from `retry_initial_ms` up to `retry_max_ms`.
+    pub retry: Backoff,
 }
 
 impl SyncConfig {
@@ -183,11 +179,7 @@ impl SyncConfig {
             access_purpose: f.access_purpose.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
             timeout: Duration::from_secs(f.timeout_secs.max(1)),
             connect_timeout: Duration::from_secs(f.connect_timeout_secs.max(1)),
-            retry: RetryPolicy {
-                retries: f.retries,
-                initial: Duration::from_millis(f.retry_initial_ms),
-                max: Duration::from_millis(f.retry_max_ms),
-            },
+            retry: Backoff::from_millis(f.retry_initial_ms, f.retry_max_ms, f.retries.saturating_add(1)),
         })
     }
 

@@ -244,6 +244,11 @@ fn payloads_carry_only_what_the_agency_may_see(b: Backend) {
         "distribution": {"level": "agencies", "agencies": [jw.agency.id]}, "sensitivity": "restricted"});
     let (s, rec) = app.post(&xc.agency.token, "/api/v1/records", restricted);
     assert_eq!(s, 201, "{rec}");
+    // Delivery renders each event as the agency may see it when it is sent: wait for the
+    // creation before withdrawing (a creation sent after the withdrawal is not sent at all).
+    to_jw.wait_for(20, "the shared record's creation", |got| {
+        got.iter().any(|g| g.event_type == "record.created" && g.body["data"]["record_id"] == shared_id.as_str())
+    });
     assert_eq!(app.delete(&xc.agency.token, &format!("/api/v1/records/{shared_id}")).0, 204);
     let marker = publish(&app, &xc, "发给全体的标记信息", json!({"level": "all"}));
     let got =
