@@ -120,6 +120,18 @@ pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, DbSetupError> {
     Ok(applied.into_iter().map(|v| v.to_string()).collect())
 }
 
+/// After a bulk load on PostgreSQL, refreshes the planner's statistics of the event log
+/// (ANALYZE samples a fixed number of rows: tens of milliseconds whatever the size), so the
+/// change feed and the delivery loops walk the sequence in order at once instead of planning
+/// on stale counts until autovacuum's next round. SQLite needs nothing.
+pub fn refresh_stats_after_bulk_load(conn: &mut DbConnection) {
+    if let DbConnection::Pg(pg) = conn {
+        if let Err(e) = pg.batch_execute("ANALYZE events") {
+            tracing::warn!(error = %e, "批量导入后更新统计信息失败");
+        }
+    }
+}
+
 pub fn backend_of(conn: &DbConnection) -> Backend {
     match conn {
         DbConnection::Sqlite(_) => Backend::Sqlite,

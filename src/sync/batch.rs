@@ -244,5 +244,12 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
             Err(e) => return Err(e),
         }
     }
-    Ok(BatchOutcome { summary: summarise(&results), ndjson, replayed: false })
+    let summary = summarise(&results);
+    if summary.created + summary.updated >= BULK_LOAD_ROWS {
+        crate::db::refresh_stats_after_bulk_load(conn);
+    }
+    Ok(BatchOutcome { summary, ndjson, replayed: false })
 }
+
+/// Rows a batch must write to count as a bulk load (see `db::refresh_stats_after_bulk_load`).
+const BULK_LOAD_ROWS: usize = 1000;

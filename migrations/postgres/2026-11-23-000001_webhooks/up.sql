@@ -45,3 +45,9 @@ CREATE TABLE webhook_deliveries (
 CREATE UNIQUE INDEX webhook_deliveries_event ON webhook_deliveries(endpoint_id, seq);
 CREATE INDEX webhook_deliveries_status ON webhook_deliveries(endpoint_id, status, seq);
 CREATE INDEX webhook_deliveries_age ON webhook_deliveries(status, updated_at);
+
+-- The change feed and the delivery loops filter the log on COALESCE(target_agency_id, ''), and
+-- stop after a page in sequence order. Without statistics on that expression the planner
+-- guesses it rare, and sorts every later event instead of walking the sequence (31 ms instead
+-- of 0.7 ms at 20,000 events; seconds at a million).
+CREATE STATISTICS events_target_any ON (COALESCE(target_agency_id, '')) FROM events;
