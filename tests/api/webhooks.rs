@@ -196,6 +196,11 @@ fn events_arrive_signed_in_order_through_outages(b: Backend) {
         high = high.max(*s);
     }
     // The delivery log: all delivered, with attempts and latency; the outage shows as retries.
+    // (The round that sent the last one is recorded just after the receiver answered.)
+    wait_until(20, "the log to record all twenty", || {
+        let log = deliveries(&app, &xc.admin, &id, None);
+        log.len() == 20 && log.iter().all(|d| d["status"] == "delivered")
+    });
     let log = deliveries(&app, &xc.admin, &id, None);
     assert_eq!(log.len(), 20);
     assert!(log.iter().all(|d| d["status"] == "delivered" && d["latency_ms"].is_i64()), "{log:?}");
@@ -281,9 +286,15 @@ fn payloads_carry_only_what_the_agency_may_see(b: Backend) {
     let sj_got = to_sj
         .wait_for(20, "the marker at audit", |got| got.iter().any(|g| g.body["data"]["record_id"] == marker.as_str()));
     assert_eq!(sj_got.len(), 1, "audit may see only the record for all: {sj_got:?}");
+    // The round that sent it is recorded just after the receiver answered.
+    wait_until(20, "audit's endpoint to record the marker", || {
+        let (_, eps) = app.get(&sj.admin, "/api/v1/webhooks");
+        eps[0]["cursor_seq"].as_i64().unwrap() >= sj_got[0].seq
+    });
     let (_, eps) = app.get(&sj.admin, "/api/v1/webhooks");
-    assert!(eps[0]["cursor_seq"].as_i64().unwrap() >= sj_got[0].seq);
     assert_eq!(eps[0]["id"], sj_endpoint.as_str());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(to_sj.distinct().len(), 1, "nothing else reached audit");
 }
 
 fn dead_letters_are_kept_and_replayed(b: Backend) {
