@@ -19,7 +19,7 @@ use crate::policy::Viewer;
 use crate::store::directory;
 use crate::store::feed::{self, FeedEvent};
 use crate::store::log::{self, Actor};
-use crate::store::webhooks::{self as store, Attempt, EndpointRow, Progress};
+use crate::store::webhooks::{self as store, Attempt, Delivery, EndpointRow, Progress};
 
 /// How long a claim lasts without renewal (rounds renew it): at least a minute, and at least
 /// four request time limits, so that a round (which stops sending after a third of the lease)
@@ -109,12 +109,10 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
     let agency = e.agency_id.clone();
     let viewer: Viewer = ctx.db(move |conn| directory::viewer(conn, &agency)).await?;
     let actor = Actor { user_id: Some(format!("webhook:{}", e.id)), agency_id: Some(e.agency_id.clone()) };
-    let types = e.types();
     let batch = ctx.settings.webhook_batch.clamp(1, 1000);
-    let budget = lease_len(ctx) / 3;
     for round in 1..=ROUNDS_PER_CLAIM {
-        let round_started = Instant::now();
         let (endpoint_id, v, a, cursor) = (e.id.clone(), viewer.clone(), actor.clone(), e.cursor_seq);
+        let started = Instant::now();
         let (replays, head, events) = ctx
             .db(move |conn| {
                 let replays = store::queued_replays(conn, &endpoint_id, batch)?;
@@ -127,124 +125,24 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
                 Ok((replays, head, events))
             })
             .await?;
-        let mut attempts: Vec<Attempt> = Vec::new();
-        let mut progress = Progress {
-            cursor_seq: e.cursor_seq,
-            attempts: e.attempts,
-            next_attempt_at: format_time(chrono::Utc::now()),
-            failing_since: e.failing_since.clone(),
-            last_success_at: e.last_success_at.clone(),
-            lease_until: Some(after(lease_len(ctx))),
-            disable: None,
-        };
-        let mut more = true;
-        if !replays.is_empty() {
-            for d in replays {
-                if round_started.elapsed() > budget {
-                    break;
-                }
-                let (v, a, seq) = (viewer.clone(), actor.clone(), d.seq);
-                let rendered =
-                    ctx.db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, 1, None)?.into_iter().next())).await?;
-                let attempt = match rendered.filter(|ev| ev.seq == seq) {
-                    Some(ev) => {
-                        let mut at = post(client, &e, &ev).await;
-                        at.attempts = d.attempts + 1;
-                        if at.status != "delivered" {
-                            at.status = "dead";
-                        }
-                        at
-                    }
-                    None => Attempt {
-                        seq,
-                        event_type: d.event_type.clone(),
-                        status: "dead",
-                        attempts: d.attempts,
-                        response_status: None,
-                        latency_ms: 0,
-                        error: Some("该单位已无权接收此事件,未重放".into()),
-                    },
-                };
-                if attempt.status == "delivered" {
-                    progress.last_success_at = Some(format_time(chrono::Utc::now()));
-                }
-                attempts.push(attempt);
-            }
+        let mut r = Round::new(ctx, client, &e, &viewer, &actor, started);
+        let more = if !replays.is_empty() {
+            r.replay(replays).await?;
+            true
         } else if !viewer.agency_active {
             // A deactivated agency receives nothing; its events wait until it is active again.
-            progress.next_attempt_at = after(hold_inactive(ctx));
-            more = false;
+            r.progress.next_attempt_at = after(hold_inactive(ctx));
+            false
         } else {
-            let full = events.len() as i64 >= batch;
-            let mut stop = RoundEnd::Drained;
-            for ev in &events {
-                if !webhook::wants(&types, &ev.event_type) {
-                    progress.cursor_seq = ev.seq;
-                    continue;
-                }
-                if round_started.elapsed() > budget {
-                    stop = RoundEnd::OutOfTime;
-                    break;
-                }
-                let mut at = post(client, &e, ev).await;
-                if at.status == "delivered" {
-                    at.attempts = e.attempts + 1;
-                    progress.attempts = 0;
-                    progress.failing_since = None;
-                    progress.last_success_at = Some(format_time(chrono::Utc::now()));
-                    progress.cursor_seq = ev.seq;
-                    e.attempts = 0;
-                    attempts.push(at);
-                    continue;
-                }
-                at.attempts = e.attempts + 1;
-                let now = chrono::Utc::now();
-                let since = progress.failing_since.clone().unwrap_or_else(|| format_time(now));
-                match backoff(ctx).after_failure(at.attempts as u32, rand::random::<f64>()) {
-                    AfterFailure::RetryIn(d) => {
-                        at.status = "retrying";
-                        progress.cursor_seq = ev.seq - 1;
-                        progress.attempts = at.attempts;
-                        progress.next_attempt_at = after(d);
-                    }
-                    AfterFailure::GiveUp => {
-                        at.status = "dead";
-                        progress.cursor_seq = ev.seq;
-                        progress.attempts = 0;
-                    }
-                }
-                let limit = chrono::Duration::seconds(ctx.settings.webhook_disable_after_secs as i64);
-                if chrono::DateTime::parse_from_rfc3339(&since)
-                    .is_ok_and(|t| now - t.with_timezone(&chrono::Utc) >= limit)
-                {
-                    progress.disable = Some(format!(
-                        "自 {since} 起连续投递失败超过 {} 小时,已自动停用;最后一次错误:{}",
-                        ctx.settings.webhook_disable_after_secs / 3600,
-                        at.error.clone().unwrap_or_default()
-                    ));
-                }
-                progress.failing_since = Some(since);
-                attempts.push(at);
-                stop = RoundEnd::Failed;
-                break;
-            }
-            more = match stop {
-                RoundEnd::Drained => {
-                    let last = events.last().map(|ev| ev.seq).unwrap_or(cursor);
-                    progress.cursor_seq = if full { last } else { last.max(head) };
-                    full
-                }
-                RoundEnd::OutOfTime => true,
-                RoundEnd::Failed => false,
-            };
-        }
+            r.stream(&events, events.len() as i64 >= batch, head).await
+        };
+        let (attempts, mut progress) = (r.attempts, r.progress);
         if !more || round == ROUNDS_PER_CLAIM || progress.disable.is_some() {
             progress.lease_until = None;
         }
         let keep = progress.lease_until.is_some();
-        let (row, owner, done) = (e.clone(), ctx.instance.clone(), attempts);
-        let p = progress.clone();
-        let held = ctx.db(move |conn| store::record_round(conn, &row, &owner, &done, &p)).await?;
+        let (row, owner, p) = (e.clone(), ctx.instance.clone(), progress.clone());
+        let held = ctx.db(move |conn| store::record_round(conn, &row, &owner, &attempts, &p)).await?;
         if !held {
             tracing::warn!(endpoint_id = %e.id, "回调地址的租约已被其他实例接管,本轮结果未记录");
             return Ok(());
@@ -261,6 +159,156 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
         e.last_success_at = progress.last_success_at;
     }
     Ok(())
+}
+
+/// One round of deliveries to one endpoint: what was attempted, and where the endpoint stands.
+struct Round<'a> {
+    ctx: &'a WorkerContext,
+    client: &'a reqwest::Client,
+    e: &'a EndpointRow,
+    viewer: &'a Viewer,
+    actor: &'a Actor,
+    started: Instant,
+    /// Failed attempts at the event now at the head (0 after a success).
+    head_attempts: i32,
+    attempts: Vec<Attempt>,
+    progress: Progress,
+}
+
+impl<'a> Round<'a> {
+    fn new(
+        ctx: &'a WorkerContext,
+        client: &'a reqwest::Client,
+        e: &'a EndpointRow,
+        viewer: &'a Viewer,
+        actor: &'a Actor,
+        started: Instant,
+    ) -> Round<'a> {
+        let progress = Progress {
+            cursor_seq: e.cursor_seq,
+            attempts: e.attempts,
+            next_attempt_at: format_time(chrono::Utc::now()),
+            failing_since: e.failing_since.clone(),
+            last_success_at: e.last_success_at.clone(),
+            lease_until: Some(after(lease_len(ctx))),
+            disable: None,
+        };
+        Round { ctx, client, e, viewer, actor, started, head_attempts: e.attempts, attempts: Vec::new(), progress }
+    }
+
+    /// Whether the round has used its share of the lease.
+    fn out_of_time(&self) -> bool {
+        self.started.elapsed() > lease_len(self.ctx) / 3
+    }
+
+    /// Sends dead letters queued for replay, each once, as the agency may see the event now;
+    /// a replay that fails is dead again.
+    async fn replay(&mut self, replays: Vec<Delivery>) -> AppResult<()> {
+        for d in replays {
+            if self.out_of_time() {
+                break;
+            }
+            let (v, a, seq) = (self.viewer.clone(), self.actor.clone(), d.seq);
+            let rendered =
+                self.ctx.db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, 1, None)?.into_iter().next())).await?;
+            let attempt = match rendered.filter(|ev| ev.seq == seq) {
+                Some(ev) => {
+                    let mut at = post(self.client, self.e, &ev).await;
+                    at.attempts = d.attempts + 1;
+                    if at.status != "delivered" {
+                        at.status = "dead";
+                    }
+                    at
+                }
+                None => Attempt {
+                    seq,
+                    event_type: d.event_type.clone(),
+                    status: "dead",
+                    attempts: d.attempts,
+                    response_status: None,
+                    latency_ms: 0,
+                    error: Some("该单位已无权接收此事件,未重放".into()),
+                },
+            };
+            if attempt.status == "delivered" {
+                self.progress.last_success_at = Some(format_time(chrono::Utc::now()));
+            }
+            self.attempts.push(attempt);
+        }
+        Ok(())
+    }
+
+    /// Sends the events the endpoint wants, in order, stopping at the first failure; returns
+    /// whether another round should follow at once. `full`: the read filled its batch;
+    /// `head`: the log's head when the events were read.
+    async fn stream(&mut self, events: &[FeedEvent], full: bool, head: i64) -> bool {
+        let types = self.e.types();
+        let mut stop = RoundEnd::Drained;
+        for ev in events {
+            if !webhook::wants(&types, &ev.event_type) {
+                self.progress.cursor_seq = ev.seq;
+                continue;
+            }
+            if self.out_of_time() {
+                stop = RoundEnd::OutOfTime;
+                break;
+            }
+            let mut at = post(self.client, self.e, ev).await;
+            at.attempts = self.head_attempts + 1;
+            if at.status == "delivered" {
+                self.progress.attempts = 0;
+                self.progress.failing_since = None;
+                self.progress.last_success_at = Some(format_time(chrono::Utc::now()));
+                self.progress.cursor_seq = ev.seq;
+                self.head_attempts = 0;
+                self.attempts.push(at);
+                continue;
+            }
+            self.failed(at, ev.seq);
+            stop = RoundEnd::Failed;
+            break;
+        }
+        match stop {
+            RoundEnd::Drained => {
+                let last = events.last().map(|ev| ev.seq).unwrap_or(self.e.cursor_seq);
+                self.progress.cursor_seq = if full { last } else { last.max(head) };
+                full
+            }
+            RoundEnd::OutOfTime => true,
+            RoundEnd::Failed => false,
+        }
+    }
+
+    /// A failed attempt at event `seq`: retry later with backoff, or give it up to the
+    /// dead-letter list; disable the endpoint once it has failed for too long.
+    fn failed(&mut self, mut at: Attempt, seq: i64) {
+        let s = &self.ctx.settings;
+        let now = chrono::Utc::now();
+        let since = self.progress.failing_since.clone().unwrap_or_else(|| format_time(now));
+        match backoff(self.ctx).after_failure(at.attempts as u32, rand::random::<f64>()) {
+            AfterFailure::RetryIn(d) => {
+                at.status = "retrying";
+                self.progress.cursor_seq = seq - 1;
+                self.progress.attempts = at.attempts;
+                self.progress.next_attempt_at = after(d);
+            }
+            AfterFailure::GiveUp => {
+                at.status = "dead";
+                self.progress.cursor_seq = seq;
+                self.progress.attempts = 0;
+            }
+        }
+        let limit = chrono::Duration::seconds(s.webhook_disable_after_secs as i64);
+        if chrono::DateTime::parse_from_rfc3339(&since).is_ok_and(|t| now - t.with_timezone(&chrono::Utc) >= limit) {
+            self.progress.disable = Some(format!(
+                "自 {since} 起连续投递失败超过 {} 小时,已自动停用;最后一次错误:{}",
+                s.webhook_disable_after_secs / 3600,
+                at.error.clone().unwrap_or_default()
+            ));
+        }
+        self.progress.failing_since = Some(since);
+        self.attempts.push(at);
+    }
 }
 
 /// Why a round stopped sending.
