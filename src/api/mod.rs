@@ -77,6 +77,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(records::update_record)
         .service(records::withdraw_record)
         .service(records::record_history)
+        .service(records::record_grants)
         .service(webhooks::list_webhooks)
         .service(webhooks::create_webhook)
         .service(webhooks::update_webhook)

@@ -15,8 +15,9 @@ use crate::api::state::AppState;
 use crate::domain::record::{Distribution, RecordContent, RecordInput, RecordKind, Sensitivity};
 use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError, Problem};
-use crate::policy::{self, ReadMode};
+use crate::policy;
 use crate::store::catalog::Category;
+use crate::store::grants::GrantView;
 use crate::store::log::{write_tx, Actor};
 use crate::store::objects::{ObjectQuery, SubjectObject};
 use crate::store::records::{present, HistoryEntry, RecordQuery, RecordView, UpdateOutcome, WriteContext};
@@ -251,21 +252,26 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
         sensitivity,
         before_seq: page::decode(p.cursor.as_deref())?,
         limit: limit?,
+        purpose: None,
     })
 }
 
 /// Lists and searches the records the caller's agency is entitled to, newest change
-/// first. Protected values are never in lists; restricted records show without content.
-#[utoipa::path(tag = "信息", params(RecordParams), responses(
+/// first. Protected values are never in lists. A restricted record shows its title and
+/// content, and is found by `q`, only with `X-Access-Purpose` (each such disclosure is
+/// audited); without it, its title is "受限信息" and `content_withheld` is true.
+#[utoipa::path(tag = "信息", params(RecordParams, ("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")), responses(
     (status = 200, body = RecordPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/records")]
 pub async fn list_records(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Auth(p): Auth,
     params: web::Query<RecordParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let mut f = record_query(params.into_inner())?;
+    f.purpose = access_purpose(&req)?;
     let page = run(&state.pool, move |conn| {
         if let Some(c) = &f.category {
             f.category = Some(store::catalog::resolve(conn, c)?.unwrap_or_else(|| c.clone()));
@@ -273,11 +279,7 @@ pub async fn list_records(
         let viewer = directory::viewer(conn, &p.agency_id)?;
         let rows = store::records::list(conn, &viewer, &f)?;
         let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.row.seq));
-        let mut items = Vec::with_capacity(rows.len());
-        for s in &rows {
-            let d = policy::disclosure(&viewer, &s.facts(), ReadMode::Listing)?;
-            items.push(present(s, d));
-        }
+        let items = store::records::present_listing(conn, &p, &viewer, &rows, f.purpose.as_deref())?;
         Ok(RecordPage { items, next_cursor })
     })
     .await?;
@@ -422,8 +424,28 @@ pub async fn withdraw_record(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The record's versions, disclosed as a single read would be.
-#[utoipa::path(tag = "信息", responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = Problem), (status = 428, body = Problem)),
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Versions looked at per page (1–500, default 50); a page may show fewer.
+    pub limit: Option<i64>,
+}
+
+/// One page of a record's history, oldest version first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    /// The versions on this page the caller may see; the others are left out.
+    pub items: Vec<HistoryEntry>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The record's versions, paged. A version shows only to a reader entitled to it as it was
+/// distributed then and entitled now, under the stricter sensitivity of the two; a page with
+/// a restricted version needs `X-Access-Purpose` (else 428), and disclosures are audited.
+#[utoipa::path(tag = "信息", params(HistoryParams, ("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")),
+    responses((status = 200, body = HistoryPage), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)),
     security(("bearer" = [])))]
 #[get("/records/{id}/history")]
 pub async fn record_history(
@@ -431,14 +453,37 @@ pub async fn record_history(
     req: HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
+    params: web::Query<HistoryParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, record_not_found)?;
     let purpose = access_purpose(&req)?;
-    let entries = run(&state.pool, move |conn| {
+    let after = page::decode(params.cursor.as_deref())?;
+    let limit = page::limit(params.limit)?;
+    let (items, next) = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        store::records::history(conn, &p, &viewer, &id, purpose.as_deref())
+        store::records::history(conn, &p, &viewer, &id, purpose.as_deref(), after, limit)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(entries))
+    Ok(HttpResponse::Ok().json(HistoryPage { items, next_cursor: next.map(page::encode) }))
+}
+
+/// Every grant made on the record — live transfers, deliberations, field grants — with who
+/// made it and why. The owner only: 403 for other readers, 404 for agencies that may not read it.
+#[utoipa::path(tag = "信息", responses((status = 200, body = Vec<GrantView>), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/records/{id}/grants")]
+pub async fn record_grants(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    policy::require_content_reader(&p)?;
+    let id = path_id(&id, record_not_found)?;
+    let grants = run(&state.pool, move |conn| {
+        let viewer = directory::viewer(conn, &p.agency_id)?;
+        store::grants::for_owner(conn, &viewer, &id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(grants))
 }

@@ -13,11 +13,10 @@ use crate::domain::record::RecordKind;
 use crate::domain::subscription::Criteria;
 use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError, Problem};
-use crate::policy::{self, ReadMode};
+use crate::policy;
 use crate::store::feed::FeedEvent;
 use crate::store::inbox::{InboxItem, InboxQuery};
 use crate::store::log::{write_tx, Actor};
-use crate::store::records::present;
 use crate::store::subscriptions::Subscription;
 use crate::store::{self, directory};
 
@@ -137,10 +136,11 @@ pub struct InboxPage {
 
 /// What concerns the agency: records matching its subscriptions (and, later, transfers),
 /// newest first. Items whose record the agency lost access to are gone.
-#[utoipa::path(tag = "订阅与待办", params(InboxParams), responses((status = 200, body = InboxPage), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "订阅与待办", params(InboxParams, ("X-Access-Purpose" = Option<String>, Header, description = "显示受限信息标题时须说明用途")), responses((status = 200, body = InboxPage), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/inbox")]
 pub async fn list_inbox(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Auth(p): Auth,
     params: web::Query<InboxParams>,
 ) -> AppResult<HttpResponse> {
@@ -151,6 +151,7 @@ pub async fn list_inbox(
         Some("all") => false,
         Some(_) => return Err(AppError::validation("state", "state 须为 unacked 或 all")),
     };
+    let purpose = access_purpose(&req)?;
     let f = InboxQuery {
         unacked_only,
         before_seq: page::decode(params.cursor.as_deref())?,
@@ -162,10 +163,17 @@ pub async fn list_inbox(
         let ids: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();
         let records = store::records::load_many(conn, &ids)?;
         let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.seq));
+        let rows: Vec<_> = rows.into_iter().filter(|r| records.contains_key(&r.record_id)).collect();
+        // Restricted titles only with a purpose, audited (as in record lists).
+        let views = store::records::present_listing(
+            conn,
+            &p,
+            &viewer,
+            rows.iter().filter_map(|r| records.get(&r.record_id)),
+            purpose.as_deref(),
+        )?;
         let mut items = Vec::with_capacity(rows.len());
-        for r in rows {
-            let Some(s) = records.get(&r.record_id) else { continue };
-            let d = policy::disclosure(&viewer, &s.facts(), ReadMode::Listing)?;
+        for (r, view) in rows.into_iter().zip(views) {
             items.push(InboxItem {
                 id: r.id,
                 reason: r.reason,
@@ -175,7 +183,7 @@ pub async fn list_inbox(
                 seq: r.seq,
                 created_at: r.created_at,
                 acked_at: r.acked_at,
-                record: present(s, d),
+                record: view,
             });
         }
         Ok(InboxPage { items, next_cursor })

@@ -5,24 +5,25 @@
 //! Rules, as implemented here:
 //! 1. `admin` administers and reads no content: content capabilities need a content role.
 //! 2. A record an agency is not entitled to is 404 for it (callers map `false` to 404).
-//! 3. A transfer or deliberation grants the receiving agency full access (`record_grants`).
+//! 3. A transfer grants the receiving agency full access; a deliberation grants its
+//!    participants read access without protected fields (`record_grants`, by reason).
 //! 4. Sharing agreements bound what an owner may distribute (`agreements::check`).
 //! 5. Entitlement has two forms that must agree: `can_read` for one record and
 //!    `entitled_sql` for lists and feeds; `tests/policy_equivalence.rs` checks them together.
 //! 6. Access changes propagate: `audience` gives who can read a record, so stores can emit
 //!    tombstones to those who lost it.
 //! 7. Protected fields: `may_see_protected`; reads of them are audited by the caller.
+//!
+//! Submodules by subject: `records` (entitlement and disclosure of one record, lists, search),
+//! `history` (past versions), `deliberation` (who convenes, who sees), `similarity` (what a
+//! similar clue may reveal), `agreements` (rule 4).
 
 pub mod agreements;
 
-use std::collections::HashSet;
-
-use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 
 use crate::db::MultiBackend;
-use crate::domain::record::{DistributionLevel, Sensitivity};
 use crate::domain::Role;
 use crate::error::AppError;
 
@@ -144,161 +145,7 @@ pub fn audit_scope(p: &Principal) -> Result<AuditScope, AppError> {
     }
 }
 
-/// The reading agency, as entitlement needs it.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub agency_id: String,
-    pub agency_active: bool,
-    /// Sharing groups the agency is a member of.
-    pub group_ids: HashSet<String>,
-}
-
-/// What entitlement looks at on one record.
-#[derive(Debug, Clone, Default)]
-pub struct AccessFacts {
-    pub owner_agency_id: String,
-    pub level: Option<DistributionLevel>,
-    pub group_id: Option<String>,
-    pub recipients: Vec<String>,
-    /// Agencies holding a full-access grant (transfer, deliberation).
-    pub grants: Vec<String>,
-    /// Agencies granted the protected fields.
-    pub field_grants: Vec<String>,
-    pub sensitivity: Option<Sensitivity>,
-    pub withdrawn: bool,
-}
-
-/// Rule 5, Rust form: may `viewer` read the record?
-pub fn can_read(viewer: &Viewer, r: &AccessFacts) -> bool {
-    if r.withdrawn {
-        return false;
-    }
-    if r.owner_agency_id == viewer.agency_id {
-        return true;
-    }
-    if !viewer.agency_active {
-        return false;
-    }
-    let by_distribution = match r.level {
-        Some(DistributionLevel::All) => true,
-        Some(DistributionLevel::Agencies) => r.recipients.iter().any(|a| *a == viewer.agency_id),
-        Some(DistributionLevel::Group) => r.group_id.as_ref().is_some_and(|g| viewer.group_ids.contains(g)),
-        Some(DistributionLevel::Own) | None => false,
-    };
-    by_distribution || r.grants.iter().any(|a| *a == viewer.agency_id)
-}
-
-/// May `viewer` (already entitled) see the record's protected fields? The owner and
-/// agencies with a field grant or a full-access grant may; everyone else sees them redacted.
-pub fn may_see_protected(viewer: &Viewer, r: &AccessFacts) -> bool {
-    r.owner_agency_id == viewer.agency_id
-        || r.field_grants.iter().any(|a| *a == viewer.agency_id)
-        || r.grants.iter().any(|a| *a == viewer.agency_id)
-}
-
-/// Reading a restricted record's content needs a stated purpose (sent as `X-Access-Purpose`).
-pub fn needs_purpose(r: &AccessFacts) -> bool {
-    r.sensitivity == Some(Sensitivity::Restricted)
-}
-
-/// Rule 5, SQL form: a filter over `records` (by that name) equal to `can_read`. It is a
-/// literal so it can be used in any query that has `records` in scope (lists, joins, feeds).
-pub fn entitled_sql<QS: 'static>(viewer: &Viewer) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
-    let a = viewer.agency_id.clone();
-    if !viewer.agency_active {
-        return Box::new(
-            sql::<Bool>("(records.withdrawn_at IS NULL AND records.owner_agency_id = ").bind::<Text, _>(a).sql(")"),
-        );
-    }
-    Box::new(
-        sql::<Bool>("(records.withdrawn_at IS NULL AND (records.owner_agency_id = ")
-            .bind::<Text, _>(a.clone())
-            .sql(
-                " OR records.distribution_level = 'all' \
-                 OR (records.distribution_level = 'agencies' AND EXISTS (SELECT 1 FROM record_recipients rr \
-                     WHERE rr.record_id = records.id AND rr.agency_id = ",
-            )
-            .bind::<Text, _>(a.clone())
-            .sql(
-                ")) OR (records.distribution_level = 'group' AND records.group_id IN (SELECT gm.group_id \
-                 FROM group_members gm WHERE gm.agency_id = ",
-            )
-            .bind::<Text, _>(a.clone())
-            .sql(")) OR EXISTS (SELECT 1 FROM record_grants g WHERE g.record_id = records.id AND g.agency_id = ")
-            .bind::<Text, _>(a)
-            .sql(")))"),
-    )
-}
-
-/// The member directory: every agency as a potential reader (its active flag and groups).
-pub type DirectoryEntry = Viewer;
-
-/// Rule 6: every agency that can read the record now (sorted, for stable tombstone order).
-pub fn audience(directory: &[DirectoryEntry], r: &AccessFacts) -> Vec<String> {
-    let mut out: Vec<String> = directory.iter().filter(|d| can_read(d, r)).map(|d| d.agency_id.clone()).collect();
-    out.sort();
-    out
-}
-
-/// How a record is being read, which decides what of it is disclosed.
-#[derive(Debug, Clone, Copy)]
-pub enum ReadMode<'a> {
-    /// One record (GET /records/{id}, its history): protected fields where allowed;
-    /// a restricted record needs a purpose.
-    Single { purpose: Option<&'a str> },
-    /// Lists, search and the inbox: never protected values; restricted content withheld.
-    Listing,
-    /// The change feed for sync jobs: like `Single`, but a restricted record without a
-    /// purpose has its content withheld instead of failing the page.
-    Feed { purpose: Option<&'a str> },
-}
-
-/// What of an entitled record a reader gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Disclosure {
-    /// Body and attributes.
-    pub content: bool,
-    /// Protected field values (when false they are redacted; names stay visible).
-    pub protected: bool,
-    /// The list of recipient agencies (the owner's business: only the owner sees it).
-    pub recipients: bool,
-}
-
-impl Disclosure {
-    /// Everything: what the owner gets back from its own writes.
-    pub const OWNER: Disclosure = Disclosure { content: true, protected: true, recipients: true };
-}
-
-/// Decides disclosure for an entitled reader (call `can_read` first).
-pub fn disclosure(viewer: &Viewer, r: &AccessFacts, mode: ReadMode<'_>) -> Result<Disclosure, AppError> {
-    let restricted = needs_purpose(r);
-    let protected = may_see_protected(viewer, r);
-    let recipients = r.owner_agency_id == viewer.agency_id;
-    match mode {
-        ReadMode::Single { purpose } => {
-            if restricted && purpose.is_none() {
-                return Err(AppError::PreconditionRequired(
-                    "查阅受限信息须说明用途:请在请求头 X-Access-Purpose 中填写查阅事由".into(),
-                ));
-            }
-            Ok(Disclosure { content: true, protected, recipients })
-        }
-        ReadMode::Listing => Ok(Disclosure { content: !restricted, protected: false, recipients }),
-        ReadMode::Feed { purpose } => {
-            let content = !restricted || purpose.is_some();
-            Ok(Disclosure { content, protected: protected && content, recipients })
-        }
-    }
-}
-
-/// Whether disclosing this record must be written to the audit log (rule 7): protected
-/// values of a sensitive or restricted record, or any restricted content.
-pub fn disclosure_is_audited(r: &AccessFacts, d: Disclosure, has_protected_values: bool) -> bool {
-    let sensitive = matches!(r.sensitivity, Some(Sensitivity::Sensitive) | Some(Sensitivity::Restricted));
-    (d.protected && sensitive && has_protected_values) || (d.content && needs_purpose(r))
-}
-
-// ---- Clue transfers (rule 3) and joint deliberation -------------------------------------
+// ---- Clue transfers (rule 3) -------------------------------------
 
 use crate::domain::transfer::{Side, TransferState};
 
@@ -368,41 +215,6 @@ pub fn require_owner(viewer: &Viewer, r: &AccessFacts) -> Result<(), AppError> {
     }
 }
 
-/// What only the convener of a deliberation does.
-#[derive(Debug, Clone, Copy)]
-pub enum ConveneAction {
-    Conclude,
-    Assign,
-    Urge,
-}
-
-/// Concluding a deliberation, assigning tasks (交办) and urging them (督办): the convener only.
-pub fn require_convener(agency_id: &str, convener: &str, action: ConveneAction) -> Result<(), AppError> {
-    if agency_id == convener {
-        return Ok(());
-    }
-    let what = match action {
-        ConveneAction::Conclude => "形成会商结论",
-        ConveneAction::Assign => "交办任务",
-        ConveneAction::Urge => "督办",
-    };
-    Err(AppError::Forbidden(format!("只有发起单位可以{what}")))
-}
-
-/// Reporting an assignment done: the agency it was assigned to only.
-pub fn require_assignee(agency_id: &str, assignee: &str) -> Result<(), AppError> {
-    if agency_id == assignee {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("只有承办单位可以报告办结".into()))
-    }
-}
-
-/// A deliberation is seen by its convener and participants.
-pub fn can_see_deliberation(agency_id: &str, convener: &str, participants: &[String]) -> bool {
-    agency_id == convener || participants.iter().any(|a| a == agency_id)
-}
-
 // ---- Email to people -------------------------------------------------------------------
 
 /// Who in an agency is mailed about an event: for a disabled webhook endpoint, the agency's
@@ -430,3 +242,13 @@ pub fn require_user(p: &Principal) -> Result<&str, AppError> {
         .as_deref()
         .ok_or_else(|| AppError::Forbidden("邮件设置属于个人用户;单位系统的接入密钥没有邮件设置".into()))
 }
+
+// ---- By subject ------------------------------------------------------------------------
+
+pub mod deliberation;
+pub mod history;
+pub mod records;
+pub mod similarity;
+
+pub use deliberation::*;
+pub use records::*;

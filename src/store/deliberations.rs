@@ -1,6 +1,8 @@
 //! Joint deliberation (会商) of an important clue by several agencies: participants, minutes,
 //! conclusion, and assignments (交办) with deadlines under supervision (督办) until done.
-//! Participants gain access to the clue for the deliberation (a `record_grants` row).
+//! Only the clue's owner or the receiver of a live transfer convenes, within the owner's
+//! sharing agreements (`policy::deliberation`); participants gain read access to the clue
+//! (a `record_grants` row, reason `deliberation`), protected fields only by field grant.
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -141,8 +143,8 @@ pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Deliber
         .load(conn)
 }
 
-/// Opens a deliberation on a clue the convener may read; every participant gains access to
-/// the clue and is notified.
+/// Opens a deliberation on a clue the convener owns or handles by a live transfer; every
+/// participant gains read access to the clue and is notified.
 pub fn open(
     conn: &mut DbConnection,
     log: &mut Log,
@@ -155,6 +157,7 @@ pub fn open(
     minutes: &str,
 ) -> AppResult<DeliberationRow> {
     let s = records::get_entitled(conn, viewer, record_id)?;
+    policy::require_may_convene(viewer, &s.facts())?;
     let mut errs = Vec::new();
     text_ok("title", title, &mut errs);
     if s.row.kind != "clue" {
@@ -170,6 +173,9 @@ pub fn open(
         if !ctx.is_active_agency(a) {
             errs.push(FieldError::new(format!("participant_agency_ids[{i}]"), "成员单位不存在或已停用"));
         }
+    }
+    if errs.is_empty() {
+        errs.extend(ctx.check_shared_with(&s.row.owner_agency_id, &s.row.kind, &parts, "participant_agency_ids"));
     }
     if minutes.chars().count() > MAX_TEXT_CHARS {
         errs.push(FieldError::new("minutes", format!("不超过 {MAX_TEXT_CHARS} 个字符")));
@@ -199,7 +205,7 @@ pub fn open(
             .values((
                 record_grants::record_id.eq(record_id),
                 record_grants::agency_id.eq(a),
-                record_grants::reason.eq("deliberation"),
+                record_grants::reason.eq(policy::GrantReason::Deliberation.as_str()),
                 record_grants::source_id.eq(&id),
                 record_grants::created_at.eq(log.at()),
             ))

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod deliberations;
 pub mod directory;
 pub mod feed;
+pub mod grants;
 pub mod groups;
 pub mod idempotency;
 pub mod inbox;

@@ -18,7 +18,7 @@ use crate::domain::record::{
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::agreements::{self, Agreement, Party};
-use crate::policy::{self, AccessFacts, DirectoryEntry, Disclosure, Principal, ReadMode, Viewer};
+use crate::policy::{self, AccessFacts, DirectoryEntry, Disclosure, GrantReason, Principal, ReadMode, Viewer};
 use crate::store::log::{Actor, Log};
 use crate::store::subscriptions::Rule;
 use crate::store::{catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK};
@@ -55,7 +55,15 @@ pub struct StoredRecord {
     pub recipients: Vec<String>,
     pub object_ids: Vec<String>,
     pub field_grants: Vec<String>,
-    pub grants: Vec<String>,
+    /// Access grants by transfer or deliberation (`record_grants`), one per agency and reason.
+    pub grants: Vec<RecordGrant>,
+}
+
+/// An agency's grant on a record, and why (transfer: full access; deliberation: read).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordGrant {
+    pub agency_id: String,
+    pub reason: GrantReason,
 }
 
 impl StoredRecord {
@@ -65,7 +73,8 @@ impl StoredRecord {
             level: DistributionLevel::parse(&self.row.distribution_level),
             group_id: self.row.group_id.clone(),
             recipients: self.recipients.clone(),
-            grants: self.grants.clone(),
+            grants: self.grants.iter().filter(|g| g.reason.full_access()).map(|g| g.agency_id.clone()).collect(),
+            read_grants: self.grants.iter().filter(|g| !g.reason.full_access()).map(|g| g.agency_id.clone()).collect(),
             field_grants: self.field_grants.clone(),
             sensitivity: Sensitivity::parse(&self.row.sensitivity),
             withdrawn: self.row.withdrawn_at.is_some(),
@@ -107,6 +116,7 @@ impl StoredRecord {
 pub struct RecordView {
     pub id: String,
     pub kind: RecordKind,
+    /// The title, or the placeholder "受限信息" when `content_withheld`.
     pub title: String,
     /// Absent when `content_withheld` (restricted record read without a purpose).
     pub body: Option<String>,
@@ -141,7 +151,8 @@ pub fn present(s: &StoredRecord, d: Disclosure) -> RecordView {
     RecordView {
         id: s.row.id.clone(),
         kind: RecordKind::parse(&s.row.kind).unwrap_or(RecordKind::Notice),
-        title: s.row.title.clone(),
+        // A restricted record's title is content too: a neutral placeholder when withheld.
+        title: if d.content { s.row.title.clone() } else { policy::WITHHELD_TITLE.to_string() },
         body: d.content.then(|| s.row.body.clone()),
         category: s.row.category.clone(),
         object_ids: s.object_ids.clone(),
@@ -204,14 +215,15 @@ pub fn load_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap
                 s.field_grants.push(a);
             }
         }
-        let pairs: Vec<(String, String)> = record_grants::table
+        let triples: Vec<(String, String, String)> = record_grants::table
             .filter(record_grants::record_id.eq_any(chunk))
-            .select((record_grants::record_id, record_grants::agency_id))
+            .select((record_grants::record_id, record_grants::agency_id, record_grants::reason))
             .load(conn)?;
-        for (r, a) in pairs {
+        for (r, a, reason) in triples {
             if let Some(s) = by_id.get_mut(&r) {
-                if !s.grants.contains(&a) {
-                    s.grants.push(a);
+                let g = RecordGrant { agency_id: a, reason: GrantReason::parse(&reason) };
+                if !s.grants.contains(&g) {
+                    s.grants.push(g);
                 }
             }
         }
@@ -297,6 +309,18 @@ impl WriteContext {
             }
             _ => vec![FieldError::new("to_agency_id", "成员单位不存在")],
         }
+    }
+
+    /// Rule 4 for sharing a record with `to` outside its distribution (deliberation
+    /// participants): only as far as the owner's sharing agreements allow; errors name
+    /// `field`.
+    pub fn check_shared_with(&self, owner: &str, kind: &str, to: &[String], field: &str) -> Vec<FieldError> {
+        let Some(src) = self.party(owner) else { return vec![] };
+        let parties: Vec<Party> = to.iter().filter_map(|a| self.party(a)).collect();
+        agreements::check(&self.agreements, &src, kind, &parties, &[])
+            .into_iter()
+            .map(|e| FieldError::new(field, e.message))
+            .collect()
     }
 
     /// Whether `id` is an active member agency.
@@ -797,6 +821,9 @@ pub struct RecordQuery {
     pub sensitivity: Option<Sensitivity>,
     pub before_seq: Option<i64>,
     pub limit: i64,
+    /// The caller's stated purpose (`X-Access-Purpose`): without one, text search never
+    /// looks into restricted records.
+    pub purpose: Option<String>,
 }
 
 /// The page of records `viewer` is entitled to that match `f`, newest change first. The
@@ -807,14 +834,9 @@ pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryR
         q = q.filter(records::kind.eq(k.as_str()));
     }
     if let Some(text) = &f.q {
-        // Lower-cased title and body, matched as a substring; PostgreSQL indexes exactly this
-        // expression with pg_trgm (SQLite and PostgreSQL both lower-case ASCII only, and
-        // Chinese has no case).
-        q = q.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(records.title || ' ' || records.body) LIKE ")
-                .bind::<diesel::sql_types::Text, _>(crate::domain::text::like_contains(text))
-                .sql(" ESCAPE '\\'"),
-        );
+        // Lower-cased title and body, matched as a substring (SQLite and PostgreSQL both
+        // lower-case ASCII only, and Chinese has no case); restricted text only with a purpose.
+        q = q.filter(policy::text_search_sql(crate::domain::text::like_contains(text), f.purpose.as_deref()));
     }
     if let Some(o) = &f.object_id {
         q = q.filter(records::id.eq_any(
@@ -877,30 +899,67 @@ pub fn read(
     Ok(view)
 }
 
+/// Views of listed records (lists, search, inbox) under the policy's listing disclosure:
+/// without a purpose a restricted record shows neither title nor content; with one it does,
+/// and every restricted record so disclosed is written to the audit log (one entry per page).
+pub fn present_listing<'a>(
+    conn: &mut DbConnection,
+    p: &Principal,
+    viewer: &Viewer,
+    rows: impl IntoIterator<Item = &'a StoredRecord>,
+    purpose: Option<&str>,
+) -> AppResult<Vec<RecordView>> {
+    let mut out = Vec::new();
+    let mut audited = Vec::new();
+    for s in rows {
+        let facts = s.facts();
+        let d = policy::disclosure(viewer, &facts, ReadMode::Listing { purpose })?;
+        if policy::disclosure_is_audited(&facts, d, false) {
+            audited.push(s.row.id.clone());
+        }
+        out.push(present(s, d));
+    }
+    if !audited.is_empty() {
+        crate::store::log::write_tx(conn, |_, log| {
+            log.audit(&Actor::from(p), "record.list", "record", None, purpose, json!({"record_ids": audited}));
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub version: i32,
     pub action: String,
     pub actor_id: String,
     pub at: String,
-    /// The record as it was at this version, disclosed as the record is now.
+    /// The record as it was at this version, disclosed under the stricter rules of that
+    /// version and now.
     pub record: RecordView,
 }
 
-/// The versions of an entitled record, each disclosed as a single read would be.
+/// The versions of an entitled record after version `after` (at most `limit` of them are
+/// looked at), each shown only where the policy allows that version to the viewer
+/// (`policy::history`); restricted versions need a purpose, and disclosures are audited.
+/// Returns the entries and the version to continue after, if there may be more.
+#[allow(clippy::too_many_arguments)]
 pub fn history(
     conn: &mut DbConnection,
     p: &Principal,
     viewer: &Viewer,
     id: &str,
     purpose: Option<&str>,
-) -> AppResult<Vec<HistoryEntry>> {
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<(Vec<HistoryEntry>, Option<i64>)> {
     let s = get_entitled(conn, viewer, id)?;
-    let facts = s.facts();
-    let d = policy::disclosure(viewer, &facts, ReadMode::Single { purpose })?;
+    let now = s.facts();
     let rows: Vec<(i32, String, String, String, Option<String>)> = record_versions::table
         .filter(record_versions::record_id.eq(id))
+        .filter(record_versions::version.gt(after.unwrap_or(0).clamp(0, i32::MAX as i64) as i32))
         .order(record_versions::version)
+        .limit(limit)
         .select((
             record_versions::version,
             record_versions::action,
@@ -909,7 +968,10 @@ pub fn history(
             record_versions::snapshot,
         ))
         .load(conn)?;
-    let mut out = Vec::with_capacity(rows.len());
+    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.0 as i64)).flatten();
+    let mut items = Vec::with_capacity(rows.len());
+    let mut audited: Vec<i32> = Vec::new();
+    let mut protected_disclosed = false;
     for (version, action, actor_id, at, snap) in rows {
         // A version without a snapshot is the current content.
         let mut past = s.clone();
@@ -918,9 +980,19 @@ pub fn history(
         }
         past.row.version = version;
         past.row.updated_at = at.clone();
-        out.push(HistoryEntry { version, action, actor_id, at, record: present(&past, d) });
+        let Some((d, facts)) =
+            policy::history::version_disclosure(viewer, &now, &past.facts(), snap.is_none(), purpose)?
+        else {
+            continue;
+        };
+        let has_protected = !past.protected_map().is_empty();
+        if policy::disclosure_is_audited(&facts, d, has_protected) {
+            audited.push(version);
+            protected_disclosed |= d.protected && has_protected;
+        }
+        items.push(HistoryEntry { version, action, actor_id, at, record: present(&past, d) });
     }
-    if policy::disclosure_is_audited(&facts, d, !s.protected_map().is_empty()) {
+    if !audited.is_empty() {
         crate::store::log::write_tx(conn, |_, log| {
             log.audit(
                 &Actor::from(p),
@@ -928,12 +1000,12 @@ pub fn history(
                 "record",
                 Some(id),
                 purpose,
-                json!({"protected_disclosed": d.protected}),
+                json!({"versions": audited, "protected_disclosed": protected_disclosed}),
             );
             Ok(())
         })?;
     }
-    Ok(out)
+    Ok((items, next))
 }
 
 fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
@@ -960,6 +1032,7 @@ fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
         s.recipients = d.agencies;
     }
     s.object_ids = list("object_ids");
+    s.field_grants = list("field_grants");
 }
 
 /// What the hub holds under an external id.

@@ -67,7 +67,8 @@ fn publish_read_search_update_history_withdraw(b: Backend) {
     // History shows both versions.
     let (s, h) = app.get(&jw.token, &format!("/api/v1/records/{id}/history"));
     assert_eq!(s, 200, "{h}");
-    let titles: Vec<&str> = h.as_array().unwrap().iter().map(|e| e["record"]["title"].as_str().unwrap()).collect();
+    let titles: Vec<&str> =
+        h["items"].as_array().unwrap().iter().map(|e| e["record"]["title"].as_str().unwrap()).collect();
     assert_eq!(titles, vec!["市住建局违规问题线索", "市住建局违规发放津补贴问题线索"]);
     // Withdraw: gone for everyone.
     let (s, _) = app.delete(&jw.token, &format!("/api/v1/records/{id}"));

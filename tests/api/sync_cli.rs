@@ -468,20 +468,25 @@ fn pull_sends_the_access_purpose_for_restricted_records(b: Backend) {
     let body_of = |job: &Job| {
         let events = pulled(job);
         let e = events.iter().find(|e| e["record_id"] == v["id"]).expect("the record's event").clone();
-        (e["record"]["content_withheld"].clone(), e["record"]["body"].clone())
+        let title = e["record"]["title"].clone();
+        (e["record"]["content_withheld"].clone(), e["record"]["body"].clone(), title)
     };
     let without = Job::new(&app.base, &key, "");
     assert!(without.run("pull").status.success());
-    let (withheld, body) = body_of(&without);
+    let (withheld, body, title) = body_of(&without);
     assert_eq!(withheld, true, "no purpose, no content");
     assert_ne!(body, "受限线索的正文");
+    // The title is content too: the placeholder only, in the pulled file as a whole.
+    assert_eq!(title, "受限信息");
+    assert!(!serde_json::to_string(&pulled(&without)).unwrap().contains("受限线索"), "no title without a purpose");
     let purpose = "夜间同步:案件系统核查 100%";
     let with = Job::new(&app.base, &key, &format!("access_purpose = \"{purpose}\"\n"));
     let out = with.run("pull");
     assert!(out.status.success(), "{}", text(&out));
-    let (withheld, body) = body_of(&with);
+    let (withheld, body, title) = body_of(&with);
     assert_eq!(withheld, false);
     assert_eq!(body, "受限线索的正文");
+    assert_eq!(title, "受限线索");
     use guantong::db::schema::audit_log::dsl as a;
     let mut conn = app.pool.get().unwrap();
     let purposes: Vec<Option<String>> =

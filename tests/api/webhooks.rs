@@ -265,6 +265,8 @@ fn payloads_carry_only_what_the_agency_may_see(b: Backend) {
     assert!(!all.contains("本单位自留"), "an own record reached another agency: {all}");
     assert!(!all.contains("王举报") && !all.contains("13800000000"), "protected values leaked: {all}");
     assert!(!all.contains("绝密正文内容"), "restricted content without a purpose: {all}");
+    // A restricted record's title is content too: a webhook (no purpose) never carries it.
+    assert!(!all.contains("绝密线索标题"), "restricted title without a purpose: {all}");
     let created = got
         .iter()
         .find(|g| g.event_type == "record.created" && g.body["data"]["record_id"] == shared_id.as_str())

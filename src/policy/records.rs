@@ -1,0 +1,341 @@
+//! Entitlement to one record and what of it a reader gets: the Rust check (`can_read`), the
+//! SQL filter (`entitled_sql`), disclosure by read mode, and what text search may look into.
+
+use std::collections::HashSet;
+
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::sql_types::{Bool, Text};
+
+use crate::db::MultiBackend;
+use crate::domain::record::{DistributionLevel, Sensitivity};
+use crate::error::AppError;
+
+/// What a reader is shown instead of a restricted record's title when its content is
+/// withheld (no purpose stated): the title is content too.
+pub const WITHHELD_TITLE: &str = "受限信息";
+
+/// Why an agency holds a grant on a record (`record_grants.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GrantReason {
+    /// The receiver of a live transfer: full access, protected fields included (rule 3).
+    Transfer,
+    /// A deliberation participant: read access; protected fields only by field grant.
+    Deliberation,
+}
+
+impl GrantReason {
+    pub fn parse(s: &str) -> GrantReason {
+        // Anything but a transfer is read-only: an unknown reason must never widen access.
+        if s == "transfer" {
+            GrantReason::Transfer
+        } else {
+            GrantReason::Deliberation
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantReason::Transfer => "transfer",
+            GrantReason::Deliberation => "deliberation",
+        }
+    }
+    pub fn full_access(self) -> bool {
+        self == GrantReason::Transfer
+    }
+}
+
+/// The reading agency, as entitlement needs it.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub agency_id: String,
+    pub agency_active: bool,
+    /// Sharing groups the agency is a member of.
+    pub group_ids: HashSet<String>,
+}
+
+/// What entitlement looks at on one record.
+#[derive(Debug, Clone, Default)]
+pub struct AccessFacts {
+    pub owner_agency_id: String,
+    pub level: Option<DistributionLevel>,
+    pub group_id: Option<String>,
+    pub recipients: Vec<String>,
+    /// Agencies holding a full-access grant: the receivers of live transfers (rule 3).
+    pub grants: Vec<String>,
+    /// Agencies holding a read grant: deliberation participants (protected fields only by
+    /// an explicit field grant of the owner).
+    pub read_grants: Vec<String>,
+    /// Agencies granted the protected fields.
+    pub field_grants: Vec<String>,
+    pub sensitivity: Option<Sensitivity>,
+    pub withdrawn: bool,
+}
+
+/// Rule 5, Rust form: may `viewer` read the record?
+pub fn can_read(viewer: &Viewer, r: &AccessFacts) -> bool {
+    if r.withdrawn {
+        return false;
+    }
+    if r.owner_agency_id == viewer.agency_id {
+        return true;
+    }
+    if !viewer.agency_active {
+        return false;
+    }
+    let by_distribution = match r.level {
+        Some(DistributionLevel::All) => true,
+        Some(DistributionLevel::Agencies) => r.recipients.iter().any(|a| *a == viewer.agency_id),
+        Some(DistributionLevel::Group) => r.group_id.as_ref().is_some_and(|g| viewer.group_ids.contains(g)),
+        Some(DistributionLevel::Own) | None => false,
+    };
+    by_distribution
+        || r.grants.iter().any(|a| *a == viewer.agency_id)
+        || r.read_grants.iter().any(|a| *a == viewer.agency_id)
+}
+
+/// May `viewer` (already entitled) see the record's protected fields? The owner and
+/// agencies with a field grant or a full-access (transfer) grant may; deliberation
+/// participants and everyone else see them redacted.
+pub fn may_see_protected(viewer: &Viewer, r: &AccessFacts) -> bool {
+    r.owner_agency_id == viewer.agency_id
+        || r.field_grants.iter().any(|a| *a == viewer.agency_id)
+        || r.grants.iter().any(|a| *a == viewer.agency_id)
+}
+
+/// Reading a restricted record's content needs a stated purpose (sent as `X-Access-Purpose`).
+pub fn needs_purpose(r: &AccessFacts) -> bool {
+    r.sensitivity == Some(Sensitivity::Restricted)
+}
+
+/// Rule 5, SQL form: a filter over `records` (by that name) equal to `can_read`. It is a
+/// literal so it can be used in any query that has `records` in scope (lists, joins, feeds).
+pub fn entitled_sql<QS: 'static>(viewer: &Viewer) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
+    let a = viewer.agency_id.clone();
+    if !viewer.agency_active {
+        return Box::new(
+            sql::<Bool>("(records.withdrawn_at IS NULL AND records.owner_agency_id = ").bind::<Text, _>(a).sql(")"),
+        );
+    }
+    Box::new(
+        sql::<Bool>("(records.withdrawn_at IS NULL AND (records.owner_agency_id = ")
+            .bind::<Text, _>(a.clone())
+            .sql(
+                " OR records.distribution_level = 'all' \
+                 OR (records.distribution_level = 'agencies' AND EXISTS (SELECT 1 FROM record_recipients rr \
+                     WHERE rr.record_id = records.id AND rr.agency_id = ",
+            )
+            .bind::<Text, _>(a.clone())
+            .sql(
+                ")) OR (records.distribution_level = 'group' AND records.group_id IN (SELECT gm.group_id \
+                 FROM group_members gm WHERE gm.agency_id = ",
+            )
+            .bind::<Text, _>(a.clone())
+            .sql(")) OR EXISTS (SELECT 1 FROM record_grants g WHERE g.record_id = records.id AND g.agency_id = ")
+            .bind::<Text, _>(a)
+            .sql(")))"),
+    )
+}
+
+/// The member directory: every agency as a potential reader (its active flag and groups).
+pub type DirectoryEntry = Viewer;
+
+/// Rule 6: every agency that can read the record now (sorted, for stable tombstone order).
+pub fn audience(directory: &[DirectoryEntry], r: &AccessFacts) -> Vec<String> {
+    let mut out: Vec<String> = directory.iter().filter(|d| can_read(d, r)).map(|d| d.agency_id.clone()).collect();
+    out.sort();
+    out
+}
+
+/// How a record is being read, which decides what of it is disclosed.
+#[derive(Debug, Clone, Copy)]
+pub enum ReadMode<'a> {
+    /// One record (GET /records/{id}, its history): protected fields where allowed;
+    /// a restricted record needs a purpose.
+    Single { purpose: Option<&'a str> },
+    /// Lists, search and the inbox: never protected values; a restricted record's title and
+    /// content only with a purpose (and then audited).
+    Listing { purpose: Option<&'a str> },
+    /// The change feed for sync jobs: like `Single`, but a restricted record without a
+    /// purpose has its content withheld instead of failing the page.
+    Feed { purpose: Option<&'a str> },
+}
+
+/// What of an entitled record a reader gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disclosure {
+    /// Title, body and attributes (a restricted record's title is content too).
+    pub content: bool,
+    /// Protected field values (when false they are redacted; names stay visible).
+    pub protected: bool,
+    /// The list of recipient agencies (the owner's business: only the owner sees it).
+    pub recipients: bool,
+}
+
+impl Disclosure {
+    /// Everything: what the owner gets back from its own writes.
+    pub const OWNER: Disclosure = Disclosure { content: true, protected: true, recipients: true };
+}
+
+/// Decides disclosure for an entitled reader (call `can_read` first).
+pub fn disclosure(viewer: &Viewer, r: &AccessFacts, mode: ReadMode<'_>) -> Result<Disclosure, AppError> {
+    let restricted = needs_purpose(r);
+    let protected = may_see_protected(viewer, r);
+    let recipients = r.owner_agency_id == viewer.agency_id;
+    match mode {
+        ReadMode::Single { purpose } => {
+            if restricted && purpose.is_none() {
+                return Err(AppError::PreconditionRequired(
+                    "查阅受限信息须说明用途:请在请求头 X-Access-Purpose 中填写查阅事由".into(),
+                ));
+            }
+            Ok(Disclosure { content: true, protected, recipients })
+        }
+        ReadMode::Listing { purpose } => {
+            Ok(Disclosure { content: !restricted || purpose.is_some(), protected: false, recipients })
+        }
+        ReadMode::Feed { purpose } => {
+            let content = !restricted || purpose.is_some();
+            Ok(Disclosure { content, protected: protected && content, recipients })
+        }
+    }
+}
+
+/// Whether disclosing this record must be written to the audit log (rule 7): protected
+/// values of a sensitive or restricted record, or any restricted content.
+pub fn disclosure_is_audited(r: &AccessFacts, d: Disclosure, has_protected_values: bool) -> bool {
+    let sensitive = matches!(r.sensitivity, Some(Sensitivity::Sensitive) | Some(Sensitivity::Restricted));
+    (d.protected && sensitive && has_protected_values) || (d.content && needs_purpose(r))
+}
+
+/// Text search (`?q=`), SQL form: lower-cased title and body matched as a substring
+/// (`pattern` is a LIKE pattern with `\` as escape). Without a stated purpose a restricted
+/// record's title and body are never looked into, so repeated searches cannot reveal them;
+/// with one they are, and the caller audits every restricted hit it discloses.
+pub fn text_search_sql<QS: 'static>(
+    pattern: String,
+    purpose: Option<&str>,
+) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
+    // PostgreSQL indexes exactly `lower(title || ' ' || body)` with pg_trgm.
+    let guard = if purpose.is_some() { "(" } else { "(records.sensitivity <> 'restricted' AND " };
+    Box::new(
+        sql::<Bool>(guard)
+            .sql("lower(records.title || ' ' || records.body) LIKE ")
+            .bind::<Text, _>(pattern)
+            .sql(" ESCAPE '\\')"),
+    )
+}
+
+/// Listing the grants made on a record (transfers, deliberations, field grants): its owner
+/// only (a reader that is not the owner gets 403; one that may not read it, 404 before this).
+pub fn require_grant_viewer(viewer: &Viewer, r: &AccessFacts) -> Result<(), AppError> {
+    if r.owner_agency_id == viewer.agency_id {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("只有发布单位可以查看此信息的授权情况".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(a: &str, active: bool, groups: &[&str]) -> Viewer {
+        Viewer { agency_id: a.into(), agency_active: active, group_ids: groups.iter().map(|g| g.to_string()).collect() }
+    }
+
+    fn record(level: DistributionLevel, s: Sensitivity) -> AccessFacts {
+        AccessFacts {
+            owner_agency_id: "owner".into(),
+            level: Some(level),
+            group_id: Some("g".into()),
+            recipients: vec!["r".into()],
+            grants: vec!["t".into()],
+            read_grants: vec!["p".into()],
+            field_grants: vec!["f".into()],
+            sensitivity: Some(s),
+            withdrawn: false,
+        }
+    }
+
+    #[test]
+    fn who_reads_and_who_sees_protected_fields() {
+        use DistributionLevel::*;
+        // (level, reader, active, groups, reads, sees protected)
+        let table: Vec<(DistributionLevel, &str, bool, &[&str], bool, bool)> = vec![
+            (Own, "owner", true, &[], true, true),
+            (Own, "owner", false, &[], true, true),
+            (Own, "r", true, &[], false, false),
+            (Agencies, "r", true, &[], true, false),
+            (Agencies, "r", false, &[], false, false),
+            (Agencies, "x", true, &[], false, false),
+            (Group, "x", true, &["g"], true, false),
+            (Group, "x", true, &["h"], false, false),
+            (All, "x", true, &[], true, false),
+            (All, "x", false, &[], false, false),
+            (All, "f", true, &[], true, true),
+            (Own, "t", true, &[], true, true),
+            (Own, "p", true, &[], true, false),
+            (Own, "f", true, &[], false, true),
+        ];
+        for (level, a, active, groups, reads, protected) in table {
+            let v = viewer(a, active, groups);
+            let r = record(level, Sensitivity::Sensitive);
+            assert_eq!(can_read(&v, &r), reads, "{level:?} {a} {active} {groups:?}");
+            assert_eq!(may_see_protected(&v, &r), protected, "{level:?} {a}");
+        }
+        let mut gone = record(DistributionLevel::All, Sensitivity::General);
+        gone.withdrawn = true;
+        assert!(!can_read(&viewer("owner", true, &[]), &gone));
+        let dir =
+            vec![viewer("owner", true, &[]), viewer("r", true, &[]), viewer("x", true, &[]), viewer("p", true, &[])];
+        assert_eq!(audience(&dir, &record(DistributionLevel::Agencies, Sensitivity::General)), vec!["owner", "p", "r"]);
+    }
+
+    #[test]
+    fn disclosure_by_mode() {
+        use Sensitivity::*;
+        let (owner, reader) = (viewer("owner", true, &[]), viewer("r", true, &[]));
+        // (sensitivity, reader, mode, expected (content, protected) or None for 428, audited)
+        let table: Vec<(Sensitivity, &Viewer, ReadMode, Option<(bool, bool)>, bool)> = vec![
+            (General, &reader, ReadMode::Single { purpose: None }, Some((true, false)), false),
+            (Sensitive, &owner, ReadMode::Single { purpose: None }, Some((true, true)), true),
+            (Restricted, &reader, ReadMode::Single { purpose: None }, None, false),
+            (Restricted, &reader, ReadMode::Single { purpose: Some("核查") }, Some((true, false)), true),
+            (Restricted, &reader, ReadMode::Listing { purpose: None }, Some((false, false)), false),
+            (Restricted, &reader, ReadMode::Listing { purpose: Some("核查") }, Some((true, false)), true),
+            (Sensitive, &owner, ReadMode::Listing { purpose: None }, Some((true, false)), false),
+            (Restricted, &owner, ReadMode::Feed { purpose: None }, Some((false, false)), false),
+            (Restricted, &owner, ReadMode::Feed { purpose: Some("同步") }, Some((true, true)), true),
+            (General, &reader, ReadMode::Feed { purpose: None }, Some((true, false)), false),
+        ];
+        for (s, v, mode, expected, audited) in table {
+            let r = record(DistributionLevel::Agencies, s);
+            match (disclosure(v, &r, mode), expected) {
+                (Ok(d), Some((content, protected))) => {
+                    assert_eq!((d.content, d.protected), (content, protected), "{s:?} {} {mode:?}", v.agency_id);
+                    assert_eq!(d.recipients, v.agency_id == "owner");
+                    assert_eq!(disclosure_is_audited(&r, d, true), audited, "{s:?} {mode:?}");
+                }
+                (Err(AppError::PreconditionRequired(_)), None) => {}
+                (got, _) => panic!("{s:?} {mode:?}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn grants_and_the_grant_listing() {
+        let table = [
+            ("transfer", GrantReason::Transfer, true),
+            ("deliberation", GrantReason::Deliberation, false),
+            ("x", GrantReason::Deliberation, false),
+        ];
+        for (s, reason, full) in table {
+            assert_eq!(GrantReason::parse(s), reason);
+            assert_eq!(reason.full_access(), full);
+        }
+        let r = record(DistributionLevel::All, Sensitivity::General);
+        for (a, ok) in [("owner", true), ("r", false), ("t", false)] {
+            assert_eq!(require_grant_viewer(&viewer(a, true, &[]), &r).is_ok(), ok, "{a}");
+        }
+    }
+}
