@@ -18,9 +18,10 @@ use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::policy;
 use crate::store::catalog::Category;
 use crate::store::grants::GrantView;
+use crate::store::history::HistoryEntry;
 use crate::store::log::{write_tx, Actor};
 use crate::store::objects::{ObjectQuery, SubjectObject};
-use crate::store::records::{present, HistoryEntry, RecordQuery, RecordView, UpdateOutcome, WriteContext};
+use crate::store::records::{present, RecordQuery, RecordView, UpdateOutcome, WriteContext};
 use crate::store::{self, directory};
 
 /// The problem-category taxonomy (问题类别).
@@ -462,7 +463,7 @@ pub async fn record_history(
     let limit = page::limit(params.limit)?;
     let (items, next) = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        store::records::history(conn, &p, &viewer, &id, purpose.as_deref(), after, limit)
+        store::history::history(conn, &p, &viewer, &id, purpose.as_deref(), after, limit)
     })
     .await?;
     Ok(HttpResponse::Ok().json(HistoryPage { items, next_cursor: next.map(page::encode) }))

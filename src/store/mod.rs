@@ -11,6 +11,7 @@ pub mod directory;
 pub mod feed;
 pub mod grants;
 pub mod groups;
+pub mod history;
 pub mod idempotency;
 pub mod inbox;
 pub mod ledger_export;
