@@ -141,6 +141,9 @@ fn restricted_records_need_a_purpose(b: Backend) {
     let (_, page) = app.get(&reader.token, "/api/v1/records");
     assert_eq!(page["items"][0]["content_withheld"], true);
     assert!(!page.to_string().contains("三百万元"));
+    // The title is content too: the placeholder without a purpose.
+    assert_eq!(page["items"][0]["title"], "受限信息");
+    assert!(!page.to_string().contains("受限案件"), "{page}");
     // With a purpose (percent-encoded UTF-8, as browsers must send it): read and audited.
     let purpose = "办理职务犯罪案件需要";
     let encoded: String = purpose.bytes().map(|b| format!("%{b:02X}")).collect();
