@@ -30,10 +30,11 @@ fn mail_app(b: Backend, smtp_url: &str, extra: impl FnOnce(&mut Settings)) -> Te
     })
 }
 
-/// Another user of an agency; returns their access token.
+/// Another user of an agency, made by the agency's own admin; returns their access token.
 fn user(app: &TestApp, admin: &str, agency: &Agency, username: &str, roles: &[&str], email: Option<&str>) -> String {
+    let _ = admin;
     let (s, u) = app.post(
-        admin,
+        &app.unit_admin(agency),
         "/api/v1/users",
         json!({"username": username, "password": PASSWORD, "agency_id": agency.id, "roles": roles, "email": email}),
     );
@@ -423,14 +424,8 @@ fn mail_preferences_api(b: Backend) {
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["detail"]["changed"]["transfer.created"], json!({"from": "immediate", "to": "digest"}));
     // An agency system's API key has no mail preferences.
-    let (s, k) = app.post(
-        &admin,
-        &format!("/api/v1/agencies/{}/api-keys", jw.id),
-        json!({"name": "办案系统", "roles": ["liaison"]}),
-    );
-    assert_eq!(s, 201, "{k}");
-    let key = k["key"].as_str().unwrap();
-    assert_eq!(app.get(key, "/api/v1/me/mail-preferences").0, 403);
+    let key = app.api_key(&admin, &jw, "办案系统");
+    assert_eq!(app.get(&key, "/api/v1/me/mail-preferences").0, 403);
 }
 
 /// The log of this test process, as JSON lines (a global subscriber: nextest runs each test
