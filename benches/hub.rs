@@ -38,7 +38,7 @@ use guantong::store::{directory, feed, records};
 
 use data::{Hub, HubAgency, RecordGen};
 use report::{histogram, Row};
-use server::{build_hub, env, flag, start_server, Creds, Hubd, ADMIN_PASSWORD, LIAISON_PASSWORD};
+use server::{build_hub, env, flag, start_server, Creds, Hubd, LIAISON_PASSWORD};
 
 /// The target for an entitled list or feed page of 100 (p99, ms).
 const PAGE_TARGET_MS: f64 = 20.0;

@@ -191,7 +191,8 @@ mod tests {
     fn who_creates_which_user() {
         use Role::*;
         // (caller agency, caller roles, target agency, new roles, with password, allowed)
-        let cases: &[(&str, &[Role], &str, &[Role], bool, bool)] = &[
+        type Case<'a> = (&'a str, &'a [Role], &'a str, &'a [Role], bool, bool);
+        let cases: &[Case] = &[
             ("hub", &[Admin], "jw", &[AgencyAdmin], false, true),
             ("hub", &[Admin], "jw", &[AgencyAdmin], true, false),
             ("hub", &[Admin], "jw", &[Liaison], true, false),
