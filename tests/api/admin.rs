@@ -342,6 +342,22 @@ fn hub_agency_holds_only_admin_and_receives_no_record(b: Backend) {
         json!({"to_agency_id": hub_id, "suggestion": "请阅", "deadline": "2099-01-31"}),
     );
     assert_eq!(s, 422);
+    let (s, _) = app.post(
+        &jw.token,
+        "/api/v1/deliberations",
+        json!({"record_id": cid, "title": "会商", "participant_agency_ids": [hub_id]}),
+    );
+    assert_eq!(s, 422);
+    // The same calls naming a member unit succeed (the refusals above are about the hub).
+    let (s, t) = app.post(
+        &jw.token,
+        &format!("/api/v1/records/{cid}/transfers"),
+        json!({"to_agency_id": sj.id, "suggestion": "请阅", "deadline": "2099-01-31"}),
+    );
+    assert_eq!(s, 201, "{t}");
+    let (s, r) =
+        app.post(&jw.token, "/api/v1/records", record("送审计", json!({"level": "agencies", "agencies": [sj.id]})));
+    assert_eq!(s, 201, "{r}");
     let (s, _) = app.post(&jw.token, "/api/v1/records", record("组内", json!({"level": "group", "group": gid})));
     assert_eq!(s, 201);
     // `all` and the group reach the other unit, never the hub: the SQL filter lists and
@@ -356,7 +372,7 @@ fn hub_agency_holds_only_admin_and_receives_no_record(b: Backend) {
             .load::<String>(conn)
             .unwrap()
     };
-    assert_eq!(entitled(&mut conn, &sj.id).len(), 2, "the audit office reads both");
+    assert_eq!(entitled(&mut conn, &sj.id).len(), 3, "the audit office reads all three");
     assert!(entitled(&mut conn, &hub_id).is_empty(), "the hub agency receives nothing");
     let hub_viewer = guantong::store::directory::viewer(&mut conn, &hub_id).unwrap();
     let facts = guantong::policy::AccessFacts {

@@ -372,7 +372,10 @@ fn mail_is_retried_until_the_smtp_server_is_up(b: Backend) {
     }
     let outbox = || -> Vec<Row> {
         let mut conn = app.pool.get().unwrap();
-        diesel::sql_query("SELECT status, attempts, last_error FROM mail_outbox").load(&mut conn).unwrap()
+        // Content mails only: the helpers' set-up admins get activation mails too.
+        diesel::sql_query("SELECT status, attempts, last_error FROM mail_outbox WHERE event_type NOT LIKE 'account.%'")
+            .load(&mut conn)
+            .unwrap()
     };
     let started = std::time::Instant::now();
     while outbox().first().is_none_or(|r| r.attempts < 2) {
@@ -503,7 +506,10 @@ fn mail_without_smtp_is_logged_and_credentials_never_are(b: Backend) {
     // The send is recorded just after the log line is written.
     let started = std::time::Instant::now();
     let rows = loop {
-        let rows: Vec<Status> = diesel::sql_query("SELECT status FROM mail_outbox").load(&mut conn).unwrap();
+        let rows: Vec<Status> =
+            diesel::sql_query("SELECT status FROM mail_outbox WHERE event_type NOT LIKE 'account.%'")
+                .load(&mut conn)
+                .unwrap();
         if rows.iter().all(|r| r.status == "sent") || started.elapsed() > std::time::Duration::from_secs(20) {
             break rows;
         }
