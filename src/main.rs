@@ -267,6 +267,6 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
 fn print_logins(logins: &[guantong::demo::DemoLogin]) {
     println!("演示账号(密码均为 {}):", guantong::demo::DEMO_PASSWORD);
     for l in logins {
-        println!("  {:<18} {}{}", l.username, l.agency, l.role);
+        println!("  {:<18} {}({})", l.username, l.agency, l.role);
     }
 }

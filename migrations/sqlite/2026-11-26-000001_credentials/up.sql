@@ -24,3 +24,11 @@ CREATE TABLE login_throttle (
     last_failure_at TEXT NOT NULL,
     locked_until TEXT
 );
+
+-- API keys the hub admin minted before this release read member units' content (leak 4):
+-- revoke them. A unit's own admin issues new ones.
+UPDATE api_keys SET revoked_at = '2026-11-26T00:00:00.000000Z'
+WHERE revoked_at IS NULL AND id IN (
+    SELECT a.resource_id FROM audit_log a JOIN users u ON u.id = a.actor_user_id
+    WHERE a.action = 'api_key.create' AND (',' || u.roles || ',') LIKE '%,admin,%'
+);
