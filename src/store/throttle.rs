@@ -60,14 +60,18 @@ pub fn reserve(conn: &mut DbConnection, keys: &[(String, Backoff)], window_secs:
                 .set((lt::failures.eq(lt::failures + 1), lt::last_failure_at.eq(&at)))
                 .execute(conn)?;
             if n == 0 {
-                let inserted = diesel::insert_into(lt::table)
-                    .values((
-                        lt::throttle_key.eq(key),
-                        lt::failures.eq(1),
-                        lt::last_failure_at.eq(&at),
-                        lt::locked_until.eq(None::<String>),
-                    ))
-                    .execute(conn);
+                // In a savepoint: on PostgreSQL a failed statement would otherwise abort the
+                // whole transaction.
+                let inserted = conn.transaction(|conn| {
+                    diesel::insert_into(lt::table)
+                        .values((
+                            lt::throttle_key.eq(key),
+                            lt::failures.eq(1),
+                            lt::last_failure_at.eq(&at),
+                            lt::locked_until.eq(None::<String>),
+                        ))
+                        .execute(conn)
+                });
                 if let Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,

@@ -153,6 +153,24 @@ fn forty_wrong_passwords_lock_the_user(b: Backend) {
     assert!(!audit.to_string().contains("guess-"), "no password in the audit log");
 }
 
+fn a_burst_gets_no_more_tries_than_the_budget(b: Backend) {
+    let app = throttled_app(b, |_| {});
+    // Twelve guesses at once for a name never seen (the counter row is created by the race):
+    // attempts are counted before the password is checked, so exactly the five free ones
+    // are tried, and nothing fails with a 500.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let app = &app;
+                scope.spawn(move || login(app, "burst_target", &format!("guess-{i}")).status().as_u16())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 7, "{statuses:?}");
+}
+
 fn a_success_starts_the_count_over(b: Backend) {
     let app = throttled_app(b, |s| {
         s.login_lock_base_secs = 1;
@@ -341,6 +359,7 @@ both!(
     wrong_password_unknown_user_forged_and_expired_tokens_are_401,
     api_keys_are_shown_once_work_and_revoke,
     forty_wrong_passwords_lock_the_user,
+    a_burst_gets_no_more_tries_than_the_budget,
     a_success_starts_the_count_over,
     the_address_throttle_spans_usernames,
     throttled_logins_do_not_stall_other_requests,
