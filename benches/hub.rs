@@ -38,7 +38,7 @@ use guantong::store::{directory, feed, records};
 
 use data::{Hub, HubAgency, RecordGen};
 use report::{histogram, Row};
-use server::{build_hub, env, flag, start_server, Creds, Hubd, ADMIN_PASSWORD, LIAISON_PASSWORD};
+use server::{build_hub, env, flag, start_server, Creds, Hubd, LIAISON_PASSWORD};
 
 /// The target for an entitled list or feed page of 100 (p99, ms).
 const PAGE_TARGET_MS: f64 = 20.0;
@@ -339,14 +339,16 @@ fn reuse(h: &Hubd, cfg: &mut Config, path: &Path) -> Result<Built> {
     )?;
     cfg.records = meta["records"].as_u64().unwrap_or(0);
     cfg.objects = meta["objects"].as_u64().unwrap_or(0) as usize;
-    let admin = h.login("admin", ADMIN_PASSWORD)?;
     let kinds: Vec<&'static str> = data::agencies(127).iter().map(|a| a.kind).collect();
     let mut agencies = Vec::new();
     let mut entitled = Vec::new();
     let mut creds = Vec::new();
     for (i, a) in meta["agencies"].as_array().into_iter().flatten().enumerate() {
         let id = a["id"].as_str().unwrap_or_default().to_string();
-        let k = h.post(&admin, &format!("/api/v1/agencies/{id}/api-keys"), &json!({"name": "基准测试复用"}))?;
+        // Keys are issued by the unit's own admin (made by the first run).
+        let code = a["code"].as_str().unwrap_or_default();
+        let unit_admin = h.login(&format!("{code}_admin"), LIAISON_PASSWORD)?;
+        let k = h.post(&unit_admin, &format!("/api/v1/agencies/{id}/api-keys"), &json!({"name": "基准测试复用"}))?;
         creds.push(Creds {
             key: k["key"].as_str().unwrap_or_default().to_string(),
             key_id: k["id"].as_str().unwrap_or_default().to_string(),

@@ -133,14 +133,13 @@ fn run_case(endpoints: usize, events: u64) -> Result<Case> {
         &json!({"code": "xuncha", "name": "市委巡察办", "kind": "inspection", "level": "city"}),
     )?;
     let agency_id = a["id"].as_str().context("agency id")?.to_string();
-    for (user, role) in [("xc_admin", "agency_admin"), ("xc_liaison", "liaison")] {
-        hub.post(
-            &admin,
-            "/api/v1/users",
-            &json!({"username": user, "password": server::LIAISON_PASSWORD, "agency_id": agency_id, "roles": [role]}),
-        )?;
-    }
-    let agency_admin = hub.login("xc_admin", server::LIAISON_PASSWORD)?;
+    // The hub admin invites the unit's admin, who creates the liaison.
+    let agency_admin = hub.unit_admin(&admin, &agency_id, "xc_admin")?;
+    hub.post(
+        &agency_admin,
+        "/api/v1/users",
+        &json!({"username": "xc_liaison", "password": server::LIAISON_PASSWORD, "agency_id": agency_id, "roles": ["liaison"]}),
+    )?;
     let liaison = hub.login("xc_liaison", server::LIAISON_PASSWORD)?;
     let set_active = |id: &str, active: bool| {
         hub.call(

@@ -62,6 +62,10 @@ pub fn create_user(
     let mut conn = pool.get()?;
     let agency = store::agencies::by_code(&mut conn, agency_code)?
         .ok_or_else(|| anyhow::anyhow!("单位代码 {agency_code} 不存在"))?;
+    let errs = crate::policy::credentials::check_roles_for_agency(&agency.kind, &roles_parsed);
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
     let row = UserRow {
         id: new_id(),
         username: username.into(),
@@ -103,6 +107,37 @@ pub fn reset_password(pool: &DbPool, username: &str, password: &str) -> anyhow::
             serde_json::json!({"username": username}),
         );
         Ok(())
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `guantong admin invite USERNAME`: a fresh one-time link for the user — activation while
+/// the account has no password yet, else a password reset — printed on the server console
+/// (where no SMTP is configured, this is how the link reaches the user). Earlier unused
+/// links of the user stop working. Returns the link.
+pub fn invite(pool: &DbPool, settings: &crate::config::Settings, username: &str) -> anyhow::Result<String> {
+    use crate::store::credentials::{self, Delivery};
+    write_tx(&mut *pool.get()?, |conn, log| {
+        let user = store::users::by_username(conn, username)?
+            .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
+        let kind = credentials::link_kind(&user);
+        if kind == crate::domain::mail::AccountLink::Reset && !user.active {
+            return Err(AppError::Conflict(format!("用户 {username} 已停用")));
+        }
+        let ttl = match kind {
+            crate::domain::mail::AccountLink::Activation => settings.activation_ttl_secs,
+            crate::domain::mail::AccountLink::Reset => settings.reset_ttl_secs,
+        };
+        credentials::issue(
+            conn,
+            log,
+            &cli_actor(),
+            &user,
+            kind,
+            ttl,
+            |t| settings.activation_link(t),
+            Delivery::Console,
+        )
     })
     .map_err(|e| anyhow::anyhow!("{e}"))
 }

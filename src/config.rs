@@ -79,6 +79,25 @@ pub struct Settings {
     pub mail_sweep_interval_secs: u64,
     /// Events turned into mail per dispatch round, and mails sent per round.
     pub mail_batch: i64,
+    /// The hub's address as users reach it: one-time links in mails and on the console are
+    /// `<public_url>/activate?token=…`.
+    pub public_url: String,
+    /// How long an invitation's activation link, and a password-reset link, stay valid.
+    pub activation_ttl_secs: i64,
+    pub reset_ttl_secs: i64,
+    /// Login throttle: failures in a row that cost nothing, per username and per client
+    /// address; then a lock of `login_lock_base_secs`, doubling per failure up to
+    /// `login_lock_max_secs`. A key's count starts over after `login_window_secs` without a
+    /// failure.
+    pub login_free_failures: i64,
+    pub login_ip_free_failures: i64,
+    pub login_lock_base_secs: i64,
+    pub login_lock_max_secs: i64,
+    pub login_window_secs: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (IP addresses; default none:
+    /// the peer address is the client).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -114,6 +133,15 @@ impl Default for Settings {
             mail_digest_tz_offset_hours: 8,
             mail_sweep_interval_secs: 600,
             mail_batch: 200,
+            public_url: "http://127.0.0.1:8080".into(),
+            activation_ttl_secs: 72 * 3600,
+            reset_ttl_secs: 3600,
+            login_free_failures: 5,
+            login_ip_free_failures: 50,
+            login_lock_base_secs: 30,
+            login_lock_max_secs: 900,
+            login_window_secs: 3600,
+            trusted_proxies: vec![],
         }
     }
 }
@@ -128,5 +156,29 @@ impl Settings {
             fig = fig.merge(Toml::file(config_dir.join(format!("{profile}.toml"))));
         }
         fig.merge(Env::prefixed("GUANTONG_").ignore(&["profile"])).extract()
+    }
+}
+
+impl Settings {
+    /// The trusted proxies as addresses; a bad entry is an error naming it.
+    pub fn trusted_proxy_addrs(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| p.trim().parse().map_err(|_| format!("trusted_proxies 中的“{p}”不是有效的 IP 地址")))
+            .collect()
+    }
+
+    /// The login back-off per username (`per_address`: per client address).
+    pub fn login_backoff(&self, per_address: bool) -> crate::policy::credentials::Backoff {
+        crate::policy::credentials::Backoff {
+            free: if per_address { self.login_ip_free_failures } else { self.login_free_failures },
+            base_secs: self.login_lock_base_secs,
+            max_secs: self.login_lock_max_secs,
+        }
+    }
+
+    /// The one-time link for `token`.
+    pub fn activation_link(&self, token: &str) -> String {
+        format!("{}/activate?token={token}", self.public_url.trim_end_matches('/'))
     }
 }

@@ -1,6 +1,6 @@
 //! Demo data (`guantong serve --demo`, `guantong demo`): the member units of a city
-//! joint-meeting (联席会议) and a few county units, one login per unit, sharing groups, an
-//! agreement, supervision objects and records. Idempotent: skipped when already loaded.
+//! joint-meeting (联席会议) and a few county units, a liaison and an agency-admin login per
+//! unit, sharing groups, an agreement, supervision objects and records. Idempotent: skipped when already loaded.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +44,8 @@ pub const AGENCIES: &[(&str, &str, &str, &str)] = &[
 pub struct DemoLogin {
     pub agency: String,
     pub username: String,
+    /// 联络员 or 单位管理员 (the unit's admin issues its API keys and sets its webhooks).
+    pub role: &'static str,
 }
 
 /// Loads the demo data unless present; returns the logins (all with `DEMO_PASSWORD`).
@@ -52,7 +54,12 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
     let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
     let logins: Vec<DemoLogin> = AGENCIES
         .iter()
-        .map(|(code, name, _, _)| DemoLogin { agency: name.to_string(), username: format!("{}_liaison", code) })
+        .flat_map(|(code, name, _, _)| {
+            [
+                DemoLogin { agency: name.to_string(), username: format!("{code}_liaison"), role: "联络员" },
+                DemoLogin { agency: name.to_string(), username: format!("{code}_admin"), role: "单位管理员" },
+            ]
+        })
         .collect();
     if store::agencies::by_code(&mut conn, "jiwei")?.is_some() {
         return Ok(logins);
@@ -78,6 +85,20 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
                 created_at: now(),
             };
             store::users::insert(conn, log, &sys, &u)?;
+            // The unit's own admin: issues its API keys, sets its webhooks and creates its
+            // users (the hub admin does none of that, rule 1).
+            let admin = UserRow {
+                id: new_id(),
+                username: format!("{code}_admin"),
+                display_name: format!("{name}管理员"),
+                password_hash: hash.clone(),
+                agency_id: a.id.clone(),
+                roles: Role::join(&[Role::AgencyAdmin, Role::Liaison]),
+                email: Some(format!("{code}.admin@example.gov.cn")),
+                active: true,
+                created_at: now(),
+            };
+            store::users::insert(conn, log, &sys, &admin)?;
         }
         let city: Vec<String> = AGENCIES.iter().filter(|a| a.3 == "city").map(|a| ids[a.0].clone()).collect();
         let joint = new_id();

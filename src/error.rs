@@ -41,6 +41,9 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts (login throttle): retry after this many seconds.
+    #[error("{0}")]
+    TooManyRequests(String, i64),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -67,6 +70,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => ("payload-too-large", "请求体过大"),
             AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "不支持的内容类型"),
             AppError::Unavailable(_) => ("unavailable", "服务暂不可用"),
+            AppError::TooManyRequests(..) => ("too-many-requests", "尝试过于频繁"),
             AppError::Internal(_) => ("internal", "服务器内部错误"),
         }
     }
@@ -125,6 +129,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -150,6 +155,9 @@ impl ResponseError for AppError {
         let mut resp = HttpResponse::build(status);
         if status == StatusCode::UNAUTHORIZED {
             resp.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let AppError::TooManyRequests(_, secs) = self {
+            resp.insert_header(("Retry-After", secs.max(&1).to_string()));
         }
         resp.content_type("application/problem+json").json(Problem {
             type_: format!("urn:guantong:problem:{slug}"),

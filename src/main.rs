@@ -123,6 +123,12 @@ enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// 为用户生成一次性链接并在控制台输出(未激活的账号:激活链接;已激活的账号:重设密码链接),
+    /// 用户打开链接自行设置密码;该用户此前未使用的链接随即失效。适用于未配置 SMTP 的情形
+    Invite {
+        /// 用户名
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -203,6 +209,10 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
                     guantong::admin_cli::create_user(&pool, &username, &agency, &roles, email, &password)?;
                     println!("已创建用户 {username}");
                 }
+                AdminCommand::Invite { username } => {
+                    let link = guantong::admin_cli::invite(&pool, &settings, &username)?;
+                    println!("请将以下一次性链接交给用户 {username} 本人(仅可使用一次):\n{link}");
+                }
                 AdminCommand::ResetPassword { username } => {
                     let password = guantong::admin_cli::read_password()?;
                     guantong::admin_cli::reset_password(&pool, &username, &password)?;
@@ -231,6 +241,7 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             } else if settings.jwt_secret.is_none() {
                 anyhow::bail!("未设置 GUANTONG_JWT_SECRET(至少 16 个字符);仅 --demo 模式可省略");
             }
+            settings.trusted_proxy_addrs().map_err(anyhow::Error::msg)?;
             let (pool, backend) = open_database(&settings)?;
             ensure_admin(&pool, settings.admin_password.as_ref())?;
             if demo {
@@ -256,6 +267,6 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
 fn print_logins(logins: &[guantong::demo::DemoLogin]) {
     println!("演示账号(密码均为 {}):", guantong::demo::DEMO_PASSWORD);
     for l in logins {
-        println!("  {:<18} {}", l.username, l.agency);
+        println!("  {:<18} {}({})", l.username, l.agency, l.role);
     }
 }

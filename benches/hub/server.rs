@@ -110,6 +110,26 @@ impl Hubd {
         Ok(v["access_token"].as_str().ok_or_else(|| anyhow!("no access token"))?.to_string())
     }
 
+    /// A unit's first admin, the way a hub is set up: the hub admin invites (no password),
+    /// the one-time link is taken as `guantong admin invite` prints it, the user sets their
+    /// password through it and logs in. Returns the admin's access token.
+    pub fn unit_admin(&self, admin: &str, agency_id: &str, username: &str) -> Result<String> {
+        self.post(
+            admin,
+            "/api/v1/users",
+            &json!({"username": username, "agency_id": agency_id, "roles": ["agency_admin"],
+                    "email": format!("{username}@example.gov.cn")}),
+        )?;
+        let link = guantong::admin_cli::invite(&self.pool, &Settings::default(), username)?;
+        let token = link.split("token=").nth(1).ok_or_else(|| anyhow!("no token in {link}"))?;
+        self.call(
+            self.client
+                .post(format!("{}/api/v1/auth/activate", self.base))
+                .json(&json!({"token": token, "password": LIAISON_PASSWORD})),
+        )?;
+        self.login(username, LIAISON_PASSWORD)
+    }
+
     pub fn head_seq(&self) -> Result<i64> {
         let mut conn = self.pool.get()?;
         Ok(guantong::store::log::head_seq(&mut conn)?)
@@ -166,18 +186,22 @@ pub fn build_hub(h: &Hubd, agencies: usize, objects: usize, seed: u64) -> Result
             kind: a.kind,
         });
     }
-    // One liaison per agency (argon2 makes each ~tens of ms), and one API key for its
+    // One admin and one liaison per agency (argon2 makes each ~tens of ms), and one API key for its
     // systems; two client threads, as the machine has two cores.
     let agencies = created;
     let creds = parallel(&agencies, 2, |_, a| {
+        // The hub admin invites the unit's admin; the unit's admin creates its liaison and
+        // issues its key (the hub admin can do neither).
+        let unit_admin = h.unit_admin(&admin, &a.id, &format!("{}_admin", a.code))?;
         h.post(
-            &admin,
+            &unit_admin,
             "/api/v1/users",
             &json!({"username": format!("{}_liaison", a.code), "password": LIAISON_PASSWORD,
                     "agency_id": a.id, "roles": ["liaison"], "display_name": format!("{}联络员", a.name),
                     "email": format!("{}@example.gov.cn", a.code)}),
         )?;
-        let k = h.post(&admin, &format!("/api/v1/agencies/{}/api-keys", a.id), &json!({"name": "夜间同步任务"}))?;
+        let k =
+            h.post(&unit_admin, &format!("/api/v1/agencies/{}/api-keys", a.id), &json!({"name": "夜间同步任务"}))?;
         Ok(Creds {
             key: k["key"].as_str().unwrap_or_default().to_string(),
             key_id: k["id"].as_str().unwrap_or_default().to_string(),

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::api::extract::{path_id, run, Auth, JsonBody};
 use crate::api::state::AppState;
 use crate::domain::agency::{validate_code, validate_name, AgencyKind, AgencyLevel};
+use crate::domain::mail::AccountLink;
 use crate::domain::record::RecordKind;
 use crate::domain::{is_id, new_id, now, Role};
 use crate::error::{AppError, AppResult, FieldError, Problem};
@@ -15,6 +16,7 @@ use crate::policy::{self, Principal};
 use crate::store::agencies::{Agency, AgencyChanges};
 use crate::store::agreements::AgreementView;
 use crate::store::auth::ApiKey;
+use crate::store::credentials::Delivery;
 use crate::store::groups::Group;
 use crate::store::log::{write_tx, Actor};
 use crate::store::users::{User, UserRow};
@@ -55,6 +57,9 @@ pub async fn create_agency(
     let b = body.0;
     let mut errs = Vec::new();
     validate_code(&b.code, &mut errs);
+    if b.kind == AgencyKind::Hub {
+        errs.push(FieldError::new("kind", "平台运维单位(hub)由系统创建,不能新建"));
+    }
     validate_name("name", &b.name, &mut errs);
     if b.parent_id.as_ref().is_some_and(|id| !is_id(id)) {
         errs.push(FieldError::new("parent_id", "上级单位编号格式无效"));
@@ -135,7 +140,20 @@ pub async fn update_agency(
         active: b.active,
     };
     let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::agencies::update(conn, log, &Actor::from(&p), &id, changes))
+        write_tx(conn, |conn, log| {
+            // The hub agency stays the hub and no member unit becomes one: the hub's users
+            // hold only the admin role, and member units' users never do.
+            if let Some(kind) = &changes.kind {
+                let current = store::agencies::get(conn, &id)?;
+                if policy::credentials::is_hub(&current.kind) != policy::credentials::is_hub(kind) {
+                    return Err(AppError::validation(
+                        "kind",
+                        "不能把成员单位改为平台运维单位,也不能改变平台运维单位的类别",
+                    ));
+                }
+            }
+            store::agencies::update(conn, log, &Actor::from(&p), &id, changes)
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(a))
@@ -161,7 +179,8 @@ pub struct CreatedApiKey {
     pub key: String,
 }
 
-/// Issues an API key for an agency system (admin, or the agency's own admin).
+/// Issues an API key for an agency system: the agency's own admin only (a key reads the
+/// agency's content, so the hub admin issues none: 403).
 #[utoipa::path(tag = "成员单位", request_body = NewApiKey, responses(
     (status = 201, body = CreatedApiKey), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -173,7 +192,7 @@ pub async fn create_api_key(
     body: JsonBody<NewApiKey>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
-    policy::require_agency_manager(&p, &id)?;
+    policy::credentials::require_key_issuer(&p, &id)?;
     let b = body.0;
     let mut errs = Vec::new();
     validate_name("name", &b.name, &mut errs);
@@ -212,7 +231,7 @@ pub async fn list_api_keys(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
-    policy::require_agency_manager(&p, &id)?;
+    policy::credentials::require_key_keeper(&p, &id)?;
     let keys = run(&state.pool, move |conn| Ok(store::auth::list_api_keys(conn, &id)?)).await?;
     Ok(HttpResponse::Ok().json(keys))
 }
@@ -227,7 +246,7 @@ pub async fn revoke_api_key(
 ) -> AppResult<HttpResponse> {
     let (id, key_id) = path.into_inner();
     let id = path_id(&id, agency_not_found)?;
-    policy::require_agency_manager(&p, &id)?;
+    policy::credentials::require_key_keeper(&p, &id)?;
     let key_id = path_id(&key_id, || AppError::NotFound("接入密钥不存在".into()))?;
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| store::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id))
@@ -239,9 +258,13 @@ pub async fn revoke_api_key(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUser {
     pub username: String,
-    pub password: String,
+    /// Set only by the unit's own admin. Leave it out to invite: the user gets a one-time
+    /// activation link at `email` and sets their own password. The hub admin always invites
+    /// (a password for an account with a content role is 403).
+    pub password: Option<String>,
     pub agency_id: String,
     pub roles: Vec<Role>,
+    /// Required when inviting (no `password`).
     pub email: Option<String>,
     pub display_name: Option<String>,
 }
@@ -253,9 +276,10 @@ fn check_user(b: &NewUser) -> Vec<FieldError> {
     if !ok_name {
         errs.push(FieldError::new("username", "用户名须为 3–64 位字母、数字、下划线、点或连字符"));
     }
-    let n = b.password.chars().count();
-    if !(10..=128).contains(&n) {
-        errs.push(FieldError::new("password", "密码须为 10–128 个字符"));
+    if let Some(pw) = &b.password {
+        if !(10..=128).contains(&pw.chars().count()) {
+            errs.push(FieldError::new("password", "密码须为 10–128 个字符"));
+        }
     }
     if !is_id(&b.agency_id) {
         errs.push(FieldError::new("agency_id", "单位编号格式无效"));
@@ -263,11 +287,16 @@ fn check_user(b: &NewUser) -> Vec<FieldError> {
     if b.roles.is_empty() {
         errs.push(FieldError::new("roles", "至少指定一个角色"));
     }
-    if let Some(e) = &b.email {
-        let parts: Vec<&str> = e.split('@').collect();
-        if parts.len() != 2 || parts[0].is_empty() || !parts[1].contains('.') || e.len() > 254 {
-            errs.push(FieldError::new("email", "电子邮箱格式无效"));
+    match &b.email {
+        Some(e) => {
+            let parts: Vec<&str> = e.split('@').collect();
+            if parts.len() != 2 || parts[0].is_empty() || !parts[1].contains('.') || e.len() > 254 {
+                errs.push(FieldError::new("email", "电子邮箱格式无效"));
+            }
         }
+        None if b.password.is_none() => errs
+            .push(FieldError::new("email", "以邀请方式创建用户(不填 password)须填写电子邮箱,激活链接将发送至该邮箱")),
+        None => {}
     }
     if let Some(d) = &b.display_name {
         validate_name("display_name", d, &mut errs);
@@ -275,7 +304,10 @@ fn check_user(b: &NewUser) -> Vec<FieldError> {
     errs
 }
 
-/// Creates a user (admin; an agency admin for its own agency, without the admin role).
+/// Creates a user. The hub admin invites a unit's first agency admin (no `password`): the
+/// user is created inactive and mailed a one-time activation link (`POST /auth/activate`). An agency admin creates its
+/// own unit's users, with a password or by invitation. Users of the hub (operator) agency
+/// hold only the `admin` role, and `admin` only they (422 on `roles`).
 #[utoipa::path(tag = "用户", request_body = NewUser, responses(
     (status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -286,13 +318,17 @@ pub async fn create_user(
     body: JsonBody<NewUser>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
-    policy::require_user_manager(&p, &b.agency_id, &b.roles)?;
+    policy::credentials::require_user_creator(&p, &b.agency_id, &b.roles, b.password.is_some())?;
     let errs = check_user(&b);
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let hash = web::block(move || crate::auth::hash_password(&b.password).map(|h| (h, b))).await??;
-    let (hash, b) = hash;
+    let (hash, b) = match b.password.clone() {
+        Some(pw) => web::block(move || crate::auth::hash_password(&pw).map(|h| (h, b))).await??,
+        // An invited user has no password until they set one through the link.
+        None => (String::new(), b),
+    };
+    let invited = hash.is_empty();
     let row = UserRow {
         id: new_id(),
         display_name: b.display_name.clone().unwrap_or_else(|| b.username.clone()),
@@ -301,19 +337,85 @@ pub async fn create_user(
         agency_id: b.agency_id,
         roles: Role::join(&b.roles),
         email: b.email,
-        active: true,
+        active: !invited,
         created_at: now(),
     };
+    let settings = state.settings.clone();
     let user = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            store::agencies::get(conn, &row.agency_id)
+            let agency = store::agencies::get(conn, &row.agency_id)
                 .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
-            store::users::insert(conn, log, &Actor::from(&p), &row)?;
+            let roles = Role::parse_list(&row.roles);
+            let errs = policy::credentials::check_roles_for_agency(&agency.kind, &roles);
+            if !errs.is_empty() {
+                return Err(AppError::Validation(errs));
+            }
+            if p.has(Role::Admin) {
+                let has_admin = store::users::has_role(conn, &agency.id, Role::AgencyAdmin)?;
+                policy::credentials::check_hub_invitation(&agency.kind, &roles, has_admin)?;
+            }
+            let actor = Actor::from(&p);
+            store::users::insert(conn, log, &actor, &row)?;
+            if invited {
+                store::credentials::issue(
+                    conn,
+                    log,
+                    &actor,
+                    &row,
+                    AccountLink::Activation,
+                    settings.activation_ttl_secs,
+                    |t| settings.activation_link(t),
+                    Delivery::Mail,
+                )?;
+            }
             Ok(User::from(row))
         })
     })
     .await?;
     Ok(HttpResponse::Created().json(user))
+}
+
+/// Mails the user a fresh one-time link to their own email: a new activation link while the
+/// account is not activated, else a password-reset link (hub admin, or the user's agency
+/// admin; neither sees the link). Earlier unused links stop working.
+#[utoipa::path(tag = "用户", responses(
+    (status = 202), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/users/{id}/password-reset")]
+pub async fn send_user_link(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let not_found = || AppError::NotFound("用户不存在".into());
+    let id = path_id(&id, not_found)?;
+    let settings = state.settings.clone();
+    run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            let user = store::users::by_id(conn, &id)?.ok_or_else(not_found)?;
+            policy::credentials::require_link_sender(&p, &user.agency_id)?;
+            let kind = store::credentials::link_kind(&user);
+            if kind == AccountLink::Reset && !user.active {
+                return Err(AppError::validation("id", "该用户已停用"));
+            }
+            let ttl = match kind {
+                AccountLink::Activation => settings.activation_ttl_secs,
+                AccountLink::Reset => settings.reset_ttl_secs,
+            };
+            store::credentials::issue(
+                conn,
+                log,
+                &Actor::from(&p),
+                &user,
+                kind,
+                ttl,
+                |t| settings.activation_link(t),
+                Delivery::Mail,
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().finish())
 }
 
 /// Users: all for the admin, the own agency's for an agency admin.
@@ -369,8 +471,14 @@ pub async fn create_group(
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
             for (i, a) in b.agency_ids.iter().enumerate() {
-                store::agencies::get(conn, a)
+                let agency = store::agencies::get(conn, a)
                     .map_err(|_| AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在"))?;
+                if !policy::credentials::receives_records(&agency.kind) {
+                    return Err(AppError::validation(
+                        &format!("agency_ids[{i}]"),
+                        policy::credentials::HUB_RECEIVES_NOTHING,
+                    ));
+                }
             }
             store::groups::insert(conn, log, &actor, &id, b.name.trim(), &b.description, &b.agency_ids)?;
             store::groups::get(conn, &id)
@@ -403,7 +511,11 @@ fn change_membership(
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
             store::groups::get(conn, &group_id)?;
-            store::agencies::get(conn, &agency_id).map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+            let agency = store::agencies::get(conn, &agency_id)
+                .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+            if join && !policy::credentials::receives_records(&agency.kind) {
+                return Err(AppError::validation("agency_id", policy::credentials::HUB_RECEIVES_NOTHING));
+            }
             let before = directory::load(conn)?;
             if join {
                 store::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;

@@ -1,14 +1,17 @@
-//! Sessions: login, refresh (rotating), logout, and who am I.
+//! Sessions: login (throttled), refresh (rotating), logout, who am I; and the one-time
+//! links with which users set their own password (activation, reset).
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::api::extract::{run, Auth, JsonBody};
 use crate::api::state::AppState;
+use crate::domain::mail::AccountLink;
 use crate::domain::{format_time, new_id, Role};
 use crate::error::{AppError, AppResult, Problem};
+use crate::policy;
 use crate::store::{self, log::write_tx, log::Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,52 +48,228 @@ fn refresh_expiry(state: &AppState) -> String {
     format_time(chrono::Utc::now() + chrono::Duration::seconds(state.settings.refresh_token_ttl_secs))
 }
 
-/// Logs in with username and password.
+fn bad_credentials() -> AppError {
+    AppError::Unauthorized("用户名或密码错误".into())
+}
+
+fn throttled(secs: i64) -> AppError {
+    AppError::TooManyRequests(format!("尝试过于频繁,请在 {secs} 秒后重试"), secs)
+}
+
+/// The client address a login is counted against (`X-Forwarded-For` only from a trusted
+/// proxy).
+fn client_key(state: &AppState, req: &HttpRequest) -> String {
+    let trusted = state.settings.trusted_proxy_addrs().unwrap_or_default();
+    let xff = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let addr = policy::credentials::client_address(req.peer_addr().map(|a| a.ip()), xff, &trusted);
+    format!("ip:{}", addr.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into()))
+}
+
+/// Logs in with username and password. Failed logins are throttled per username and per
+/// client address: after a few failures in a row the answer is 429 with `Retry-After`, even
+/// for the right password, until the lock ends.
 #[utoipa::path(tag = "会话", request_body = LoginRequest, responses(
-    (status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    (status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem),
+    (status = 429, body = Problem, headers(("Retry-After" = i64, description = "秒数")))))]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> AppResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<LoginRequest>,
+) -> AppResult<HttpResponse> {
     let LoginRequest { username, password } = body.0;
     if username.len() > 64 || password.len() > 256 {
-        return Err(AppError::Unauthorized("用户名或密码错误".into()));
+        return Err(bad_credentials());
     }
+    let user_key = format!("user:{}", username.to_lowercase());
+    let address_key = client_key(&state, &req);
+    let s = &state.settings;
+    let keys = vec![(user_key.clone(), s.login_backoff(false)), (address_key.clone(), s.login_backoff(true))];
+    let window = s.login_window_secs;
+    // 1. Count the attempt (its own short transaction, not the log head) and load the
+    //    user; the connection goes back to the pool before any hashing.
+    let name = username.clone();
+    let k = keys.clone();
+    let (reservation, user) = run(&state.pool, move |conn| {
+        let r = store::throttle::reserve(conn, &k, window)?;
+        if matches!(r, store::throttle::Reservation::Locked { .. }) {
+            return Ok((r, None));
+        }
+        let user = match store::users::by_username(conn, &name)? {
+            Some(u) => {
+                let agency_active = store::agencies::get(conn, &u.agency_id)?.active;
+                Some((u, agency_active))
+            }
+            None => None,
+        };
+        Ok((r, user))
+    })
+    .await?;
+    let locked_now = match reservation {
+        store::throttle::Reservation::Locked { retry_after_secs } => return Err(throttled(retry_after_secs)),
+        store::throttle::Reservation::Granted { locked_now } => locked_now,
+    };
+    // 2. Verify off the pool. Unknown, deactivated and not yet activated users are verified
+    //    against a dummy hash: the same work, the same answer.
+    let usable =
+        user.as_ref().is_some_and(|(u, agency_active)| u.active && *agency_active && !u.password_hash.is_empty());
+    let hash = match (&user, usable) {
+        (Some((u, _)), true) => u.password_hash.clone(),
+        _ => crate::auth::dummy_hash().to_string(),
+    };
+    let verified = web::block(move || crate::auth::verify_password(&password, &hash)).await?;
+    let user = user.map(|(u, _)| u).filter(|_| usable && verified);
+    let Some(u) = user else {
+        // No audit entry per failure (that would take the global write lock for every
+        // guess): a lock is audited once, after the answer.
+        if !locked_now.is_empty() {
+            let pool = state.pool.clone();
+            actix_web::rt::spawn(async move {
+                let r = run(&pool, move |conn| {
+                    write_tx(conn, |_, log| {
+                        for (key, failures) in &locked_now {
+                            log.audit(
+                                &Actor::default(),
+                                "auth.login_locked",
+                                "session",
+                                None,
+                                None,
+                                json!({"key": key, "failures": failures}),
+                            );
+                        }
+                        Ok(())
+                    })
+                })
+                .await;
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "登录锁定未能写入审计日志");
+                }
+            });
+        }
+        return Err(bad_credentials());
+    };
+    // 3. Success: start the username's count over, open the session, audit.
     let st = state.clone();
     let expires = refresh_expiry(&state);
-    let out = run(&state.pool, move |conn| {
-        let user = store::users::by_username(conn, &username)?;
-        let ok = match &user {
-            Some(u) => {
-                u.active
-                    && store::agencies::get(conn, &u.agency_id)?.active
-                    && crate::auth::verify_password(&password, &u.password_hash)
-            }
-            None => {
-                crate::auth::verify_password(&password, crate::auth::dummy_hash());
-                false
-            }
-        };
+    let address_keys = vec![keys[1].clone()];
+    let tokens = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            let actor = Actor {
-                user_id: user.as_ref().map(|u| u.id.clone()),
-                agency_id: user.as_ref().map(|u| u.agency_id.clone()),
-            };
-            match user.filter(|_| ok) {
-                None => {
-                    log.audit(&actor, "auth.login_failed", "session", None, None, json!({"username": username}));
-                    Ok(None)
-                }
-                Some(u) => {
-                    let family = new_id();
-                    let new_refresh = crate::auth::random_secret("gtr_");
-                    store::auth::insert_refresh(conn, &u.id, &family, &new_refresh, &expires, log.at())?;
-                    log.audit(&actor, "auth.login", "session", Some(&family), None, json!({"username": u.username}));
-                    Ok(Some(tokens(&st, &u.id, &family, new_refresh)?))
-                }
-            }
+            let failed_before = (store::throttle::failures(conn, &user_key)? - 1).max(0);
+            store::throttle::succeeded(conn, &user_key, &address_keys)?;
+            let family = new_id();
+            let new_refresh = crate::auth::random_secret("gtr_");
+            store::auth::insert_refresh(conn, &u.id, &family, &new_refresh, &expires, log.at())?;
+            let actor = Actor { user_id: Some(u.id.clone()), agency_id: Some(u.agency_id.clone()) };
+            log.audit(
+                &actor,
+                "auth.login",
+                "session",
+                Some(&family),
+                None,
+                json!({"username": u.username, "failed_attempts_before": failed_before}),
+            );
+            tokens(&st, &u.id, &family, new_refresh)
         })
     })
     .await?;
-    out.map(|t| HttpResponse::Ok().json(t)).ok_or_else(|| AppError::Unauthorized("用户名或密码错误".into()))
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActivateRequest {
+    /// The token of the one-time link (`…/activate?token=…`).
+    pub token: String,
+    /// The user's own new password (10–128 characters).
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Activated {
+    pub username: String,
+}
+
+/// Redeems a one-time link from an invitation (账号激活) or a password reset (重设密码):
+/// the user sets their own password. The link works once; afterwards, or when expired, the
+/// answer is 422 on `token`. A reset ends every session of the user.
+#[utoipa::path(tag = "会话", request_body = ActivateRequest, responses(
+    (status = 200, body = Activated), (status = 422, body = Problem)))]
+#[post("/auth/activate")]
+pub async fn activate(state: web::Data<AppState>, body: JsonBody<ActivateRequest>) -> AppResult<HttpResponse> {
+    let ActivateRequest { token, password } = body.0;
+    let n = password.chars().count();
+    if !(10..=128).contains(&n) {
+        return Err(AppError::validation("password", "密码须为 10–128 个字符"));
+    }
+    if token.is_empty() || token.len() > 128 {
+        return Err(AppError::validation("token", "链接无效、已使用或已过期,请重新申请"));
+    }
+    let hash = web::block(move || crate::auth::hash_password(&password)).await??;
+    let username =
+        run(&state.pool, move |conn| write_tx(conn, |conn, log| store::credentials::redeem(conn, log, &token, &hash)))
+            .await?;
+    Ok(HttpResponse::Ok().json(Activated { username }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    pub username: String,
+}
+
+/// Asks for a password-reset link. Always 202, whether or not the user exists (no user
+/// enumeration); the link is mailed to the user's email if the user exists, is active and
+/// has one. Throttled per username and client address like logins (429).
+#[utoipa::path(tag = "会话", request_body = PasswordResetRequest, responses(
+    (status = 202), (status = 422, body = Problem),
+    (status = 429, body = Problem, headers(("Retry-After" = i64, description = "秒数")))))]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<PasswordResetRequest>,
+) -> AppResult<HttpResponse> {
+    let username = body.0.username;
+    if username.len() > 64 {
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    let s = &state.settings;
+    let keys = vec![
+        (format!("reset:{}", username.to_lowercase()), s.login_backoff(false)),
+        (format!("reset-{}", client_key(&state, &req)), s.login_backoff(true)),
+    ];
+    let window = s.login_window_secs;
+    let r = run(&state.pool, move |conn| Ok(store::throttle::reserve(conn, &keys, window)?)).await?;
+    if let store::throttle::Reservation::Locked { retry_after_secs } = r {
+        return Err(throttled(retry_after_secs));
+    }
+    // The answer does not wait for the lookup and the mail, so its timing tells nothing.
+    let (pool, settings) = (state.pool.clone(), state.settings.clone());
+    actix_web::rt::spawn(async move {
+        let r = run(&pool, move |conn| {
+            let Some(user) = store::users::by_username(conn, &username)? else { return Ok(()) };
+            if !user.active || user.password_hash.is_empty() || user.email.is_none() {
+                return Ok(());
+            }
+            write_tx(conn, |conn, log| {
+                let actor = Actor { user_id: Some(user.id.clone()), agency_id: Some(user.agency_id.clone()) };
+                store::credentials::issue(
+                    conn,
+                    log,
+                    &actor,
+                    &user,
+                    AccountLink::Reset,
+                    settings.reset_ttl_secs,
+                    |t| settings.activation_link(t),
+                    store::credentials::Delivery::Mail,
+                )
+                .map(|_| ())
+            })
+        })
+        .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "重设密码链接未能生成");
+        }
+    });
+    Ok(HttpResponse::Accepted().finish())
 }
 
 /// Exchanges a refresh token for new tokens; the old refresh token stops working. Using an

@@ -47,6 +47,8 @@ impl Modify for BearerAuth {
 /// The /api/v1 routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::login)
+        .service(auth::activate)
+        .service(auth::request_password_reset)
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::me)
@@ -61,6 +63,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(admin::revoke_api_key)
         .service(admin::list_users)
         .service(admin::create_user)
+        .service(admin::send_user_link)
         .service(admin::list_groups)
         .service(admin::create_group)
         .service(admin::add_group_member)

@@ -488,3 +488,26 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(transfers, transfer_reminders);
+
+diesel::table! {
+    credential_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Text,
+        used_at -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    login_throttle (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        last_failure_at -> Text,
+        locked_until -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(credential_tokens, users);

@@ -283,6 +283,60 @@ impl Notice {
     }
 }
 
+/// Which one-time link an account mail carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountLink {
+    /// An invited account: the user sets their first password ("账号激活").
+    Activation,
+    /// A password reset ("重设密码").
+    Reset,
+}
+
+impl AccountLink {
+    /// The mail type recorded in the outbox.
+    pub fn mail_type(self) -> &'static str {
+        match self {
+            AccountLink::Activation => "account.activation",
+            AccountLink::Reset => "account.password_reset",
+        }
+    }
+}
+
+/// The mail carrying a one-time link: the link and its expiry, never a password.
+pub fn render_account_link(
+    kind: AccountLink,
+    display_name: &str,
+    username: &str,
+    link: &str,
+    expires: &str,
+) -> Rendered {
+    let (subject, lead, after) = match kind {
+        AccountLink::Activation => (
+            "【贯通】账号激活",
+            format!("平台已为您({display_name})开设贯通平台账号,用户名:{username}。请打开下面的链接,自行设置登录密码以激活账号。"),
+            "如您并未申请此账号,请忽略本邮件。",
+        ),
+        AccountLink::Reset => (
+            "【贯通】重设密码",
+            format!("您的贯通平台账号(用户名:{username})收到了重设密码的请求。请打开下面的链接设置新密码;设置后,原有的登录会话全部失效。"),
+            "如非本人操作,请忽略本邮件,原密码仍然有效。",
+        ),
+    };
+    let note = format!("链接仅可使用一次,有效期至 {expires}(UTC)。{after}");
+    let footer = "此邮件由贯通(跨部门监督信息共享平台)自动发送,请勿直接回复,也不要转发给他人。";
+    let text = format!("您好:\n\n{lead}\n\n{link}\n\n{note}\n\n{footer}\n");
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><p>您好:</p><p>{}</p><p><a href=\"{}\">{}</a></p><p>{}</p><p>{}</p></body></html>",
+        escape(subject),
+        escape(&lead),
+        escape(link),
+        escape(link),
+        escape(&note),
+        escape(footer)
+    );
+    Rendered { subject: subject.to_string(), text, html }
+}
+
 /// The daily digest of a user's items (their one-line summaries), for local day `day`.
 pub fn render_digest(day: &str, lines: &[String]) -> Rendered {
     let subject = format!("【贯通】每日摘要({day}):{} 条待阅信息", lines.len());

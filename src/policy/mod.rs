@@ -19,6 +19,7 @@
 //! similar clue may reveal), `agreements` (rule 4).
 
 pub mod agreements;
+pub mod credentials;
 
 use diesel::expression::BoxableExpression;
 use diesel::sql_types::Bool;
@@ -81,12 +82,13 @@ pub fn require_content_writer(p: &Principal) -> Result<(), AppError> {
     }
 }
 
-/// Managing an agency's API keys: the hub admin, or that agency's own admin.
+/// Managing an agency's users (listing them): the hub admin, or that agency's own admin.
+/// Credentials themselves (keys, passwords) are decided in `credentials`.
 pub fn require_agency_manager(p: &Principal, agency_id: &str) -> Result<(), AppError> {
     if p.has(Role::Admin) || (p.has(Role::AgencyAdmin) && p.agency_id == agency_id) {
         Ok(())
     } else {
-        Err(AppError::Forbidden("只有平台管理员或本单位管理员可以管理该单位的接入密钥".into()))
+        Err(AppError::Forbidden("只有平台管理员或本单位管理员可以管理该单位的用户".into()))
     }
 }
 
@@ -101,19 +103,6 @@ pub fn require_webhook_manager(p: &Principal) -> Result<&str, AppError> {
     } else {
         Err(AppError::Forbidden("只有本单位管理员可以管理回调地址".into()))
     }
-}
-
-/// Creating users: the hub admin for any agency; an agency's admin for its own agency,
-/// without granting the hub `admin` role.
-pub fn require_user_manager(p: &Principal, agency_id: &str, roles: &[Role]) -> Result<(), AppError> {
-    if p.has(Role::Admin) {
-        return Ok(());
-    }
-    require_agency_manager(p, agency_id)?;
-    if roles.contains(&Role::Admin) {
-        return Err(AppError::Forbidden("只有平台管理员可以授予平台管理员角色".into()));
-    }
-    Ok(())
 }
 
 /// Whose users a principal may list: everyone's (`None`) for the hub admin, its own

@@ -48,6 +48,8 @@ impl GrantReason {
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub agency_id: String,
+    /// Active and able to receive records: false for a deactivated unit and for the hub
+    /// (operator) agency, which receives none (`credentials::receives_records`).
     pub agency_active: bool,
     /// Sharing groups the agency is a member of.
     pub group_ids: HashSet<String>,

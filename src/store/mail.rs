@@ -563,6 +563,21 @@ pub fn record_send(conn: &mut DbConnection, id: &str, owner: &str, attempts: i32
     Ok(n > 0)
 }
 
+/// Queues a mail to one user outside the event dispatcher (an account's one-time link),
+/// due at once, in the caller's transaction.
+pub fn queue_direct(
+    conn: &mut DbConnection,
+    user_id: &str,
+    recipient: &str,
+    mail_type: &str,
+    seq: i64,
+    r: Rendered,
+) -> QueryResult<()> {
+    let at = now();
+    let row = outbox_row(format!("direct:{}", new_id()), user_id, recipient, mail_type, seq, r, &at);
+    diesel::insert_into(mail_outbox::table).values(&row).execute(conn).map(|_| ())
+}
+
 // ---- The daily digest ---------------------------------------------------------------------
 
 /// Runs the digest of local day `day` unless it already ran: one mail per user with their

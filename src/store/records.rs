@@ -380,16 +380,25 @@ pub fn check_content(
         }
     }
     for (i, a) in c.distribution.agencies.iter().enumerate() {
-        if ctx.party(a).is_none() {
-            errs.push(FieldError::new(format!("distribution.agencies[{i}]"), "成员单位不存在"));
+        match ctx.party(a) {
+            None => errs.push(FieldError::new(format!("distribution.agencies[{i}]"), "成员单位不存在")),
+            Some(p) if !policy::credentials::receives_records(&p.kind) => errs.push(FieldError::new(
+                format!("distribution.agencies[{i}]"),
+                policy::credentials::HUB_RECEIVES_NOTHING,
+            )),
+            Some(_) => {}
         }
     }
     if c.distribution.group.as_ref().is_some_and(|g| !ctx.group_ids.contains(g)) {
         errs.push(FieldError::new("distribution.group", "共享组不存在"));
     }
     for (i, a) in c.field_grants.iter().enumerate() {
-        if ctx.party(a).is_none() {
-            errs.push(FieldError::new(format!("field_grants[{i}]"), "成员单位不存在"));
+        match ctx.party(a) {
+            None => errs.push(FieldError::new(format!("field_grants[{i}]"), "成员单位不存在")),
+            Some(p) if !policy::credentials::receives_records(&p.kind) => {
+                errs.push(FieldError::new(format!("field_grants[{i}]"), policy::credentials::HUB_RECEIVES_NOTHING))
+            }
+            Some(_) => {}
         }
     }
     if !errs.is_empty() {

@@ -59,6 +59,12 @@ pub fn list(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryResult<Vec
     Ok(q.load(conn)?.into_iter().map(User::from).collect())
 }
 
+/// Whether any user of the agency (activated or invited) holds `role`.
+pub fn has_role(conn: &mut DbConnection, agency_id: &str, role: Role) -> QueryResult<bool> {
+    let roles: Vec<String> = users::table.filter(users::agency_id.eq(agency_id)).select(users::roles).load(conn)?;
+    Ok(roles.iter().any(|r| Role::parse_list(r).contains(&role)))
+}
+
 pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
     users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
 }

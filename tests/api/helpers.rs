@@ -26,6 +26,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The settings the server runs with.
     pub settings: Settings,
+    /// Each agency's first admin (made by `agency`), by agency id.
+    unit_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
     _dir: tempfile::TempDir,
 }
 
@@ -69,6 +71,7 @@ impl TestApp {
             pool,
             database_url,
             settings: kept,
+            unit_admins: Default::default(),
             _dir: dir,
         }
     }
@@ -123,7 +126,10 @@ impl TestApp {
         self.login("admin", ADMIN_PASSWORD)["access_token"].as_str().unwrap().to_string()
     }
 
-    /// Creates an agency and a liaison user of it; returns (agency id, liaison token).
+    /// Creates an agency and a liaison user of it; returns (agency id, liaison token). The
+    /// way a hub is set up: the hub admin creates the unit and invites its first agency admin
+    /// (`<code>_unitadmin`), who activates through the one-time link (taken here as the
+    /// server console prints it) and creates the liaison `<code>_user` with a password.
     pub fn agency(&self, admin: &str, code: &str, kind: &str) -> Agency {
         let (s, a) = self.post(
             admin,
@@ -132,18 +138,91 @@ impl TestApp {
         );
         assert_eq!(s, 201, "{a}");
         let id = a["id"].as_str().unwrap().to_string();
+        let unit_admin = self.invite_and_activate(admin, &id, &format!("{code}_unitadmin"), &["agency_admin"]);
+        // The helper's own unit admin is set-up scaffolding: it wants no mail (set in the
+        // database, so no audit entry either), so tests that count mails and audit entries
+        // see only the users they made.
+        let (_, me) = self.get(&unit_admin, "/api/v1/me");
+        self.mute_mail(me["user_id"].as_str().unwrap());
+        self.unit_admins.lock().unwrap().insert(id.clone(), unit_admin.clone());
         let username = format!("{code}_user");
-        let (s, u) = self.post(admin, "/api/v1/users", json!({"username": username, "password": PASSWORD, "agency_id": id, "roles": ["liaison"], "email": format!("{code}@example.gov.cn")}));
+        let (s, u) = self.post(&unit_admin, "/api/v1/users", json!({"username": username, "password": PASSWORD, "agency_id": id, "roles": ["liaison"], "email": format!("{code}@example.gov.cn")}));
         assert_eq!(s, 201, "{u}");
         let token = self.login(&username, PASSWORD)["access_token"].as_str().unwrap().to_string();
         Agency { id, token }
     }
 
-    /// Creates an agency admin (`agency_admin`) of the agency; returns its access token.
+    /// Creates an agency admin (`agency_admin`) of the agency; returns its access token. It
+    /// is created by the unit's first admin (the hub admin invites only that one; `admin` is
+    /// kept for the signature), with the password `PASSWORD`.
     pub fn agency_admin(&self, admin: &str, agency: &Agency, username: &str) -> String {
-        let (s, u) = self.post(admin, "/api/v1/users", json!({"username": username, "password": PASSWORD, "agency_id": agency.id, "roles": ["agency_admin"], "email": format!("{username}@example.gov.cn")}));
+        let _ = admin;
+        let unit_admin = self.unit_admin(agency);
+        let (s, u) = self.post(&unit_admin, "/api/v1/users", json!({"username": username, "password": PASSWORD, "agency_id": agency.id, "roles": ["agency_admin"], "email": format!("{username}@example.gov.cn")}));
         assert_eq!(s, 201, "{u}");
         self.login(username, PASSWORD)["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Mints an API key for the agency, as its own admin does (the hub admin cannot); returns
+    /// the key. `admin` is the hub admin's token (unused: kept so callers read alike).
+    pub fn api_key(&self, admin: &str, agency: &Agency, name: &str) -> String {
+        let _ = admin;
+        let unit_admin = self.unit_admin(agency);
+        let (s, k) = self.post(&unit_admin, &format!("/api/v1/agencies/{}/api-keys", agency.id), json!({"name": name}));
+        assert_eq!(s, 201, "{k}");
+        k["key"].as_str().unwrap().to_string()
+    }
+
+    fn mute_mail(&self, user_id: &str) {
+        use diesel::{ExpressionMethods, RunQueryDsl};
+        use guantong::db::schema::mail_preferences as mp;
+        let mut conn = self.pool.get().unwrap();
+        for (t, _) in guantong::domain::mail::MAIL_TYPES {
+            diesel::insert_into(mp::table)
+                .values((
+                    mp::user_id.eq(user_id),
+                    mp::event_type.eq(*t),
+                    mp::mode.eq("never"),
+                    mp::updated_at.eq("2026-01-01T00:00:00.000000Z"),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+        }
+    }
+
+    /// The access token of the agency's first admin (made by `agency`).
+    pub fn unit_admin(&self, agency: &Agency) -> String {
+        self.unit_admins.lock().unwrap().get(&agency.id).cloned().expect("agency made by TestApp::agency")
+    }
+
+    /// The hub admin invites a user (no password); the one-time link is taken as
+    /// `guantong admin invite` prints it on the server console; the user activates it over
+    /// HTTP with `PASSWORD` and logs in. Returns the user's access token.
+    pub fn invite_and_activate(&self, admin: &str, agency_id: &str, username: &str, roles: &[&str]) -> String {
+        let (s, u) = self.post(
+            admin,
+            "/api/v1/users",
+            json!({"username": username, "agency_id": agency_id, "roles": roles, "email": format!("{username}@example.gov.cn")}),
+        );
+        assert_eq!(s, 201, "{u}");
+        let token = self.console_link_token(username);
+        let (s, v) = self.activate(&token, PASSWORD);
+        assert_eq!(s, 200, "{v}");
+        self.login(username, PASSWORD)["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// `guantong admin invite USERNAME`, in process: a fresh one-time link; returns its token.
+    pub fn console_link_token(&self, username: &str) -> String {
+        let link = guantong::admin_cli::invite(&self.pool, &self.settings, username).expect("invite");
+        link.split("token=").nth(1).expect("a link with a token").to_string()
+    }
+
+    /// `POST /api/v1/auth/activate`.
+    pub fn activate(&self, token: &str, password: &str) -> (u16, Value) {
+        send(
+            self.req(reqwest::Method::POST, "/api/v1/auth/activate", None)
+                .json(&json!({"token": token, "password": password})),
+        )
     }
 }
 
@@ -219,6 +298,7 @@ macro_rules! both {
 /// stderr (for tests of what reaches the log).
 pub struct ServerProcess {
     pub base: String,
+    pub database_url: String,
     child: std::process::Child,
     /// Everything logged so far (stderr, read as it comes).
     log: std::sync::Arc<std::sync::Mutex<String>>,
@@ -264,7 +344,7 @@ impl ServerProcess {
                 l.push('\n');
             }
         });
-        ServerProcess { base, child, log, reader: Some(reader), _dir: dir }
+        ServerProcess { base, database_url, child, log, reader: Some(reader), _dir: dir }
     }
 
     /// Calls the server: (status, JSON body).
@@ -278,6 +358,18 @@ impl ServerProcess {
         }
         let resp = r.send().unwrap();
         (resp.status().as_u16(), resp.json::<Value>().unwrap_or_default())
+    }
+
+    /// Runs `guantong <args>` on the server's console (same database); returns its stdout.
+    pub fn console(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_guantong"))
+            .args(["--database-url", &self.database_url])
+            .args(args)
+            .env("GUANTONG_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "guantong {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Stops the server; returns everything it logged.

@@ -21,10 +21,39 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
         Some(&admin),
         Some(json!({"code": "xf", "name": "市信访局", "kind": "petition", "level": "city"})),
     );
+    let agency_id = a["id"].as_str().unwrap();
+    // The unit's admin is invited (no SMTP: the mail goes to the log, recipient and subject
+    // only), takes the link from the server console and sets their own password.
+    let (s, u) = call(
+        Method::POST,
+        "/api/v1/users",
+        Some(&admin),
+        Some(
+            json!({"username": "xf_admin", "agency_id": agency_id, "roles": ["agency_admin"], "email": "xf@example.gov.cn"}),
+        ),
+    );
+    assert_eq!(s, 201, "{u}");
+    let link = server.console(&["admin", "invite", "xf_admin"]);
+    let activation_token = link.split("token=").nth(1).expect("the console prints the link").trim().to_string();
+    let unit_password = "xf-admin-own-password-01";
+    let (s, v) = call(
+        Method::POST,
+        "/api/v1/auth/activate",
+        None,
+        Some(json!({"token": activation_token, "password": unit_password})),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (_, t) = call(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": "xf_admin", "password": unit_password})),
+    );
+    let unit_admin = t["access_token"].as_str().unwrap().to_string();
     let (_, k) = call(
         Method::POST,
-        &format!("/api/v1/agencies/{}/api-keys", a["id"].as_str().unwrap()),
-        Some(&admin),
+        &format!("/api/v1/agencies/{agency_id}/api-keys"),
+        Some(&unit_admin),
         Some(json!({"name": "信访系统"})),
     );
     let key = k["key"].as_str().unwrap().to_string();
@@ -54,10 +83,20 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
         .filter(|v| v["fields"]["message"] == "request finished")
         .collect();
     assert!(request_lines.len() >= 6, "one line per request: {logs}");
+    assert!(logs.contains("邮件(未配置 SMTP,仅记录日志)"), "the invitation mail was logged (without its link): {logs}");
     assert!(request_lines.iter().all(|v| v["span"]["request_id"].as_str().is_some_and(|id| !id.is_empty())), "{logs}");
-    for secret in
-        [ADMIN_PASSWORD, "wrong-password-xyz", &admin, &refresh, &key, "13912345678", "log-test-secret-log-test-secret"]
-    {
+    for secret in [
+        ADMIN_PASSWORD,
+        "wrong-password-xyz",
+        &admin,
+        &refresh,
+        &key,
+        "13912345678",
+        "log-test-secret-log-test-secret",
+        &activation_token,
+        unit_password,
+        &unit_admin,
+    ] {
         assert!(!logs.contains(secret), "a secret reached the log: {secret}");
     }
 }

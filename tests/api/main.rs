@@ -4,7 +4,7 @@ mod helpers;
 mod logging;
 mod smtp;
 
-mod admin;
+pub mod admin;
 mod audit;
 mod auth;
 pub mod bad_input;

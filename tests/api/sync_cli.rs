@@ -112,10 +112,9 @@ fn kill_when(child: &mut Child, log: &Path, what: &str, ready: impl Fn() -> bool
     assert!(!status.success(), "killed job must not report success");
 }
 
-fn api_key(app: &TestApp, admin: &str, agency_id: &str) -> String {
-    let (s, k) = app.post(admin, &format!("/api/v1/agencies/{agency_id}/api-keys"), json!({"name": "夜间同步任务"}));
-    assert_eq!(s, 201, "{k}");
-    k["key"].as_str().unwrap().to_string()
+/// A key for the agency's nightly job, issued by the agency's own admin.
+fn api_key(app: &TestApp, admin: &str, agency: &Agency) -> String {
+    app.api_key(admin, agency, "夜间同步任务")
 }
 
 fn line(ext: &str, n: usize) -> String {
@@ -154,7 +153,7 @@ fn push_killed_mid_way_holds_every_record_once(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let jw = app.agency(&admin, "jiwei", "discipline");
-    let job = Job::new(&app.base, &api_key(&app, &admin, &jw.id), "chunk_lines = 5000\n");
+    let job = Job::new(&app.base, &api_key(&app, &admin, &jw), "chunk_lines = 5000\n");
     let bad_line = 1234; // in every file
     for f in 0..files {
         let mut body = String::with_capacity(per_file * 200);
@@ -287,7 +286,7 @@ fn pull_killed_mid_way_holds_every_event_once_in_order(b: Backend) {
     let admin = app.admin_token();
     let owner = app.agency(&admin, "gongan", "police");
     let reader = app.agency(&admin, "jiwei", "discipline");
-    let owner_key = api_key(&app, &admin, &owner.id);
+    let owner_key = api_key(&app, &admin, &owner);
     publish(&app, &owner_key, 0, 20_000);
     // Tombstones too: two records withdrawn.
     let (_, list) = app.get(&owner.token, "/api/v1/records?limit=2");
@@ -295,7 +294,7 @@ fn pull_killed_mid_way_holds_every_event_once_in_order(b: Backend) {
         let (s, v) = app.delete(&owner.token, &format!("/api/v1/records/{}", r["id"].as_str().unwrap()));
         assert!(s == 204 || s == 200, "{s} {v}");
     }
-    let key = api_key(&app, &admin, &reader.id);
+    let key = api_key(&app, &admin, &reader);
     let job = Job::new(&app.base, &key, "page_size = 100\nrecords_per_file = 1000\n");
     let mut child = job.spawn("pull", 1);
     kill_when(&mut child, &job.path("pull-1.err"), "three published files", || {
@@ -340,7 +339,7 @@ fn pull_cursor_moves_only_after_the_data_is_written(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let owner = app.agency(&admin, "shenji", "audit");
-    let owner_key = api_key(&app, &admin, &owner.id);
+    let owner_key = api_key(&app, &admin, &owner);
     publish(&app, &owner_key, 0, 300);
     let job = Job::new(&app.base, &owner_key, "records_per_file = 100\n");
     // The output folder cannot be created (a file is in the way): failure, and no cursor.
@@ -395,7 +394,7 @@ fn push_reports_rejected_lines_with_a_distinct_exit_code(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let jw = app.agency(&admin, "jiwei", "discipline");
-    let job = Job::new(&app.base, &api_key(&app, &admin, &jw.id), "chunk_lines = 4\n");
+    let job = Job::new(&app.base, &api_key(&app, &admin, &jw), "chunk_lines = 4\n");
     let lines = [
         line("JW-1", 1),
         "{not json".to_string(),
@@ -464,7 +463,7 @@ fn pull_sends_the_access_purpose_for_restricted_records(b: Backend) {
     rec["body"] = json!("受限线索的正文");
     let (s, v) = app.post(&owner.token, "/api/v1/records", rec);
     assert_eq!(s, 201, "{v}");
-    let key = api_key(&app, &admin, &reader.id);
+    let key = api_key(&app, &admin, &reader);
     let body_of = |job: &Job| {
         let events = pulled(job);
         let e = events.iter().find(|e| e["record_id"] == v["id"]).expect("the record's event").clone();
