@@ -221,7 +221,11 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         .collect();
     let mut results = Vec::with_capacity(lines.len());
     for chunk in lines.chunks(CHUNK_LINES) {
-        results.extend(import_chunk(conn, p, chunk)?);
+        let done = import_chunk(conn, p, chunk)?;
+        // Duplicate handling is compared after each chunk commits, outside the write lock.
+        let created: Vec<String> = done.iter().filter(|r| r.status == "created").filter_map(|r| r.id.clone()).collect();
+        crate::store::similar::flag_after_commit(conn, &created);
+        results.extend(done);
     }
     let mut ndjson = String::with_capacity(results.len() * 96);
     for r in &results {
