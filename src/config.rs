@@ -79,6 +79,21 @@ pub struct Settings {
     pub mail_sweep_interval_secs: u64,
     /// Events turned into mail per dispatch round, and mails sent per round.
     pub mail_batch: i64,
+    /// How long a writer waits for the database's write lock before it is answered 503 with
+    /// `Retry-After` (SQLite busy_timeout, PostgreSQL lock_timeout), in milliseconds.
+    #[serde(default = "default_db_lock_timeout_ms")]
+    pub db_lock_timeout_ms: u64,
+    /// Subscriptions one agency may hold (each is matched on every publish).
+    #[serde(default = "default_max_subscriptions_per_agency")]
+    pub max_subscriptions_per_agency: i64,
+}
+
+fn default_db_lock_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_max_subscriptions_per_agency() -> i64 {
+    100
 }
 
 impl Default for Settings {
@@ -114,6 +129,8 @@ impl Default for Settings {
             mail_digest_tz_offset_hours: 8,
             mail_sweep_interval_secs: 600,
             mail_batch: 200,
+            db_lock_timeout_ms: default_db_lock_timeout_ms(),
+            max_subscriptions_per_agency: default_max_subscriptions_per_agency(),
         }
     }
 }

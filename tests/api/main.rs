@@ -8,6 +8,7 @@ mod admin;
 mod audit;
 mod auth;
 pub mod bad_input;
+mod contention;
 mod mail;
 mod openapi;
 mod permissions;
