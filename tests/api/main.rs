@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 pub mod bad_input;
 mod contention;
+mod faults;
 mod mail;
 mod openapi;
 mod permissions;
