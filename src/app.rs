@@ -31,7 +31,7 @@ pub struct Application {
 
 /// Opens the database, runs migrations and seeds what every hub needs.
 pub fn open_database(settings: &Settings) -> anyhow::Result<(DbPool, Backend)> {
-    let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
+    let (pool, backend) = db::connect_with(&settings.database_url, settings.pool_size, settings.db_lock_timeout_ms)?;
     let mut conn = pool.get()?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {

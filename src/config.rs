@@ -98,6 +98,21 @@ pub struct Settings {
     /// the peer address is the client).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// How long a writer waits for the database's write lock before it is answered 503 with
+    /// `Retry-After` (SQLite busy_timeout, PostgreSQL lock_timeout), in milliseconds.
+    #[serde(default = "default_db_lock_timeout_ms")]
+    pub db_lock_timeout_ms: u64,
+    /// Subscriptions one agency may hold (each is matched on every publish).
+    #[serde(default = "default_max_subscriptions_per_agency")]
+    pub max_subscriptions_per_agency: i64,
+}
+
+fn default_db_lock_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_max_subscriptions_per_agency() -> i64 {
+    100
 }
 
 impl Default for Settings {
@@ -142,6 +157,8 @@ impl Default for Settings {
             login_lock_max_secs: 900,
             login_window_secs: 3600,
             trusted_proxies: vec![],
+            db_lock_timeout_ms: default_db_lock_timeout_ms(),
+            max_subscriptions_per_agency: default_max_subscriptions_per_agency(),
         }
     }
 }

@@ -64,7 +64,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
     if store::agencies::by_code(&mut conn, "jiwei")?.is_some() {
         return Ok(logins);
     }
-    write_tx(&mut conn, |conn, log| {
+    let demo_ids = write_tx(&mut conn, |conn, log| {
         let sys = Actor::default();
         let mut ids = BTreeMap::new();
         for (code, name, kind, level) in AGENCIES {
@@ -174,7 +174,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
         let second = store::records::create(conn, log, &ctx, &as_agency("xunchaban"), rec(RecordKind::Clue, "市交通运输局选人用人不规范问题线索", "巡察发现该局2024年突击提拔干部3人,干部档案审核不严。", "组织纪律", vec![objects[1].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "XC-2026-0003"))?;
         // The discipline commission holds a similar clue on the same bureau: flagged to both as
         // possible duplicate handling (重复办理).
-        store::records::create(conn, log, &ctx, &as_agency("jiwei"), rec(RecordKind::Clue, "关于市住建局违规发放津补贴的问题线索", "信访举报反映:市住房和城乡建设局2023年至2025年以加班费名义违规发放津补贴,共计46.8万元。", "中央八项规定精神", vec![objects[0].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "JW-2026-0101"))?;
+        let jw_clue = store::records::create(conn, log, &ctx, &as_agency("jiwei"), rec(RecordKind::Clue, "关于市住建局违规发放津补贴的问题线索", "信访举报反映:市住房和城乡建设局2023年至2025年以加班费名义违规发放津补贴,共计46.8万元。", "中央八项规定精神", vec![objects[0].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "JW-2026-0101"))?;
         let deadline = (chrono::Utc::now() + chrono::Duration::days(60)).format("%Y-%m-%d").to_string();
         let ctx = WriteContext::load(conn)?;
         let xc = as_agency("xunchaban");
@@ -194,8 +194,10 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
         let sanctions = Sanctions { disciplinary: 0, organizational: 2, judicial: 0 };
         let summary = "对2名相关责任人诫勉谈话".to_string();
         store::transfers::act(conn, log, &zz, &t2.id, Command::Conclude { outcome: Outcome::Form1, sanctions, summary })?;
-        Ok::<_, AppError>(())
+        Ok::<_, AppError>(created.iter().chain([&second, &jw_clue]).map(|r| r.row.id.clone()).collect::<Vec<_>>())
     })
     .map_err(|e| anyhow::anyhow!("载入演示数据失败:{e}"))?;
+    // Duplicate handling is compared after commit, as for every publish and transfer.
+    store::similar::flag_after_commit(&mut conn, &demo_ids);
     Ok(logins)
 }

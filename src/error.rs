@@ -71,14 +71,95 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "不支持的内容类型"),
             AppError::Unavailable(_) => ("unavailable", "服务暂不可用"),
             AppError::TooManyRequests(..) => ("too-many-requests", "尝试过于频繁"),
+            AppError::Internal(e) if is_transient(e) => ("unavailable", "服务暂不可用"),
             AppError::Internal(_) => ("internal", "服务器内部错误"),
         }
     }
 }
 
+/// How long a client is asked to wait after a 503 before retrying.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
+/// The message of a 503 caused by the database.
+const DB_UNAVAILABLE: &str = "数据库暂时繁忙或不可用,请稍后重试(创建类请求请带相同的 Idempotency-Key 重试)";
+
+/// What a database error message says when the database is busy, unreachable, restarting,
+/// read-only or full: a state of the server, not of the request, that passes (or that an
+/// operator fixes) — answered 503 with `Retry-After`, never 500. Lower-case fragments of
+/// SQLite's and libpq's/PostgreSQL's messages.
+const TRANSIENT_DB_MESSAGES: &[&str] = &[
+    // SQLite: SQLITE_BUSY / SQLITE_LOCKED, SQLITE_READONLY, SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN
+    "database is locked",
+    "database table is locked",
+    "database schema is locked",
+    "attempt to write a readonly database",
+    "database or disk is full",
+    "disk i/o error",
+    "unable to open database file",
+    // PostgreSQL and libpq: a lost or refused connection, a restart, a shutdown, recovery
+    "server closed the connection unexpectedly",
+    "terminating connection",
+    "no connection to the server",
+    "connection to server",
+    "could not connect to server",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection refused",
+    "connection reset",
+    "broken pipe",
+    "ssl connection has been closed unexpectedly",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "sorry, too many clients already",
+    "cannot execute", // … in a read-only transaction (a standby after failover)
+    // PostgreSQL contention: serialization failures, deadlocks, lock and statement timeouts
+    "could not serialize access",
+    "deadlock detected",
+    "canceling statement due to lock timeout",
+    "canceling statement due to statement timeout",
+    "could not obtain lock",
+    // PostgreSQL out of space
+    "no space left on device",
+    "could not extend file",
+];
+
+/// Whether a database error is the database's passing state rather than the request's fault.
+pub fn is_transient_db_error(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => is_transient_db_message(info.message()),
+        Error::BrokenTransactionManager => true,
+        Error::RollbackErrorOnCommit { rollback_error, commit_error } => {
+            is_transient_db_error(rollback_error) || is_transient_db_error(commit_error)
+        }
+        _ => false,
+    }
+}
+
+pub fn is_transient_db_message(message: &str) -> bool {
+    let m = message.to_lowercase();
+    TRANSIENT_DB_MESSAGES.iter().any(|t| m.contains(t))
+}
+
+/// Whether an unexpected error is, somewhere in its chain, a transient database error.
+fn is_transient(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<diesel::result::Error>().is_some_and(is_transient_db_error)
+            || c.downcast_ref::<r2d2::Error>().is_some()
+            || c.downcast_ref::<diesel::ConnectionError>().is_some()
+    })
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
+        if is_transient_db_error(&e) {
+            tracing::warn!(error = %e, "数据库暂时不可用,已答复 503");
+            return AppError::Unavailable(DB_UNAVAILABLE.into());
+        }
         match e {
             Error::NotFound => AppError::NotFound("资源不存在".into()),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict("与已有数据重复".into()),
@@ -92,8 +173,8 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<r2d2::Error> for AppError {
     fn from(e: r2d2::Error) -> Self {
-        tracing::error!(error = %e, "database pool unavailable");
-        AppError::Unavailable("数据库连接暂不可用,请稍后重试".into())
+        tracing::warn!(error = %e, "数据库连接池暂无可用连接,已答复 503");
+        AppError::Unavailable(DB_UNAVAILABLE.into())
     }
 }
 
@@ -130,6 +211,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(e) if is_transient(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -146,6 +228,10 @@ impl ResponseError for AppError {
                     .join(";");
                 (summary, Some(errs.clone()))
             }
+            AppError::Internal(e) if is_transient(e) => {
+                tracing::warn!(error = %e, "数据库暂时不可用,已答复 503");
+                (DB_UNAVAILABLE.to_string(), None)
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 ("服务器处理请求时出错,请稍后重试或联系平台管理员".to_string(), None)
@@ -159,6 +245,9 @@ impl ResponseError for AppError {
         if let AppError::TooManyRequests(_, secs) = self {
             resp.insert_header(("Retry-After", secs.max(&1).to_string()));
         }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
+        }
         resp.content_type("application/problem+json").json(Problem {
             type_: format!("urn:guantong:problem:{slug}"),
             title: title.to_string(),
@@ -166,5 +255,67 @@ impl ResponseError for AppError {
             detail,
             errors,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn database_faults_are_503_with_retry_after() {
+        let faults = [
+            db_error(DatabaseErrorKind::Unknown, "database is locked"),
+            db_error(DatabaseErrorKind::Unknown, "attempt to write a readonly database"),
+            db_error(DatabaseErrorKind::Unknown, "database or disk is full"),
+            db_error(DatabaseErrorKind::Unknown, "disk I/O error"),
+            db_error(DatabaseErrorKind::ClosedConnection, "anything"),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally",
+            ),
+            db_error(DatabaseErrorKind::Unknown, "terminating connection due to administrator command"),
+            db_error(DatabaseErrorKind::Unknown, "FATAL:  the database system is shutting down"),
+            db_error(DatabaseErrorKind::SerializationFailure, "could not serialize access due to concurrent update"),
+            db_error(DatabaseErrorKind::Unknown, "canceling statement due to lock timeout"),
+            db_error(DatabaseErrorKind::Unknown, "could not extend file \"base/1/2\": No space left on device"),
+            Error::BrokenTransactionManager,
+        ];
+        for f in faults {
+            let shown = f.to_string();
+            let e = AppError::from(f);
+            assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE, "{shown}");
+            let resp = e.error_response();
+            assert_eq!(resp.headers().get("Retry-After").unwrap(), &RETRY_AFTER_SECS.to_string(), "{shown}");
+        }
+        // Wrapped in an unexpected error (a context added on the way up): still 503.
+        let wrapped = AppError::Internal(
+            anyhow::Error::new(db_error(DatabaseErrorKind::Unknown, "database is locked")).context("store"),
+        );
+        assert_eq!(wrapped.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(wrapped.error_response().headers().contains_key("Retry-After"));
+    }
+
+    #[test]
+    fn request_faults_and_bugs_are_not_503() {
+        let not_transient = [
+            (db_error(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed"), StatusCode::CONFLICT),
+            (db_error(DatabaseErrorKind::ForeignKeyViolation, "FOREIGN KEY"), StatusCode::UNPROCESSABLE_ENTITY),
+            (Error::NotFound, StatusCode::NOT_FOUND),
+            (db_error(DatabaseErrorKind::Unknown, "no such column: x"), StatusCode::INTERNAL_SERVER_ERROR),
+        ];
+        for (f, status) in not_transient {
+            let shown = f.to_string();
+            let e = AppError::from(f);
+            assert_eq!(e.status_code(), status, "{shown}");
+            assert!(!e.error_response().headers().contains_key("Retry-After"), "{shown}");
+        }
+        let bug = AppError::Internal(anyhow::anyhow!("a bug"));
+        assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -46,13 +46,19 @@ pub struct Hubd {
 }
 
 pub fn start_server(url: &str) -> Result<Hubd> {
-    let settings = Settings {
+    start_server_with(url, |_| {})
+}
+
+/// `start_server` with settings `configure` adjusts first (pool size…).
+pub fn start_server_with(url: &str, configure: impl FnOnce(&mut Settings)) -> Result<Hubd> {
+    let mut settings = Settings {
         database_url: url.to_string(),
         listen: "127.0.0.1:0".into(),
         jwt_secret: Some(Secret::new("bench-secret-bench-secret-0123456789")),
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
         ..Settings::default()
     };
+    configure(&mut settings);
     let (pool, backend) = open_database(&settings)?;
     ensure_admin(&pool, settings.admin_password.as_ref())?;
     let (tx, rx) = std::sync::mpsc::channel();

@@ -82,6 +82,8 @@ pub struct Metrics {
     pub webhook_deliveries: IntGaugeVec,
     pub webhook_lag: IntGauge,
     pub mail_outbox: IntGaugeVec,
+    /// The longest hold of the global write lock (see `store::log::lock_hold`).
+    pub write_lock_hold_max: prometheus::Gauge,
 }
 
 impl Metrics {
@@ -109,6 +111,11 @@ impl Metrics {
         )
         .expect("metric");
         let mail_outbox = gauge_vec("guantong_mail_outbox", "Mails in the outbox by status", "status");
+        let write_lock_hold_max = prometheus::Gauge::new(
+            "guantong_write_lock_hold_max_seconds",
+            "Longest time a write transaction held the global write lock since the process started",
+        )
+        .expect("metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(event_seq.clone()),
@@ -118,6 +125,8 @@ impl Metrics {
             Box::new(webhook_deliveries.clone()),
             Box::new(webhook_lag.clone()),
             Box::new(mail_outbox.clone()),
+            Box::new(write_lock_hold_max.clone()),
+            Box::new(store::log::lock_hold::histogram().clone()),
         ] {
             registry.register(c).expect("unique metric");
         }
@@ -131,6 +140,7 @@ impl Metrics {
             webhook_deliveries,
             webhook_lag,
             mail_outbox,
+            write_lock_hold_max,
         }
     }
 }
@@ -166,6 +176,7 @@ pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let s = state.pool.state();
     state.metrics.pool_idle.set(s.idle_connections as i64);
     state.metrics.pool_size.set(s.connections as i64);
+    state.metrics.write_lock_hold_max.set(store::log::lock_hold::max_seconds());
     let mut buf = Vec::new();
     TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf).map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buf))

@@ -172,7 +172,14 @@ pub async fn create_record(
                 return Ok((s.status, s.response));
             }
         }
-        write_tx(conn, |conn, log| {
+        let created = write_tx(conn, |conn, log| {
+            // Again under the lock: a retry racing its own first attempt (the client timed
+            // out while that one committed) gets the first answer, not a second record.
+            if let Some(k) = &key {
+                if let Some(s) = store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
+                    return Ok((s.status, s.response, None));
+                }
+            }
             let ctx = WriteContext::load(conn)?;
             let s = store::records::create(conn, log, &ctx, &p, input.into())?;
             let view = present(&s, policy::Disclosure::OWNER);
@@ -180,8 +187,13 @@ pub async fn create_record(
             if let Some(k) = &key {
                 store::idempotency::save(conn, &p.agency_id, k, &request_hash, 201, &json, log.at())?;
             }
-            Ok((201, json))
-        })
+            Ok((201, json, Some(s.row.id)))
+        })?;
+        let (status, json, id) = created;
+        if let Some(id) = id {
+            store::similar::flag_after_commit(conn, &[id]);
+        }
+        Ok((status, json))
     })
     .await?;
     Ok(HttpResponse::build(

@@ -80,6 +80,7 @@ pub async fn create_subscription(
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
+    let cap = state.settings.max_subscriptions_per_agency;
     let sub = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             let mut criteria = b.1;
@@ -95,7 +96,7 @@ pub async fn create_subscription(
                 criteria,
                 created_at: now(),
             };
-            store::subscriptions::insert(conn, log, &Actor::from(&p), &s)?;
+            store::subscriptions::insert(conn, log, &Actor::from(&p), &s, cap)?;
             Ok(s)
         })
     })

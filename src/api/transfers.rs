@@ -53,7 +53,7 @@ pub async fn create_transfer(
         return Err(AppError::validation("to_agency_id", "单位编号格式无效"));
     }
     let view = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
+        let view = write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
             let n = NewTransfer {
@@ -64,7 +64,9 @@ pub async fn create_transfer(
             };
             let row = store::transfers::create(conn, log, &ctx, &p, &viewer, &record_id, n)?;
             Ok(store::transfers::views(conn, vec![row])?.remove(0))
-        })
+        })?;
+        store::similar::flag_after_commit(conn, &[record_id]);
+        Ok(view)
     })
     .await?;
     Ok(HttpResponse::Created().json(view))

@@ -66,25 +66,39 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Per-connection settings. `lock_timeout_ms` bounds how long a writer waits for the write
+/// lock on either backend; past it the request is answered 503 with `Retry-After`
+/// (`error::is_transient_db_error`) instead of queueing without end.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SessionSettings {
+    lock_timeout_ms: u64,
+}
 
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+        let ms = self.lock_timeout_ms;
+        match conn {
+            DbConnection::Sqlite(c) => c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {ms}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                  PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192; PRAGMA mmap_size = 268435456;",
-            )
-            .map_err(diesel::r2d2::Error::QueryError)?;
+            )),
+            DbConnection::Pg(c) => c.batch_execute(&format!("SET lock_timeout = {ms}")),
         }
-        Ok(())
+        .map_err(diesel::r2d2::Error::QueryError)
     }
 }
+
+/// The default of `Settings::db_lock_timeout_ms`.
+pub const DEFAULT_LOCK_TIMEOUT_MS: u64 = 10_000;
 
 /// Opens the pool. SQLite gets its directory created and WAL pragmas; a PostgreSQL URL is
 /// tried once first so that a down server is reported as such, not as a bad URL.
 pub fn connect(url: &str, max_size: u32) -> Result<(DbPool, Backend), DbSetupError> {
+    connect_with(url, max_size, DEFAULT_LOCK_TIMEOUT_MS)
+}
+
+/// `connect` with the write-lock wait bound of `Settings::db_lock_timeout_ms`.
+pub fn connect_with(url: &str, max_size: u32, lock_timeout_ms: u64) -> Result<(DbPool, Backend), DbSetupError> {
     let (backend, diesel_url) = parse_url(url)?;
     match backend {
         Backend::Sqlite => {
@@ -104,7 +118,7 @@ pub fn connect(url: &str, max_size: u32) -> Result<(DbPool, Backend), DbSetupErr
     let pool = Pool::builder()
         .max_size(max_size)
         .connection_timeout(std::time::Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
+        .connection_customizer(Box::new(SessionSettings { lock_timeout_ms }))
         .build(manager)
         .map_err(|e| DbSetupError::Connect(e.to_string()))?;
     Ok((pool, backend))

@@ -160,10 +160,12 @@ pub fn write_tx<T>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection, &mut Log) -> AppResult<T>,
 ) -> AppResult<T> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    let mut locked_at: Option<std::time::Instant> = None;
+    let result = conn.transaction::<_, AppError, _>(|conn| {
         // The first statement writes, so SQLite takes its write lock at once (no deferred
         // upgrade deadlock) and PostgreSQL locks the head row until commit.
         diesel::update(log_head::table.find(1)).set(log_head::id.eq(1)).execute(conn)?;
+        locked_at = Some(std::time::Instant::now());
         let (event_seq, audit_seq, audit_hash): (i64, i64, String) = log_head::table
             .find(1)
             .select((log_head::event_seq, log_head::audit_seq, log_head::audit_hash))
@@ -173,8 +175,11 @@ pub fn write_tx<T>(
         let last = log.event_seq;
         log.flush(conn)?;
         Ok((out, last))
-    })
-    .map(|(out, last)| {
+    });
+    if let Some(at) = locked_at {
+        lock_hold::observe(at.elapsed(), result.is_ok());
+    }
+    result.map(|(out, last)| {
         // Every commit wakes the delivery loops: new events, and also changes that make
         // waiting work due (an endpoint re-enabled, dead letters queued for replay).
         commits().send_replace(last);
@@ -192,4 +197,50 @@ pub fn commits() -> &'static tokio::sync::watch::Sender<i64> {
 /// The last committed event sequence number.
 pub fn head_seq(conn: &mut DbConnection) -> QueryResult<i64> {
     log_head::table.find(1).select(log_head::event_seq).first(conn)
+}
+
+/// How long writers hold the global write lock (the `log_head` row), from taking it to
+/// commit or rollback. Every other writer of the hub waits that long, so it must stay in
+/// the tens of milliseconds: `/metrics` exposes it as a histogram and its maximum, and a
+/// hold over `SLOW_HOLD` is logged as a warning.
+pub mod lock_hold {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    /// A hold this long is logged as a warning.
+    pub const SLOW_HOLD: Duration = Duration::from_millis(100);
+
+    static MAX_MICROS: AtomicU64 = AtomicU64::new(0);
+
+    /// The histogram of hold times in seconds (shared by every server in the process).
+    pub fn histogram() -> &'static prometheus::Histogram {
+        static H: OnceLock<prometheus::Histogram> = OnceLock::new();
+        H.get_or_init(|| {
+            prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new(
+                    "guantong_write_lock_hold_seconds",
+                    "Time a write transaction holds the global write lock, lock to commit",
+                )
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            )
+            .expect("metric")
+        })
+    }
+
+    /// The longest hold seen by this process, in seconds.
+    pub fn max_seconds() -> f64 {
+        MAX_MICROS.load(Ordering::Relaxed) as f64 / 1e6
+    }
+
+    pub(super) fn observe(held: Duration, committed: bool) {
+        histogram().observe(held.as_secs_f64());
+        MAX_MICROS.fetch_max(held.as_micros() as u64, Ordering::Relaxed);
+        let held_ms = held.as_secs_f64() * 1000.0;
+        if held >= SLOW_HOLD {
+            tracing::warn!(held_ms, committed, "写事务持有全局写锁过久");
+        } else {
+            tracing::trace!(held_ms, committed, "写事务释放全局写锁");
+        }
+    }
 }

@@ -608,8 +608,8 @@ pub fn create_many(
         crate::insert_batch!(conn, record_versions::table, chunk)?;
     }
     inbox::insert(conn, &items, log.at())?;
-    let created: Vec<&StoredRecord> = out.iter().flatten().collect();
-    crate::store::similar::flag_duplicates_many(conn, log, &created)?;
+    // Duplicate handling is checked by the caller after commit, outside the write lock
+    // (`similar::flag_after_commit`).
     Ok(out)
 }
 

@@ -139,40 +139,64 @@ pub fn agency_names(conn: &mut DbConnection, ids: &BTreeSet<String>) -> QueryRes
     Ok(names.into_iter().map(|(_, n)| n).collect())
 }
 
-/// After a clue is published or transferred: for each similar clue on the same objects that
-/// other agencies handle, records a flag and notifies every agency involved — each on the
-/// clue it holds, naming the other agencies and nothing of the other clue's content.
-pub fn flag_duplicates(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord) -> AppResult<usize> {
-    flag_duplicates_many(conn, log, &[r])
-}
-
-/// `flag_duplicates` for the clues of one write (a bulk import chunk).
-pub fn flag_duplicates_many(conn: &mut DbConnection, log: &mut Log, rs: &[&StoredRecord]) -> AppResult<usize> {
-    let clues: Vec<&StoredRecord> =
-        rs.iter().copied().filter(|r| r.row.kind == "clue" && !r.object_ids.is_empty()).collect();
-    let mut flagged = 0;
-    for (r, matches) in clues.iter().zip(find_many(conn, &clues)?) {
-        if !matches.is_empty() {
-            flagged += flag_matches(conn, log, r, matches)?;
+/// After a clue is published or transferred, and after that write committed: for each
+/// similar clue on the same objects that other agencies handle, records a flag and notifies
+/// every agency involved — each on the clue it holds, naming the other agencies and nothing
+/// of the other clue's content.
+///
+/// The comparison reads and scores outside the write lock (it may take a while on long
+/// texts); only the flags are written under it. Running after commit also closes the race
+/// of two similar clues published at once: the later of the two comparisons sees the other
+/// clue, and the pair is flagged once (the check for an existing flag runs under the lock).
+/// Flags are advisory: a failure here is logged, and the write it follows stands.
+pub fn flag_after_commit(conn: &mut DbConnection, record_ids: &[String]) -> usize {
+    match compute_and_flag(conn, record_ids) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, records = record_ids.len(), "重复办理比对失败,相似线索未标记");
+            0
         }
     }
-    Ok(flagged)
 }
 
-fn flag_matches(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord, matches: Vec<Match>) -> AppResult<usize> {
+fn compute_and_flag(conn: &mut DbConnection, record_ids: &[String]) -> AppResult<usize> {
+    let loaded = crate::store::records::load_many(conn, record_ids)?;
+    let clues: Vec<&StoredRecord> = record_ids
+        .iter()
+        .filter_map(|id| loaded.get(id))
+        .filter(|r| r.row.kind == "clue" && r.row.withdrawn_at.is_none() && !r.object_ids.is_empty())
+        .collect();
+    if clues.is_empty() {
+        return Ok(0);
+    }
+    let found: Vec<(String, Vec<Match>)> =
+        clues.iter().map(|r| r.row.id.clone()).zip(find_many(conn, &clues)?).filter(|(_, m)| !m.is_empty()).collect();
+    if found.is_empty() {
+        return Ok(0);
+    }
+    crate::store::log::write_tx(conn, |conn, log| {
+        let mut flagged = 0;
+        for (id, matches) in found {
+            flagged += flag_matches(conn, log, &id, matches)?;
+        }
+        Ok(flagged)
+    })
+}
+
+fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches: Vec<Match>) -> AppResult<usize> {
     let mut ids: Vec<String> = matches.iter().map(|m| m.other_id.clone()).collect();
-    ids.push(r.row.id.clone());
+    ids.push(record_id.to_string());
     let held = holders(conn, &ids)?;
-    let mine = held.get(&r.row.id).cloned().unwrap_or_default();
+    let mine = held.get(record_id).cloned().unwrap_or_default();
     // Pairs already flagged, in either direction.
     let already: HashSet<String> = duplicate_flags::table
-        .filter(duplicate_flags::record_id.eq(&r.row.id))
+        .filter(duplicate_flags::record_id.eq(record_id))
         .select(duplicate_flags::other_record_id)
         .load::<String>(conn)?
         .into_iter()
         .chain(
             duplicate_flags::table
-                .filter(duplicate_flags::other_record_id.eq(&r.row.id))
+                .filter(duplicate_flags::other_record_id.eq(record_id))
                 .select(duplicate_flags::record_id)
                 .load::<String>(conn)?,
         )
@@ -188,7 +212,7 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord, matche
         diesel::insert_into(duplicate_flags::table)
             .values((
                 duplicate_flags::id.eq(&flag_id),
-                duplicate_flags::record_id.eq(&r.row.id),
+                duplicate_flags::record_id.eq(record_id),
                 duplicate_flags::other_record_id.eq(&m.other_id),
                 duplicate_flags::score.eq(m.score),
                 duplicate_flags::shared_text.eq(&m.shared_text),
@@ -196,11 +220,11 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, r: &StoredRecord, matche
                 duplicate_flags::created_at.eq(log.at()),
             ))
             .execute(conn)?;
-        let seq = log.event("clue.duplicate_flagged", Some(&r.row.id), None, None, json!({"flag_id": flag_id}));
+        let seq = log.event("clue.duplicate_flagged", Some(record_id), None, None, json!({"flag_id": flag_id}));
         // Each agency is told, on the clue it holds, which other agencies handle the similar one.
         for a in &mine {
             let note = duplicate_note(conn, &theirs, a)?;
-            inbox::notify(conn, a, &r.row.id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
+            inbox::notify(conn, a, record_id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
         }
         for a in theirs.iter().filter(|a| !mine.contains(*a)) {
             let note = duplicate_note(conn, &mine, a)?;

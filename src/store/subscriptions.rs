@@ -88,7 +88,23 @@ pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Subscri
         .collect())
 }
 
-pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, s: &Subscription) -> AppResult<()> {
+/// Inserts a subscription unless the agency already holds `max_per_agency` (every publish
+/// matches each one, so their number is bounded). Counted under the write lock, so
+/// concurrent requests cannot pass the cap together.
+pub fn insert(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    s: &Subscription,
+    max_per_agency: i64,
+) -> AppResult<()> {
+    let held: i64 = subscriptions::table.filter(subscriptions::agency_id.eq(&s.agency_id)).count().get_result(conn)?;
+    if held >= max_per_agency {
+        return Err(AppError::validation(
+            "",
+            format!("本单位的订阅已达上限({max_per_agency} 个),请先删除不再需要的订阅,或合并订阅条件"),
+        ));
+    }
     let row = SubscriptionRow {
         id: s.id.clone(),
         agency_id: s.agency_id.clone(),

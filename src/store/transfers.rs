@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
 use crate::store::log::{Actor, Log};
 use crate::store::records::{self, WriteContext};
-use crate::store::{directory, inbox, similar};
+use crate::store::{directory, inbox};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = transfers, treat_none_as_null = true)]
@@ -277,9 +277,8 @@ pub fn create(
         None,
         json!({"record_id": record_id, "to_agency_id": row.to_agency_id, "deadline": row.deadline}),
     );
-    // The receiver now handles the clue too: flag it if it (or another agency) handles a
-    // similar one. Holders are read from the transfers, so the record loaded above will do.
-    similar::flag_duplicates(conn, log, &s)?;
+    // The receiver now handles the clue too: the caller flags it after commit if it (or
+    // another agency) handles a similar one (`similar::flag_after_commit`).
     Ok(row)
 }
 

@@ -15,8 +15,14 @@ use crate::store::log::write_tx;
 use crate::store::records::{self, StoredRecord, UpdateOutcome, WriteContext};
 use crate::store::{directory, idempotency};
 
-/// Lines per transaction.
+/// Lines per request the sync client sends (its default `chunk_lines`).
 pub const CHUNK_LINES: usize = 5000;
+
+/// Lines per transaction: each holds the hub's global write lock, so a chunk is kept small
+/// enough to commit in tens of milliseconds and other writers never wait behind a whole
+/// bulk batch. A batch is upserted by external id, so a retry after a failure between
+/// chunks finds the committed lines `unchanged`.
+pub const TX_LINES: usize = 500;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineResult {
@@ -220,8 +226,12 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         .map(|(i, raw)| parse_line(i + 1, raw))
         .collect();
     let mut results = Vec::with_capacity(lines.len());
-    for chunk in lines.chunks(CHUNK_LINES) {
-        results.extend(import_chunk(conn, p, chunk)?);
+    for chunk in lines.chunks(TX_LINES) {
+        let done = import_chunk(conn, p, chunk)?;
+        // Duplicate handling is compared after each chunk commits, outside the write lock.
+        let created: Vec<String> = done.iter().filter(|r| r.status == "created").filter_map(|r| r.id.clone()).collect();
+        crate::store::similar::flag_after_commit(conn, &created);
+        results.extend(done);
     }
     let mut ndjson = String::with_capacity(results.len() * 96);
     for r in &results {

@@ -61,6 +61,15 @@ impl TestApp {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("guantong.db").display()),
             Backend::Postgres => fresh_pg_database(),
         };
+        TestApp::spawn_in(dir, database_url, configure)
+    }
+
+    /// A server on the given database (e.g. on a private PostgreSQL server a test restarts).
+    pub fn spawn_on(database_url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        TestApp::spawn_in(tempfile::tempdir().expect("temp dir"), database_url, configure)
+    }
+
+    fn spawn_in(dir: tempfile::TempDir, database_url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = test_settings(&database_url);
         configure(&mut settings);
         let kept = settings.clone();

@@ -10,6 +10,8 @@ mod auth;
 pub mod bad_input;
 mod deliberation_sharing;
 mod history_leaks;
+mod contention;
+mod faults;
 mod mail;
 mod openapi;
 mod permissions;
