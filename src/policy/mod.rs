@@ -14,6 +14,9 @@
 //! 7. Protected fields: `may_see_protected`; reads of them are audited by the caller.
 
 pub mod agreements;
+pub mod membership;
+pub mod objects;
+pub mod webhook_targets;
 
 use std::collections::HashSet;
 
