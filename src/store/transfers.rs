@@ -509,6 +509,9 @@ fn mean_days_sql(conn: &DbConnection) -> &'static str {
     }
 }
 
+/// One group of the statistics query: state, outcome, count, and the three sanction sums.
+type StateGroup = (String, Option<String>, i64, Option<i64>, Option<i64>, Option<i64>);
+
 /// Statistics of the transfers an agency sent (`Out`), received (`In`) or both, made within
 /// the period, aggregated in the database (a few grouped counts, never the rows). Only
 /// transfers the agency is a party to and may see count; overdue is judged by the hub's today.
@@ -536,7 +539,7 @@ pub fn stats(
     for o in Outcome::ALL {
         s.by_outcome.insert(o.as_str().to_string(), 0);
     }
-    let groups: Vec<(String, Option<String>, i64, Option<i64>, Option<i64>, Option<i64>)> = transfers::table
+    let groups: Vec<StateGroup> = transfers::table
         .filter(scope(agency_id, direction, from, to))
         .group_by((transfers::state, transfers::outcome))
         .select((

@@ -166,3 +166,83 @@ both!(
     the_address_connected_to_is_checked_at_send_time,
     the_delivery_log_says_no_more_than_a_short_reason,
 );
+
+/// A receiver that answers 200 and then streams an endless body, counting what it sent.
+fn endless_receiver() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                // Read the request head and body (the body's length from the head).
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let head_end = loop {
+                    let n = s.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                    .unwrap_or(0);
+                while buf.len() < head_end + len {
+                    let n = s.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let _ =
+                    s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n");
+                let piece = [b'x'; 8192];
+                loop {
+                    let ok =
+                        s.write_all(b"2000\r\n").is_ok() && s.write_all(&piece).is_ok() && s.write_all(b"\r\n").is_ok();
+                    if !ok {
+                        return;
+                    }
+                    counter.fetch_add(piece.len(), std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    (port, sent)
+}
+
+/// A receiver cannot make the hub read an endless answer: it reads at most 64 KiB, records the
+/// delivery and moves on (reading it all would never end: the request would time out).
+fn at_most_64_kib_of_an_answer_is_read(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| {
+        fast(s);
+        s.webhook_timeout_ms = 5000;
+    });
+    let hub = app.admin_token();
+    let (a, admin) = unit(&app, &hub, "jiwei");
+    let (port, sent) = endless_receiver();
+    let (s, e) = create(&app, &admin, &format!("http://127.0.0.1:{port}/hook"));
+    assert_eq!(s, 201, "{e}");
+    let id = e["id"].as_str().unwrap().to_string();
+    app.post(&a.token, "/api/v1/records", record("长响应测试", json!({"level": "own"})));
+    wait_until("an attempt", || !deliveries(&app, &admin, &id).is_empty());
+    let d = deliveries(&app, &admin, &id);
+    assert_eq!((d[0]["status"].as_str(), d[0]["response_status"].as_i64()), (Some("delivered"), Some(200)), "{d:?}");
+    assert!(d[0]["latency_ms"].as_i64().unwrap() < 4000, "did not wait for the time limit: {d:?}");
+    // What the receiver managed to push is bounded by the cap plus the sockets' buffers.
+    std::thread::sleep(Duration::from_millis(300));
+    let n = sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(n < 16 * 1024 * 1024, "the hub kept reading: {n} bytes");
+}
+
+both!(at_most_64_kib_of_an_answer_is_read);
