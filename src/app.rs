@@ -103,6 +103,15 @@ impl Application {
             .clone()
             .filter(|s| s.expose().len() >= 16)
             .ok_or_else(|| anyhow::anyhow!("GUANTONG_JWT_SECRET 未设置或过短(至少 16 个字符)"))?;
+        if settings.identity_key.as_ref().is_none_or(|k| k.expose().len() < 16) {
+            anyhow::bail!("GUANTONG_IDENTITY_KEY 未设置或过短(至少 16 个字符):监督对象证件号码以此密钥摘要存储");
+        }
+        crate::policy::webhook_targets::TargetRules::from_settings(&settings).map_err(|e| anyhow::anyhow!(e))?;
+        let tz = crate::domain::clock::parse_time_zone(&settings.time_zone).map_err(|e| anyhow::anyhow!(e))?;
+        crate::domain::clock::install(crate::domain::clock::HubClock { tz, offset_secs: settings.clock_offset_secs });
+        if settings.mail_digest_tz_offset_hours.is_some() {
+            tracing::warn!("mail_digest_tz_offset_hours 已停用:每日摘要改用 time_zone({})", settings.time_zone);
+        }
         let listener =
             TcpListener::bind(&settings.listen).map_err(|e| anyhow::anyhow!("无法监听 {}:{e}", settings.listen))?;
         let port = listener.local_addr()?.port();

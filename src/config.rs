@@ -73,8 +73,9 @@ pub struct Settings {
     pub mail_max_attempts: u32,
     /// Local time of the daily digest, "HH:MM" ("off": this instance runs no digest).
     pub mail_digest_time: String,
-    /// The local time zone of the digest, as hours east of UTC (China: 8).
-    pub mail_digest_tz_offset_hours: i32,
+    /// Replaced by `time_zone`; still read so that an old setting is reported, not ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_digest_tz_offset_hours: Option<i32>,
     /// How often the deadline sweep (deadline in 3 days, overdue) runs, in seconds.
     pub mail_sweep_interval_secs: u64,
     /// Events turned into mail per dispatch round, and mails sent per round.
@@ -105,6 +106,26 @@ pub struct Settings {
     /// Subscriptions one agency may hold (each is matched on every publish).
     #[serde(default = "default_max_subscriptions_per_agency")]
     pub max_subscriptions_per_agency: i64,
+    /// The hub's time zone (IANA name): "today", deadlines, overdue, reminders and the digest
+    /// day are days in this zone.
+    pub time_zone: String,
+    /// Tests only: seconds added to the wall clock for the calendar ("today", overdue), so a
+    /// test can stand at any hour of the day. 0 in production.
+    pub clock_offset_secs: i64,
+    /// Allow webhook targets on loopback addresses (tests and local development only).
+    pub webhook_allow_loopback: bool,
+    /// Networks (CIDR, comma-separated, e.g. "10.20.0.0/16,fd00::/8") webhooks may reach even
+    /// though they are private or otherwise refused.
+    pub webhook_allow_networks: String,
+    /// The key of the keyed digest (HMAC-SHA256) under which objects' identity numbers are
+    /// stored and looked up; required outside --demo.
+    #[serde(default)]
+    pub identity_key: Option<Secret>,
+    /// Identity-number lookups one principal may make per `object_lookup_window_secs`.
+    pub object_lookup_limit: u32,
+    pub object_lookup_window_secs: u64,
+    /// Most rows one ledger export (CSV/XLSX) holds; beyond it the caller narrows the filters.
+    pub ledger_export_max_rows: i64,
 }
 
 fn default_db_lock_timeout_ms() -> u64 {
@@ -145,7 +166,7 @@ impl Default for Settings {
             mail_retry_cap_ms: 3_600_000,
             mail_max_attempts: 12,
             mail_digest_time: "08:00".into(),
-            mail_digest_tz_offset_hours: 8,
+            mail_digest_tz_offset_hours: None,
             mail_sweep_interval_secs: 600,
             mail_batch: 200,
             public_url: "http://127.0.0.1:8080".into(),
@@ -159,6 +180,14 @@ impl Default for Settings {
             trusted_proxies: vec![],
             db_lock_timeout_ms: default_db_lock_timeout_ms(),
             max_subscriptions_per_agency: default_max_subscriptions_per_agency(),
+            time_zone: crate::domain::clock::DEFAULT_TIME_ZONE.into(),
+            clock_offset_secs: 0,
+            webhook_allow_loopback: false,
+            webhook_allow_networks: String::new(),
+            identity_key: None,
+            object_lookup_limit: 30,
+            object_lookup_window_secs: 60,
+            ledger_export_max_rows: 20_000,
         }
     }
 }

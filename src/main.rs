@@ -238,8 +238,13 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 if settings.admin_password.is_none() {
                     settings.admin_password = Some(Secret::new(guantong::demo::DEMO_PASSWORD));
                 }
+                if settings.identity_key.is_none() {
+                    settings.identity_key = Some(Secret::new(guantong::auth::random_secret("demo-")));
+                }
             } else if settings.jwt_secret.is_none() {
                 anyhow::bail!("未设置 GUANTONG_JWT_SECRET(至少 16 个字符);仅 --demo 模式可省略");
+            } else if settings.identity_key.is_none() {
+                anyhow::bail!("未设置 GUANTONG_IDENTITY_KEY(至少 16 个字符);仅 --demo 模式可省略");
             }
             settings.trusted_proxy_addrs().map_err(anyhow::Error::msg)?;
             let (pool, backend) = open_database(&settings)?;

@@ -55,6 +55,7 @@ pub fn start_server_with(url: &str, configure: impl FnOnce(&mut Settings)) -> Re
         database_url: url.to_string(),
         listen: "127.0.0.1:0".into(),
         jwt_secret: Some(Secret::new("bench-secret-bench-secret-0123456789")),
+        identity_key: Some(Secret::new("bench-identity-key-0123456789")),
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
         ..Settings::default()
     };

@@ -518,6 +518,7 @@ fn change_membership(
             }
             let before = directory::load(conn)?;
             if join {
+                store::membership::refuse_join_outside_agreements(conn, &group_id, &agency_id)?;
                 store::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;
             } else {
                 store::groups::remove_member_row(conn, log, &actor, &group_id, &agency_id)?;

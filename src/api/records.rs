@@ -20,7 +20,7 @@ use crate::store::catalog::Category;
 use crate::store::grants::GrantView;
 use crate::store::history::HistoryEntry;
 use crate::store::log::{write_tx, Actor};
-use crate::store::objects::{ObjectQuery, SubjectObject};
+use crate::store::objects::{ObjectQuery, ObjectView, SubjectObject};
 use crate::store::records::{present, RecordQuery, RecordView, UpdateOutcome, WriteContext};
 use crate::store::{self, directory};
 
@@ -45,7 +45,7 @@ pub struct NewObject {
 
 /// Registers a supervision object.
 #[utoipa::path(tag = "监督对象", request_body = NewObject, responses(
-    (status = 201, body = SubjectObject), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    (status = 201, body = ObjectView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/objects")]
 pub async fn create_object(
     state: web::Data<AppState>,
@@ -76,14 +76,34 @@ pub async fn create_object(
         kind: b.kind,
         unit: b.unit,
         position: b.position,
-        id_number_hash: b.id_number.as_deref().map(store::objects::id_number_digest),
+        id_number_hash: b.id_number.as_deref().map(|n| store::objects::id_number_digest(identity_key(&state), n)),
         created_by_agency_id: p.agency_id.clone(),
         created_at: now(),
     };
-    let o = obj.clone();
+    let (o, agency) = (obj.clone(), p.agency_id.clone());
     run(&state.pool, move |conn| write_tx(conn, |conn, log| store::objects::insert(conn, log, &Actor::from(&p), &o)))
         .await?;
-    Ok(HttpResponse::Created().json(obj))
+    Ok(HttpResponse::Created().json(obj.view_for(&agency)))
+}
+
+/// The server's identity-number key (checked at start: `Application::build`).
+fn identity_key(state: &AppState) -> &str {
+    state.settings.identity_key.as_ref().map(|k| k.expose()).unwrap_or_default()
+}
+
+/// 429 with `Retry-After` once a principal has looked up too many identity numbers.
+fn lookup_throttled(wait: std::time::Duration) -> HttpResponse {
+    let secs = wait.as_secs().max(1);
+    HttpResponse::TooManyRequests()
+        .insert_header(("Retry-After", secs.to_string()))
+        .content_type("application/problem+json")
+        .json(Problem {
+            type_: "urn:guantong:problem:too-many-requests".into(),
+            title: "请求过于频繁".into(),
+            status: 429,
+            detail: format!("按证件号码查询过于频繁,请 {secs} 秒后再试"),
+            errors: None,
+        })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -99,12 +119,12 @@ pub struct ObjectParams {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ObjectPage {
-    pub items: Vec<SubjectObject>,
+    pub items: Vec<ObjectView>,
     pub next_cursor: Option<String>,
 }
 
 /// Supervision objects (shared reference data of the hub).
-#[utoipa::path(tag = "监督对象", params(ObjectParams), responses((status = 200, body = ObjectPage), (status = 400, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "监督对象", params(ObjectParams), responses((status = 200, body = ObjectPage), (status = 400, body = Problem), (status = 429, body = Problem)), security(("bearer" = [])))]
 #[get("/objects")]
 pub async fn list_objects(
     state: web::Data<AppState>,
@@ -118,8 +138,22 @@ pub async fn list_objects(
         Some(c) => Some(decode_id_cursor(c)?),
         None => None,
     };
-    let f = ObjectQuery { q: params.q, kind: params.kind, id_number: params.id_number, after, limit };
-    let items = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
+    let id_number_digest = match params.id_number.as_deref() {
+        None => None,
+        Some(n) => {
+            // Each guess costs one of a small budget, so numbers cannot be enumerated.
+            let (limit, window) = (state.settings.object_lookup_limit, state.settings.object_lookup_window_secs);
+            if let Err(wait) = store::objects::take_lookup(&p.actor_id(), limit, std::time::Duration::from_secs(window))
+            {
+                return Ok(lookup_throttled(wait));
+            }
+            Some(store::objects::id_number_digest(identity_key(&state), n))
+        }
+    };
+    let f = ObjectQuery { q: params.q, kind: params.kind, id_number_digest, after, limit };
+    let agency = p.agency_id.clone();
+    let rows = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
+    let items: Vec<ObjectView> = rows.into_iter().map(|o| o.view_for(&agency)).collect();
     let next_cursor = if items.len() as i64 == limit { items.last().map(|o| encode_id_cursor(&o.id)) } else { None };
     Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
 }
@@ -141,13 +175,13 @@ pub fn decode_id_cursor(c: &str) -> AppResult<String> {
 }
 
 /// One supervision object.
-#[utoipa::path(tag = "监督对象", responses((status = 200, body = SubjectObject), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "监督对象", responses((status = 200, body = ObjectView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/objects/{id}")]
 pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
     let o = run(&state.pool, move |conn| store::objects::get(conn, &id)).await?;
-    Ok(HttpResponse::Ok().json(o))
+    Ok(HttpResponse::Ok().json(o.view_for(&p.agency_id)))
 }
 
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.

@@ -95,8 +95,8 @@ pub struct LedgerParams {
 
 fn parse_date(field: &str, v: &Option<String>, errs: &mut Vec<FieldError>) -> Option<String> {
     let d = v.as_deref().filter(|d| !d.is_empty())?;
-    if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-        errs.push(FieldError::new(field, "日期格式须为 YYYY-MM-DD"));
+    if crate::domain::clock::parse_date(d).is_none() {
+        errs.push(FieldError::new(field, "日期格式须为 YYYY-MM-DD(如 2027-01-05)"));
         return None;
     }
     Some(d.to_string())
@@ -181,9 +181,6 @@ pub async fn list_transfers(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// Most rows one export holds.
-const EXPORT_MAX: i64 = 100_000;
-
 /// Exports the ledger with Chinese headers: `format=csv` (UTF-8 with BOM) or `format=xlsx`.
 #[utoipa::path(tag = "线索移交", params(LedgerParams), responses(
     (status = 200, description = "台账文件", content_type = "text/csv"), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -198,9 +195,17 @@ pub async fn export_transfers(
     if format != "csv" && format != "xlsx" {
         return Err(AppError::validation("format", "format 须为 csv 或 xlsx"));
     }
-    let f = ledger_query(&params, EXPORT_MAX)?;
+    // The file is built in memory: at most `ledger_export_max_rows`, else narrow the filters.
+    let max = state.settings.ledger_export_max_rows.max(1);
+    let f = ledger_query(&params, max + 1)?;
     let (bytes, ct) = run(&state.pool, move |conn| {
         let rows = store::transfers::ledger(conn, &p.agency_id, &f)?;
+        if rows.len() as i64 > max {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "",
+                format!("一次最多导出 {max} 条移交记录,请按期间(from、to)、状态或轮次缩小范围后分批导出"),
+            )]));
+        }
         let views = store::transfers::views(conn, rows)?;
         Ok(if format == "xlsx" {
             (

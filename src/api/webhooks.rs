@@ -54,6 +54,15 @@ fn check(url: Option<&str>, types: Option<&[String]>, description: Option<&str>)
     }
 }
 
+/// The URL's target must be an address webhooks may reach (no loopback, link-local,
+/// private… unless the operator allows it): 422 on `url` otherwise.
+async fn check_target(state: &AppState, url: Option<&str>) -> AppResult<()> {
+    let Some(url) = url else { return Ok(()) };
+    let rules = policy::webhook_targets::TargetRules::from_settings(&state.settings)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    crate::delivery::webhooks::check_url_target(url, &rules).await.map_err(|reason| AppError::validation("url", reason))
+}
+
 fn not_found() -> AppError {
     AppError::NotFound("回调地址不存在".into())
 }
@@ -80,6 +89,7 @@ pub async fn create_webhook(
     let agency = policy::require_webhook_manager(&p)?.to_string();
     let b = body.0;
     check(Some(&b.url), Some(&b.event_types), Some(&b.description))?;
+    check_target(&state, Some(&b.url)).await?;
     let secret = webhook::new_secret();
     let s = secret.clone();
     let endpoint = run(&state.pool, move |conn| {
@@ -105,6 +115,7 @@ pub async fn update_webhook(
     let id = path_id(&id, not_found)?;
     let b = body.0;
     check(b.url.as_deref(), b.event_types.as_deref(), b.description.as_deref())?;
+    check_target(&state, b.url.as_deref()).await?;
     let change = EndpointChange {
         url: b.url,
         event_types: b.event_types,

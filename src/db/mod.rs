@@ -108,6 +108,15 @@ pub fn connect_with(url: &str, max_size: u32, lock_timeout_ms: u64) -> Result<(D
                         .map_err(|source| DbSetupError::Dir { path: dir.display().to_string(), source })?;
                 }
             }
+            // Switch a new file to WAL once, alone, before the pool opens its connections at
+            // the same time: several of them switching a fresh file at once could hit
+            // "database is locked", which r2d2 logs as an ERROR on a clean start.
+            use diesel::Connection;
+            let mut first =
+                diesel::SqliteConnection::establish(&diesel_url).map_err(|e| DbSetupError::Connect(e.to_string()))?;
+            first
+                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .map_err(|e| DbSetupError::Connect(e.to_string()))?;
         }
         Backend::Postgres => {
             use diesel::Connection;

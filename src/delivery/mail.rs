@@ -124,8 +124,8 @@ impl Transport {
 
 pub async fn run(ctx: WorkerContext) {
     let transport = Transport::from_settings(&ctx);
-    let schedule = match DigestSchedule::parse(&ctx.settings.mail_digest_time, ctx.settings.mail_digest_tz_offset_hours)
-    {
+    let clock = crate::domain::clock::current();
+    let schedule = match DigestSchedule::parse(&ctx.settings.mail_digest_time, clock.tz) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "每日摘要设置无效,本实例不发送每日摘要");
@@ -142,7 +142,7 @@ pub async fn run(ctx: WorkerContext) {
         }
         dispatch(&ctx).await;
         if let Some(s) = schedule {
-            if let Some(day) = s.due_day(chrono::Utc::now()) {
+            if let Some(day) = s.due_day(clock.now()) {
                 let d = day.clone();
                 match ctx.db(move |conn| store::run_digest(conn, &d)).await {
                     Ok(Some(n)) => tracing::info!(day = %day, mails = n, "每日摘要已生成"),

@@ -15,6 +15,7 @@ use crate::delivery::{after, wait_for_work, WorkerContext};
 use crate::domain::retry::{AfterFailure, Backoff};
 use crate::domain::{format_time, webhook};
 use crate::error::AppResult;
+use crate::policy::webhook_targets::TargetRules;
 use crate::policy::Viewer;
 use crate::store::directory;
 use crate::store::feed::{self, FeedEvent};
@@ -36,9 +37,20 @@ fn hold_inactive(ctx: &WorkerContext) -> Duration {
 const ROUNDS_PER_CLAIM: usize = 50;
 
 pub async fn run(ctx: WorkerContext) {
+    let rules = match TargetRules::from_settings(&ctx.settings) {
+        Ok(r) => Arc::new(r),
+        Err(e) => {
+            tracing::error!(error = %e, "回调目标网段设置无效,回调投递未启动");
+            return;
+        }
+    };
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_millis(ctx.settings.webhook_timeout_ms.max(1)))
         .redirect(reqwest::redirect::Policy::none())
+        // Connect only where the target rules allow: names resolve through the guard, and
+        // no proxy resolves them for us.
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver { rules: rules.clone() }))
         .user_agent(concat!("Guantong-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
     {
@@ -65,10 +77,11 @@ pub async fn run(ctx: WorkerContext) {
                 Ok(endpoints) => {
                     for e in endpoints {
                         let Ok(permit) = slots.clone().acquire_owned().await else { return };
-                        let (ctx, client) = (ctx.clone(), client.clone());
+                        let (ctx, client, rules) = (ctx.clone(), client.clone(), rules.clone());
                         tasks.spawn(async move {
                             let id = e.id.clone();
-                            if let Err(err) = serve_endpoint(&ctx, &client, e).await {
+                            let sender = Sender { client: &client, rules: &rules };
+                            if let Err(err) = serve_endpoint(&ctx, &sender, e).await {
                                 tracing::warn!(endpoint_id = %id, error = %err, "回调投递一轮未完成,稍后重试");
                             }
                             drop(permit);
@@ -105,7 +118,7 @@ fn backoff(ctx: &WorkerContext) -> Backoff {
 
 /// Serves one claimed endpoint round after round until it has no more work, fails, or has had
 /// its share; every round is recorded before the next one starts.
-async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: EndpointRow) -> AppResult<()> {
+async fn serve_endpoint(ctx: &WorkerContext, client: &Sender<'_>, mut e: EndpointRow) -> AppResult<()> {
     let agency = e.agency_id.clone();
     let viewer: Viewer = ctx.db(move |conn| directory::viewer(conn, &agency)).await?;
     let actor = Actor { user_id: Some(format!("webhook:{}", e.id)), agency_id: Some(e.agency_id.clone()) };
@@ -164,7 +177,7 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &reqwest::Client, mut e: En
 /// One round of deliveries to one endpoint: what was attempted, and where the endpoint stands.
 struct Round<'a> {
     ctx: &'a WorkerContext,
-    client: &'a reqwest::Client,
+    client: &'a Sender<'a>,
     e: &'a EndpointRow,
     viewer: &'a Viewer,
     actor: &'a Actor,
@@ -178,7 +191,7 @@ struct Round<'a> {
 impl<'a> Round<'a> {
     fn new(
         ctx: &'a WorkerContext,
-        client: &'a reqwest::Client,
+        client: &'a Sender<'a>,
         e: &'a EndpointRow,
         viewer: &'a Viewer,
         actor: &'a Actor,
@@ -213,7 +226,7 @@ impl<'a> Round<'a> {
                 self.ctx.db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, 1, None)?.into_iter().next())).await?;
             let attempt = match rendered.filter(|ev| ev.seq == seq) {
                 Some(ev) => {
-                    let mut at = post(self.client, self.e, &ev).await;
+                    let mut at = self.client.post(self.e, &ev).await;
                     at.attempts = d.attempts + 1;
                     if at.status != "delivered" {
                         at.status = "dead";
@@ -253,7 +266,7 @@ impl<'a> Round<'a> {
                 stop = RoundEnd::OutOfTime;
                 break;
             }
-            let mut at = post(self.client, self.e, ev).await;
+            let mut at = self.client.post(self.e, ev).await;
             at.attempts = self.head_attempts + 1;
             if at.status == "delivered" {
                 self.progress.attempts = 0;
@@ -321,47 +334,176 @@ enum RoundEnd {
     OutOfTime,
 }
 
-/// One signed POST of one event; the attempt's status is `delivered` on any 2xx.
-async fn post(client: &reqwest::Client, e: &EndpointRow, ev: &FeedEvent) -> Attempt {
-    let body = json!({"type": ev.event_type, "timestamp": ev.at, "data": ev}).to_string();
-    let msg_id = webhook::message_id(ev.seq);
-    let ts = chrono::Utc::now().timestamp();
-    let signature =
-        webhook::sign_all(&e.signing_secrets(&format_time(chrono::Utc::now())), &msg_id, ts, body.as_bytes());
-    let started = Instant::now();
-    let sent = client
-        .post(&e.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &msg_id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .send()
-        .await;
-    let (status, response_status, error) = match sent {
-        Ok(resp) => {
-            let code = resp.status();
-            // Read the (small) answer so the connection can be reused.
-            let _ = resp.bytes().await;
-            if code.is_success() {
-                ("delivered", Some(code.as_u16() as i32), None)
-            } else {
-                ("retrying", Some(code.as_u16() as i32), Some(format!("接收方返回 HTTP {}", code.as_u16())))
+/// The most of a receiver's answer that is read (the rest is dropped with the connection).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// The HTTP client and the rules of where it may connect.
+struct Sender<'a> {
+    client: &'a reqwest::Client,
+    rules: &'a TargetRules,
+}
+
+impl Sender<'_> {
+    /// One signed POST of one event; the attempt's status is `delivered` on any 2xx. The
+    /// delivery log gets the status and a short reason only, never the network's own words
+    /// (which would tell an agency about the hub's surroundings); those go to the hub's log.
+    async fn post(&self, e: &EndpointRow, ev: &FeedEvent) -> Attempt {
+        let started = Instant::now();
+        let (status, response_status, error) = match self.literal_target_refused(&e.url) {
+            Some(reason) => ("retrying", None, Some(reason.to_string())),
+            None => self.send(e, ev).await,
+        };
+        Attempt {
+            seq: ev.seq,
+            event_type: ev.event_type.clone(),
+            status,
+            attempts: 0,
+            response_status,
+            latency_ms: started.elapsed().as_millis() as i64,
+            error,
+        }
+    }
+
+    /// A URL naming an IP address connects without the resolver: check it here.
+    fn literal_target_refused(&self, url: &str) -> Option<&'static str> {
+        let u = reqwest::Url::parse(url).ok()?;
+        let ip: std::net::IpAddr = match u.host()? {
+            url::Host::Ipv4(a) => a.into(),
+            url::Host::Ipv6(a) => a.into(),
+            url::Host::Domain(_) => return None,
+        };
+        self.rules.check(ip).err()
+    }
+
+    async fn send(&self, e: &EndpointRow, ev: &FeedEvent) -> (&'static str, Option<i32>, Option<String>) {
+        let body = json!({"type": ev.event_type, "timestamp": ev.at, "data": ev}).to_string();
+        let msg_id = webhook::message_id(ev.seq);
+        let ts = chrono::Utc::now().timestamp();
+        let signature =
+            webhook::sign_all(&e.signing_secrets(&format_time(chrono::Utc::now())), &msg_id, ts, body.as_bytes());
+        let sent = self
+            .client
+            .post(&e.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &msg_id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(mut resp) => {
+                let code = resp.status();
+                // Read at most a small answer (so the connection can be reused); a receiver
+                // cannot make the hub swallow more.
+                let mut read = 0usize;
+                while let Ok(Some(chunk)) = resp.chunk().await {
+                    read += chunk.len();
+                    if read >= MAX_ANSWER_BYTES {
+                        break;
+                    }
+                }
+                if code.is_success() {
+                    ("delivered", Some(code.as_u16() as i32), None)
+                } else {
+                    ("retrying", Some(code.as_u16() as i32), Some(format!("接收方返回 HTTP {}", code.as_u16())))
+                }
+            }
+            Err(err) => {
+                if let Some(r) = refused(&err) {
+                    return ("retrying", None, Some(r.to_string()));
+                }
+                tracing::debug!(endpoint_id = %e.id, error = %root_cause(&err), "回调发送失败");
+                let reason = if err.is_timeout() {
+                    "接收方响应超时"
+                } else if err.is_connect() {
+                    "无法连接接收方"
+                } else {
+                    "发送失败"
+                };
+                ("retrying", None, Some(reason.to_string()))
             }
         }
-        Err(err) if err.is_timeout() => ("retrying", None, Some("接收方响应超时".to_string())),
-        Err(err) if err.is_connect() => ("retrying", None, Some(format!("无法连接接收方:{}", root_cause(&err)))),
-        Err(err) => ("retrying", None, Some(format!("发送失败:{}", root_cause(&err)))),
-    };
-    Attempt {
-        seq: ev.seq,
-        event_type: ev.event_type.clone(),
-        status,
-        attempts: 0,
-        response_status,
-        latency_ms: started.elapsed().as_millis() as i64,
-        error,
     }
+}
+
+/// Refused by the target rules: the reason.
+#[derive(Debug)]
+struct RefusedTarget(&'static str);
+
+impl std::fmt::Display for RefusedTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for RefusedTarget {}
+
+fn refused(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        if let Some(r) = c.downcast_ref::<RefusedTarget>() {
+            return Some(r.0);
+        }
+        cur = c.source();
+    }
+    None
+}
+
+/// Resolves a receiver's name and keeps only the addresses the rules allow, so the
+/// connection goes to a checked address (a name that resolves differently at send time
+/// than when it was registered is judged again).
+struct GuardedResolver {
+    rules: Arc<TargetRules>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let rules = self.rules.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut last = None;
+            let allowed: Vec<std::net::SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| match rules.check(a.ip()) {
+                    Ok(()) => true,
+                    Err(r) => {
+                        last = Some(r);
+                        false
+                    }
+                })
+                .collect();
+            if allowed.is_empty() {
+                let reason = last.unwrap_or("无法解析接收方地址");
+                return Err(Box::new(RefusedTarget(reason)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Whether a webhook URL may be registered: an address given literally must be allowed, and
+/// a name must not resolve to a refused address now (it is judged again at every send). A
+/// name that does not resolve yet is accepted. `Err`: the Chinese reason.
+pub async fn check_url_target(url: &str, rules: &TargetRules) -> Result<(), String> {
+    let Ok(u) = reqwest::Url::parse(url) else { return Ok(()) };
+    let port = u.port_or_known_default().unwrap_or(80);
+    let host = match u.host() {
+        Some(url::Host::Ipv4(a)) => return rules.check(a.into()).map_err(str::to_string),
+        Some(url::Host::Ipv6(a)) => return rules.check(a.into()).map_err(str::to_string),
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
+        None => return Ok(()),
+    };
+    if host == "localhost" || host.ends_with(".localhost") {
+        return rules.check(std::net::Ipv4Addr::LOCALHOST.into()).map_err(str::to_string);
+    }
+    let lookup = tokio::net::lookup_host((host.as_str(), port));
+    let Ok(Ok(addrs)) = tokio::time::timeout(Duration::from_secs(3), lookup).await else { return Ok(()) };
+    for a in addrs {
+        rules.check(a.ip()).map_err(str::to_string)?;
+    }
+    Ok(())
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 
 use crate::error::FieldError;
 
@@ -379,33 +379,30 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// When the digest runs: a local time of day in a fixed time zone.
+/// When the digest runs: a local time of day in the hub's time zone (`time_zone`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DigestSchedule {
     pub at: NaiveTime,
-    pub offset: FixedOffset,
+    pub tz: chrono_tz::Tz,
 }
 
 impl DigestSchedule {
     /// From the settings; `None` for "off" (this instance runs no digest). A bad value is an
     /// error naming the setting.
-    pub fn parse(time: &str, offset_hours: i32) -> Result<Option<DigestSchedule>, String> {
+    pub fn parse(time: &str, tz: chrono_tz::Tz) -> Result<Option<DigestSchedule>, String> {
         let time = time.trim();
         if time.eq_ignore_ascii_case("off") || time.is_empty() {
             return Ok(None);
         }
         let at = NaiveTime::parse_from_str(time, "%H:%M")
             .map_err(|_| format!("mail_digest_time 须为 HH:MM 格式(或 off),收到“{time}”"))?;
-        let offset = FixedOffset::east_opt(offset_hours * 3600)
-            .filter(|_| (-14..=14).contains(&offset_hours))
-            .ok_or_else(|| format!("mail_digest_tz_offset_hours 须在 -14 到 14 之间,收到 {offset_hours}"))?;
-        Ok(Some(DigestSchedule { at, offset }))
+        Ok(Some(DigestSchedule { at, tz }))
     }
 
     /// The local day whose digest is due at `now`, if its time has come (the caller checks
     /// whether that day's digest already ran).
     pub fn due_day(&self, now: chrono::DateTime<Utc>) -> Option<String> {
-        let local = now.with_timezone(&self.offset);
+        let local = now.with_timezone(&self.tz);
         (local.time() >= self.at).then(|| local.format("%Y-%m-%d").to_string())
     }
 }
@@ -498,15 +495,14 @@ mod tests {
 
     #[test]
     fn the_digest_is_due_from_its_local_time() {
-        let s = DigestSchedule::parse("08:00", 8).unwrap().unwrap();
+        let s = DigestSchedule::parse("08:00", chrono_tz::Asia::Shanghai).unwrap().unwrap();
         let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         assert_eq!(s.due_day(t("2026-11-22T23:59:00Z")), None, "07:59 local");
         assert_eq!(s.due_day(t("2026-11-23T00:00:00Z")).as_deref(), Some("2026-11-23"), "08:00 local");
         assert_eq!(s.due_day(t("2026-11-23T17:00:00Z")), None, "01:00 local, the next day");
         assert_eq!(s.due_day(t("2026-11-24T03:00:00Z")).as_deref(), Some("2026-11-24"), "11:00 local");
-        assert_eq!(DigestSchedule::parse("off", 8).unwrap(), None);
-        assert!(DigestSchedule::parse("8 点", 8).is_err());
-        assert!(DigestSchedule::parse("08:00", 20).is_err());
+        assert_eq!(DigestSchedule::parse("off", chrono_tz::UTC).unwrap(), None);
+        assert!(DigestSchedule::parse("8 点", chrono_tz::UTC).is_err());
     }
 
     #[test]

@@ -3,12 +3,14 @@
 
 pub mod agency;
 pub mod audit;
+pub mod clock;
 pub mod mail;
 pub mod record;
 pub mod retry;
 pub mod similarity;
 pub mod subscription;
 pub mod text;
+pub mod throttle;
 pub mod transfer;
 pub mod webhook;
 

@@ -177,12 +177,13 @@ pub fn is_overdue(state: TransferState, deadline: &str, today: &str) -> bool {
     is_open(state) && deadline < today
 }
 
-/// Checks a deadline: a valid `YYYY-MM-DD` date not before `today`.
+/// Checks a deadline: a canonical `YYYY-MM-DD` date (deadlines are compared as text) not
+/// before `today` (the hub's time zone).
 pub fn validate_deadline(deadline: &str, today: &str) -> Option<FieldError> {
-    match chrono::NaiveDate::parse_from_str(deadline, "%Y-%m-%d") {
-        Err(_) => Some(FieldError::new("deadline", "办理期限须为日期,格式 YYYY-MM-DD")),
-        Ok(_) if deadline < today => Some(FieldError::new("deadline", "办理期限不能早于今天")),
-        Ok(_) => None,
+    match crate::domain::clock::parse_date(deadline) {
+        None => Some(FieldError::new("deadline", "办理期限须为日期,格式 YYYY-MM-DD(如 2027-01-05)")),
+        Some(_) if deadline < today => Some(FieldError::new("deadline", "办理期限不能早于今天")),
+        Some(_) => None,
     }
 }
 
@@ -271,6 +272,7 @@ mod tests {
         assert!(!is_overdue(Concluded, "2026-01-01", "2026-11-21"));
         assert!(!is_overdue(Returned, "2026-01-01", "2026-11-21"));
         assert!(validate_deadline("2026-02-30", "2026-01-01").is_some());
+        assert!(validate_deadline("2027-1-5", "2026-01-01").is_some(), "not canonical");
         assert!(validate_deadline("2026-01-01", "2026-11-21").is_some());
         assert!(validate_deadline("2027-01-31", "2026-11-21").is_none());
     }

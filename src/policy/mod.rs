@@ -20,6 +20,9 @@
 
 pub mod agreements;
 pub mod credentials;
+pub mod membership;
+pub mod objects;
+pub mod webhook_targets;
 
 use diesel::expression::BoxableExpression;
 use diesel::sql_types::Bool;

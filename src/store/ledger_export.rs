@@ -63,13 +63,23 @@ pub fn rows(items: &[TransferView]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A CSV cell that Excel or WPS would take as a formula (`=`, `+`, `-`, `@`, tab or CR
+/// first) gets a leading `'`, as OWASP advises against CSV injection: the text stays readable
+/// and is never evaluated.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
 pub fn to_csv(items: &[TransferView]) -> anyhow::Result<Vec<u8>> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
     {
         let mut w = csv::Writer::from_writer(&mut out);
         w.write_record(HEADERS)?;
         for r in rows(items) {
-            w.write_record(&r)?;
+            w.write_record(r.iter().map(|c| neutralise(c).into_owned()))?;
         }
         w.flush()?;
     }
@@ -87,7 +97,8 @@ pub fn to_xlsx(items: &[TransferView], sheet: &str) -> anyhow::Result<Vec<u8>> {
     }
     for (r, row) in rows(items).into_iter().enumerate() {
         for (c, v) in row.into_iter().enumerate() {
-            // Counts as numbers, so the office can sum them.
+            // Counts as numbers, so the office can sum them; everything else as a string cell,
+            // which XLSX never evaluates (no neutralising needed: "=1+1" stays text).
             match (c, v.parse::<f64>()) {
                 (0 | 14 | 15 | 16, Ok(n)) => ws.write_number(r as u32 + 1, c as u16, n)?,
                 _ => ws.write_string(r as u32 + 1, c as u16, v)?,
@@ -96,4 +107,28 @@ pub fn to_xlsx(items: &[TransferView], sheet: &str) -> anyhow::Result<Vec<u8>> {
     }
     ws.set_freeze_panes(1, 0)?;
     Ok(book.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formula_starts_are_neutralised_and_nothing_else() {
+        let table = [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("市住建局违规发放津补贴", "市住建局违规发放津补贴"),
+            ("2027-01-05", "2027-01-05"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ];
+        for (cell, want) in table {
+            assert_eq!(neutralise(cell), want, "{cell:?}");
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub mod inbox;
 pub mod ledger_export;
 pub mod log;
 pub mod mail;
+pub mod membership;
 pub mod objects;
 pub mod records;
 pub mod similar;

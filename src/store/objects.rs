@@ -1,15 +1,23 @@
 //! Supervision objects (监督对象): units and leading cadres. Identity numbers are stored only
-//! as salted digests, so they can be matched but not read back.
+//! as keyed digests (HMAC-SHA256 under the server's `identity_key`), so they can be matched
+//! but neither read back nor guessed from the database alone; lookups by number are
+//! throttled per principal. Which agency registered an object is shown to that agency only.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
+use hmac::{Hmac, Mac};
 use serde::Serialize;
+use sha2::Sha256;
 
 use crate::db::schema::subject_objects;
 use crate::db::DbConnection;
+use crate::domain::throttle::Windows;
 use crate::error::{AppError, AppResult};
 use crate::store::log::{Actor, Log};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = subject_objects)]
 pub struct SubjectObject {
     pub id: String,
@@ -18,15 +26,58 @@ pub struct SubjectObject {
     pub kind: String,
     pub unit: Option<String>,
     pub position: Option<String>,
-    #[serde(skip)]
     pub id_number_hash: Option<String>,
     pub created_by_agency_id: String,
     pub created_at: String,
 }
 
-/// The digest an identity number is stored and matched as.
-pub fn id_number_digest(id_number: &str) -> String {
-    crate::auth::digest(&format!("guantong-object-id:{}", id_number.trim().to_uppercase()))
+/// An object as one agency sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ObjectView {
+    pub id: String,
+    pub name: String,
+    /// `unit` (单位/党组织) or `person` (领导干部).
+    pub kind: String,
+    pub unit: Option<String>,
+    pub position: Option<String>,
+    /// The agency that registered the object: shown to that agency only (null for others).
+    pub created_by_agency_id: Option<String>,
+    pub created_at: String,
+}
+
+impl SubjectObject {
+    pub fn view_for(self, viewer_agency: &str) -> ObjectView {
+        let creator = crate::policy::objects::may_see_object_creator(viewer_agency, &self.created_by_agency_id)
+            .then_some(self.created_by_agency_id);
+        ObjectView {
+            id: self.id,
+            name: self.name,
+            kind: self.kind,
+            unit: self.unit,
+            position: self.position,
+            created_by_agency_id: creator,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// The digest an identity number is stored and matched as: HMAC-SHA256 keyed by the server's
+/// identity key, over the trimmed, upper-cased number.
+pub fn id_number_digest(key: &str, id_number: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(b"guantong-object-id:");
+    mac.update(id_number.trim().to_uppercase().as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+static LOOKUPS: Mutex<Option<Windows>> = Mutex::new(None);
+
+/// Counts one lookup by identity number for `principal`: `Err(wait)` once it has made
+/// `limit` in the current window (per instance: behind a load balancer the budget is per
+/// instance).
+pub fn take_lookup(principal: &str, limit: u32, window: Duration) -> Result<(), Duration> {
+    let mut g = LOOKUPS.lock().unwrap_or_else(|e| e.into_inner());
+    g.get_or_insert_with(Windows::default).take(principal, limit, window, Instant::now())
 }
 
 pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, o: &SubjectObject) -> AppResult<()> {
@@ -47,7 +98,8 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<SubjectObject> {
 pub struct ObjectQuery {
     pub q: Option<String>,
     pub kind: Option<String>,
-    pub id_number: Option<String>,
+    /// The keyed digest of the identity number looked for.
+    pub id_number_digest: Option<String>,
     pub after: Option<String>,
     pub limit: i64,
 }
@@ -61,8 +113,8 @@ pub fn list(conn: &mut DbConnection, f: &ObjectQuery) -> QueryResult<Vec<Subject
     if let Some(k) = &f.kind {
         q = q.filter(subject_objects::kind.eq(k.clone()));
     }
-    if let Some(n) = &f.id_number {
-        q = q.filter(subject_objects::id_number_hash.eq(id_number_digest(n)));
+    if let Some(d) = &f.id_number_digest {
+        q = q.filter(subject_objects::id_number_hash.eq(d.clone()));
     }
     if let Some(a) = &f.after {
         q = q.filter(subject_objects::id.gt(a.clone()));

@@ -10,14 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::db::schema::{agencies, record_grants, record_objects, transfers};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, MultiBackend};
 use crate::domain::transfer::{self, Command, Outcome, Sanctions, Side, TransferState, TransitionError};
 use crate::domain::{new_id, record::RecordKind};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
 use crate::store::log::{Actor, Log};
 use crate::store::records::{self, WriteContext};
-use crate::store::{directory, inbox};
+use crate::store::{directory, inbox, similar};
+use diesel::sql_types::Bool;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = transfers, treat_none_as_null = true)]
@@ -99,9 +100,9 @@ pub struct TransferView {
     pub version: i32,
 }
 
-/// Today's date (UTC) as `YYYY-MM-DD`.
+/// Today's date in the hub's time zone, `YYYY-MM-DD`.
 pub fn today() -> String {
-    chrono::Utc::now().format("%Y-%m-%d").to_string()
+    crate::domain::clock::today()
 }
 
 /// Builds views with agency names and record titles (two small lookups per page).
@@ -381,6 +382,12 @@ pub enum Direction {
     Both,
 }
 
+/// The UTC bounds of a period of local days (the hub's time zone), both ends inclusive days.
+fn period(from: Option<&str>, to: Option<&str>) -> (Option<String>, Option<String>) {
+    use crate::domain::clock::{parse_date, period_bounds};
+    period_bounds(from.and_then(parse_date), to.and_then(parse_date))
+}
+
 /// Ledger filters.
 #[derive(Debug, Clone)]
 pub struct LedgerQuery {
@@ -429,12 +436,12 @@ pub fn ledger(conn: &mut DbConnection, agency_id: &str, f: &LedgerQuery) -> Quer
             record_objects::table.filter(record_objects::object_id.eq(o.clone())).select(record_objects::record_id),
         ));
     }
-    if let Some(d) = &f.from {
-        q = q.filter(transfers::created_at.ge(d.clone()));
+    let (start, end) = period(f.from.as_deref(), f.to.as_deref());
+    if let Some(t) = start {
+        q = q.filter(transfers::created_at.ge(t));
     }
-    if let Some(d) = &f.to {
-        // Up to the end of that day.
-        q = q.filter(transfers::created_at.lt(format!("{d}T99")));
+    if let Some(t) = end {
+        q = q.filter(transfers::created_at.lt(t));
     }
     if let Some(b) = &f.before_id {
         q = q.filter(transfers::id.lt(b.clone()));
@@ -468,105 +475,45 @@ pub struct ClueStats {
     pub sanctions: Sanctions,
 }
 
-/// Computes the statistics of a set of transfers (pure; `today` decides overdue).
-pub fn compute_stats(rows: &[TransferRow], today: &str) -> ClueStats {
-    let mut s = ClueStats { transferred: rows.len() as i64, ..Default::default() };
-    for o in Outcome::ALL {
-        s.by_outcome.insert(o.as_str().to_string(), 0);
+type Scope = Box<dyn diesel::expression::BoxableExpression<transfers::table, MultiBackend, SqlType = Bool>>;
+
+/// The transfers of one agency's statistics: those it sent (`Out`), received (`In`) or both,
+/// made within the period, and only those it may see (a returned transfer is the sender's
+/// alone: it leaves the receiver's ledger and statistics).
+fn scope(agency_id: &str, direction: Direction, from: Option<&str>, to: Option<&str>) -> Scope {
+    let a = agency_id.to_string();
+    let mut e: Scope = match direction {
+        Direction::In => Box::new(transfers::to_agency_id.eq(a.clone())),
+        Direction::Out => Box::new(transfers::from_agency_id.eq(a.clone())),
+        Direction::Both => Box::new(transfers::to_agency_id.eq(a.clone()).or(transfers::from_agency_id.eq(a.clone()))),
+    };
+    e = Box::new(e.and(policy::transfer_visible_sql(&a)));
+    let (start, end) = period(from, to);
+    if let Some(t) = start {
+        e = Box::new(e.and(transfers::created_at.ge(t)));
     }
-    let mut days = Vec::new();
-    for r in rows {
-        let state = r.state();
-        match state {
-            TransferState::InProgress => s.in_progress += 1,
-            TransferState::Concluded => s.concluded += 1,
-            TransferState::Closed => s.closed += 1,
-            TransferState::Returned => s.returned += 1,
-            _ => {}
-        }
-        if r.accepted_at.is_some() && state != TransferState::Returned {
-            s.accepted += 1;
-        }
-        if transfer::is_overdue(state, &r.deadline, today) {
-            s.overdue += 1;
-        }
-        if matches!(state, TransferState::Concluded | TransferState::Closed) {
-            if let Some(o) = r.outcome() {
-                *s.by_outcome.entry(o.as_str().to_string()).or_default() += 1;
-            }
-            s.sanctions.disciplinary += r.sanctions_disciplinary;
-            s.sanctions.organizational += r.sanctions_organizational;
-            s.sanctions.judicial += r.sanctions_judicial;
-            if let (Ok(a), Some(Ok(b))) = (
-                chrono::DateTime::parse_from_rfc3339(&r.created_at),
-                r.concluded_at.as_deref().map(chrono::DateTime::parse_from_rfc3339),
-            ) {
-                days.push((b - a).num_seconds() as f64 / 86_400.0);
-            }
-        }
+    if let Some(t) = end {
+        e = Box::new(e.and(transfers::created_at.lt(t)));
     }
-    if s.transferred > 0 {
-        s.closure_rate = (s.concluded + s.closed) as f64 / s.transferred as f64;
-    }
-    if !days.is_empty() {
-        s.mean_days_to_conclude = Some((days.iter().sum::<f64>() / days.len() as f64 * 100.0).round() / 100.0);
-    }
-    s
+    e
 }
 
-/// The transfers made within the period (on or after `from`, on or before `to`).
-fn in_period(
-    conn: &mut DbConnection,
-    from: Option<&str>,
-    to: Option<&str>,
-    party: Option<&str>,
-) -> QueryResult<Vec<TransferRow>> {
-    let mut q = transfers::table.select(TransferRow::as_select()).into_boxed();
-    if let Some(a) = party {
-        q = q.filter(transfers::to_agency_id.eq(a.to_string()).or(transfers::from_agency_id.eq(a.to_string())));
+/// Mean days from transfer to conclusion, as SQL over the stored RFC 3339 texts.
+fn mean_days_sql(conn: &DbConnection) -> &'static str {
+    match conn {
+        DbConnection::Sqlite(_) => "AVG(julianday(concluded_at) - julianday(created_at))",
+        DbConnection::Pg(_) => {
+            "(AVG(EXTRACT(EPOCH FROM (concluded_at::timestamptz - created_at::timestamptz))) / 86400.0)::float8"
+        }
     }
-    if let Some(d) = from {
-        q = q.filter(transfers::created_at.ge(d.to_string()));
-    }
-    if let Some(d) = to {
-        q = q.filter(transfers::created_at.lt(format!("{d}T99")));
-    }
-    q.load(conn)
 }
 
-/// The statistics of one agency's part in `rows`: those it sent (`Out`), received (`In`) or both.
-fn stats_of(
-    rows: &[TransferRow],
-    agency_id: &str,
-    direction: Direction,
-    from: Option<&str>,
-    to: Option<&str>,
-    today: &str,
-) -> ClueStats {
-    let mine: Vec<TransferRow> = rows
-        .iter()
-        .filter(|t| match direction {
-            Direction::In => t.to_agency_id == agency_id,
-            Direction::Out => t.from_agency_id == agency_id,
-            Direction::Both => t.to_agency_id == agency_id || t.from_agency_id == agency_id,
-        })
-        .cloned()
-        .collect();
-    let mut s = compute_stats(&mine, today);
-    s.agency_id = agency_id.to_string();
-    s.direction = match direction {
-        Direction::In => "in",
-        Direction::Out => "out",
-        Direction::Both => "both",
-    }
-    .into();
-    s.from = from.map(str::to_string);
-    s.to = to.map(str::to_string);
-    s
-}
+/// One group of the statistics query: state, outcome, count, and the three sanction sums.
+type StateGroup = (String, Option<String>, i64, Option<i64>, Option<i64>, Option<i64>);
 
 /// Statistics of the transfers an agency sent (`Out`), received (`In`) or both, made within
-/// the period. Only transfers the agency is a party to count.
+/// the period, aggregated in the database (a few grouped counts, never the rows). Only
+/// transfers the agency is a party to and may see count; overdue is judged by the hub's today.
 pub fn stats(
     conn: &mut DbConnection,
     agency_id: &str,
@@ -574,11 +521,83 @@ pub fn stats(
     from: Option<&str>,
     to: Option<&str>,
 ) -> QueryResult<ClueStats> {
-    let rows = in_period(conn, from, to, Some(agency_id))?;
-    Ok(stats_of(&rows, agency_id, direction, from, to, &today()))
+    use diesel::dsl::{count_star, sql, sum};
+    use diesel::sql_types::{Double, Nullable};
+    let mut s = ClueStats {
+        agency_id: agency_id.to_string(),
+        direction: match direction {
+            Direction::In => "in",
+            Direction::Out => "out",
+            Direction::Both => "both",
+        }
+        .into(),
+        from: from.map(str::to_string),
+        to: to.map(str::to_string),
+        ..Default::default()
+    };
+    for o in Outcome::ALL {
+        s.by_outcome.insert(o.as_str().to_string(), 0);
+    }
+    let groups: Vec<StateGroup> = transfers::table
+        .filter(scope(agency_id, direction, from, to))
+        .group_by((transfers::state, transfers::outcome))
+        .select((
+            transfers::state,
+            transfers::outcome,
+            count_star(),
+            sum(transfers::sanctions_disciplinary),
+            sum(transfers::sanctions_organizational),
+            sum(transfers::sanctions_judicial),
+        ))
+        .load(conn)?;
+    for (state, outcome, n, d, o, j) in groups {
+        s.transferred += n;
+        let state = TransferState::parse(&state).unwrap_or(TransferState::Transferred);
+        match state {
+            TransferState::InProgress => s.in_progress += n,
+            TransferState::Concluded => s.concluded += n,
+            TransferState::Closed => s.closed += n,
+            TransferState::Returned => s.returned += n,
+            _ => {}
+        }
+        if matches!(state, TransferState::Concluded | TransferState::Closed) {
+            if let Some(o) = outcome.as_deref().and_then(Outcome::parse) {
+                *s.by_outcome.entry(o.as_str().to_string()).or_default() += n;
+            }
+            let to_i32 = |v: Option<i64>| v.unwrap_or(0).clamp(0, i32::MAX as i64) as i32;
+            s.sanctions.disciplinary += to_i32(d);
+            s.sanctions.organizational += to_i32(o);
+            s.sanctions.judicial += to_i32(j);
+        }
+    }
+    s.accepted = transfers::table
+        .filter(scope(agency_id, direction, from, to))
+        .filter(transfers::accepted_at.is_not_null())
+        .filter(transfers::state.ne(TransferState::Returned.as_str()))
+        .count()
+        .get_result(conn)?;
+    let open = [TransferState::Transferred, TransferState::Accepted, TransferState::InProgress].map(|s| s.as_str());
+    s.overdue = transfers::table
+        .filter(scope(agency_id, direction, from, to))
+        .filter(transfers::state.eq_any(open))
+        .filter(transfers::deadline.lt(today()))
+        .count()
+        .get_result(conn)?;
+    let closed = [TransferState::Concluded, TransferState::Closed].map(|s| s.as_str());
+    let mean: Option<f64> = transfers::table
+        .filter(scope(agency_id, direction, from, to))
+        .filter(transfers::state.eq_any(closed))
+        .filter(transfers::concluded_at.is_not_null())
+        .select(sql::<Nullable<Double>>(mean_days_sql(conn)))
+        .get_result(conn)?;
+    s.mean_days_to_conclude = mean.map(|m| (m * 100.0).round() / 100.0);
+    if s.transferred > 0 {
+        s.closure_rate = (s.concluded + s.closed) as f64 / s.transferred as f64;
+    }
+    Ok(s)
 }
 
-/// The statistics of each of `agency_ids` from one read of the period's transfers.
+/// The statistics of each of `agency_ids` (aggregated in the database, one agency at a time).
 pub fn stats_by_agency(
     conn: &mut DbConnection,
     agency_ids: &[String],
@@ -586,7 +605,5 @@ pub fn stats_by_agency(
     from: Option<&str>,
     to: Option<&str>,
 ) -> QueryResult<Vec<ClueStats>> {
-    let rows = in_period(conn, from, to, None)?;
-    let today = today();
-    Ok(agency_ids.iter().map(|a| stats_of(&rows, a, direction, from, to, &today)).collect())
+    agency_ids.iter().map(|a| stats(conn, a, direction, from, to)).collect()
 }

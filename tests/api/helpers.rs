@@ -240,6 +240,9 @@ fn test_settings(database_url: &str) -> Settings {
         database_url: database_url.to_string(),
         listen: "127.0.0.1:0".into(),
         jwt_secret: Some(Secret::new("test-secret-test-secret-0123456789")),
+        identity_key: Some(Secret::new("test-identity-key-0123456789")),
+        // The tests' webhook receivers listen on loopback.
+        webhook_allow_loopback: true,
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
         pool_size: 4,
         ..Settings::default()
@@ -318,6 +321,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `guantong serve` with the hub's test secrets and `envs` on top.
     pub fn start(b: Backend, envs: &[(&str, &str)]) -> ServerProcess {
+        ServerProcess::start_with_args(b, &[], envs)
+    }
+
+    /// Starts `guantong serve <serve_args>` (e.g. `--demo`) with the test secrets and `envs`.
+    pub fn start_with_args(b: Backend, serve_args: &[&str], envs: &[(&str, &str)]) -> ServerProcess {
         use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
         let database_url = match b {
@@ -326,8 +334,11 @@ impl ServerProcess {
         };
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guantong"))
             .args(["--database-url", &database_url, "serve", "--listen", "127.0.0.1:0"])
+            .args(serve_args)
             .current_dir(dir.path())
             .env("GUANTONG_JWT_SECRET", "log-test-secret-log-test-secret")
+            .env("GUANTONG_IDENTITY_KEY", "log-test-identity-key-0123")
+            .env("GUANTONG_WEBHOOK_ALLOW_LOOPBACK", "true")
             .env("GUANTONG_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("GUANTONG_LOG", "debug")
             .envs(envs.iter().copied())

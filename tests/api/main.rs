@@ -24,3 +24,9 @@ mod sync;
 mod sync_cli;
 mod transfers;
 mod webhooks;
+
+mod abuse_objects;
+mod audit_scope;
+mod calendar;
+mod ledger;
+mod webhook_targets;

@@ -1,0 +1,2 @@
+-- The removed digests cannot be restored.
+SELECT 1;
