@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
 use crate::store::log::{Actor, Log};
 use crate::store::records::{self, WriteContext};
-use crate::store::{directory, inbox, similar};
+use crate::store::{directory, inbox};
 use diesel::sql_types::Bool;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
