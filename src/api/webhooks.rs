@@ -60,7 +60,9 @@ async fn check_target(state: &AppState, url: Option<&str>) -> AppResult<()> {
     let Some(url) = url else { return Ok(()) };
     let rules = policy::webhook_targets::TargetRules::from_settings(&state.settings)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    crate::delivery::webhooks::check_url_target(url, &rules).await.map_err(|reason| AppError::validation("url", reason))
+    crate::delivery::webhook_guard::check_url_target(url, &rules)
+        .await
+        .map_err(|reason| AppError::validation("url", reason))
 }
 
 fn not_found() -> AppError {

@@ -9,6 +9,7 @@
 //! LOCKED`; SQLite: its single writer), so no two instances deliver the same thing at once.
 
 pub mod mail;
+pub mod webhook_guard;
 pub mod webhooks;
 
 use std::sync::Arc;

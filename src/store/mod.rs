@@ -24,6 +24,7 @@ pub mod records;
 pub mod similar;
 pub mod subscriptions;
 pub mod throttle;
+pub mod transfer_stats;
 pub mod transfers;
 pub mod users;
 pub mod webhooks;
