@@ -263,19 +263,24 @@ fn throttled_logins_do_not_stall_other_requests(b: Backend) {
     });
 }
 
-fn median_login_ms(app: &TestApp, username: &str) -> (f64, u16, serde_json::Value) {
-    let mut times = Vec::new();
-    let mut last = (0, serde_json::Value::Null);
-    for i in 0..7 {
-        let started = std::time::Instant::now();
-        last = send(
-            app.req(Method::POST, "/api/v1/auth/login", None)
-                .json(&json!({"username": username, "password": format!("nope-{i}")})),
-        );
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
+/// The fastest of several wrong-password logins per user, the users taking turns in each
+/// round so a busy machine slows them alike; the minimum is the intrinsic cost (noise only
+/// adds). Returns, per user, (ms, status, body).
+fn fastest_login_ms(app: &TestApp, usernames: &[&str]) -> Vec<(f64, u16, serde_json::Value)> {
+    let mut out: Vec<(f64, u16, serde_json::Value)> =
+        usernames.iter().map(|_| (f64::MAX, 0, serde_json::Value::Null)).collect();
+    for i in 0..9 {
+        for (u, username) in usernames.iter().enumerate() {
+            let started = std::time::Instant::now();
+            let (status, body) = send(
+                app.req(Method::POST, "/api/v1/auth/login", None)
+                    .json(&json!({"username": username, "password": format!("nope-{i}")})),
+            );
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            out[u] = (out[u].0.min(ms), status, body);
+        }
     }
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (times[3], last.0, last.1)
+    out
 }
 
 fn unknown_and_inactive_users_cost_the_same(b: Backend) {
@@ -295,9 +300,8 @@ fn unknown_and_inactive_users_cost_the_same(b: Backend) {
         json!({"username": "pending", "agency_id": unit["id"], "roles": ["agency_admin"], "email": "p@example.gov.cn"}),
     );
     assert_eq!(s, 201);
-    let (real, s1, p1) = median_login_ms(&app, "jiwei_user");
-    let (unknown, s2, p2) = median_login_ms(&app, "no_such_user");
-    let (pending, s3, p3) = median_login_ms(&app, "pending");
+    let t = fastest_login_ms(&app, &["jiwei_user", "no_such_user", "pending"]);
+    let [(real, s1, p1), (unknown, s2, p2), (pending, s3, p3)] = [t[0].clone(), t[1].clone(), t[2].clone()];
     assert_eq!((s1, s2, s3), (401, 401, 401));
     assert_eq!(p1["detail"], p2["detail"]);
     assert_eq!(p1["detail"], p3["detail"]);
