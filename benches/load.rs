@@ -179,6 +179,8 @@ fn batch(h: &Hubd, key: &str, body: String) -> Result<()> {
 struct Tally {
     kinds: BTreeMap<&'static str, (Histogram<u64>, u64)>,
     samples: Vec<String>,
+    /// 503 answers a client waited out (Retry-After) and retried, per kind.
+    retried: BTreeMap<&'static str, u64>,
 }
 
 impl Tally {
@@ -193,6 +195,9 @@ impl Tally {
         }
     }
     fn merge(&mut self, other: Tally) {
+        for (k, n) in other.retried {
+            *self.retried.entry(k).or_default() += n;
+        }
         for (k, (h, n)) in other.kinds {
             let e = self.kinds.entry(k).or_insert_with(|| (report::histogram(), 0));
             e.0.add(&h).expect("same bounds");
@@ -202,19 +207,49 @@ impl Tally {
     }
 }
 
+/// Sends a request as a well-behaved client does: a 503 is waited out as its `Retry-After`
+/// asks (at most 2 s here) and retried, up to 5 times (creates carry an Idempotency-Key, so
+/// a retry never creates twice). Returns the final answer and the retries it took.
+fn send(
+    mut r: reqwest::blocking::RequestBuilder,
+) -> (Result<(reqwest::StatusCode, Option<String>, String), String>, u64) {
+    let mut retries = 0;
+    loop {
+        let again = r.try_clone();
+        let outcome = r.send().map_err(|e| e.to_string()).and_then(|resp| {
+            let status = resp.status();
+            let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let (retry_after, rejected) = (header("Retry-After"), header("X-Batch-Rejected"));
+            let text = resp.text().map_err(|e| e.to_string())?;
+            Ok((status, retry_after, rejected, text))
+        });
+        match (outcome, again) {
+            (Ok((status, Some(after), _, _)), Some(next)) if status.as_u16() == 503 && retries < 5 => {
+                retries += 1;
+                let secs: f64 = after.parse().unwrap_or(1.0);
+                std::thread::sleep(Duration::from_secs_f64(secs.min(2.0)));
+                r = next;
+            }
+            (outcome, _) => return (outcome.map(|(s, _, rejected, text)| (s, rejected, text)), retries),
+        }
+    }
+}
+
 /// Sends one request and records it; returns the JSON answer of a success.
 fn timed(tally: &mut Tally, kind: &'static str, r: reqwest::blocking::RequestBuilder) -> Option<Value> {
     let t = Instant::now();
-    let outcome = r.send().map_err(|e| e.to_string()).and_then(|resp| {
-        let status = resp.status();
-        let text = resp.text().map_err(|e| e.to_string())?;
+    let (outcome, retries) = send(r);
+    let took = t.elapsed();
+    if retries > 0 {
+        *tally.retried.entry(kind).or_default() += retries;
+    }
+    let outcome = outcome.and_then(|(status, _, text)| {
         if status.is_success() {
             Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
         } else {
             Err(format!("HTTP {status}: {}", text.chars().take(300).collect::<String>()))
         }
     });
-    let took = t.elapsed();
     match outcome {
         Ok(v) => {
             tally.add(kind, took, None);
@@ -299,27 +334,57 @@ fn bulk(h: &Hubd, hub: &Hub, units: &[Unit], from: u64, stop: &AtomicBool) -> Ta
         let r = h
             .req(Method::POST, "/api/v1/sync/batches", &units[owner].key)
             .header("Content-Type", "application/x-ndjson")
+            .header("Idempotency-Key", format!("load-batch-{n}"))
             .body(body);
         let t = Instant::now();
-        let outcome = r.send().map_err(|e| e.to_string()).and_then(|resp| {
-            let (status, rejected) = (resp.status(), resp.headers().get("X-Batch-Rejected").cloned());
-            let text = resp.text().unwrap_or_default();
-            match rejected.and_then(|v| v.to_str().ok().map(str::to_string)) {
-                _ if !status.is_success() => {
-                    Err(format!("HTTP {status}: {}", text.chars().take(300).collect::<String>()))
-                }
-                Some(r) if r != "0" => Err(format!("{r} lines rejected: {}", text.lines().next().unwrap_or(""))),
-                _ => Ok(()),
-            }
+        let (outcome, retries) = send(r);
+        if retries > 0 {
+            *tally.retried.entry("batch").or_default() += retries;
+        }
+        let outcome = outcome.and_then(|(status, rejected, text)| match rejected {
+            _ if !status.is_success() => Err(format!("HTTP {status}: {}", text.chars().take(300).collect::<String>())),
+            Some(r) if r != "0" => Err(format!("{r} lines rejected: {}", text.lines().next().unwrap_or(""))),
+            _ => Ok(()),
         });
         tally.add("batch", t.elapsed(), outcome.err());
     }
     tally
 }
 
-fn metric(h: &Hubd, name: &str) -> f64 {
-    let text = h.client.get(format!("{}/metrics", h.base)).send().and_then(|r| r.text()).unwrap_or_default();
+fn metrics_text(h: &Hubd) -> String {
+    h.client.get(format!("{}/metrics", h.base)).send().and_then(|r| r.text()).unwrap_or_default()
+}
+
+fn metric(text: &str, name: &str) -> f64 {
     text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok()).unwrap_or(f64::NAN)
+}
+
+/// The write-lock hold histogram's cumulative buckets: (upper bound in s, count).
+fn hold_buckets(text: &str) -> Vec<(f64, f64)> {
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("guantong_write_lock_hold_seconds_bucket{le=\"")?;
+            let (le, value) = rest.split_once("\"} ")?;
+            Some((le.parse().unwrap_or(f64::INFINITY), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Write-lock holds during the load phase: how many, the bucket bounds of their p50 and p99
+/// (ms), and how many took longer than 100 ms — from the histogram before and after.
+fn holds_between(before: &str, after: &str) -> String {
+    let (b, a) = (hold_buckets(before), hold_buckets(after));
+    let delta: Vec<(f64, f64)> =
+        a.iter().zip(b.iter().chain(std::iter::repeat(&(0.0, 0.0)))).map(|(x, y)| (x.0, x.1 - y.1)).collect();
+    let total = delta.last().map_or(0.0, |d| d.1);
+    let bound = |q: f64| delta.iter().find(|d| d.1 >= q * total).map_or(f64::NAN, |d| d.0 * 1000.0);
+    let under_100ms = delta.iter().find(|d| (d.0 - 0.1).abs() < 1e-9).map_or(f64::NAN, |d| d.1);
+    format!(
+        "During the load phase {total:.0} write transactions held the global write lock: p50 ≤ {} ms, p99 ≤ {} ms, {:.0} over 100 ms.",
+        bound(0.5),
+        bound(0.99),
+        total - under_100ms
+    )
 }
 
 fn run(cfg: &Config, backend: &str) -> Result<String> {
@@ -342,6 +407,7 @@ fn run(cfg: &Config, backend: &str) -> Result<String> {
     );
     let stop = AtomicBool::new(false);
     let (tally, sent) = (Mutex::new(Tally::default()), AtomicU64::new(0));
+    let before = metrics_text(&h);
     let cpu = report::CpuMark::now();
     let started = Instant::now();
     std::thread::scope(|s| {
@@ -364,20 +430,23 @@ fn run(cfg: &Config, backend: &str) -> Result<String> {
     let elapsed = started.elapsed().as_secs_f64();
     let others = cpu.others_since("the load phase");
     let tally = tally.into_inner().unwrap();
-    let hold_max = metric(&h, "guantong_write_lock_hold_max_seconds") * 1000.0;
+    let after = metrics_text(&h);
+    let hold_max = metric(&after, "guantong_write_lock_hold_max_seconds") * 1000.0;
+    let holds = holds_between(&before, &after);
     let total = sent.load(Ordering::Relaxed);
     let errors: u64 = tally.kinds.values().map(|(_, e)| e).sum();
     let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     let mut md = format!(
         "### Load: {} clients for {} s on {backend}\n\n{} member units, {} supervision objects, {} records seeded; pool of {} connections. \
-         {total} requests ({:.0}/s), **{errors} errors**. Longest hold of the global write lock: {hold_max:.1} ms. {others}\n\n\
-         | request | count | errors | p50 ms | p90 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|\n",
+         {total} requests ({:.0}/s), **{errors} errors**. {holds} Longest hold since start (setup included): {hold_max:.1} ms. {others}\n\n\
+         | request | count | errors | 503 retried | p50 ms | p90 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
         cfg.clients, cfg.secs, units.len(), hub.objects.len(), cfg.records, cfg.pool, total as f64 / elapsed
     );
     for (kind, (hist, errs)) in &tally.kinds {
         md += &format!(
-            "| {kind} | {} | {errs} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            "| {kind} | {} | {errs} | {} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
             hist.len(),
+            tally.retried.get(kind).copied().unwrap_or(0),
             ms(hist, 0.5),
             ms(hist, 0.9),
             ms(hist, 0.99),
