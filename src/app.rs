@@ -4,11 +4,12 @@
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, Service};
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::FutureExt;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
+use crate::api::contract::MethodTable;
 use crate::api::ops::Metrics;
 use crate::api::state::AppState;
 use crate::api::{self, ApiDoc};
@@ -90,8 +91,13 @@ pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<
     Ok(true)
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("接口不存在".into()))
+/// No route matched: an undeclared method on a declared path is 405 with `Allow` (the
+/// methods the OpenAPI document declares for it); anything else is 404.
+async fn no_route(req: HttpRequest, table: web::Data<MethodTable>) -> Result<HttpResponse, AppError> {
+    match table.allow(req.path()) {
+        Some(allow) => Err(AppError::MethodNotAllowed { allow: allow.to_string() }),
+        None => Err(AppError::NotFound("接口不存在".into())),
+    }
 }
 
 impl Application {
@@ -116,7 +122,9 @@ impl Application {
             TcpListener::bind(&settings.listen).map_err(|e| anyhow::anyhow!("无法监听 {}:{e}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let max_json = settings.max_json_bytes;
-        let openapi_json = api::openapi().to_json()?;
+        let openapi = api::openapi();
+        let openapi_json = openapi.to_json()?;
+        let methods = web::Data::new(MethodTable::new(&openapi));
         if settings.delivery_workers {
             crate::delivery::spawn(pool.clone(), settings.clone())?;
         }
@@ -127,6 +135,7 @@ impl Application {
             let spec = openapi_json.clone();
             App::new()
                 .app_data(state.clone())
+                .app_data(methods.clone())
                 .app_data(web::PayloadConfig::new(max_json))
                 .app_data(
                     web::QueryConfig::default()
@@ -147,7 +156,7 @@ impl Application {
                         async move { HttpResponse::Ok().content_type("application/json").body(spec) }
                     }),
                 )
-                .default_service(web::to(not_found))
+                .default_service(web::to(no_route))
                 .wrap_fn(move |req, srv| {
                     // One access-log line per request, inside the request's span (so
                     // it carries the request id), and the status-class counter.

@@ -31,6 +31,8 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("该接口不支持此请求方法,可用方法:{allow}")]
+    MethodNotAllowed { allow: String },
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]
@@ -65,6 +67,7 @@ impl AppError {
             AppError::Forbidden(_) => ("forbidden", "无权执行此操作"),
             AppError::NotFound(_) => ("not-found", "资源不存在"),
             AppError::Conflict(_) => ("conflict", "与现有数据冲突"),
+            AppError::MethodNotAllowed { .. } => ("method-not-allowed", "请求方法不受支持"),
             AppError::PreconditionFailed(_) => ("stale-version", "版本已变更"),
             AppError::PreconditionRequired(_) => ("precondition-required", "缺少必需的请求条件"),
             AppError::PayloadTooLarge(_) => ("payload-too-large", "请求体过大"),
@@ -205,6 +208,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -247,6 +251,9 @@ impl ResponseError for AppError {
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            resp.insert_header(("Allow", allow.as_str()));
         }
         resp.content_type("application/problem+json").json(Problem {
             type_: format!("urn:guantong:problem:{slug}"),

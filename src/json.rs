@@ -54,3 +54,28 @@ fn describe_serde(msg: &str) -> String {
         format!("数据无效({msg})")
     }
 }
+
+/// Integers in request bodies: JSON Schema counts `2.0` as the integer 2 (and generated
+/// clients may send it so); anything with a fraction, or out of range, is refused.
+pub mod whole {
+    use serde::{Deserialize, Deserializer};
+
+    fn to_i64<E: serde::de::Error>(v: serde_json::Number) -> Result<i64, E> {
+        if let Some(i) = v.as_i64() {
+            return Ok(i);
+        }
+        match v.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+            _ => Err(E::custom(format!("须为整数(收到 {v})"))),
+        }
+    }
+
+    pub fn i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+        let n = to_i64(serde_json::Number::deserialize(d)?)?;
+        i32::try_from(n).map_err(|_| serde::de::Error::custom(format!("超出范围(收到 {n})")))
+    }
+
+    pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Option::<serde_json::Number>::deserialize(d)?.map(to_i64).transpose()
+    }
+}

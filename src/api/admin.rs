@@ -28,10 +28,13 @@ fn agency_not_found() -> AppError {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewAgency {
+    #[schema(pattern = "^[a-z0-9_-]{2,32}$")]
     pub code: String,
+    #[schema(schema_with = crate::api::contract::name_100)]
     pub name: String,
     pub kind: AgencyKind,
     pub level: AgencyLevel,
+    #[schema(schema_with = crate::api::contract::id_or_null)]
     pub parent_id: Option<String>,
 }
 
@@ -101,9 +104,11 @@ pub async fn get_agency(state: web::Data<AppState>, _auth: Auth, id: web::Path<S
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AgencyPatch {
+    #[schema(schema_with = crate::api::contract::name_100_or_null)]
     pub name: Option<String>,
     pub kind: Option<AgencyKind>,
     pub level: Option<AgencyLevel>,
+    #[schema(schema_with = crate::api::contract::id_or_null)]
     pub parent_id: Option<String>,
     /// A deactivated unit can no longer sign in, use its API keys or receive shares.
     pub active: Option<bool>,
@@ -429,10 +434,12 @@ pub async fn list_users(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroup {
+    #[schema(schema_with = crate::api::contract::name_100)]
     pub name: String,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::id_list)]
     pub agency_ids: Vec<String>,
 }
 
@@ -490,6 +497,7 @@ pub async fn create_group(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewMember {
+    #[schema(schema_with = crate::api::contract::id_body)]
     pub agency_id: String,
 }
 
@@ -558,7 +566,8 @@ pub async fn add_group_member(
 
 /// Removes a member: its feed gets a tombstone for each group record it can no longer read.
 #[utoipa::path(tag = "共享组", responses(
-    (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+    (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
 #[delete("/groups/{id}/members/{agency_id}")]
 pub async fn remove_group_member(
     state: web::Data<AppState>,
@@ -575,12 +584,15 @@ pub async fn remove_group_member(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewAgreement {
+    #[schema(schema_with = crate::api::contract::name_100)]
     pub name: String,
     /// The source: an agency, or every agency of a kind (one of the two).
+    #[schema(schema_with = crate::api::contract::id_or_null)]
     pub source_agency_id: Option<String>,
     pub source_kind: Option<AgencyKind>,
     pub record_kind: RecordKind,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::id_list)]
     pub recipient_agency_ids: Vec<String>,
     #[serde(default)]
     pub recipient_kinds: Vec<AgencyKind>,

@@ -22,10 +22,14 @@ fn not_found() -> AppError {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewDeliberation {
     /// The clue to deliberate on.
+    #[schema(schema_with = crate::api::contract::id_body)]
     pub record_id: String,
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub title: String,
+    #[schema(schema_with = crate::api::contract::id_list)]
     pub participant_agency_ids: Vec<String>,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub minutes: String,
 }
 
@@ -111,29 +115,36 @@ pub async fn get_deliberation(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MinutesRequest {
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub text: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ConclusionRequest {
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub conclusion: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AssignmentRequest {
+    #[schema(schema_with = crate::api::contract::id_body)]
     pub agency_id: String,
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub task: String,
     /// YYYY-MM-DD
+    #[schema(schema_with = crate::api::contract::date_body)]
     pub deadline: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UrgeRequest {
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub note: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CompleteRequest {
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub result: String,
 }
 

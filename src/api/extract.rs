@@ -191,17 +191,24 @@ pub fn if_match(req: &HttpRequest) -> AppResult<i32> {
     let v = header_text(req, "If-Match")?.ok_or_else(|| {
         AppError::PreconditionRequired("修改须携带 If-Match 请求头(当前版本号),以免覆盖他人的修改".into())
     })?;
-    let digits = v.trim_start_matches("W/").trim_matches('"');
+    // Exactly the documented shape: `3`, `"3"` or `W/"3"` (no sign, at most 9 digits).
+    let inner = v.strip_prefix("W/").unwrap_or(&v);
+    let digits = inner.strip_prefix('"').and_then(|d| d.strip_suffix('"')).unwrap_or(inner);
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()));
+    }
     digits.parse::<i32>().map_err(|_| AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()))
 }
 
 /// `If-Match` where it is optional (withdrawal).
 pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
-    if req.headers().contains_key("If-Match") {
-        if_match(req).map(Some)
-    } else {
-        Ok(None)
+    if !req.headers().contains_key("If-Match") {
+        return Ok(None);
     }
+    if header_text(req, "If-Match")?.is_none() {
+        return Err(AppError::BadRequest("If-Match 须为版本号,例如 If-Match: 3".into()));
+    }
+    if_match(req).map(Some)
 }
 
 /// `Idempotency-Key`: 1–200 visible characters.

@@ -44,7 +44,7 @@ pub async fn get_mail_preferences(state: web::Data<AppState>, Auth(p): Auth) -> 
 /// Changes the caller's mail preferences: a map of mail type → `immediate` | `digest` |
 /// `never`; types left out keep their mode. An unknown type or mode is 422 and changes
 /// nothing. Audited.
-#[utoipa::path(tag = "邮件", request_body(content = BTreeMap<String, MailMode>, description = "邮件类型 → 发送方式"),
+#[utoipa::path(tag = "邮件", request_body(content = crate::api::contract::MailPreferenceChanges, description = "邮件类型 → 发送方式"),
     responses((status = 200, body = MailPreferences), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/me/mail-preferences")]
 pub async fn put_mail_preferences(

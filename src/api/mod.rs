@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod contract;
 pub mod deliberations;
 pub mod extract;
 pub mod mail;
@@ -132,5 +133,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(utoipa_actix_web::scope("/api/v1").configure(configure))
         .configure(configure_ops)
         .split_for_parts();
+    let mut api = api;
+    contract::complete(&mut api);
     api
 }

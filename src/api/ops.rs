@@ -16,7 +16,9 @@ use crate::store::{self, audit::AuditEntry, audit::AuditQuery};
 pub struct AuditParams {
     pub action: Option<String>,
     pub resource_id: Option<String>,
+    #[param(schema_with = crate::api::contract::seq_cursor_param)]
     pub cursor: Option<String>,
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
 }
 

@@ -1,25 +1,41 @@
-//! Cursor pagination: `?cursor=…&limit=…` in, `next_cursor` out. Cursors are opaque to
-//! clients (base64 of the position) and checked on the way in.
-
-use base64::Engine;
+//! Cursor pagination: `?cursor=…&limit=…` in, `next_cursor` out. Clients pass cursors back
+//! unchanged; their shape is in the OpenAPI document (a pattern), so that every cursor the
+//! pattern allows is one the server accepts (`s<position>` or `i<id>`).
 
 use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
+/// A position cursor: `s` and up to 18 digits (always fits an i64); empty = first page.
+pub const SEQ_CURSOR_PATTERN: &str = "^(s[0-9]{1,18})?$";
+/// An id cursor: `i` and an id; empty = first page.
+pub const ID_CURSOR_PATTERN: &str = "^(i[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$";
+
+fn bad_cursor() -> AppError {
+    AppError::BadRequest("分页游标无效:请使用上一页返回的 next_cursor".into())
+}
 
 pub fn encode(position: i64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("s{position}"))
+    format!("s{position}")
 }
 
 pub fn decode(cursor: Option<&str>) -> AppResult<Option<i64>> {
     let Some(c) = cursor.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let bad = || AppError::BadRequest("分页游标无效:请使用上一页返回的 next_cursor".into());
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
-    let text = String::from_utf8(raw).map_err(|_| bad())?;
-    text.strip_prefix('s').and_then(|n| n.parse::<i64>().ok()).map(Some).ok_or_else(bad)
+    let digits = c.strip_prefix('s').ok_or_else(bad_cursor)?;
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad_cursor());
+    }
+    digits.parse::<i64>().map(Some).map_err(|_| bad_cursor())
+}
+
+pub fn encode_id(id: &str) -> String {
+    format!("i{id}")
+}
+
+pub fn decode_id(cursor: &str) -> AppResult<String> {
+    cursor.strip_prefix('i').filter(|id| crate::domain::is_id(id)).map(str::to_string).ok_or_else(bad_cursor)
 }
 
 pub fn limit(l: Option<i64>) -> AppResult<i64> {
@@ -48,6 +64,14 @@ mod tests {
         assert_eq!(decode(Some(&encode(42))).unwrap(), Some(42));
         assert!(decode(Some("!!")).is_err());
         assert!(decode(Some("eHl6")).is_err());
+        assert!(decode(Some("s-1")).is_err());
+        assert!(decode(Some("s")).is_err());
+        assert!(decode(Some("s1234567890123456789")).is_err());
+        assert_eq!(decode(Some("s123456789012345678")).unwrap(), Some(123456789012345678));
+        let id = crate::domain::new_id();
+        assert_eq!(decode_id(&encode_id(&id)).unwrap(), id);
+        assert!(decode_id("i{00000000-0000-0000-0000-000000000000}").is_err());
+        assert!(decode_id(&id).is_err());
         assert_eq!(decode(None).unwrap(), None);
         assert!(limit(Some(0)).is_err());
         assert!(limit(Some(501)).is_err());

@@ -34,12 +34,17 @@ pub async fn list_categories(state: web::Data<AppState>, _auth: Auth) -> AppResu
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewObject {
+    #[schema(schema_with = crate::api::contract::name_100)]
     pub name: String,
     /// `unit` (单位/党组织) or `person` (领导干部).
+    #[schema(schema_with = crate::api::contract::object_kind)]
     pub kind: String,
+    #[schema(schema_with = crate::api::contract::text_200_or_null)]
     pub unit: Option<String>,
+    #[schema(schema_with = crate::api::contract::text_200_or_null)]
     pub position: Option<String>,
     /// Identity number (身份证号 / 统一社会信用代码): stored only as a digest.
+    #[schema(schema_with = crate::api::contract::text_64_or_null)]
     pub id_number: Option<String>,
 }
 
@@ -64,7 +69,7 @@ pub async fn create_object(
             errs.push(FieldError::new(f, "不超过 200 个字符"));
         }
     }
-    if b.id_number.as_ref().is_some_and(|v| v.trim().is_empty() || v.len() > 64) {
+    if b.id_number.as_ref().is_some_and(|v| v.trim().is_empty() || v.chars().count() > 64) {
         errs.push(FieldError::new("id_number", "证件号码格式无效"));
     }
     if !errs.is_empty() {
@@ -113,7 +118,9 @@ pub struct ObjectParams {
     pub kind: Option<String>,
     /// Find by identity number (matched against the stored digest).
     pub id_number: Option<String>,
+    #[param(schema_with = crate::api::contract::id_cursor_param)]
     pub cursor: Option<String>,
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -159,19 +166,11 @@ pub async fn list_objects(
 }
 
 pub fn encode_id_cursor(id: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("i{id}"))
+    page::encode_id(id)
 }
 
 pub fn decode_id_cursor(c: &str) -> AppResult<String> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix('i').map(str::to_string))
-        .filter(|s| is_id(s))
-        .ok_or_else(|| AppError::BadRequest("分页游标无效:请使用上一页返回的 next_cursor".into()))
+    page::decode_id(c)
 }
 
 /// One supervision object.
@@ -187,7 +186,7 @@ pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
 #[utoipa::path(tag = "信息", request_body = RecordInput, responses(
     (status = 201, body = RecordView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
-    params(("Idempotency-Key" = Option<String>, Header, description = "重复提交时返回首次结果")),
+    params(crate::api::contract::IdempotencyKey),
     security(("bearer" = [])))]
 #[post("/records")]
 pub async fn create_record(
@@ -239,16 +238,23 @@ pub async fn create_record(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RecordParams {
+    #[param(schema_with = crate::api::contract::record_kind_param)]
     pub kind: Option<String>,
     /// Full-text search (Chinese substrings: 违规发放 finds 违规发放津补贴).
+    #[param(max_length = 200)]
     pub q: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     pub object_id: Option<String>,
     pub category: Option<String>,
     pub tag: Option<String>,
     /// Only records owned by this agency.
+    #[param(schema_with = crate::api::contract::id_param)]
     pub source_agency_id: Option<String>,
+    #[param(schema_with = crate::api::contract::sensitivity_param)]
     pub sensitivity: Option<String>,
+    #[param(schema_with = crate::api::contract::seq_cursor_param)]
     pub cursor: Option<String>,
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -339,7 +345,7 @@ fn record_not_found() -> AppError {
 
 /// One record. Protected fields show where the policy allows (and the read is audited);
 /// a restricted record needs `X-Access-Purpose` (else 428). Not entitled: 404.
-#[utoipa::path(tag = "信息", params(("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")),
+#[utoipa::path(tag = "信息", params(crate::api::contract::AccessPurpose),
     responses((status = 200, body = RecordView), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[get("/records/{id}")]
 pub async fn get_record(
@@ -362,17 +368,25 @@ pub async fn get_record(
 /// A partial update: fields present replace the record's; absent ones stay.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RecordPatch {
+    #[schema(schema_with = crate::api::contract::record_title_or_null)]
     pub title: Option<String>,
+    #[schema(schema_with = crate::api::contract::record_body_or_null)]
     pub body: Option<String>,
     pub category: Option<String>,
+    #[schema(schema_with = crate::api::contract::ids_or_null)]
     pub object_ids: Option<Vec<String>>,
+    #[schema(schema_with = crate::api::contract::record_tags_or_null)]
     pub tags: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    #[schema(schema_with = crate::api::contract::distribution_input_or_null)]
     pub distribution: Option<Distribution>,
     pub sensitivity: Option<Sensitivity>,
+    #[schema(schema_with = crate::api::contract::protected_fields_or_null)]
     pub protected: Option<BTreeMap<String, String>>,
+    #[schema(schema_with = crate::api::contract::ids_or_null)]
     pub field_grants: Option<Vec<String>>,
+    #[schema(schema_with = crate::api::contract::external_id)]
     pub external_id: Option<String>,
 }
 
@@ -416,7 +430,7 @@ impl RecordPatch {
 
 /// Changes a record (owner only) with `If-Match: <version>`: missing is 428, stale 412.
 /// Narrowing the distribution sends tombstones to the agencies that lose it.
-#[utoipa::path(tag = "信息", request_body = RecordPatch, params(("If-Match" = String, Header, description = "当前版本号")),
+#[utoipa::path(tag = "信息", request_body = RecordPatch, params(crate::api::contract::IfMatch),
     responses((status = 200, body = RecordView), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[patch("/records/{id}")]
@@ -448,7 +462,8 @@ pub async fn update_record(
 
 /// Withdraws a record (owner only): every agency that had it gets a `record.withdrawn`
 /// tombstone. `If-Match` is optional here.
-#[utoipa::path(tag = "信息", responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
+#[utoipa::path(tag = "信息", params(crate::api::contract::OptionalIfMatch),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
     security(("bearer" = [])))]
 #[delete("/records/{id}")]
 pub async fn withdraw_record(
@@ -491,7 +506,7 @@ pub struct HistoryPage {
 /// The record's versions, paged. A version shows only to a reader entitled to it as it was
 /// distributed then and entitled now, under the stricter sensitivity of the two; a page with
 /// a restricted version needs `X-Access-Purpose` (else 428), and disclosures are audited.
-#[utoipa::path(tag = "信息", params(HistoryParams, ("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")),
+#[utoipa::path(tag = "信息", params(HistoryParams, crate::api::contract::AccessPurpose),
     responses((status = 200, body = HistoryPage), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)),
     security(("bearer" = [])))]
 #[get("/records/{id}/history")]

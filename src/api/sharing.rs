@@ -22,15 +22,19 @@ use crate::store::{self, directory};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSubscription {
+    #[schema(schema_with = crate::api::contract::name_100)]
     pub name: String,
     /// Record kinds (any of them; empty means any kind). Likewise for the lists below.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::domain::record::RecordKind>)]
     pub kinds: Vec<String>,
     #[serde(default)]
     pub categories: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::id_list)]
     pub object_ids: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::id_list)]
     pub source_agency_ids: Vec<String>,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -124,8 +128,11 @@ pub async fn delete_subscription(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InboxParams {
     /// `unacked` (default) or `all`.
+    #[param(schema_with = crate::api::contract::inbox_state_param)]
     pub state: Option<String>,
+    #[param(schema_with = crate::api::contract::seq_cursor_param)]
     pub cursor: Option<String>,
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -217,7 +224,9 @@ pub async fn ack_inbox(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FeedParams {
     /// The last sequence number already processed (0 or absent: from the start).
+    #[param(schema_with = crate::api::contract::after_param)]
     pub after: Option<i64>,
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -234,7 +243,7 @@ pub struct FeedPage {
 
 /// The agency's entitled change feed, for sync jobs. `record.revoked` (access lost) and
 /// `record.withdrawn` are content-free tombstones; `record.shared` marks access gained.
-#[utoipa::path(tag = "同步", params(FeedParams, ("X-Access-Purpose" = Option<String>, Header, description = "含受限信息内容时须说明用途")),
+#[utoipa::path(tag = "同步", params(FeedParams, crate::api::contract::AccessPurpose),
     responses((status = 200, body = FeedPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/feed")]
 pub async fn feed(
@@ -269,8 +278,9 @@ pub async fn feed(
 /// batch twice changes nothing the second time. With `Idempotency-Key` a repeated batch
 /// gets the first answer again.
 #[utoipa::path(tag = "同步", request_body(content = String, content_type = "application/x-ndjson"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "每批一个;重复提交时返回首次结果")),
-    responses((status = 200, description = "每行一个结果(application/x-ndjson)", body = crate::sync::batch::LineResult),
+    params(crate::api::contract::IdempotencyKey),
+    responses((status = 200, description = "每行一个结果(NDJSON,每行的结构见 LineResult)", body = crate::sync::batch::LineResult,
+        content_type = "application/x-ndjson"),
     (status = 413, body = Problem), (status = 415, body = Problem)), security(("bearer" = [])))]
 #[post("/sync/batches")]
 pub async fn push_batch(

@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody};
 use crate::api::page;
 use crate::api::state::AppState;
 use crate::domain::is_id;
@@ -24,12 +24,16 @@ fn transfer_not_found() -> AppError {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TransferRequest {
+    #[schema(schema_with = crate::api::contract::id_body)]
     pub to_agency_id: String,
     /// 处置建议, e.g. 建议由市纪委监委谈话函询
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub suggestion: String,
     /// 办理期限, YYYY-MM-DD
+    #[schema(schema_with = crate::api::contract::date_body)]
     pub deadline: String,
     /// 巡察轮次, e.g. 七届市委第八轮巡察
+    #[schema(schema_with = crate::api::contract::text_100_or_null)]
     pub round: Option<String>,
 }
 
@@ -75,21 +79,29 @@ pub async fn create_transfer(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LedgerParams {
     /// `in` (received), `out` (sent) or absent for both.
+    #[param(schema_with = crate::api::contract::direction_param)]
     pub direction: Option<String>,
+    #[param(schema_with = crate::api::contract::transfer_state_param)]
     pub state: Option<String>,
     /// `true`: only overdue (past the deadline, not concluded); `false`: none of them.
     pub overdue: Option<bool>,
     /// 巡察轮次
     pub round: Option<String>,
     pub category: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     pub object_id: Option<String>,
     /// Transferred on or after (YYYY-MM-DD).
+    #[param(schema_with = crate::api::contract::date_param)]
     pub from: Option<String>,
     /// Transferred on or before (YYYY-MM-DD).
+    #[param(schema_with = crate::api::contract::date_param)]
     pub to: Option<String>,
+    #[param(schema_with = crate::api::contract::id_cursor_param)]
     pub cursor: Option<String>,
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
     /// Export only: `csv` (default) or `xlsx`.
+    #[param(schema_with = crate::api::contract::export_format_param)]
     pub format: Option<String>,
 }
 
@@ -129,6 +141,10 @@ fn ledger_query(p: &LedgerParams, limit: i64) -> AppResult<LedgerQuery> {
     }
     let from = parse_date("from", &p.from, &mut errs);
     let to = parse_date("to", &p.to, &mut errs);
+    // The list shares the export's parameters; a format neither knows is refused by both.
+    if p.format.as_deref().is_some_and(|f| f != "csv" && f != "xlsx") {
+        errs.push(FieldError::new("format", "format 须为 csv 或 xlsx"));
+    }
     let before_id = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(crate::api::records::decode_id_cursor(c)?),
@@ -183,7 +199,9 @@ pub async fn list_transfers(
 
 /// Exports the ledger with Chinese headers: `format=csv` (UTF-8 with BOM) or `format=xlsx`.
 #[utoipa::path(tag = "线索移交", params(LedgerParams), responses(
-    (status = 200, description = "台账文件", content_type = "text/csv"), (status = 422, body = Problem)), security(("bearer" = [])))]
+    (status = 200, description = "台账文件(format=csv:UTF-8 带 BOM 的 CSV;format=xlsx:Excel 工作簿)", content(
+        (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/transfers/export")]
 pub async fn export_transfers(
     state: web::Data<AppState>,
@@ -195,6 +213,8 @@ pub async fn export_transfers(
     if format != "csv" && format != "xlsx" {
         return Err(AppError::validation("format", "format 须为 csv 或 xlsx"));
     }
+    // `limit` pages the list, not the export; it is still checked as documented.
+    page::limit(params.limit)?;
     // The file is built in memory: at most `ledger_export_max_rows`, else narrow the filters.
     let max = state.settings.ledger_export_max_rows.max(1);
     let f = ledger_query(&params, max + 1)?;
@@ -257,35 +277,39 @@ async fn act(state: web::Data<AppState>, p: Principal, id: &str, cmd: Command) -
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// No content: the body may be left out, or be an empty JSON object.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct Empty {}
 
 /// 受理 (receiver): transferred → accepted.
-#[utoipa::path(tag = "线索移交", request_body = Empty, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/accept")]
 pub async fn accept_transfer(
     state: web::Data<AppState>,
     Auth(p): Auth,
     id: web::Path<String>,
+    _body: OptionalJsonBody<Empty>,
 ) -> AppResult<HttpResponse> {
     act(state, p, &id, Command::Accept).await
 }
 
 /// 开始办理 (receiver): accepted → in_progress.
-#[utoipa::path(tag = "线索移交", request_body = Empty, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/start")]
 pub async fn start_transfer(
     state: web::Data<AppState>,
     Auth(p): Auth,
     id: web::Path<String>,
+    _body: OptionalJsonBody<Empty>,
 ) -> AppResult<HttpResponse> {
     act(state, p, &id, Command::Start).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReturnRequest {
+    #[schema(schema_with = crate::api::contract::text_5000)]
     pub reason: String,
 }
 
@@ -310,6 +334,7 @@ pub struct ConcludeRequest {
     /// Persons: 党纪政务处分, 组织处理, 移送司法.
     pub sanctions: Sanctions,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub summary: String,
 }
 
@@ -331,6 +356,7 @@ pub async fn conclude_transfer(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FeedbackRequest {
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub note: String,
 }
 
@@ -375,12 +401,16 @@ pub async fn similar_records(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StatsParams {
     /// Defaults to the caller's agency; the hub admin may name any agency (counts only).
+    #[param(schema_with = crate::api::contract::id_param)]
     pub agency_id: Option<String>,
     /// Transfers made on or after (YYYY-MM-DD).
+    #[param(schema_with = crate::api::contract::date_param)]
     pub from: Option<String>,
     /// Transfers made on or before (YYYY-MM-DD).
+    #[param(schema_with = crate::api::contract::date_param)]
     pub to: Option<String>,
     /// `out` (sent), `in` (received) or `both` (default).
+    #[param(schema_with = crate::api::contract::direction_param)]
     pub direction: Option<String>,
 }
 
@@ -401,7 +431,7 @@ fn stats_params(p: &StatsParams) -> AppResult<(Direction, Option<String>, Option
 /// Clue statistics of one agency and period: transferred, accepted, concluded, closure
 /// rate, overdue, mean days to conclude, outcomes by the four forms, sanctions.
 #[utoipa::path(tag = "线索统计", params(StatsParams), responses((status = 200, body = ClueStats), (status = 403, body = Problem),
-    (status = 422, body = Problem)), security(("bearer" = [])))]
+    (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/stats/clues")]
 pub async fn clue_stats(
     state: web::Data<AppState>,

@@ -17,10 +17,13 @@ use crate::store::webhooks::{self as store, Delivery, Endpoint, EndpointChange};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewEndpoint {
     /// Where to POST events (http or https).
+    #[schema(schema_with = crate::api::contract::webhook_url)]
     pub url: String,
     /// Event types to receive, e.g. `record.created`, `transfer.created`; `*` for all.
+    #[schema(schema_with = crate::api::contract::event_types)]
     pub event_types: Vec<String>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
 }
 
@@ -34,8 +37,11 @@ pub struct CreatedEndpoint {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EndpointPatch {
+    #[schema(schema_with = crate::api::contract::webhook_url_or_null)]
     pub url: Option<String>,
+    #[schema(schema_with = crate::api::contract::event_types_or_null)]
     pub event_types: Option<Vec<String>>,
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// `true` re-enables a disabled endpoint: delivery resumes where it stopped.
     pub active: Option<bool>,
@@ -150,6 +156,8 @@ pub async fn delete_webhook(
 pub struct RotateRequest {
     /// Hours the old secret keeps signing beside the new one (0–168, default 24), so receivers
     /// can switch over without rejecting a message; 0 retires it at once (a leaked secret).
+    #[schema(minimum = 0, maximum = 168)]
+    #[serde(default, deserialize_with = "crate::json::whole::opt_i64")]
     pub keep_previous_hours: Option<i64>,
 }
 
@@ -163,7 +171,7 @@ pub struct RotatedSecret {
 
 /// Replaces the endpoint's signing secret. During the overlap every message carries two
 /// signatures (`v1,<new> v1,<old>`), so a receiver verifying with either one accepts it.
-#[utoipa::path(tag = "回调", request_body = RotateRequest, responses(
+#[utoipa::path(tag = "回调", request_body = Option<RotateRequest>, responses(
     (status = 200, body = RotatedSecret), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/webhooks/{id}/rotate-secret")]
 pub async fn rotate_webhook_secret(
@@ -191,8 +199,11 @@ pub async fn rotate_webhook_secret(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeliveryParams {
     /// `delivered`, `retrying`, `dead` (the dead-letter list) or `replay`.
+    #[param(schema_with = crate::api::contract::delivery_status_param)]
     pub status: Option<String>,
+    #[param(schema_with = crate::api::contract::seq_cursor_param)]
     pub cursor: Option<String>,
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -232,6 +243,7 @@ pub async fn list_deliveries(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ReplayRequest {
     /// Dead letters to send again; all of the endpoint's when absent.
+    #[schema(schema_with = crate::api::contract::ids_or_null)]
     pub delivery_ids: Option<Vec<String>>,
 }
 
@@ -242,7 +254,7 @@ pub struct ReplayQueued {
 
 /// Sends dead letters of the endpoint again (all, or those named). Each goes as it would
 /// now: if the agency may no longer see the event, it is not sent.
-#[utoipa::path(tag = "回调", request_body = ReplayRequest, responses(
+#[utoipa::path(tag = "回调", request_body = Option<ReplayRequest>, responses(
     (status = 202, body = ReplayQueued), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/webhooks/{id}/replay")]
 pub async fn replay_webhook(

@@ -29,8 +29,9 @@ pub fn new_id() -> String {
 }
 
 /// True when `s` is a syntactically valid identifier (so malformed ids are a clean 404/422).
+/// Only the hyphenated form the hub writes (36 characters), as the OpenAPI pattern says.
 pub fn is_id(s: &str) -> bool {
-    uuid::Uuid::parse_str(s).is_ok()
+    s.len() == 36 && uuid::Uuid::parse_str(s).is_ok()
 }
 
 /// Defines a string-valued enum with its wire names and Chinese labels in one place.
@@ -39,8 +40,26 @@ macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal / $label:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+                 serde::Serialize, serde::Deserialize)]
         pub enum $name { $(#[serde(rename = $wire)] $variant),+ }
+
+        // Written by hand: utoipa's derive does not see a `serde(rename)` that comes from a
+        // macro argument and would document the Rust names (`Own`) instead of the wire's (`own`).
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($wire),+]))
+                    .description(Some([$(concat!("`", $wire, "` ", $label)),+].join(";")))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

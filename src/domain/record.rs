@@ -41,7 +41,8 @@ wire_enum!(
 
 /// A distribution as clients send and receive it:
 /// `{"level": "agencies", "agencies": ["…"]}` or `{"level": "group", "group": "…"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+// Its OpenAPI schema is written by hand in `api::contract` (each level with its fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Distribution {
     pub level: DistributionLevel,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -169,29 +170,37 @@ fn default_sensitivity() -> Sensitivity {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RecordInput {
     pub kind: RecordKind,
+    #[schema(schema_with = crate::api::contract::record_title)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::record_body)]
     pub body: String,
     /// A category name (e.g. 廉洁纪律) or code.
     pub category: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::id_list)]
     pub object_ids: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::record_tags)]
     pub tags: Vec<String>,
     #[serde(default)]
     #[schema(value_type = Object)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
     #[serde(default = "Distribution::own")]
+    #[schema(schema_with = crate::api::contract::distribution_input)]
     pub distribution: Distribution,
     #[serde(default = "default_sensitivity")]
     pub sensitivity: Sensitivity,
     /// Protected fields (reporter identity and contact, identity numbers …).
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::protected_fields)]
     pub protected: BTreeMap<String, String>,
     /// Agencies that may see the protected fields.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::id_list)]
     pub field_grants: Vec<String>,
     /// The record's id in the agency's own system; unique per agency.
+    #[schema(schema_with = crate::api::contract::external_id)]
     pub external_id: Option<String>,
 }
 

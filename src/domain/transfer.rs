@@ -48,8 +48,14 @@ wire_enum!(
 /// Persons sanctioned: 党纪政务处分, 组织处理, 移送司法.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sanctions {
+    #[schema(minimum = 0, maximum = 10000)]
+    #[serde(deserialize_with = "crate::json::whole::i32")]
     pub disciplinary: i32,
+    #[schema(minimum = 0, maximum = 10000)]
+    #[serde(deserialize_with = "crate::json::whole::i32")]
     pub organizational: i32,
+    #[schema(minimum = 0, maximum = 10000)]
+    #[serde(deserialize_with = "crate::json::whole::i32")]
     pub judicial: i32,
 }
 

@@ -31,3 +31,82 @@ fn committed_spec_matches_the_code_and_is_served(b: Backend) {
 }
 
 both!(committed_spec_matches_the_code_and_is_served);
+
+/// A method the contract does not declare on a known path is 405 with `Allow` listing the
+/// declared ones (as a problem document); an unknown path stays 404 without `Allow`.
+fn undeclared_methods_answer_405_with_allow(b: Backend) {
+    let app = TestApp::spawn(b);
+    let token = app.admin_token();
+    let r = app.req(reqwest::Method::PUT, "/api/v1/records", Some(&token)).send().unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, POST");
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
+    let body: serde_json::Value = r.json().unwrap();
+    assert_eq!(body["status"], 405);
+    let r = app
+        .req(reqwest::Method::POST, "/api/v1/records/0191f7a0-0000-7000-8000-000000000000/history", None)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET");
+    let r = app.req(reqwest::Method::DELETE, "/healthz", None).send().unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["allow"].to_str().unwrap()), (405, "GET"));
+    // Declared methods still reach their handlers; unknown paths are 404, not 405.
+    assert_eq!(app.req(reqwest::Method::GET, "/healthz", None).send().unwrap().status(), 200);
+    let r = app.req(reqwest::Method::PUT, "/api/v1/no-such-thing", Some(&token)).send().unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.headers().get("allow").is_none());
+}
+
+both!(undeclared_methods_answer_405_with_allow);
+
+/// Enumerations are documented with their wire values (a generated client sends what the
+/// server accepts), and error answers are documented as problem documents.
+fn spec_shows_wire_enum_values_and_problem_errors(b: Backend) {
+    let app = TestApp::spawn(b);
+    let spec: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().unwrap().json().unwrap();
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(schemas["Sensitivity"]["enum"], serde_json::json!(["general", "sensitive", "restricted"]));
+    assert_eq!(
+        schemas["Distribution"]["properties"]["level"]["enum"],
+        serde_json::json!(["own", "agencies", "group", "all"])
+    );
+    assert_eq!(schemas["Role"]["enum"][2], "liaison");
+    assert_eq!(schemas["MailMode"]["enum"][1], "digest");
+    let text = spec.to_string();
+    for rust_name in ["\"Own\"", "\"Restricted\"", "\"Liaison\"", "\"Digest\""] {
+        assert!(!text.contains(rust_name), "{rust_name} still in the spec");
+    }
+    // The server answers what the spec says: a wire value is accepted, the Rust name is not.
+    let admin = app.admin_token();
+    let level_enum = &schemas["AgencyLevel"]["enum"];
+    assert_eq!(level_enum[0], "city");
+    let agency = |code: &str, level: &str| {
+        app.post(
+            &admin,
+            "/api/v1/agencies",
+            serde_json::json!({"code": code, "name": "市审计局", "kind": "audit", "level": level}),
+        )
+        .0
+    };
+    assert_eq!(agency("sj_wire", "city"), 201);
+    assert_eq!(agency("sj_rust", "City"), 422);
+    let patch = &spec["paths"]["/api/v1/records/{id}"]["patch"]["responses"];
+    for code in ["400", "401", "403", "404", "412", "413", "415", "422", "428", "503"] {
+        assert!(
+            patch[code]["content"]["application/problem+json"]["schema"]["$ref"] == "#/components/schemas/Problem",
+            "PATCH /records/{{id}} {code} is not a documented problem"
+        );
+    }
+    assert!(patch["503"]["headers"]["Retry-After"].is_object());
+    let limit = spec["paths"]["/api/v1/records"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!((limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()), (Some(1), Some(500)));
+}
+
+both!(spec_shows_wire_enum_values_and_problem_errors);
