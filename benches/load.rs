@@ -207,12 +207,13 @@ impl Tally {
     }
 }
 
+/// A final answer: status, the `X-Batch-Rejected` header, the body.
+type Answer = (reqwest::StatusCode, Option<String>, String);
+
 /// Sends a request as a well-behaved client does: a 503 is waited out as its `Retry-After`
 /// asks (at most 2 s here) and retried, up to 5 times (creates carry an Idempotency-Key, so
 /// a retry never creates twice). Returns the final answer and the retries it took.
-fn send(
-    mut r: reqwest::blocking::RequestBuilder,
-) -> (Result<(reqwest::StatusCode, Option<String>, String), String>, u64) {
+fn send(mut r: reqwest::blocking::RequestBuilder) -> (Result<Answer, String>, u64) {
     let mut retries = 0;
     loop {
         let again = r.try_clone();
