@@ -167,9 +167,11 @@ pub async fn update_agency(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewApiKey {
     /// What the key is for, e.g. 案件管理系统.
+    #[schema(schema_with = crate::api::contract::name_100)]
     pub name: String,
     /// Defaults to `["liaison"]`; `admin` is not allowed for keys.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::key_roles)]
     pub roles: Vec<Role>,
 }
 

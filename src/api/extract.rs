@@ -124,6 +124,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
         Box::pin(async move {
             match bytes.await? {
                 None => Ok(OptionalJsonBody(None)),
+                // JSON `null` says "no content" as an empty body does.
+                Some(b) if b.trim_ascii() == b"null" => Ok(OptionalJsonBody(None)),
                 Some(b) => crate::json::parse(&b).map(|v| OptionalJsonBody(Some(v))),
             }
         })

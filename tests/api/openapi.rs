@@ -110,3 +110,44 @@ fn spec_shows_wire_enum_values_and_problem_errors(b: Backend) {
 }
 
 both!(spec_shows_wire_enum_values_and_problem_errors);
+
+/// Steps without content (accept, start) take no body, `{}` or JSON `null`, as the spec
+/// says; anything else is refused like any other bad body and changes nothing.
+fn bodiless_steps_take_nothing_empty_or_null(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let from = app.agency(&admin, "xc_body", "inspection");
+    let to = app.agency(&admin, "jw_body", "discipline");
+    let (s, r) =
+        app.post(&from.token, "/api/v1/records", record("某局违规发放津补贴", serde_json::json!({"level": "own"})));
+    assert_eq!(s, 201, "{r}");
+    let (s, t) = app.post(
+        &from.token,
+        &format!("/api/v1/records/{}/transfers", r["id"].as_str().unwrap()),
+        serde_json::json!({"to_agency_id": to.id, "suggestion": "建议谈话函询", "deadline": "2099-01-31"}),
+    );
+    assert_eq!(s, 201, "{t}");
+    let step = |action: &str, body: &'static str| {
+        send(
+            app.req(
+                reqwest::Method::POST,
+                &format!("/api/v1/transfers/{}/{action}", t["id"].as_str().unwrap()),
+                Some(&to.token),
+            )
+            .header("Content-Type", "application/json")
+            .body(body),
+        )
+    };
+    // Not JSON, or JSON of the wrong shape: refused, and the transfer did not move.
+    assert_eq!(step("accept", "\u{0}").0, 400);
+    assert_eq!(step("accept", "\"x\"").0, 422);
+    let (_, still) = app.get(&to.token, &format!("/api/v1/transfers/{}", t["id"].as_str().unwrap()));
+    assert_eq!(still["state"], "transferred");
+    // `null` and `{}` are "no content".
+    let (s, v) = step("accept", "null");
+    assert_eq!((s, v["state"].as_str()), (200, Some("accepted")), "{v}");
+    let (s, v) = step("start", "{}");
+    assert_eq!((s, v["state"].as_str()), (200, Some("in_progress")), "{v}");
+}
+
+both!(bodiless_steps_take_nothing_empty_or_null);

@@ -244,3 +244,10 @@ impl utoipa::ToSchema for MailPreferenceChanges {
         schemas.push(("MailMode".into(), crate::domain::mail::MailMode::schema()));
     }
 }
+
+/// Roles an API key may carry: any but the hub admin's.
+pub fn key_roles() -> RefOr<Schema> {
+    let roles: Vec<&str> =
+        crate::domain::Role::ALL.iter().filter(|r| **r != crate::domain::Role::Admin).map(|r| r.as_str()).collect();
+    json_schema(serde_json::json!({"type": "array", "items": {"type": "string", "enum": roles}}))
+}
