@@ -180,6 +180,7 @@ pub struct ActivateRequest {
     /// The token of the one-time link (`…/activate?token=…`).
     pub token: String,
     /// The user's own new password (10–128 characters).
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 

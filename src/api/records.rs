@@ -489,8 +489,10 @@ pub async fn withdraw_record(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HistoryParams {
     /// `next_cursor` of the previous page.
+    #[param(schema_with = crate::api::contract::seq_cursor_param)]
     pub cursor: Option<String>,
     /// Versions looked at per page (1–500, default 50); a page may show fewer.
+    #[param(schema_with = crate::api::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
