@@ -313,7 +313,7 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
 /// first. Protected values are never in lists. A restricted record shows its title and
 /// content, and is found by `q`, only with `X-Access-Purpose` (each such disclosure is
 /// audited); without it, its title is "受限信息" and `content_withheld` is true.
-#[utoipa::path(tag = "信息", params(RecordParams, ("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")), responses(
+#[utoipa::path(tag = "信息", params(RecordParams, crate::api::contract::AccessPurpose), responses(
     (status = 200, body = RecordPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/records")]
 pub async fn list_records(

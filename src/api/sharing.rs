@@ -144,7 +144,7 @@ pub struct InboxPage {
 
 /// What concerns the agency: records matching its subscriptions (and, later, transfers),
 /// newest first. Items whose record the agency lost access to are gone.
-#[utoipa::path(tag = "订阅与待办", params(InboxParams, ("X-Access-Purpose" = Option<String>, Header, description = "显示受限信息标题时须说明用途")), responses((status = 200, body = InboxPage), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "订阅与待办", params(InboxParams, crate::api::contract::AccessPurpose), responses((status = 200, body = InboxPage), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/inbox")]
 pub async fn list_inbox(
     state: web::Data<AppState>,

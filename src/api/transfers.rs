@@ -377,7 +377,7 @@ pub async fn feedback_transfer(
 /// A clue the caller may read is shown with its score and the shared text; of any other,
 /// only that an agency handles a related clue, and which agency (audited for both). Without
 /// `X-Access-Purpose` restricted clues take no part (a restricted clue of the caller: 428).
-#[utoipa::path(tag = "线索移交", params(("X-Access-Purpose" = Option<String>, Header, description = "查阅受限信息的事由(UTF-8,可百分号编码)")),
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose),
     responses((status = 200, body = Vec<SimilarClue>), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[get("/records/{id}/similar")]
 pub async fn similar_records(
