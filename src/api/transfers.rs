@@ -40,12 +40,13 @@ pub struct TransferRequest {
 /// Transfers a clue to an agency (one call per receiving agency). The receiver gains full
 /// access to the clue and finds it in its inbox and ledger; a second live transfer to the
 /// same agency is 409; possible duplicate handling is flagged to every agency involved.
-#[utoipa::path(tag = "线索移交", request_body = TransferRequest, responses(
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = TransferRequest, responses(
     (status = 201, body = TransferView), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/records/{id}/transfers")]
 pub async fn create_transfer(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
     body: JsonBody<TransferRequest>,
@@ -56,6 +57,7 @@ pub async fn create_transfer(
     if !is_id(&b.to_agency_id) {
         return Err(AppError::validation("to_agency_id", "单位编号格式无效"));
     }
+    let purpose = crate::api::extract::access_purpose(&req)?;
     let view = run(&state.pool, move |conn| {
         let view = write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
@@ -67,7 +69,7 @@ pub async fn create_transfer(
                 round: b.round,
             };
             let row = store::transfers::create(conn, log, &ctx, &p, &viewer, &record_id, n)?;
-            Ok(store::transfers::views(conn, vec![row])?.remove(0))
+            store::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
         })?;
         store::similar::flag_after_commit(conn, &[record_id]);
         Ok(view)
@@ -174,16 +176,18 @@ pub struct TransferPage {
 
 /// The agency's clue ledger (问题线索管理台账): transfers it sent or received, newest first,
 /// filtered by state, overdue, round, category, object and period.
-#[utoipa::path(tag = "线索移交", params(LedgerParams), responses((status = 200, body = TransferPage), (status = 422, body = Problem)),
+#[utoipa::path(tag = "线索移交", params(LedgerParams, crate::api::contract::AccessPurpose), responses((status = 200, body = TransferPage), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[get("/transfers")]
 pub async fn list_transfers(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     params: web::Query<LedgerParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let f = ledger_query(&params, page::limit(params.limit)?)?;
+    let purpose = crate::api::extract::access_purpose(&req)?;
     let out = run(&state.pool, move |conn| {
         let rows = store::transfers::ledger(conn, &p.agency_id, &f)?;
         let next_cursor = if rows.len() as i64 == f.limit {
@@ -191,24 +195,26 @@ pub async fn list_transfers(
         } else {
             None
         };
-        Ok(TransferPage { items: store::transfers::views(conn, rows)?, next_cursor })
+        Ok(TransferPage { items: store::transfers::present(conn, &p, rows, purpose.as_deref())?, next_cursor })
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
 /// Exports the ledger with Chinese headers: `format=csv` (UTF-8 with BOM) or `format=xlsx`.
-#[utoipa::path(tag = "线索移交", params(LedgerParams), responses(
+#[utoipa::path(tag = "线索移交", params(LedgerParams, crate::api::contract::AccessPurpose), responses(
     (status = 200, description = "台账文件(format=csv:UTF-8 带 BOM 的 CSV;format=xlsx:Excel 工作簿)", content(
         (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/transfers/export")]
 pub async fn export_transfers(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     params: web::Query<LedgerParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
+    let purpose = crate::api::extract::access_purpose(&req)?;
     let format = params.format.clone().unwrap_or_else(|| "csv".into());
     if format != "csv" && format != "xlsx" {
         return Err(AppError::validation("format", "format 须为 csv 或 xlsx"));
@@ -226,7 +232,7 @@ pub async fn export_transfers(
                 format!("一次最多导出 {max} 条移交记录,请按期间(from、to)、状态或轮次缩小范围后分批导出"),
             )]));
         }
-        let views = store::transfers::views(conn, rows)?;
+        let views = store::transfers::present(conn, &p, rows, purpose.as_deref())?;
         Ok(if format == "xlsx" {
             (
                 store::ledger_export::to_xlsx(&views, "问题线索管理台账")?,
@@ -251,26 +257,39 @@ pub async fn export_transfers(
 }
 
 /// One transfer (its two parties only; a returned one its sender only).
-#[utoipa::path(tag = "线索移交", responses((status = 200, body = TransferView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), responses((status = 200, body = TransferView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/transfers/{id}")]
-pub async fn get_transfer(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_transfer(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, transfer_not_found)?;
+    let purpose = crate::api::extract::access_purpose(&req)?;
     let view = run(&state.pool, move |conn| {
         let row = store::transfers::get_visible(conn, &p.agency_id, &id)?;
-        Ok(store::transfers::views(conn, vec![row])?.remove(0))
+        Ok(store::transfers::present(conn, &p, vec![row], purpose.as_deref())?.remove(0))
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn act(state: web::Data<AppState>, p: Principal, id: &str, cmd: Command) -> AppResult<HttpResponse> {
+async fn act(
+    state: web::Data<AppState>,
+    req: &actix_web::HttpRequest,
+    p: Principal,
+    id: &str,
+    cmd: Command,
+) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let id = path_id(id, transfer_not_found)?;
+    let purpose = crate::api::extract::access_purpose(req)?;
     let view = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             let row = store::transfers::act(conn, log, &p, &id, cmd)?;
-            Ok(store::transfers::views(conn, vec![row])?.remove(0))
+            store::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
         })
     })
     .await?;
@@ -282,29 +301,31 @@ async fn act(state: web::Data<AppState>, p: Principal, id: &str, cmd: Command) -
 pub struct Empty {}
 
 /// 受理 (receiver): transferred → accepted.
-#[utoipa::path(tag = "线索移交", request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/accept")]
 pub async fn accept_transfer(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
     _body: OptionalJsonBody<Empty>,
 ) -> AppResult<HttpResponse> {
-    act(state, p, &id, Command::Accept).await
+    act(state, &req, p, &id, Command::Accept).await
 }
 
 /// 开始办理 (receiver): accepted → in_progress.
-#[utoipa::path(tag = "线索移交", request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/start")]
 pub async fn start_transfer(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
     _body: OptionalJsonBody<Empty>,
 ) -> AppResult<HttpResponse> {
-    act(state, p, &id, Command::Start).await
+    act(state, &req, p, &id, Command::Start).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -315,16 +336,17 @@ pub struct ReturnRequest {
 
 /// 退回 (receiver, with a reason): transferred → returned; the clue is back with the sender,
 /// who may transfer it again, and the receiver's access through the transfer ends.
-#[utoipa::path(tag = "线索移交", request_body = ReturnRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = ReturnRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/return")]
 pub async fn return_transfer(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
     body: JsonBody<ReturnRequest>,
 ) -> AppResult<HttpResponse> {
-    act(state, p, &id, Command::Return { reason: body.0.reason }).await
+    act(state, &req, p, &id, Command::Return { reason: body.0.reason }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -340,17 +362,18 @@ pub struct ConcludeRequest {
 
 /// 办结 (receiver): in_progress → concluded, with the outcome and sanction counts; the
 /// sender is notified with the result.
-#[utoipa::path(tag = "线索移交", request_body = ConcludeRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = ConcludeRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/conclude")]
 pub async fn conclude_transfer(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
     body: JsonBody<ConcludeRequest>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
-    act(state, p, &id, Command::Conclude { outcome: b.outcome, sanctions: b.sanctions, summary: b.summary }).await
+    act(state, &req, p, &id, Command::Conclude { outcome: b.outcome, sanctions: b.sanctions, summary: b.summary }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -361,16 +384,17 @@ pub struct FeedbackRequest {
 }
 
 /// 反馈 (receiver): concluded → closed.
-#[utoipa::path(tag = "线索移交", request_body = FeedbackRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = FeedbackRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/feedback")]
 pub async fn feedback_transfer(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
     body: JsonBody<FeedbackRequest>,
 ) -> AppResult<HttpResponse> {
-    act(state, p, &id, Command::Feedback { note: body.0.note }).await
+    act(state, &req, p, &id, Command::Feedback { note: body.0.note }).await
 }
 
 /// Possible duplicate handling: clues on the same supervision objects with similar text.

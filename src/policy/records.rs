@@ -209,6 +209,24 @@ pub fn disclosure_is_audited(r: &AccessFacts, d: Disclosure, has_protected_value
     (d.protected && sensitive && has_protected_values) || (d.content && needs_purpose(r))
 }
 
+/// What a party to a transfer gets of its clue's text in the ledger (list, one transfer,
+/// export, step answers): the clue's title and the transfer's free text (suggestion, return
+/// reason, summary, feedback) are content, so for a restricted clue they are shown only with a
+/// stated purpose, like a listing (`ReadMode::Listing`); `audited` when such text is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferText {
+    pub shown: bool,
+    pub audited: bool,
+}
+
+/// Decides `TransferText` for a caller already entitled to see the transfer.
+pub fn transfer_text(sensitivity: Option<Sensitivity>, purpose: Option<&str>) -> TransferText {
+    // An unknown sensitivity is taken as restricted: the text is never shown by mistake.
+    let restricted = !matches!(sensitivity, Some(Sensitivity::General) | Some(Sensitivity::Sensitive));
+    let shown = !restricted || purpose.is_some();
+    TransferText { shown, audited: restricted && shown }
+}
+
 /// Text search (`?q=`), SQL form: lower-cased title and body matched as a substring
 /// (`pattern` is a LIKE pattern with `\` as escape). Without a stated purpose a restricted
 /// record's title and body are never looked into, so repeated searches cannot reveal them;
@@ -321,6 +339,25 @@ mod tests {
                 (Err(AppError::PreconditionRequired(_)), None) => {}
                 (got, _) => panic!("{s:?} {mode:?}: {got:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn transfer_text_by_sensitivity_and_purpose() {
+        use Sensitivity::*;
+        // (sensitivity, purpose, shown, audited)
+        let table: Vec<(Option<Sensitivity>, Option<&str>, bool, bool)> = vec![
+            (Some(General), None, true, false),
+            (Some(General), Some("核查"), true, false),
+            (Some(Sensitive), None, true, false),
+            (Some(Sensitive), Some("核查"), true, false),
+            (Some(Restricted), None, false, false),
+            (Some(Restricted), Some("核查"), true, true),
+            (None, None, false, false),
+            (None, Some("核查"), true, true),
+        ];
+        for (s, purpose, shown, audited) in table {
+            assert_eq!(transfer_text(s, purpose), TransferText { shown, audited }, "{s:?} {purpose:?}");
         }
     }
 

@@ -21,7 +21,7 @@ fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 /// A file of the XLSX package, read with Python's zipfile.
-fn xlsx_part(bytes: &[u8], part: &str) -> String {
+pub(crate) fn xlsx_part(bytes: &[u8], part: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.xlsx");
     std::fs::write(&path, bytes).unwrap();

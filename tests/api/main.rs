@@ -29,4 +29,5 @@ mod abuse_objects;
 mod audit_scope;
 mod calendar;
 mod ledger;
+mod restricted_ledger;
 mod webhook_targets;
