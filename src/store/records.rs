@@ -632,15 +632,19 @@ fn load_owned(conn: &mut DbConnection, viewer: &Viewer, id: &str, if_match: Opti
         return Err(AppError::record_not_found());
     }
     policy::require_owner(viewer, &s.facts())?;
-    if let Some(v) = if_match {
-        if v != s.row.version {
-            return Err(AppError::PreconditionFailed(format!(
-                "信息已被修改(当前版本 {},请求版本 {v}),请刷新后重试",
-                s.row.version
-            )));
-        }
-    }
+    check_version(&s, if_match)?;
     Ok(s)
+}
+
+/// 412 if `if_match` names another version than the stored one.
+fn check_version(s: &StoredRecord, if_match: Option<i32>) -> AppResult<()> {
+    match if_match {
+        Some(v) if v != s.row.version => Err(AppError::PreconditionFailed(format!(
+            "信息已被修改(当前版本 {},请求版本 {v}),请刷新后重试",
+            s.row.version
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Emits tombstones to agencies in `before` but not in `after` (rule 6).
@@ -675,11 +679,14 @@ pub fn update(
     if_match: Option<i32>,
     patch: impl FnOnce(&mut RecordContent),
 ) -> AppResult<UpdateOutcome> {
-    let before = load_owned(conn, viewer, id, if_match)?;
+    // The new content is checked before the version: an invalid change is 422 whatever
+    // version it names, a valid one against a stale version 412.
+    let before = load_owned(conn, viewer, id, None)?;
     let mut c = before.content();
     patch(&mut c);
     let known = known_objects(conn, std::iter::once(&c))?;
     check_content(ctx, &known, &p.agency_id, &mut c)?;
+    check_version(&before, if_match)?;
     if content_hash(&c) == before.row.content_hash {
         return Ok(UpdateOutcome::Unchanged(before));
     }
