@@ -142,7 +142,7 @@ pub async fn list_objects(
     let params = params.into_inner();
     let limit = page::limit(params.limit)?;
     let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(decode_id_cursor(c)?),
+        Some(c) => Some(page::decode_id(c)?),
         None => None,
     };
     let id_number_digest = match params.id_number.as_deref() {
@@ -161,16 +161,8 @@ pub async fn list_objects(
     let agency = p.agency_id.clone();
     let rows = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
     let items: Vec<ObjectView> = rows.into_iter().map(|o| o.view_for(&agency)).collect();
-    let next_cursor = if items.len() as i64 == limit { items.last().map(|o| encode_id_cursor(&o.id)) } else { None };
+    let next_cursor = if items.len() as i64 == limit { items.last().map(|o| page::encode_id(&o.id)) } else { None };
     Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
-}
-
-pub fn encode_id_cursor(id: &str) -> String {
-    page::encode_id(id)
-}
-
-pub fn decode_id_cursor(c: &str) -> AppResult<String> {
-    page::decode_id(c)
 }
 
 /// One supervision object.

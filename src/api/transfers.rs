@@ -149,7 +149,7 @@ fn ledger_query(p: &LedgerParams, limit: i64) -> AppResult<LedgerQuery> {
     }
     let before_id = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
-        Some(c) => Some(crate::api::records::decode_id_cursor(c)?),
+        Some(c) => Some(page::decode_id(c)?),
     };
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
@@ -190,11 +190,7 @@ pub async fn list_transfers(
     let purpose = crate::api::extract::access_purpose(&req)?;
     let out = run(&state.pool, move |conn| {
         let rows = store::transfers::ledger(conn, &p.agency_id, &f)?;
-        let next_cursor = if rows.len() as i64 == f.limit {
-            rows.last().map(|r| crate::api::records::encode_id_cursor(&r.id))
-        } else {
-            None
-        };
+        let next_cursor = if rows.len() as i64 == f.limit { rows.last().map(|r| page::encode_id(&r.id)) } else { None };
         Ok(TransferPage { items: store::transfers::present(conn, &p, rows, purpose.as_deref())?, next_cursor })
     })
     .await?;
