@@ -5,8 +5,16 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult, FieldError};
 
-/// Parses JSON with the path of the first bad field.
+/// Parses a JSON object (every request body and sync line is one) with the path of the first
+/// bad field. serde would also build a struct from an array of its fields in order; the
+/// contract says object, so anything else is refused before serde sees it.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => AppError::Validation(vec![FieldError::new("", "请求体须为 JSON 对象")]),
+            Err(e) => syntax_error(&e),
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -24,14 +32,14 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
                     };
                     Err(AppError::Validation(vec![FieldError::new(field, describe_serde(&inner.to_string()))]))
                 }
-                _ => Err(AppError::BadRequest(format!(
-                    "请求体不是有效的 JSON(第 {} 行第 {} 列)",
-                    inner.line(),
-                    inner.column()
-                ))),
+                _ => Err(syntax_error(&inner)),
             }
         }
     }
+}
+
+fn syntax_error(e: &serde_json::Error) -> AppError {
+    AppError::BadRequest(format!("请求体不是有效的 JSON(第 {} 行第 {} 列)", e.line(), e.column()))
 }
 
 /// The name in serde's "missing field `name`" (the path points at its parent).
@@ -52,6 +60,35 @@ fn describe_serde(msg: &str) -> String {
         format!("不支持的字段({msg})")
     } else {
         format!("数据无效({msg})")
+    }
+}
+
+/// A nested object in a request body (`deserialize_with`): refuses the array form serde would
+/// otherwise accept for a struct.
+pub fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Error;
+    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    if !v.is_object() {
+        return Err(D::Error::custom("须为 JSON 对象"));
+    }
+    T::deserialize(v).map_err(D::Error::custom)
+}
+
+/// [`object`] for an optional field (`#[serde(default, deserialize_with = …)]`); `null` is `None`.
+pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Error;
+    match <serde_json::Value as serde::Deserialize>::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        v if v.is_object() => T::deserialize(v).map(Some).map_err(D::Error::custom),
+        _ => Err(D::Error::custom("须为 JSON 对象")),
     }
 }
 
@@ -77,5 +114,45 @@ pub mod whole {
 
     pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         Option::<serde_json::Number>::deserialize(d)?.map(to_i64).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Inner {
+        a: i32,
+    }
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Outer {
+        name: String,
+        #[serde(deserialize_with = "object")]
+        inner: Inner,
+        #[serde(default, deserialize_with = "opt_object")]
+        maybe: Option<Inner>,
+    }
+
+    fn field_of(e: AppError) -> String {
+        match e {
+            AppError::Validation(errors) => errors[0].field.clone(),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn objects_parse_and_arrays_are_refused_at_every_level() {
+        let ok: Outer = parse(br#"{"name": "x", "inner": {"a": 1}, "maybe": null}"#).unwrap();
+        assert_eq!(ok, Outer { name: "x".into(), inner: Inner { a: 1 }, maybe: None });
+        let ok: Outer = parse(br#" {"name": "x", "inner": {"a": 1}, "maybe": {"a": 2}}"#).unwrap();
+        assert_eq!(ok.maybe, Some(Inner { a: 2 }));
+        assert_eq!(field_of(parse::<Outer>(br#"["x", {"a": 1}]"#).unwrap_err()), "");
+        assert_eq!(field_of(parse::<Outer>(br#"{"name": "x", "inner": [1]}"#).unwrap_err()), "inner");
+        assert_eq!(field_of(parse::<Outer>(br#"{"name": "x", "inner": {"a": 1}, "maybe": [2]}"#).unwrap_err()), "maybe");
+        // A body that is not JSON at all stays a 400 syntax error.
+        assert!(matches!(parse::<Outer>(b"[1,").unwrap_err(), AppError::BadRequest(_)));
     }
 }

@@ -371,6 +371,7 @@ pub struct RecordPatch {
     pub tags: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, deserialize_with = "crate::json::opt_object")]
     #[schema(schema_with = crate::api::contract::distribution_input_or_null)]
     pub distribution: Option<Distribution>,
     pub sensitivity: Option<Sensitivity>,

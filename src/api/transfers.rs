@@ -350,6 +350,7 @@ pub struct ConcludeRequest {
     /// form1 | form2 | form3 | form4 | cleared
     pub outcome: Outcome,
     /// Persons: 党纪政务处分, 组织处理, 移送司法.
+    #[serde(deserialize_with = "crate::json::object")]
     pub sanctions: Sanctions,
     #[serde(default)]
     #[schema(max_length = 5000)]

@@ -186,7 +186,7 @@ pub struct RecordInput {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
-    #[serde(default = "Distribution::own")]
+    #[serde(default = "Distribution::own", deserialize_with = "crate::json::object")]
     #[schema(schema_with = crate::api::contract::distribution_input)]
     pub distribution: Distribution,
     #[serde(default = "default_sensitivity")]

@@ -70,6 +70,9 @@ pub fn check_bad_bodies(app: &TestApp, cases: Vec<Case<'_>>) {
         assert_eq!(s, 400, "malformed JSON on {m} {path}: {p}");
         let (s, p) = call("application/json", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}']);
         assert_eq!(s, 400, "invalid UTF-8 on {m} {path}: {p}");
+        // serde would build a struct from an array of its fields; the contract says object.
+        let (s, p) = call("application/json", json!([wrong_type.clone()]).to_string().into_bytes());
+        assert_eq!(s, 422, "an array for the object body on {m} {path}: {p}");
         let (s, p) = call("application/json", wrong_type.to_string().into_bytes());
         assert_eq!(s, 422, "wrong type on {m} {path}: {p}");
         assert!(p["errors"][0]["field"].as_str().is_some_and(|f| !f.is_empty()), "field named for {m} {path}: {p}");
@@ -220,6 +223,17 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
         ),
     ];
     check_bad_bodies(&app, cases);
+    // A nested object given as an array of its fields is refused too, naming the field.
+    for (m, path, body) in [
+        (Method::POST, "/api/v1/records".to_string(), json!({"kind": "clue", "title": "t", "distribution": ["own"]})),
+        (Method::PATCH, format!("/api/v1/records/{rid}"), json!({"distribution": ["all"]})),
+    ] {
+        let (s, p) = send(
+            app.req(m.clone(), &path, Some(&a.token)).header("If-Match", "1").json(&body),
+        );
+        assert_eq!(s, 422, "array distribution on {m} {path}: {p}");
+        assert_eq!(p["errors"][0]["field"], "distribution", "{p}");
+    }
     // NDJSON batches: oversize and invalid UTF-8 lines.
     let (s, _) =
         raw(&app, Method::POST, "/api/v1/sync/batches", &a.token, "application/x-ndjson", vec![0xff, 0xfe, b'\n']);
