@@ -182,12 +182,13 @@ pub async fn list_inbox(
         )?;
         let mut items = Vec::with_capacity(rows.len());
         for (r, view) in rows.into_iter().zip(views) {
+            let note = policy::inbox_note(&r.reason, r.note, view.content_withheld);
             items.push(InboxItem {
                 id: r.id,
                 reason: r.reason,
                 subscription_id: r.subscription_id,
                 ref_id: r.ref_id,
-                note: r.note,
+                note,
                 seq: r.seq,
                 created_at: r.created_at,
                 acked_at: r.acked_at,

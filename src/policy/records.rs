@@ -227,6 +227,24 @@ pub fn transfer_text(sensitivity: Option<Sensitivity>, purpose: Option<&str>) ->
     TransferText { shown, audited: restricted && shown }
 }
 
+/// An inbox note on a record shown to this reader with its content withheld (restricted, no
+/// purpose). The notes of transfer steps quote the sender's suggestion, the return reason,
+/// the result summary and the feedback — content of the clue — so they go with it: the
+/// reader learns only which step happened. Subscription and duplicate notes name agencies
+/// only and stay.
+pub fn inbox_note(reason: &str, note: Option<String>, content_withheld: bool) -> Option<String> {
+    if !content_withheld || matches!(reason, "subscription" | "duplicate") {
+        return note;
+    }
+    use crate::domain::transfer::TransferState;
+    let step = match reason {
+        "transfer.created" => Some(TransferState::Transferred),
+        r => r.strip_prefix("transfer.").and_then(TransferState::parse),
+    };
+    let step = step.map_or("办理动态", TransferState::label);
+    Some(format!("{step}(内容受限,说明访问目的后可见)"))
+}
+
 /// Text search (`?q=`), SQL form: lower-cased title and body matched as a substring
 /// (`pattern` is a LIKE pattern with `\` as escape). Without a stated purpose a restricted
 /// record's title and body are never looked into, so repeated searches cannot reveal them;
@@ -359,6 +377,26 @@ mod tests {
         for (s, purpose, shown, audited) in table {
             assert_eq!(transfer_text(s, purpose), TransferText { shown, audited }, "{s:?} {purpose:?}");
         }
+    }
+
+    #[test]
+    fn inbox_notes_go_with_the_content() {
+        let note = || Some("移交线索,办理期限 2026-12-01:核查举报人反映的问题".to_string());
+        // (reason, withheld, shown note)
+        let table: Vec<(&str, bool, Option<&str>)> = vec![
+            ("transfer.created", false, Some("移交线索,办理期限 2026-12-01:核查举报人反映的问题")),
+            ("transfer.created", true, Some("已移交(内容受限,说明访问目的后可见)")),
+            ("transfer.returned", true, Some("已退回(内容受限,说明访问目的后可见)")),
+            ("transfer.concluded", true, Some("已办结(内容受限,说明访问目的后可见)")),
+            ("transfer.closed", true, Some("已反馈(内容受限,说明访问目的后可见)")),
+            ("deliberation", true, Some("办理动态(内容受限,说明访问目的后可见)")),
+            ("duplicate", true, Some("移交线索,办理期限 2026-12-01:核查举报人反映的问题")),
+            ("subscription", true, Some("移交线索,办理期限 2026-12-01:核查举报人反映的问题")),
+        ];
+        for (reason, withheld, shown) in table {
+            assert_eq!(inbox_note(reason, note(), withheld).as_deref(), shown, "{reason} {withheld}");
+        }
+        assert_eq!(inbox_note("transfer.closed", None, false), None);
     }
 
     #[test]

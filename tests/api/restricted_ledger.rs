@@ -117,6 +117,20 @@ fn restricted_transfer_text_needs_a_purpose(b: Backend) {
             assert!(secret_free(&file), "{format}: {file}");
             assert!(file.contains("普通问题线索") && file.contains("受限信息"), "{format}: {file}");
         }
+        // The inbox notes of the steps quote the suggestion (to the receiver) and the
+        // summary (to the sender): without a purpose only the step is named.
+        let (s, inbox) = get(&app, party, "/api/v1/inbox?state=all", None);
+        assert_eq!(s, 200, "{inbox}");
+        assert!(secret_free(&inbox.to_string()), "inbox: {inbox}");
+        let notes: Vec<&str> = inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["ref_id"] == tid.as_str())
+            .map(|i| i["note"].as_str().unwrap())
+            .collect();
+        assert!(!notes.is_empty() && notes.iter().all(|n| n.contains("内容受限")), "{notes:?}");
+        assert!(inbox.to_string().contains("一般处置建议") || party.id == xc.id, "the general clue's note stays: {inbox}");
     }
     assert!(audit(&app, &admin).is_empty(), "nothing disclosed without a purpose");
 
@@ -143,6 +157,11 @@ fn restricted_transfer_text_needs_a_purpose(b: Backend) {
     );
     let by = |a: &Agency| entries.iter().filter(|e| e["actor_agency_id"] == a.id.as_str()).count();
     assert_eq!((by(&jw), by(&xc)), (2, 3), "{entries:?}");
+    // With a purpose the inbox notes quote the text again.
+    let (_, inbox) = get(&app, &jw, "/api/v1/inbox?state=all", Some(PURPOSE));
+    assert!(inbox.to_string().contains(SECRET_SUGGESTION), "{inbox}");
+    let (_, inbox) = get(&app, &xc, "/api/v1/inbox?state=all", Some(PURPOSE));
+    assert!(inbox.to_string().contains(SECRET_SUMMARY), "{inbox}");
 }
 
 both!(restricted_transfer_text_needs_a_purpose);
