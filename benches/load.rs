@@ -8,7 +8,8 @@
 //! Knobs: GT_LOAD_CLIENTS (200), GT_LOAD_SECS (60), GT_LOAD_BACKENDS ("sqlite,postgres"),
 //! GT_LOAD_PG_URL (else GUANTONG_TEST_PG_URL; a fresh database is created on that server),
 //! GT_LOAD_AGENCIES (40), GT_LOAD_OBJECTS (2000), GT_LOAD_RECORDS (20000 seeded),
-//! GT_LOAD_POOL (16 database connections), GT_LOAD_WRITE_MD (1 with --bench).
+//! GT_LOAD_POOL (16 database connections), GT_LOAD_WRITE_MD (1 with --bench), GUANTONG_LOG
+//! (the hub's log filter, e.g. `guantong=warn`: slow write-lock holds name their request).
 //! Without `--bench` (e.g. `cargo test --benches`) a tiny smoke run that writes nothing.
 
 #[path = "load/clients.rs"]
@@ -293,6 +294,14 @@ fn fresh_pg_database() -> Result<String> {
 fn main() -> Result<()> {
     if std::env::args().any(|a| a == "--list") {
         return Ok(());
+    }
+    // GUANTONG_LOG (e.g. `guantong=warn`): the hub's log on stderr, as `guantong serve` writes
+    // it; slow write-lock holds are warned there with the request that held the lock.
+    if let Ok(filter) = std::env::var("GUANTONG_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
     }
     let cfg = config()?;
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -270,3 +270,109 @@ fn sqlite_file_refusing_writes_answers_503_and_recovers() {
     }
     assert_each_acknowledged_once(&app, "磁盘故障-", &acknowledged);
 }
+
+/// A small tmpfs of this test alone (root only: the suite runs as root under `.ci/test`), so
+/// the disk really fills up (ENOSPC → SQLITE_FULL); lazily unmounted when dropped.
+struct SmallDisk(PathBuf, tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> SmallDisk {
+        assert!(is_root(), "mounting a tmpfs needs root (run the suite with `bash .ci/test`)");
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join("disk");
+        std::fs::create_dir(&at).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "guantong-test", at.to_str().unwrap()])
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mount -t tmpfs failed");
+        SmallDisk(at, dir)
+    }
+
+    /// Takes every free byte with a filler file; returns its path.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let path = self.0.join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while f.write_all(&chunk).is_ok() {}
+        let mut byte = [0u8];
+        while f.write_all(&byte).is_ok() {
+            byte[0] = 1;
+        }
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// The disk of the SQLite file fills up (a real ENOSPC on a small tmpfs): publishing answers
+/// 503 + Retry-After, never 500, and stores nothing half; reads go on; once space is freed
+/// the refused requests, retried with their Idempotency-Key, each create their record once,
+/// and every record acknowledged before is still there.
+#[test]
+fn sqlite_disk_full_answers_503_and_loses_nothing() {
+    let disk = SmallDisk::mount(16);
+    let app = TestApp::spawn_on(format!("sqlite://{}", disk.0.join("guantong.db").display()), |_| {});
+    let admin = app.admin_token();
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let out = Mutex::new(Outcome::default());
+    for i in 0..3 {
+        publish_until_acknowledged(&app, &jw.token, &format!("磁盘已满-前-{i}"), &out);
+    }
+    let mut outcome = out.into_inner().unwrap();
+    let filler = disk.fill();
+    // Large bodies, so the write-ahead log must grow: the first publishes may still fit in
+    // space SQLite already holds, then the disk is full.
+    let text = "磁盘已满时的线索正文。".repeat(2_000);
+    let body = |i: usize| json!({"kind": "clue", "title": format!("磁盘已满-中-{i}"), "body": text, "distribution": {"level": "own"}});
+    let post = |i: usize| {
+        let resp = app
+            .req(Method::POST, "/api/v1/records", Some(&jw.token))
+            .header("Idempotency-Key", format!("full-{i}"))
+            .json(&body(i))
+            .send()
+            .unwrap();
+        let retry_after = resp.headers().contains_key("Retry-After");
+        let ct = resp.headers().get("Content-Type").map(|v| v.to_str().unwrap().to_string());
+        (resp.status().as_u16(), retry_after, ct, resp.json::<Value>().unwrap_or(Value::Null))
+    };
+    let mut refused = vec![];
+    for i in 0..200 {
+        let (s, retry_after, ct, v) = post(i);
+        match s {
+            201 => outcome.acknowledged.push((format!("磁盘已满-中-{i}"), v["id"].as_str().unwrap().to_string())),
+            503 => {
+                assert!(retry_after, "503 with Retry-After: {v}");
+                assert_eq!(ct.as_deref(), Some("application/problem+json"));
+                refused.push(i);
+                if refused.len() == 3 {
+                    break;
+                }
+            }
+            _ => panic!("disk full answered {s}: {v}"),
+        }
+    }
+    assert_eq!(refused.len(), 3, "the full disk refused writes (acknowledged: {})", outcome.acknowledged.len());
+    // Reads are served while the disk is full.
+    let (s, list) = app.get(&jw.token, "/api/v1/records?limit=500");
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), outcome.acknowledged.len());
+
+    // Space is freed: each refused request, retried with its key, creates its record once.
+    std::fs::remove_file(filler).unwrap();
+    for i in refused {
+        let (s, _, _, first) = post(i);
+        assert_eq!(s, 201, "{first}");
+        let (s, _, _, again) = post(i);
+        assert_eq!((s, &again["id"]), (201, &first["id"]), "the same record again");
+        outcome.acknowledged.push((format!("磁盘已满-中-{i}"), first["id"].as_str().unwrap().to_string()));
+    }
+    assert!(outcome.wrong.is_empty(), "{:?}", outcome.wrong);
+    assert_each_acknowledged_once(&app, "磁盘已满-", &outcome);
+    drop(app);
+}
