@@ -151,7 +151,10 @@ mod tests {
         assert_eq!(ok.maybe, Some(Inner { a: 2 }));
         assert_eq!(field_of(parse::<Outer>(br#"["x", {"a": 1}]"#).unwrap_err()), "");
         assert_eq!(field_of(parse::<Outer>(br#"{"name": "x", "inner": [1]}"#).unwrap_err()), "inner");
-        assert_eq!(field_of(parse::<Outer>(br#"{"name": "x", "inner": {"a": 1}, "maybe": [2]}"#).unwrap_err()), "maybe");
+        assert_eq!(
+            field_of(parse::<Outer>(br#"{"name": "x", "inner": {"a": 1}, "maybe": [2]}"#).unwrap_err()),
+            "maybe"
+        );
         // A body that is not JSON at all stays a 400 syntax error.
         assert!(matches!(parse::<Outer>(b"[1,").unwrap_err(), AppError::BadRequest(_)));
     }

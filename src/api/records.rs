@@ -96,21 +96,6 @@ fn identity_key(state: &AppState) -> &str {
     state.settings.identity_key.as_ref().map(|k| k.expose()).unwrap_or_default()
 }
 
-/// 429 with `Retry-After` once a principal has looked up too many identity numbers.
-fn lookup_throttled(wait: std::time::Duration) -> HttpResponse {
-    let secs = wait.as_secs().max(1);
-    HttpResponse::TooManyRequests()
-        .insert_header(("Retry-After", secs.to_string()))
-        .content_type("application/problem+json")
-        .json(Problem {
-            type_: "urn:guantong:problem:too-many-requests".into(),
-            title: "请求过于频繁".into(),
-            status: 429,
-            detail: format!("按证件号码查询过于频繁,请 {secs} 秒后再试"),
-            errors: None,
-        })
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ObjectParams {
     /// Name fragment.
@@ -131,7 +116,8 @@ pub struct ObjectPage {
 }
 
 /// Supervision objects (shared reference data of the hub).
-#[utoipa::path(tag = "监督对象", params(ObjectParams), responses((status = 200, body = ObjectPage), (status = 400, body = Problem), (status = 429, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "监督对象", params(ObjectParams), responses((status = 200, body = ObjectPage), (status = 400, body = Problem),
+    (status = 429, body = Problem, headers(("Retry-After" = i64, description = "秒数")))), security(("bearer" = [])))]
 #[get("/objects")]
 pub async fn list_objects(
     state: web::Data<AppState>,
@@ -148,11 +134,14 @@ pub async fn list_objects(
     let id_number_digest = match params.id_number.as_deref() {
         None => None,
         Some(n) => {
-            // Each guess costs one of a small budget, so numbers cannot be enumerated.
-            let (limit, window) = (state.settings.object_lookup_limit, state.settings.object_lookup_window_secs);
-            if let Err(wait) = store::objects::take_lookup(&p.actor_id(), limit, std::time::Duration::from_secs(window))
-            {
-                return Ok(lookup_throttled(wait));
+            // Each guess costs one of a small budget, shared by every instance of the hub, so
+            // numbers cannot be enumerated.
+            let (key, limit) = (format!("lookup:{}", p.actor_id()), state.settings.object_lookup_limit);
+            let window = state.settings.object_lookup_window_secs as i64;
+            let taken =
+                run(&state.pool, move |conn| Ok(store::throttle::take_budget(conn, &key, limit, window)?)).await?;
+            if let Err(secs) = taken {
+                return Err(AppError::TooManyRequests(format!("按证件号码查询过于频繁,请 {secs} 秒后再试"), secs));
             }
             Some(store::objects::id_number_digest(identity_key(&state), n))
         }

@@ -10,7 +10,6 @@ pub mod retry;
 pub mod similarity;
 pub mod subscription;
 pub mod text;
-pub mod throttle;
 pub mod transfer;
 pub mod webhook;
 

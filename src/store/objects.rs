@@ -1,10 +1,7 @@
 //! Supervision objects (监督对象): units and leading cadres. Identity numbers are stored only
 //! as keyed digests (HMAC-SHA256 under the server's `identity_key`), so they can be matched
 //! but neither read back nor guessed from the database alone; lookups by number are
-//! throttled per principal. Which agency registered an object is shown to that agency only.
-
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! throttled per principal (`store::throttle::take_budget`). Which agency registered an object is shown to that agency only.
 
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
@@ -13,7 +10,6 @@ use sha2::Sha256;
 
 use crate::db::schema::subject_objects;
 use crate::db::DbConnection;
-use crate::domain::throttle::Windows;
 use crate::error::{AppError, AppResult};
 use crate::store::log::{Actor, Log};
 
@@ -68,16 +64,6 @@ pub fn id_number_digest(key: &str, id_number: &str) -> String {
     mac.update(b"guantong-object-id:");
     mac.update(id_number.trim().to_uppercase().as_bytes());
     hex::encode(mac.finalize().into_bytes())
-}
-
-static LOOKUPS: Mutex<Option<Windows>> = Mutex::new(None);
-
-/// Counts one lookup by identity number for `principal`: `Err(wait)` once it has made
-/// `limit` in the current window (per instance: behind a load balancer the budget is per
-/// instance).
-pub fn take_lookup(principal: &str, limit: u32, window: Duration) -> Result<(), Duration> {
-    let mut g = LOOKUPS.lock().unwrap_or_else(|e| e.into_inner());
-    g.get_or_insert_with(Windows::default).take(principal, limit, window, Instant::now())
 }
 
 pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, o: &SubjectObject) -> AppResult<()> {

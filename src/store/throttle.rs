@@ -132,3 +132,65 @@ pub fn failures(conn: &mut DbConnection, key: &str) -> QueryResult<i64> {
     let n: Option<i32> = lt::table.find(key).select(lt::failures).first(conn).optional()?;
     Ok(n.unwrap_or(0) as i64)
 }
+
+/// Takes one use of a budget of `limit` uses per fixed window of `window_secs` (identity-number
+/// lookups), counted in the same table as logins under the caller's `key` (prefix it, e.g.
+/// `lookup:`), so every instance of the hub shares it. `Err(secs)` until the window ends
+/// when the budget is spent. The row's `last_failure_at` holds the start of its window.
+pub fn take_budget(conn: &mut DbConnection, key: &str, limit: u32, window_secs: i64) -> QueryResult<Result<(), i64>> {
+    let now = chrono::Utc::now();
+    let at = format_time(now);
+    let window = chrono::Duration::seconds(window_secs.max(1));
+    let window_over = format_time(now - window);
+    conn.transaction(|conn| {
+        // A window that has run out starts over with this use.
+        diesel::update(lt::table.find(key))
+            .filter(lt::last_failure_at.le(&window_over))
+            .set((lt::failures.eq(0), lt::last_failure_at.eq(&at)))
+            .execute(conn)?;
+        let taken = diesel::update(lt::table.find(key))
+            .filter(lt::failures.lt(limit.min(i32::MAX as u32) as i32))
+            .set(lt::failures.eq(lt::failures + 1))
+            .execute(conn)?;
+        if taken == 1 {
+            return Ok(Ok(()));
+        }
+        let started: Option<String> = lt::table.find(key).select(lt::last_failure_at).first(conn).optional()?;
+        match started {
+            Some(started) => {
+                let ends = chrono::DateTime::parse_from_rfc3339(&started)
+                    .map(|t| format_time(t.with_timezone(&chrono::Utc) + window))
+                    .unwrap_or_else(|_| at.clone());
+                Ok(Err(secs_until(&ends, now)))
+            }
+            None if limit == 0 => Ok(Err(window_secs.max(1))),
+            None => {
+                // The key's first use: in a savepoint, as another instance may insert it too.
+                let inserted = conn.transaction(|conn| {
+                    diesel::insert_into(lt::table)
+                        .values((
+                            lt::throttle_key.eq(key),
+                            lt::failures.eq(1),
+                            lt::last_failure_at.eq(&at),
+                            lt::locked_until.eq(None::<String>),
+                        ))
+                        .execute(conn)
+                });
+                match inserted {
+                    Ok(_) => Ok(Ok(())),
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => {
+                        let n = diesel::update(lt::table.find(key))
+                            .filter(lt::failures.lt(limit as i32))
+                            .set(lt::failures.eq(lt::failures + 1))
+                            .execute(conn)?;
+                        Ok(if n == 1 { Ok(()) } else { Err(window_secs.max(1)) })
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    })
+}

@@ -104,10 +104,34 @@ fn identity_number_lookups_are_throttled(b: Backend) {
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
     let p: Value = resp.json().unwrap();
     assert!(p["detail"].as_str().unwrap().contains("过于频繁"), "{p}");
+    // The budget is the hub's, not one instance's: behind a load balancer another
+    // instance on the same database refuses the spent principal too.
+    let other = app.another_instance(|s| {
+        s.object_lookup_limit = 3;
+        s.object_lookup_window_secs = 600;
+        s.delivery_workers = false;
+    });
+    let (s, v) =
+        send(app.client.get(format!("{other}/api/v1/objects")).bearer_auth(&jw.token).query(&[("id_number", "1101")]));
+    assert_eq!(s, 429, "{v}");
     // Another principal has its own budget; browsing without a number is not counted.
     assert_eq!(by_number(&app, &xc.token, "11010519491231002X").0, 200);
     let (s, _) = send(app.req(Method::GET, "/api/v1/objects", Some(&jw.token)).query(&[("q", "张")]));
     assert_eq!(s, 200);
+}
+
+/// A spent lookup budget is back when its window is over.
+fn identity_number_lookup_budget_renews_each_window(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| {
+        s.object_lookup_limit = 2;
+        s.object_lookup_window_secs = 3;
+    });
+    let admin = app.admin_token();
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let statuses = |n: usize| (0..n).map(|i| by_number(&app, &jw.token, &format!("1101{i}")).0).collect::<Vec<_>>();
+    assert_eq!(statuses(3), vec![200, 200, 429]);
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    assert_eq!(statuses(3), vec![200, 200, 429]);
 }
 
 /// `serve` refuses to start without an identity key outside --demo, naming the setting.
@@ -153,6 +177,7 @@ both!(
     the_creator_is_shown_to_the_creating_agency_only,
     identity_numbers_are_stored_under_a_keyed_digest,
     identity_number_lookups_are_throttled,
+    identity_number_lookup_budget_renews_each_window,
     the_identity_key_is_required,
     a_clean_demo_start_logs_no_error,
 );

@@ -228,9 +228,7 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
         (Method::POST, "/api/v1/records".to_string(), json!({"kind": "clue", "title": "t", "distribution": ["own"]})),
         (Method::PATCH, format!("/api/v1/records/{rid}"), json!({"distribution": ["all"]})),
     ] {
-        let (s, p) = send(
-            app.req(m.clone(), &path, Some(&a.token)).header("If-Match", "1").json(&body),
-        );
+        let (s, p) = send(app.req(m.clone(), &path, Some(&a.token)).header("If-Match", "1").json(&body));
         assert_eq!(s, 422, "array distribution on {m} {path}: {p}");
         assert_eq!(p["errors"][0]["field"], "distribution", "{p}");
     }

@@ -130,7 +130,10 @@ fn restricted_transfer_text_needs_a_purpose(b: Backend) {
             .map(|i| i["note"].as_str().unwrap())
             .collect();
         assert!(!notes.is_empty() && notes.iter().all(|n| n.contains("内容受限")), "{notes:?}");
-        assert!(inbox.to_string().contains("一般处置建议") || party.id == xc.id, "the general clue's note stays: {inbox}");
+        assert!(
+            inbox.to_string().contains("一般处置建议") || party.id == xc.id,
+            "the general clue's note stays: {inbox}"
+        );
     }
     assert!(audit(&app, &admin).is_empty(), "nothing disclosed without a purpose");
 
