@@ -15,7 +15,7 @@ use crate::domain::similarity::{longest_common_run, score, shingles, FLAG_THRESH
 use crate::domain::transfer::TransferState;
 use crate::error::AppResult;
 use crate::store::inbox;
-use crate::store::log::Log;
+use crate::store::log::{Actor, Log};
 use crate::store::records::StoredRecord;
 
 /// At most this many clues per object are compared (the most recent).
@@ -221,18 +221,38 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches
             ))
             .execute(conn)?;
         let seq = log.event("clue.duplicate_flagged", Some(record_id), None, None, json!({"flag_id": flag_id}));
-        // Each agency is told, on the clue it holds, which other agencies handle the similar one.
+        // Each agency is told, on the clue it holds, which other agencies handle the similar
+        // one; both sides of each such disclosure are audited (as for `/similar`).
         for a in &mine {
             let note = duplicate_note(conn, &theirs, a)?;
             inbox::notify(conn, a, record_id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
+            audit_disclosure(log, &flag_id, a, record_id, &m.other_id, &theirs);
         }
         for a in theirs.iter().filter(|a| !mine.contains(*a)) {
             let note = duplicate_note(conn, &mine, a)?;
             inbox::notify(conn, a, &m.other_id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
+            audit_disclosure(log, &flag_id, a, &m.other_id, record_id, &mine);
         }
         flagged += 1;
     }
     Ok(flagged)
+}
+
+/// Audits a duplicate flag's disclosure: `told` (on its clue `told_on`) learnt which other
+/// agencies handle the clue `other`; each of them learns, in its own audit log, that it was
+/// named.
+fn audit_disclosure(log: &mut Log, flag_id: &str, told: &str, told_on: &str, other: &str, handlers: &BTreeSet<String>) {
+    let named: Vec<&String> = handlers.iter().filter(|h| *h != told).collect();
+    if named.is_empty() {
+        return;
+    }
+    let system = |agency: &str| Actor { user_id: Some("system:duplicates".into()), agency_id: Some(agency.into()) };
+    let detail = json!({"flag_id": flag_id, "other_record_id": other, "handled_by": named});
+    log.audit(&system(told), "duplicate.disclosed", "record", Some(told_on), None, detail);
+    for h in named {
+        let detail = json!({"flag_id": flag_id, "to_agency_id": told});
+        log.audit(&system(h), "duplicate.disclosed_to", "record", Some(other), None, detail);
+    }
 }
 
 /// What an agency is told: the other agencies handling the similar clue, or that it handles

@@ -347,6 +347,27 @@ fn duplicate_handling_is_flagged_without_leaking(b: Backend) {
     let jw_notes = inbox_reasons(&app, &jw);
     assert!(jw_notes.iter().any(|(r, n)| r == "duplicate" && n.contains("测试单位xuncha")), "{jw_notes:?}");
     assert!(inbox_reasons(&app, &bystander).is_empty());
+    // Both sides of each disclosure are audited, in the audit log of the agency concerned.
+    let audit = |action: &str| {
+        let (s, a) = send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", action)]));
+        assert_eq!(s, 200, "{a}");
+        let mut v: Vec<(String, String)> = a["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (e["actor_agency_id"].as_str().unwrap().to_string(), e["resource_id"].as_str().unwrap().to_string())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut told = vec![(xc.id.clone(), mine.clone()), (jw.id.clone(), theirs.clone())];
+    told.sort();
+    assert_eq!(audit("duplicate.disclosed"), told);
+    let mut named = vec![(jw.id.clone(), theirs.clone()), (xc.id.clone(), mine.clone())];
+    named.sort();
+    assert_eq!(audit("duplicate.disclosed_to"), named);
     // /similar: not entitled → only who handles a related clue.
     let (s, sim) = app.get(&xc.token, &format!("/api/v1/records/{mine}/similar"));
     assert_eq!(s, 200);
