@@ -138,10 +138,6 @@ impl Application {
                 .app_data(methods.clone())
                 .app_data(web::PayloadConfig::new(max_json))
                 .app_data(
-                    web::QueryConfig::default()
-                        .error_handler(|e, _| AppError::BadRequest(format!("查询参数无效:{e}")).into()),
-                )
-                .app_data(
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound("资源不存在".into()).into()),
                 )
                 .into_utoipa_app()

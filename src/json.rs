@@ -15,6 +15,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             Err(e) => syntax_error(&e),
         });
     }
+    if has_nul_escape(bytes) {
+        // PostgreSQL stores no NUL in text; SQLite would, so both refuse it here alike.
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            let field = nul_path(&v, String::new()).unwrap_or_default();
+            return Err(AppError::Validation(vec![FieldError::new(field, "文本不能包含 NUL 字符(\\u0000)")]));
+        }
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -35,6 +42,38 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
                 _ => Err(syntax_error(&inner)),
             }
         }
+    }
+}
+
+/// Whether the JSON text has a `\u0000` escape (a NUL character in a string or key); an
+/// escaped backslash before `u0000` is not one.
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The path of the first key or string holding a NUL character.
+fn nul_path(v: &serde_json::Value, path: String) -> Option<String> {
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, x)| nul_path(x, join(&i.to_string())))
+        }
+        serde_json::Value::Object(m) => {
+            m.iter().find_map(|(k, x)| if k.contains('\0') { Some(join(k)) } else { nul_path(x, join(k)) })
+        }
+        _ => None,
     }
 }
 
@@ -155,6 +194,15 @@ mod tests {
             field_of(parse::<Outer>(br#"{"name": "x", "inner": {"a": 1}, "maybe": [2]}"#).unwrap_err()),
             "maybe"
         );
+        // NUL characters are refused wherever they are, naming where; an escaped backslash
+        // before "u0000" is plain text.
+        assert_eq!(field_of(parse::<Outer>(br#"{"name": "a\u0000b", "inner": {"a": 1}}"#).unwrap_err()), "name");
+        let e = parse::<serde_json::Value>(br#"{"x": {"y": ["ok", "\u0000"]}}"#).unwrap_err();
+        assert_eq!(field_of(e), "x.y.1");
+        let e = parse::<serde_json::Value>(br#"{"x": {"k\u0000": 1}}"#).unwrap_err();
+        assert_eq!(field_of(e), "x.k\u{0}");
+        let ok: Outer = parse(br#"{"name": "a\\u0000b", "inner": {"a": 1}}"#).unwrap();
+        assert_eq!(ok.name, "a\\u0000b");
         // A body that is not JSON at all stays a 400 syntax error.
         assert!(matches!(parse::<Outer>(b"[1,").unwrap_err(), AppError::BadRequest(_)));
     }

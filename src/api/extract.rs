@@ -175,8 +175,45 @@ fn header_text(req: &HttpRequest, name: &str) -> AppResult<Option<String>> {
     } else {
         raw.to_string()
     };
+    if text.contains('\0') {
+        return Err(AppError::BadRequest(format!("请求头 {name} 不能包含 NUL 字符")));
+    }
     let text = text.trim().to_string();
     Ok((!text.is_empty()).then_some(text))
+}
+
+/// Query parameters (`?…`), parsed as `web::Query` does; a percent-encoded NUL (`%00`) is
+/// refused with 400 first: PostgreSQL stores no NUL in text (SQLite would), so both
+/// backends answer alike and no parameter reaches the database with one.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let qs = req.query_string();
+        std::future::ready(if qs.contains("%00") {
+            Err(AppError::BadRequest("查询参数不能包含 NUL 字符(%00)".into()))
+        } else {
+            web::Query::<T>::from_query(qs)
+                .map(|q| Query(q.into_inner()))
+                .map_err(|e| AppError::BadRequest(format!("查询参数无效:{e}")))
+        })
+    }
 }
 
 /// `X-Access-Purpose`: why a restricted record is read (UTF-8, or percent-encoded UTF-8).

@@ -5,7 +5,7 @@ use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{run, Auth};
+use crate::api::extract::{run, Auth, Query};
 use crate::api::page;
 use crate::api::state::AppState;
 use crate::error::{AppError, AppResult, Problem};
@@ -35,7 +35,7 @@ pub struct AuditPage {
 pub async fn list_audit(
     state: web::Data<AppState>,
     Auth(p): Auth,
-    params: web::Query<AuditParams>,
+    params: Query<AuditParams>,
 ) -> AppResult<HttpResponse> {
     let scope = policy::audit_scope(&p)?;
     let params = params.into_inner();

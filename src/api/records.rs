@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{
-    access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody, JsonBytes,
+    access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody, JsonBytes, Query,
 };
 use crate::api::page;
 use crate::api::state::AppState;
@@ -122,7 +122,7 @@ pub struct ObjectPage {
 pub async fn list_objects(
     state: web::Data<AppState>,
     Auth(p): Auth,
-    params: web::Query<ObjectParams>,
+    params: Query<ObjectParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let params = params.into_inner();
@@ -301,7 +301,7 @@ pub async fn list_records(
     state: web::Data<AppState>,
     req: HttpRequest,
     Auth(p): Auth,
-    params: web::Query<RecordParams>,
+    params: Query<RecordParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let mut f = record_query(params.into_inner())?;
@@ -499,7 +499,7 @@ pub async fn record_history(
     req: HttpRequest,
     Auth(p): Auth,
     id: web::Path<String>,
-    params: web::Query<HistoryParams>,
+    params: Query<HistoryParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, record_not_found)?;

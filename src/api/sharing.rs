@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{access_purpose, idempotency_key, path_id, run, Auth, JsonBody};
+use crate::api::extract::{access_purpose, idempotency_key, path_id, run, Auth, JsonBody, Query};
 use crate::api::page;
 use crate::api::state::AppState;
 use crate::domain::record::RecordKind;
@@ -150,7 +150,7 @@ pub async fn list_inbox(
     state: web::Data<AppState>,
     req: HttpRequest,
     Auth(p): Auth,
-    params: web::Query<InboxParams>,
+    params: Query<InboxParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let params = params.into_inner();
@@ -251,7 +251,7 @@ pub async fn feed(
     state: web::Data<AppState>,
     req: HttpRequest,
     Auth(p): Auth,
-    params: web::Query<FeedParams>,
+    params: Query<FeedParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let after = params.after.unwrap_or(0);

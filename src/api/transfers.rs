@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody, Query};
 use crate::api::page;
 use crate::api::state::AppState;
 use crate::domain::is_id;
@@ -183,7 +183,7 @@ pub async fn list_transfers(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
     Auth(p): Auth,
-    params: web::Query<LedgerParams>,
+    params: Query<LedgerParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let f = ledger_query(&params, page::limit(params.limit)?)?;
@@ -207,7 +207,7 @@ pub async fn export_transfers(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
     Auth(p): Auth,
-    params: web::Query<LedgerParams>,
+    params: Query<LedgerParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
@@ -457,7 +457,7 @@ fn stats_params(p: &StatsParams) -> AppResult<(Direction, Option<String>, Option
 pub async fn clue_stats(
     state: web::Data<AppState>,
     Auth(p): Auth,
-    params: web::Query<StatsParams>,
+    params: Query<StatsParams>,
 ) -> AppResult<HttpResponse> {
     let (direction, from, to) = stats_params(&params)?;
     let agency = policy::stats_scope(&p, params.agency_id.as_deref())?;
@@ -484,7 +484,7 @@ pub struct AgencyClueStats {
 pub async fn clue_stats_by_agency(
     state: web::Data<AppState>,
     Auth(p): Auth,
-    params: web::Query<StatsParams>,
+    params: Query<StatsParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let (direction, from, to) = stats_params(&params)?;

@@ -5,7 +5,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody, Query};
 use crate::api::page;
 use crate::api::state::AppState;
 use crate::domain::webhook;
@@ -222,7 +222,7 @@ pub async fn list_deliveries(
     state: web::Data<AppState>,
     Auth(p): Auth,
     id: web::Path<String>,
-    params: web::Query<DeliveryParams>,
+    params: Query<DeliveryParams>,
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
     let id = path_id(&id, not_found)?;

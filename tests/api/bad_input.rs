@@ -269,6 +269,30 @@ fn bad_query_path_and_headers_are_4xx(b: Backend) {
     let (s, _) =
         send(app.req(Method::GET, &format!("/api/v1/records/{rid}"), Some(&a.token)).header("X-Access-Purpose", "%ZZ"));
     assert_eq!(s, 400);
+    // NUL characters (PostgreSQL stores none) are refused on both backends alike, wherever
+    // they come: a query parameter, a header, a JSON string or key, a sync line.
+    assert_eq!(q("/api/v1/records", &[("q", "a\0b")]), 400);
+    assert_eq!(q("/api/v1/transfers/export", &[("round", "\0"), ("format", "csv")]), 400);
+    let (s, p) = send(app.req(Method::GET, "/api/v1/records", Some(&a.token)).header("X-Access-Purpose", "%00"));
+    assert_eq!(s, 400, "{p}");
+    for (path, body) in [
+        ("/api/v1/auth/login", r#"{"username": "y\u0000", "password": "x"}"#),
+        ("/api/v1/auth/password-reset", r#"{"username": "y\u0000"}"#),
+        ("/api/v1/records", r#"{"kind": "clue", "title": "t", "attributes": {"k\u0000": 1}}"#),
+    ] {
+        let (s, p) =
+            send(app.req(Method::POST, path, Some(&a.token)).header("Content-Type", "application/json").body(body));
+        assert_eq!(s, 422, "{path}: {p}");
+    }
+    let report = app
+        .req(Method::POST, "/api/v1/sync/batches", Some(&a.token))
+        .header("Content-Type", "application/x-ndjson")
+        .body("{\"kind\": \"clue\", \"title\": \"t\\u0000\"}\n")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(report.contains(r#""status":"rejected""#) && report.contains(r#""field":"title""#), "{report}");
     // Every authenticated endpoint refuses a forged token with 401.
     let forged = guantong::auth::issue_access_token(b"forged-secret-forged-secret-000", "u", "s", 600).unwrap();
     for (m, path) in [
