@@ -17,8 +17,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
     }
     if has_nul_escape(bytes) {
         // PostgreSQL stores no NUL in text; SQLite would, so both refuse it here alike.
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
-            let field = nul_path(&v, String::new()).unwrap_or_default();
+        if let Some(field) = serde_json::from_slice::<serde_json::Value>(bytes).ok().as_ref().and_then(nul_in_body) {
             return Err(AppError::Validation(vec![FieldError::new(field, "文本不能包含 NUL 字符(\\u0000)")]));
         }
     }
@@ -60,6 +59,21 @@ fn has_nul_escape(bytes: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// The path of the first key or string holding a NUL character, outside a record's free-form
+/// `attributes` (kept as JSON text, where a NUL stays escaped).
+fn nul_in_body(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Object(m) => m.iter().filter(|(k, _)| *k != "attributes").find_map(|(k, x)| {
+            if k.contains('\0') {
+                Some(k.clone())
+            } else {
+                nul_path(x, k.clone())
+            }
+        }),
+        other => nul_path(other, String::new()),
+    }
 }
 
 /// The path of the first key or string holding a NUL character.
@@ -201,6 +215,9 @@ mod tests {
         assert_eq!(field_of(e), "x.y.1");
         let e = parse::<serde_json::Value>(br#"{"x": {"k\u0000": 1}}"#).unwrap_err();
         assert_eq!(field_of(e), "x.k\u{0}");
+        // A record's free-form attributes are stored as JSON text: a NUL there is fine.
+        let v: serde_json::Value = parse(br#"{"attributes": {"k\u0000": "\u0000"}}"#).unwrap();
+        assert_eq!(v["attributes"]["k\0"], "\0");
         let ok: Outer = parse(br#"{"name": "a\\u0000b", "inner": {"a": 1}}"#).unwrap();
         assert_eq!(ok.name, "a\\u0000b");
         // A body that is not JSON at all stays a 400 syntax error.

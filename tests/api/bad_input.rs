@@ -278,7 +278,7 @@ fn bad_query_path_and_headers_are_4xx(b: Backend) {
     for (path, body) in [
         ("/api/v1/auth/login", r#"{"username": "y\u0000", "password": "x"}"#),
         ("/api/v1/auth/password-reset", r#"{"username": "y\u0000"}"#),
-        ("/api/v1/records", r#"{"kind": "clue", "title": "t", "attributes": {"k\u0000": 1}}"#),
+        ("/api/v1/records", r#"{"kind": "clue", "title": "t", "tags": ["a\u0000"]}"#),
     ] {
         let (s, p) =
             send(app.req(Method::POST, path, Some(&a.token)).header("Content-Type", "application/json").body(body));

@@ -13,6 +13,7 @@ use utoipa::openapi::{ObjectBuilder, OpenApi, Type};
 
 mod fields;
 mod headers;
+mod no_nul;
 mod params;
 
 pub use fields::*;
@@ -26,6 +27,7 @@ pub fn complete(api: &mut OpenApi) {
             complete_operation(path, op);
         }
     }
+    no_nul::forbid_nul(api);
     let schemas = &mut api.components.get_or_insert_with(Default::default).schemas;
     // Rules across fields, which the derives cannot state.
     let mut rule = |schema: &str, keyword: &str, rule: serde_json::Value| {
