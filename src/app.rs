@@ -128,6 +128,9 @@ impl Application {
         if settings.delivery_workers {
             crate::delivery::spawn(pool.clone(), settings.clone())?;
         }
+        if backend == Backend::Sqlite {
+            crate::db::spawn_checkpointer(pool.clone())?;
+        }
         let state =
             web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
         let server = HttpServer::new(move || {

@@ -376,3 +376,29 @@ fn sqlite_disk_full_answers_503_and_loses_nothing() {
     assert_each_acknowledged_once(&app, "磁盘已满-", &outcome);
     drop(app);
 }
+
+/// The server checkpoints SQLite's write-ahead log itself (its connections do not, so no
+/// request pays for a checkpoint): under a steady stream of writes the log stays a fraction
+/// of what was written instead of growing with it.
+#[test]
+fn sqlite_write_ahead_log_is_checkpointed_by_the_server() {
+    let app = TestApp::spawn(Backend::Sqlite);
+    let admin = app.admin_token();
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let body = "预写日志检查点测试正文。".repeat(7_000);
+    let mut written = 0u64;
+    for i in 0..40 {
+        let (s, v) = app.post(
+            &jw.token,
+            "/api/v1/records",
+            json!({"kind": "clue", "title": format!("检查点-{i}"), "body": body, "distribution": {"level": "own"}}),
+        );
+        assert_eq!(s, 201, "{v}");
+        written += body.len() as u64;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let db = PathBuf::from(app.database_url.strip_prefix("sqlite://").unwrap());
+    let wal = std::fs::metadata(format!("{}-wal", db.display())).map(|m| m.len()).unwrap_or(0);
+    assert!(written > 8_000_000, "{written}");
+    assert!(wal < written / 2, "the log holds {wal} bytes after {written} bytes of bodies were written");
+}
