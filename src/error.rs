@@ -255,11 +255,17 @@ impl ResponseError for AppError {
         if let AppError::MethodNotAllowed { allow } = self {
             resp.insert_header(("Allow", allow.as_str()));
         }
+        // A message may quote the input; a NUL in it is shown as the text `\u0000` (no text
+        // the hub gives out holds a NUL, as none it takes does).
+        let shown = |t: &str| t.replace('\0', "\\u0000");
+        let errors = errors.map(|errs| {
+            errs.iter().map(|e| FieldError { field: shown(&e.field), message: shown(&e.message) }).collect()
+        });
         resp.content_type("application/problem+json").json(Problem {
             type_: format!("urn:guantong:problem:{slug}"),
             title: title.to_string(),
             status: status.as_u16(),
-            detail,
+            detail: shown(&detail),
             errors,
         })
     }

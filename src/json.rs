@@ -15,15 +15,24 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             Err(e) => syntax_error(&e),
         });
     }
-    if has_nul_escape(bytes) {
-        // PostgreSQL stores no NUL in text; SQLite would, so both refuse it here alike.
-        if let Some(field) = serde_json::from_slice::<serde_json::Value>(bytes).ok().as_ref().and_then(nul_in_body) {
-            return Err(AppError::Validation(vec![FieldError::new(field, "文本不能包含 NUL 字符(\\u0000)")]));
-        }
-    }
+    // Unknown fields are ignored (clients may send more than the contract names); their
+    // paths are kept, since a NUL there reaches no database.
+    let mut ignored: Vec<String> = Vec::new();
+    let mut note_ignored = |p: serde_ignored::Path| ignored.push(p.to_string());
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
+    let parsed = serde_path_to_error::deserialize::<_, T>(serde_ignored::Deserializer::new(de, &mut note_ignored));
+    match parsed {
+        Ok(v) => {
+            if has_nul_escape(bytes) {
+                // PostgreSQL stores no NUL in text; SQLite would, so both refuse it alike.
+                let ignored: Vec<String> = ignored.iter().map(|p| plain_path(p)).collect();
+                let value = serde_json::from_slice::<serde_json::Value>(bytes).unwrap_or_default();
+                if let Some(field) = nul_paths(&value).into_iter().find(|p| !is_under_any(p, &ignored)) {
+                    return Err(AppError::Validation(vec![FieldError::new(field, "文本不能包含 NUL 字符(\\u0000)")]));
+                }
+            }
+            Ok(v)
+        }
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -61,34 +70,43 @@ fn has_nul_escape(bytes: &[u8]) -> bool {
     false
 }
 
-/// The path of the first key or string holding a NUL character, outside a record's free-form
-/// `attributes` (kept as JSON text, where a NUL stays escaped).
-fn nul_in_body(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::Object(m) => m.iter().filter(|(k, _)| *k != "attributes").find_map(|(k, x)| {
-            if k.contains('\0') {
-                Some(k.clone())
-            } else {
-                nul_path(x, k.clone())
-            }
-        }),
-        other => nul_path(other, String::new()),
-    }
+/// serde_ignored's path without its `?` steps (an `Option`'s `Some`), as `nul_paths` writes it.
+fn plain_path(p: &str) -> String {
+    p.split('.').filter(|s| *s != "?").collect::<Vec<_>>().join(".")
 }
 
-/// The path of the first key or string holding a NUL character.
-fn nul_path(v: &serde_json::Value, path: String) -> Option<String> {
-    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
-    match v {
-        serde_json::Value::String(s) if s.contains('\0') => Some(path),
-        serde_json::Value::Array(items) => {
-            items.iter().enumerate().find_map(|(i, x)| nul_path(x, join(&i.to_string())))
+fn is_under_any(path: &str, prefixes: &[String]) -> bool {
+    prefixes.iter().any(|p| path == p || path.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('.')))
+}
+
+/// The paths of the keys and strings holding a NUL character, outside a record's free-form
+/// `attributes` (kept as JSON text, where a NUL stays escaped).
+fn nul_paths(v: &serde_json::Value) -> Vec<String> {
+    fn walk(v: &serde_json::Value, path: String, out: &mut Vec<String>) {
+        let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => out.push(path),
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().for_each(|(i, x)| walk(x, join(&i.to_string()), out));
+            }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if path.is_empty() && k == "attributes" {
+                        continue;
+                    }
+                    if k.contains('\0') {
+                        out.push(join(k));
+                    } else {
+                        walk(x, join(k), out);
+                    }
+                }
+            }
+            _ => {}
         }
-        serde_json::Value::Object(m) => {
-            m.iter().find_map(|(k, x)| if k.contains('\0') { Some(join(k)) } else { nul_path(x, join(k)) })
-        }
-        _ => None,
     }
+    let mut out = Vec::new();
+    walk(v, String::new(), &mut out);
+    out
 }
 
 fn syntax_error(e: &serde_json::Error) -> AppError {
@@ -121,27 +139,47 @@ fn describe_serde(msg: &str) -> String {
 pub fn object<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: DeserializeOwned,
+    T: serde::Deserialize<'de>,
 {
-    use serde::de::Error;
-    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-    if !v.is_object() {
-        return Err(D::Error::custom("须为 JSON 对象"));
-    }
-    T::deserialize(v).map_err(D::Error::custom)
+    d.deserialize_map(ObjectOnly(std::marker::PhantomData))
 }
 
 /// [`object`] for an optional field (`#[serde(default, deserialize_with = …)]`); `null` is `None`.
 pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: DeserializeOwned,
+    T: serde::Deserialize<'de>,
 {
-    use serde::de::Error;
-    match <serde_json::Value as serde::Deserialize>::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        v if v.is_object() => T::deserialize(v).map(Some).map_err(D::Error::custom),
-        _ => Err(D::Error::custom("须为 JSON 对象")),
+    struct Maybe<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Maybe<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON 对象或 null")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            object(d).map(Some)
+        }
+    }
+    d.deserialize_option(Maybe(std::marker::PhantomData))
+}
+
+/// Takes a map, and nothing else, into `T` (its fields still pass through the deserializer
+/// chain, so unknown ones are noted and errors keep their path).
+struct ObjectOnly<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectOnly<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON 对象")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
     }
 }
 
@@ -215,6 +253,12 @@ mod tests {
         assert_eq!(field_of(e), "x.y.1");
         let e = parse::<serde_json::Value>(br#"{"x": {"k\u0000": 1}}"#).unwrap_err();
         assert_eq!(field_of(e), "x.k\u{0}");
+        // Unknown fields are ignored, NUL or not: nothing of them is stored.
+        let ok: Outer =
+            parse(br#"{"name": "x", "inner": {"a": 1, "z\u0000": "\u0000"}, "extra\u0000": ["\u0000"]}"#).unwrap();
+        assert_eq!(ok.inner, Inner { a: 1 });
+        let ok: Outer = parse(br#"{"name": "x", "inner": {"a": 1}, "maybe": {"a": 2, "b": "\u0000"}}"#).unwrap();
+        assert_eq!(ok.maybe, Some(Inner { a: 2 }));
         // A record's free-form attributes are stored as JSON text: a NUL there is fine.
         let v: serde_json::Value = parse(br#"{"attributes": {"k\u0000": "\u0000"}}"#).unwrap();
         assert_eq!(v["attributes"]["k\0"], "\0");

@@ -411,10 +411,11 @@ impl RecordPatch {
 }
 
 /// Changes a record (owner only) with `If-Match: <version>`: missing is 428, stale 412.
-/// Narrowing the distribution sends tombstones to the agencies that lose it.
+/// Narrowing the distribution sends tombstones to the agencies that lose it. An
+/// `external_id` another record of the agency already uses is 409.
 #[utoipa::path(tag = "信息", request_body = RecordPatch, params(crate::api::contract::IfMatch),
     responses((status = 200, body = RecordView), (status = 403, body = Problem), (status = 404, body = Problem),
-    (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
+    (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[patch("/records/{id}")]
 pub async fn update_record(
     state: web::Data<AppState>,

@@ -279,11 +279,18 @@ fn bad_query_path_and_headers_are_4xx(b: Backend) {
         ("/api/v1/auth/login", r#"{"username": "y\u0000", "password": "x"}"#),
         ("/api/v1/auth/password-reset", r#"{"username": "y\u0000"}"#),
         ("/api/v1/records", r#"{"kind": "clue", "title": "t", "tags": ["a\u0000"]}"#),
+        ("/api/v1/records", r#"{"kind": "clue\u0000", "title": "t"}"#),
     ] {
         let (s, p) =
             send(app.req(Method::POST, path, Some(&a.token)).header("Content-Type", "application/json").body(body));
         assert_eq!(s, 422, "{path}: {p}");
+        // An error that quotes the input shows a NUL as the text "\u0000", never as one.
+        assert!(!p["detail"].as_str().unwrap().contains('\0'), "{p}");
     }
+    // Unknown fields are ignored, with or without a NUL: nothing of them is stored.
+    let (s, p) =
+        app.post(&a.token, "/api/v1/records", json!({"kind": "clue", "title": "未知字段", "extra\u{0}": "\u{0}"}));
+    assert_eq!(s, 201, "{p}");
     let report = app
         .req(Method::POST, "/api/v1/sync/batches", Some(&a.token))
         .header("Content-Type", "application/x-ndjson")

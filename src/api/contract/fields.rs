@@ -9,8 +9,12 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Type};
 
 use super::params::ID_PATTERN;
 
-/// Contains a character that Rust's `trim` keeps: the server refuses blank text.
-pub const NOT_BLANK: &str = r"[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+/// Contains a character that Rust's `trim` keeps (the server refuses blank text), and no NUL.
+pub const NOT_BLANK: &str = concat!(
+    r"^[^\u0000]*",
+    r"[^\u0000\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+    r"[^\u0000]*$"
+);
 
 fn string_or_null(nullable: bool) -> ObjectBuilder {
     if nullable {

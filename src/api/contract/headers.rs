@@ -3,11 +3,11 @@
 use utoipa::openapi::{ObjectBuilder, Type};
 
 /// Header text as `api::extract` reads it: any text, where each `%` starts the
-/// percent-encoding of a whole UTF-8 character (so `%E4%B8%AD` is 中, and `%ZZ` or a lone
-/// `%FF` is refused with 400).
+/// percent-encoding of a whole UTF-8 character other than NUL (so `%E4%B8%AD` is 中, and
+/// `%ZZ`, a lone `%FF` or `%00` is refused with 400).
 pub const PERCENT_TEXT_PATTERN: &str = concat!(
     "^([^%]",
-    "|%[0-7][0-9A-Fa-f]",
+    "|%0[1-9A-Fa-f]|%[1-7][0-9A-Fa-f]",
     "|%[Cc][2-9A-Fa-f]%[89ABab][0-9A-Fa-f]",
     "|%[Dd][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]",
     "|%[Ee]0%[ABab][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]",
