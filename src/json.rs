@@ -17,17 +17,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
     }
     // Unknown fields are ignored (clients may send more than the contract names); their
     // paths are kept, since a NUL there reaches no database.
-    let mut ignored: Vec<String> = Vec::new();
-    let mut note_ignored = |p: serde_ignored::Path| ignored.push(p.to_string());
+    let mut ignored: Vec<Vec<String>> = Vec::new();
+    let mut note_ignored = |p: serde_ignored::Path| ignored.push(segments(&p));
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let parsed = serde_path_to_error::deserialize::<_, T>(serde_ignored::Deserializer::new(de, &mut note_ignored));
     match parsed {
         Ok(v) => {
             if has_nul_escape(bytes) {
                 // PostgreSQL stores no NUL in text; SQLite would, so both refuse it alike.
-                let ignored: Vec<String> = ignored.iter().map(|p| plain_path(p)).collect();
                 let value = serde_json::from_slice::<serde_json::Value>(bytes).unwrap_or_default();
-                if let Some(field) = nul_paths(&value).into_iter().find(|p| !is_under_any(p, &ignored)) {
+                if let Some(at) = nul_paths(&value).into_iter().find(|p| !ignored.iter().any(|i| p.starts_with(i))) {
+                    let field = at.join(".");
                     return Err(AppError::Validation(vec![FieldError::new(field, "文本不能包含 NUL 字符(\\u0000)")]));
                 }
             }
@@ -70,42 +70,49 @@ fn has_nul_escape(bytes: &[u8]) -> bool {
     false
 }
 
-/// serde_ignored's path without its `?` steps (an `Option`'s `Some`), as `nul_paths` writes it.
-fn plain_path(p: &str) -> String {
-    p.split('.').filter(|s| *s != "?").collect::<Vec<_>>().join(".")
+/// The keys and indexes of serde_ignored's path (an `Option`'s `Some` is no step).
+fn segments(p: &serde_ignored::Path) -> Vec<String> {
+    use serde_ignored::Path;
+    match p {
+        Path::Root => vec![],
+        Path::Seq { parent, index } => [segments(parent), vec![index.to_string()]].concat(),
+        Path::Map { parent, key } => [segments(parent), vec![key.clone()]].concat(),
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => segments(parent),
+    }
 }
 
-fn is_under_any(path: &str, prefixes: &[String]) -> bool {
-    prefixes.iter().any(|p| path == p || path.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('.')))
-}
-
-/// The paths of the keys and strings holding a NUL character, outside a record's free-form
-/// `attributes` (kept as JSON text, where a NUL stays escaped).
-fn nul_paths(v: &serde_json::Value) -> Vec<String> {
-    fn walk(v: &serde_json::Value, path: String, out: &mut Vec<String>) {
-        let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+/// Where keys and strings hold a NUL character (as keys and indexes), outside a record's
+/// free-form `attributes` (kept as JSON text, where a NUL stays escaped).
+fn nul_paths(v: &serde_json::Value) -> Vec<Vec<String>> {
+    fn walk(v: &serde_json::Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
         match v {
-            serde_json::Value::String(s) if s.contains('\0') => out.push(path),
+            serde_json::Value::String(s) if s.contains('\0') => out.push(path.clone()),
             serde_json::Value::Array(items) => {
-                items.iter().enumerate().for_each(|(i, x)| walk(x, join(&i.to_string()), out));
+                for (i, x) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(x, path, out);
+                    path.pop();
+                }
             }
             serde_json::Value::Object(m) => {
                 for (k, x) in m {
                     if path.is_empty() && k == "attributes" {
                         continue;
                     }
+                    path.push(k.clone());
                     if k.contains('\0') {
-                        out.push(join(k));
+                        out.push(path.clone());
                     } else {
-                        walk(x, join(k), out);
+                        walk(x, path, out);
                     }
+                    path.pop();
                 }
             }
             _ => {}
         }
     }
     let mut out = Vec::new();
-    walk(v, String::new(), &mut out);
+    walk(v, &mut vec![], &mut out);
     out
 }
 
@@ -258,6 +265,13 @@ mod tests {
             parse(br#"{"name": "x", "inner": {"a": 1, "z\u0000": "\u0000"}, "extra\u0000": ["\u0000"]}"#).unwrap();
         assert_eq!(ok.inner, Inner { a: 1 });
         let ok: Outer = parse(br#"{"name": "x", "inner": {"a": 1}, "maybe": {"a": 2, "b": "\u0000"}}"#).unwrap();
+        assert_eq!(ok.maybe, Some(Inner { a: 2 }));
+        // An unknown empty key is no prefix of every path.
+        let ok: Outer = parse(br#"{"": {"k": "\u0000"}, "name": "x", "inner": {"a": 1}}"#).unwrap();
+        assert_eq!(ok.name, "x");
+        let e = parse::<Outer>(br#"{"": {}, "name": "\u0000", "inner": {"a": 1}}"#).unwrap_err();
+        assert_eq!(field_of(e), "name");
+        let ok: Outer = parse(br#"{"name": "x", "inner": {"a": 1}, "maybe": {"a": 2}}"#).unwrap();
         assert_eq!(ok.maybe, Some(Inner { a: 2 }));
         // A record's free-form attributes are stored as JSON text: a NUL there is fine.
         let v: serde_json::Value = parse(br#"{"attributes": {"k\u0000": "\u0000"}}"#).unwrap();
