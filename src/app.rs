@@ -128,9 +128,7 @@ impl Application {
         if settings.delivery_workers {
             crate::delivery::spawn(pool.clone(), settings.clone())?;
         }
-        if backend == Backend::Sqlite {
-            crate::db::spawn_checkpointer(pool.clone())?;
-        }
+        crate::db::spawn_maintenance(pool.clone())?;
         let state =
             web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
         let server = HttpServer::new(move || {

@@ -161,6 +161,8 @@ pub fn write_tx<T>(
     f: impl FnOnce(&mut DbConnection, &mut Log) -> AppResult<T>,
 ) -> AppResult<T> {
     let mut locked_at: Option<std::time::Instant> = None;
+    // Where the hold went: the caller's work, then appending the log, then the commit.
+    let (mut work, mut flushed) = (None, None);
     let result = conn.transaction::<_, AppError, _>(|conn| {
         // The first statement writes, so SQLite takes its write lock at once (no deferred
         // upgrade deadlock) and PostgreSQL locks the head row until commit.
@@ -172,12 +174,15 @@ pub fn write_tx<T>(
             .first(conn)?;
         let mut log = Log { event_seq, audit_seq, audit_hash, at: now(), events: vec![], audits: vec![] };
         let out = f(conn, &mut log)?;
+        work = locked_at.map(|t| t.elapsed());
         let last = log.event_seq;
+        let rows = log.events.len() + log.audits.len();
         log.flush(conn)?;
+        flushed = Some((locked_at.map(|t| t.elapsed()), rows));
         Ok((out, last))
     });
     if let Some(at) = locked_at {
-        lock_hold::observe(at.elapsed(), result.is_ok());
+        lock_hold::observe(at.elapsed(), result.is_ok(), work, flushed);
     }
     result.map(|(out, last)| {
         // Every commit wakes the delivery loops: new events, and also changes that make
@@ -233,12 +238,25 @@ pub mod lock_hold {
         MAX_MICROS.load(Ordering::Relaxed) as f64 / 1e6
     }
 
-    pub(super) fn observe(held: Duration, committed: bool) {
+    /// Records one hold; a slow one is warned with where its time went: `work_ms` (the
+    /// caller's statements), `log_ms` (appending `log_rows` events and audit entries) and
+    /// `commit_ms`.
+    pub(super) fn observe(
+        held: Duration,
+        committed: bool,
+        work: Option<Duration>,
+        flushed: Option<(Option<Duration>, usize)>,
+    ) {
         histogram().observe(held.as_secs_f64());
         MAX_MICROS.fetch_max(held.as_micros() as u64, Ordering::Relaxed);
-        let held_ms = held.as_secs_f64() * 1000.0;
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let held_ms = ms(held);
         if held >= SLOW_HOLD {
-            tracing::warn!(held_ms, committed, "写事务持有全局写锁过久");
+            let work_ms = work.map(ms);
+            let (flushed_at, log_rows) = flushed.unwrap_or((None, 0));
+            let log_ms = flushed_at.zip(work).map(|(f, w)| ms(f.saturating_sub(w)));
+            let commit_ms = flushed_at.map(|f| ms(held.saturating_sub(f)));
+            tracing::warn!(held_ms, committed, work_ms, log_ms, log_rows, commit_ms, "写事务持有全局写锁过久");
         } else {
             tracing::trace!(held_ms, committed, "写事务释放全局写锁");
         }

@@ -20,10 +20,16 @@ pub const CHUNK_LINES: usize = 5000;
 
 /// Lines per transaction: each holds the hub's global write lock, so a chunk is kept small
 /// enough to commit in tens of milliseconds and other writers never wait behind a whole
-/// bulk batch (500-line chunks held it up to 230 ms under the load bench; 100 lines take
-/// a fifth of that). A batch is upserted by external id, so a retry after a failure
+/// bulk batch. Under the load bench (BENCHMARKS.md) 500-line chunks held it up to 230 ms
+/// on SQLite; on PostgreSQL, where each insert also maintains the trigram index, 100 lines
+/// took 160 ms on average. A batch is upserted by external id, so a retry after a failure
 /// between chunks finds the committed lines `unchanged`.
-pub const TX_LINES: usize = 100;
+pub fn tx_lines(conn: &DbConnection) -> usize {
+    match conn {
+        DbConnection::Sqlite(_) => 100,
+        DbConnection::Pg(_) => 25,
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineResult {
@@ -227,7 +233,7 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         .map(|(i, raw)| parse_line(i + 1, raw))
         .collect();
     let mut results = Vec::with_capacity(lines.len());
-    for chunk in lines.chunks(TX_LINES) {
+    for chunk in lines.chunks(tx_lines(conn)) {
         let done = import_chunk(conn, p, chunk)?;
         // Duplicate handling is compared after each chunk commits, outside the write lock.
         let created: Vec<String> = done.iter().filter(|r| r.status == "created").filter_map(|r| r.id.clone()).collect();
