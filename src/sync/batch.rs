@@ -21,13 +21,14 @@ pub const CHUNK_LINES: usize = 5000;
 /// Lines per transaction: each holds the hub's global write lock, so a chunk is kept small
 /// enough to commit in tens of milliseconds and other writers never wait behind a whole
 /// bulk batch. Under the load bench (BENCHMARKS.md) 500-line chunks held it up to 230 ms
-/// on SQLite; on PostgreSQL, where each insert also maintains the trigram index, 100 lines
-/// took 160 ms on average. A batch is upserted by external id, so a retry after a failure
-/// between chunks finds the committed lines `unchanged`.
+/// on SQLite; on PostgreSQL, with the CPU shared by the database's own processes, 100-line
+/// chunks took 160 ms on average and 25-line ones up to 110 ms; 10-line ones stay in tens of
+/// milliseconds. A batch is upserted by external id, so a retry after a failure between
+/// chunks finds the committed lines `unchanged`.
 pub fn tx_lines(conn: &DbConnection) -> usize {
     match conn {
         DbConnection::Sqlite(_) => 100,
-        DbConnection::Pg(_) => 25,
+        DbConnection::Pg(_) => 10,
     }
 }
 
