@@ -59,31 +59,11 @@ pub fn reserve(conn: &mut DbConnection, keys: &[(String, Backoff)], window_secs:
             let n = diesel::update(lt::table.find(key))
                 .set((lt::failures.eq(lt::failures + 1), lt::last_failure_at.eq(&at)))
                 .execute(conn)?;
-            if n == 0 {
-                // In a savepoint: on PostgreSQL a failed statement would otherwise abort the
-                // whole transaction.
-                let inserted = conn.transaction(|conn| {
-                    diesel::insert_into(lt::table)
-                        .values((
-                            lt::throttle_key.eq(key),
-                            lt::failures.eq(1),
-                            lt::last_failure_at.eq(&at),
-                            lt::locked_until.eq(None::<String>),
-                        ))
-                        .execute(conn)
-                });
-                if let Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) = inserted
-                {
-                    // Another instance created it meanwhile: count on its row.
-                    diesel::update(lt::table.find(key))
-                        .set((lt::failures.eq(lt::failures + 1), lt::last_failure_at.eq(&at)))
-                        .execute(conn)?;
-                } else {
-                    inserted?;
-                }
+            if n == 0 && !insert_first(conn, key, &at)? {
+                // Another instance created it meanwhile: count on its row.
+                diesel::update(lt::table.find(key))
+                    .set((lt::failures.eq(lt::failures + 1), lt::last_failure_at.eq(&at)))
+                    .execute(conn)?;
             }
             let (failures, locked_until): (i32, Option<String>) =
                 lt::table.find(key).select((lt::failures, lt::locked_until)).first(conn)?;
@@ -164,33 +144,36 @@ pub fn take_budget(conn: &mut DbConnection, key: &str, limit: u32, window_secs: 
                 Ok(Err(secs_until(&ends, now)))
             }
             None if limit == 0 => Ok(Err(window_secs.max(1))),
+            None if insert_first(conn, key, &at)? => Ok(Ok(())),
             None => {
-                // The key's first use: in a savepoint, as another instance may insert it too.
-                let inserted = conn.transaction(|conn| {
-                    diesel::insert_into(lt::table)
-                        .values((
-                            lt::throttle_key.eq(key),
-                            lt::failures.eq(1),
-                            lt::last_failure_at.eq(&at),
-                            lt::locked_until.eq(None::<String>),
-                        ))
-                        .execute(conn)
-                });
-                match inserted {
-                    Ok(_) => Ok(Ok(())),
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) => {
-                        let n = diesel::update(lt::table.find(key))
-                            .filter(lt::failures.lt(limit as i32))
-                            .set(lt::failures.eq(lt::failures + 1))
-                            .execute(conn)?;
-                        Ok(if n == 1 { Ok(()) } else { Err(window_secs.max(1)) })
-                    }
-                    Err(e) => Err(e),
-                }
+                // Another instance created it meanwhile: take the use from its row.
+                let n = diesel::update(lt::table.find(key))
+                    .filter(lt::failures.lt(limit as i32))
+                    .set(lt::failures.eq(lt::failures + 1))
+                    .execute(conn)?;
+                Ok(if n == 1 { Ok(()) } else { Err(window_secs.max(1)) })
             }
         }
     })
+}
+
+/// Creates `key`'s row with its first count; `false` when another instance created it
+/// meanwhile (then the caller counts on that row). In a savepoint: on PostgreSQL a failed
+/// statement would otherwise abort the whole transaction.
+fn insert_first(conn: &mut DbConnection, key: &str, at: &str) -> QueryResult<bool> {
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(lt::table)
+            .values((
+                lt::throttle_key.eq(key),
+                lt::failures.eq(1),
+                lt::last_failure_at.eq(at),
+                lt::locked_until.eq(None::<String>),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
