@@ -62,7 +62,7 @@ fn start_receiver() -> Result<Receiver> {
                      body: web::Bytes,
                      st: web::Data<(Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>)>| async move {
                         let n = st.0.fetch_add(1, Ordering::Relaxed);
-                        if n % 100 == 0 && !verified(&req, &body, &st.2.lock().unwrap()) {
+                        if n.is_multiple_of(100) && !verified(&req, &body, &st.2.lock().unwrap()) {
                             st.1.fetch_add(1, Ordering::Relaxed);
                         }
                         HttpResponse::NoContent().finish()

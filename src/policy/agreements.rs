@@ -35,8 +35,7 @@ impl Agreement {
                 || self.source_kind.as_deref() == Some(source.kind.as_str()))
     }
     fn allows(&self, recipient: &Party) -> bool {
-        self.recipient_agency_ids.iter().any(|a| *a == recipient.id)
-            || self.recipient_kinds.iter().any(|k| *k == recipient.kind)
+        self.recipient_agency_ids.contains(&recipient.id) || self.recipient_kinds.contains(&recipient.kind)
     }
 }
 

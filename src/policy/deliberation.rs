@@ -13,7 +13,7 @@ use crate::policy::records::{AccessFacts, Viewer};
 /// the record by distribution, or joined a deliberation on it, gets 403 (one that may not
 /// read it never gets this far: 404).
 pub fn require_may_convene(viewer: &Viewer, r: &AccessFacts) -> Result<(), AppError> {
-    if r.owner_agency_id == viewer.agency_id || r.grants.iter().any(|a| *a == viewer.agency_id) {
+    if r.owner_agency_id == viewer.agency_id || r.grants.contains(&viewer.agency_id) {
         Ok(())
     } else {
         Err(AppError::Forbidden("只有线索的发布单位或正在办理该线索移交的单位可以发起会商".into()))

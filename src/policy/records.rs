@@ -86,13 +86,11 @@ pub fn can_read(viewer: &Viewer, r: &AccessFacts) -> bool {
     }
     let by_distribution = match r.level {
         Some(DistributionLevel::All) => true,
-        Some(DistributionLevel::Agencies) => r.recipients.iter().any(|a| *a == viewer.agency_id),
+        Some(DistributionLevel::Agencies) => r.recipients.contains(&viewer.agency_id),
         Some(DistributionLevel::Group) => r.group_id.as_ref().is_some_and(|g| viewer.group_ids.contains(g)),
         Some(DistributionLevel::Own) | None => false,
     };
-    by_distribution
-        || r.grants.iter().any(|a| *a == viewer.agency_id)
-        || r.read_grants.iter().any(|a| *a == viewer.agency_id)
+    by_distribution || r.grants.contains(&viewer.agency_id) || r.read_grants.contains(&viewer.agency_id)
 }
 
 /// May `viewer` (already entitled) see the record's protected fields? The owner and
@@ -100,8 +98,8 @@ pub fn can_read(viewer: &Viewer, r: &AccessFacts) -> bool {
 /// participants and everyone else see them redacted.
 pub fn may_see_protected(viewer: &Viewer, r: &AccessFacts) -> bool {
     r.owner_agency_id == viewer.agency_id
-        || r.field_grants.iter().any(|a| *a == viewer.agency_id)
-        || r.grants.iter().any(|a| *a == viewer.agency_id)
+        || r.field_grants.contains(&viewer.agency_id)
+        || r.grants.contains(&viewer.agency_id)
 }
 
 /// Reading a restricted record's content needs a stated purpose (sent as `X-Access-Purpose`).

@@ -76,7 +76,7 @@ impl HubClient {
             api_key: cfg.api_key.clone(),
             // The hub accepts UTF-8 or percent-encoded UTF-8; encoded is safe through any proxy.
             purpose: cfg.access_purpose.as_deref().map(|p| utf8_percent_encode(p, NON_ALPHANUMERIC).to_string()),
-            retry: cfg.retry.clone(),
+            retry: cfg.retry,
         })
     }
 
