@@ -9,11 +9,10 @@ use futures_util::FutureExt;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
-use crate::api::contract::MethodTable;
-use crate::api::ops::Metrics;
 use crate::api::state::AppState;
 use crate::api::{self, ApiDoc};
 use crate::config::{Secret, Settings};
+use crate::contract::MethodTable;
 use crate::db::{self, Backend, DbPool};
 use crate::domain::{new_id, now, Role};
 use crate::error::AppError;
@@ -21,6 +20,7 @@ use crate::store::agencies::Agency;
 use crate::store::log::{write_tx, Actor};
 use crate::store::users::UserRow;
 use crate::store::{self};
+use crate::telemetry::Metrics;
 use utoipa::OpenApi;
 
 pub struct Application {
@@ -155,16 +155,11 @@ impl Application {
                 )
                 .default_service(web::to(no_route))
                 .wrap_fn(move |req, srv| {
-                    // One access-log line per request, inside the request's span (so
-                    // it carries the request id), and the status-class counter.
                     let requests = requests.clone();
                     let started = std::time::Instant::now();
                     srv.call(req).map(move |res| {
                         if let Ok(r) = &res {
-                            let status = r.status().as_u16();
-                            requests.with_label_values(&[format!("{}xx", status / 100).as_str()]).inc();
-                            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                            tracing::info!(status, elapsed_ms, "request finished");
+                            crate::telemetry::request_finished(&requests, r.status().as_u16(), started);
                         }
                         res
                     })

@@ -137,17 +137,6 @@ enum AuditCommand {
     Verify,
 }
 
-fn init_tracing(format: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("GUANTONG_LOG").unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if format == "pretty" {
-        builder.init();
-    } else {
-        builder.json().with_current_span(true).with_span_list(false).init();
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut settings = match Settings::load(&cli.config_dir) {
@@ -160,7 +149,7 @@ fn main() -> ExitCode {
     if let Some(url) = cli.database_url {
         settings.database_url = url;
     }
-    init_tracing(&settings.log_format);
+    guantong::telemetry::init_tracing(&settings.log_format);
     match run(cli.command, settings) {
         Ok(code) => code,
         Err(e) => {

@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::{validate_code, validate_name, AgencyKind, AgencyLevel};
 use crate::domain::mail::AccountLink;
 use crate::domain::record::RecordKind;
 use crate::domain::{is_id, new_id, now, Role};
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal};
 use crate::store::agencies::{Agency, AgencyChanges};
 use crate::store::agreements::AgreementView;
@@ -30,11 +31,11 @@ fn agency_not_found() -> AppError {
 pub struct NewAgency {
     #[schema(pattern = "^[a-z0-9_-]{2,32}$")]
     pub code: String,
-    #[schema(schema_with = crate::api::contract::name_100)]
+    #[schema(schema_with = crate::contract::name_100)]
     pub name: String,
     pub kind: AgencyKind,
     pub level: AgencyLevel,
-    #[schema(schema_with = crate::api::contract::id_or_null)]
+    #[schema(schema_with = crate::contract::id_or_null)]
     pub parent_id: Option<String>,
 }
 
@@ -104,11 +105,11 @@ pub async fn get_agency(state: web::Data<AppState>, _auth: Auth, id: web::Path<S
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AgencyPatch {
-    #[schema(schema_with = crate::api::contract::name_100_or_null)]
+    #[schema(schema_with = crate::contract::name_100_or_null)]
     pub name: Option<String>,
     pub kind: Option<AgencyKind>,
     pub level: Option<AgencyLevel>,
-    #[schema(schema_with = crate::api::contract::id_or_null)]
+    #[schema(schema_with = crate::contract::id_or_null)]
     pub parent_id: Option<String>,
     /// A deactivated unit can no longer sign in, use its API keys or receive shares.
     pub active: Option<bool>,
@@ -167,11 +168,11 @@ pub async fn update_agency(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewApiKey {
     /// What the key is for, e.g. 案件管理系统.
-    #[schema(schema_with = crate::api::contract::name_100)]
+    #[schema(schema_with = crate::contract::name_100)]
     pub name: String,
     /// Defaults to `["liaison"]`; `admin` is not allowed for keys.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::key_roles)]
+    #[schema(schema_with = crate::contract::key_roles)]
     pub roles: Vec<Role>,
 }
 
@@ -436,12 +437,12 @@ pub async fn list_users(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroup {
-    #[schema(schema_with = crate::api::contract::name_100)]
+    #[schema(schema_with = crate::contract::name_100)]
     pub name: String,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::id_list)]
+    #[schema(schema_with = crate::contract::id_list)]
     pub agency_ids: Vec<String>,
 }
 
@@ -499,7 +500,7 @@ pub async fn create_group(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewMember {
-    #[schema(schema_with = crate::api::contract::id_body)]
+    #[schema(schema_with = crate::contract::id_body)]
     pub agency_id: String,
 }
 
@@ -586,15 +587,15 @@ pub async fn remove_group_member(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewAgreement {
-    #[schema(schema_with = crate::api::contract::name_100)]
+    #[schema(schema_with = crate::contract::name_100)]
     pub name: String,
     /// The source: an agency, or every agency of a kind (one of the two).
-    #[schema(schema_with = crate::api::contract::id_or_null)]
+    #[schema(schema_with = crate::contract::id_or_null)]
     pub source_agency_id: Option<String>,
     pub source_kind: Option<AgencyKind>,
     pub record_kind: RecordKind,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::id_list)]
+    #[schema(schema_with = crate::contract::id_list)]
     pub recipient_agency_ids: Vec<String>,
     #[serde(default)]
     pub recipient_kinds: Vec<AgencyKind>,

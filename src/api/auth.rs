@@ -7,10 +7,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::api::extract::{run, Auth, JsonBody};
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::mail::AccountLink;
 use crate::domain::{format_time, new_id, Role};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::store::{self, log::write_tx, log::Actor};
 

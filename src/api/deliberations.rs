@@ -6,9 +6,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::is_id;
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
 use crate::store::deliberations::{Assignment, DeliberationView};
 use crate::store::log::write_tx;
@@ -22,11 +23,11 @@ fn not_found() -> AppError {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewDeliberation {
     /// The clue to deliberate on.
-    #[schema(schema_with = crate::api::contract::id_body)]
+    #[schema(schema_with = crate::contract::id_body)]
     pub record_id: String,
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub title: String,
-    #[schema(schema_with = crate::api::contract::id_list)]
+    #[schema(schema_with = crate::contract::id_list)]
     pub participant_agency_ids: Vec<String>,
     #[serde(default)]
     #[schema(max_length = 5000)]
@@ -115,36 +116,36 @@ pub async fn get_deliberation(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MinutesRequest {
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub text: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ConclusionRequest {
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub conclusion: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AssignmentRequest {
-    #[schema(schema_with = crate::api::contract::id_body)]
+    #[schema(schema_with = crate::contract::id_body)]
     pub agency_id: String,
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub task: String,
     /// YYYY-MM-DD
-    #[schema(schema_with = crate::api::contract::date_body)]
+    #[schema(schema_with = crate::contract::date_body)]
     pub deadline: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UrgeRequest {
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub note: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CompleteRequest {
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub result: String,
 }
 

@@ -8,9 +8,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::api::extract::{run, Auth, JsonBody};
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::mail::{self, MailMode};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::store::log::{write_tx, Actor};
 use crate::store::{mail as store, users};
@@ -44,7 +45,7 @@ pub async fn get_mail_preferences(state: web::Data<AppState>, Auth(p): Auth) -> 
 /// Changes the caller's mail preferences: a map of mail type → `immediate` | `digest` |
 /// `never`; types left out keep their mode. An unknown type or mode is 422 and changes
 /// nothing. Audited.
-#[utoipa::path(tag = "邮件", request_body(content = crate::api::contract::MailPreferenceChanges, description = "邮件类型 → 发送方式"),
+#[utoipa::path(tag = "邮件", request_body(content = crate::contract::MailPreferenceChanges, description = "邮件类型 → 发送方式"),
     responses((status = 200, body = MailPreferences), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[put("/me/mail-preferences")]
 pub async fn put_mail_preferences(

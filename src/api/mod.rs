@@ -4,12 +4,12 @@
 
 pub mod admin;
 pub mod auth;
-pub mod contract;
 pub mod deliberations;
 pub mod extract;
 pub mod mail;
 pub mod ops;
 pub mod page;
+pub mod problem;
 pub mod records;
 pub mod sharing;
 pub mod state;
@@ -23,7 +23,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "贯通 Guantong — 跨部门监督信息共享平台 API", description = "成员单位发布与订阅信息、线索移交与办理、同步与审计。错误均为 RFC 9457 application/problem+json。"),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(crate::api::problem::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -134,6 +134,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(configure_ops)
         .split_for_parts();
     let mut api = api;
-    contract::complete(&mut api);
+    crate::contract::complete(&mut api);
     api
 }

@@ -1,14 +1,15 @@
 //! Operations: the audit log, health and readiness, Prometheus metrics.
 
 use actix_web::{get, web, HttpResponse};
-use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, TextEncoder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{run, Auth, Query};
 use crate::api::page;
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::store::{self, audit::AuditEntry, audit::AuditQuery};
 
@@ -16,9 +17,9 @@ use crate::store::{self, audit::AuditEntry, audit::AuditQuery};
 pub struct AuditParams {
     pub action: Option<String>,
     pub resource_id: Option<String>,
-    #[param(schema_with = crate::api::contract::seq_cursor_param)]
+    #[param(schema_with = crate::contract::seq_cursor_param)]
     pub cursor: Option<String>,
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -71,86 +72,6 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
         .await
         .map_err(|_| AppError::Unavailable("数据库不可用".into()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
-}
-
-/// Process metrics for Prometheus.
-pub struct Metrics {
-    pub registry: Registry,
-    pub requests: IntCounterVec,
-    pub event_seq: IntGauge,
-    pub pool_idle: IntGauge,
-    pub pool_size: IntGauge,
-    pub webhook_endpoints: IntGaugeVec,
-    pub webhook_deliveries: IntGaugeVec,
-    pub webhook_lag: IntGauge,
-    pub mail_outbox: IntGaugeVec,
-    /// The longest hold of the global write lock (see `store::log::lock_hold`).
-    pub write_lock_hold_max: prometheus::Gauge,
-}
-
-impl Metrics {
-    pub fn new() -> Metrics {
-        let registry = Registry::new();
-        let requests = IntCounterVec::new(
-            Opts::new("guantong_http_requests_total", "HTTP responses by status class"),
-            &["status"],
-        )
-        .expect("metric");
-        let event_seq = IntGauge::new("guantong_event_seq", "Last committed event sequence number").expect("metric");
-        let pool_idle = IntGauge::new("guantong_db_pool_idle", "Idle database connections").expect("metric");
-        let pool_size = IntGauge::new("guantong_db_pool_connections", "Open database connections").expect("metric");
-        let gauge_vec =
-            |name: &str, help: &str, label: &str| IntGaugeVec::new(Opts::new(name, help), &[label]).expect("metric");
-        let webhook_endpoints = gauge_vec("guantong_webhook_endpoints", "Webhook endpoints by state", "state");
-        let webhook_deliveries = gauge_vec(
-            "guantong_webhook_deliveries",
-            "Webhook delivery log lines by status (dead = dead letters)",
-            "status",
-        );
-        let webhook_lag = IntGauge::new(
-            "guantong_webhook_lag_events",
-            "Events the most lagging active webhook endpoint is behind the event log",
-        )
-        .expect("metric");
-        let mail_outbox = gauge_vec("guantong_mail_outbox", "Mails in the outbox by status", "status");
-        let write_lock_hold_max = prometheus::Gauge::new(
-            "guantong_write_lock_hold_max_seconds",
-            "Longest time a write transaction held the global write lock since the process started",
-        )
-        .expect("metric");
-        for c in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(event_seq.clone()),
-            Box::new(pool_idle.clone()),
-            Box::new(pool_size.clone()),
-            Box::new(webhook_endpoints.clone()),
-            Box::new(webhook_deliveries.clone()),
-            Box::new(webhook_lag.clone()),
-            Box::new(mail_outbox.clone()),
-            Box::new(write_lock_hold_max.clone()),
-            Box::new(store::log::lock_hold::histogram().clone()),
-        ] {
-            registry.register(c).expect("unique metric");
-        }
-        Metrics {
-            registry,
-            requests,
-            event_seq,
-            pool_idle,
-            pool_size,
-            webhook_endpoints,
-            webhook_deliveries,
-            webhook_lag,
-            mail_outbox,
-            write_lock_hold_max,
-        }
-    }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Prometheus text exposition.

@@ -11,10 +11,12 @@ use crate::api::extract::{
     access_purpose, idempotency_key, if_match, optional_if_match, path_id, run, Auth, JsonBody, JsonBytes, Query,
 };
 use crate::api::page;
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::record::{Distribution, RecordContent, RecordInput, RecordKind, Sensitivity};
+use crate::contract::record::RecordInput;
+use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
 use crate::domain::{is_id, new_id, now};
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
 use crate::store::catalog::Category;
 use crate::store::grants::GrantView;
@@ -34,17 +36,17 @@ pub async fn list_categories(state: web::Data<AppState>, _auth: Auth) -> AppResu
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewObject {
-    #[schema(schema_with = crate::api::contract::name_100)]
+    #[schema(schema_with = crate::contract::name_100)]
     pub name: String,
     /// `unit` (单位/党组织) or `person` (领导干部).
-    #[schema(schema_with = crate::api::contract::object_kind)]
+    #[schema(schema_with = crate::contract::object_kind)]
     pub kind: String,
-    #[schema(schema_with = crate::api::contract::text_200_or_null)]
+    #[schema(schema_with = crate::contract::text_200_or_null)]
     pub unit: Option<String>,
-    #[schema(schema_with = crate::api::contract::text_200_or_null)]
+    #[schema(schema_with = crate::contract::text_200_or_null)]
     pub position: Option<String>,
     /// Identity number (身份证号 / 统一社会信用代码): stored only as a digest.
-    #[schema(schema_with = crate::api::contract::text_64_or_null)]
+    #[schema(schema_with = crate::contract::text_64_or_null)]
     pub id_number: Option<String>,
 }
 
@@ -103,9 +105,9 @@ pub struct ObjectParams {
     pub kind: Option<String>,
     /// Find by identity number (matched against the stored digest).
     pub id_number: Option<String>,
-    #[param(schema_with = crate::api::contract::id_cursor_param)]
+    #[param(schema_with = crate::contract::id_cursor_param)]
     pub cursor: Option<String>,
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -167,7 +169,7 @@ pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
 #[utoipa::path(tag = "信息", request_body = RecordInput, responses(
     (status = 201, body = RecordView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
-    params(crate::api::contract::IdempotencyKey),
+    params(crate::contract::IdempotencyKey),
     security(("bearer" = [])))]
 #[post("/records")]
 pub async fn create_record(
@@ -219,23 +221,23 @@ pub async fn create_record(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RecordParams {
-    #[param(schema_with = crate::api::contract::record_kind_param)]
+    #[param(schema_with = crate::contract::record_kind_param)]
     pub kind: Option<String>,
     /// Full-text search (Chinese substrings: 违规发放 finds 违规发放津补贴).
     #[param(max_length = 200)]
     pub q: Option<String>,
-    #[param(schema_with = crate::api::contract::id_param)]
+    #[param(schema_with = crate::contract::id_param)]
     pub object_id: Option<String>,
     pub category: Option<String>,
     pub tag: Option<String>,
     /// Only records owned by this agency.
-    #[param(schema_with = crate::api::contract::id_param)]
+    #[param(schema_with = crate::contract::id_param)]
     pub source_agency_id: Option<String>,
-    #[param(schema_with = crate::api::contract::sensitivity_param)]
+    #[param(schema_with = crate::contract::sensitivity_param)]
     pub sensitivity: Option<String>,
-    #[param(schema_with = crate::api::contract::seq_cursor_param)]
+    #[param(schema_with = crate::contract::seq_cursor_param)]
     pub cursor: Option<String>,
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -294,7 +296,7 @@ fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
 /// first. Protected values are never in lists. A restricted record shows its title and
 /// content, and is found by `q`, only with `X-Access-Purpose` (each such disclosure is
 /// audited); without it, its title is "受限信息" and `content_withheld` is true.
-#[utoipa::path(tag = "信息", params(RecordParams, crate::api::contract::AccessPurpose), responses(
+#[utoipa::path(tag = "信息", params(RecordParams, crate::contract::AccessPurpose), responses(
     (status = 200, body = RecordPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/records")]
 pub async fn list_records(
@@ -326,7 +328,7 @@ fn record_not_found() -> AppError {
 
 /// One record. Protected fields show where the policy allows (and the read is audited);
 /// a restricted record needs `X-Access-Purpose` (else 428). Not entitled: 404.
-#[utoipa::path(tag = "信息", params(crate::api::contract::AccessPurpose),
+#[utoipa::path(tag = "信息", params(crate::contract::AccessPurpose),
     responses((status = 200, body = RecordView), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[get("/records/{id}")]
 pub async fn get_record(
@@ -349,26 +351,26 @@ pub async fn get_record(
 /// A partial update: fields present replace the record's; absent ones stay.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RecordPatch {
-    #[schema(schema_with = crate::api::contract::record_title_or_null)]
+    #[schema(schema_with = crate::contract::record_title_or_null)]
     pub title: Option<String>,
-    #[schema(schema_with = crate::api::contract::record_body_or_null)]
+    #[schema(schema_with = crate::contract::record_body_or_null)]
     pub body: Option<String>,
     pub category: Option<String>,
-    #[schema(schema_with = crate::api::contract::ids_or_null)]
+    #[schema(schema_with = crate::contract::ids_or_null)]
     pub object_ids: Option<Vec<String>>,
-    #[schema(schema_with = crate::api::contract::record_tags_or_null)]
+    #[schema(schema_with = crate::contract::record_tags_or_null)]
     pub tags: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, deserialize_with = "crate::json::opt_object")]
-    #[schema(schema_with = crate::api::contract::distribution_input_or_null)]
+    #[serde(default, deserialize_with = "crate::wire::opt_object")]
+    #[schema(schema_with = crate::contract::distribution_input_or_null)]
     pub distribution: Option<Distribution>,
     pub sensitivity: Option<Sensitivity>,
-    #[schema(schema_with = crate::api::contract::protected_fields_or_null)]
+    #[schema(schema_with = crate::contract::protected_fields_or_null)]
     pub protected: Option<BTreeMap<String, String>>,
-    #[schema(schema_with = crate::api::contract::ids_or_null)]
+    #[schema(schema_with = crate::contract::ids_or_null)]
     pub field_grants: Option<Vec<String>>,
-    #[schema(schema_with = crate::api::contract::external_id)]
+    #[schema(schema_with = crate::contract::external_id)]
     pub external_id: Option<String>,
 }
 
@@ -413,7 +415,7 @@ impl RecordPatch {
 /// Changes a record (owner only) with `If-Match: <version>`: missing is 428, stale 412.
 /// Narrowing the distribution sends tombstones to the agencies that lose it. An
 /// `external_id` another record of the agency already uses is 409.
-#[utoipa::path(tag = "信息", request_body = RecordPatch, params(crate::api::contract::IfMatch),
+#[utoipa::path(tag = "信息", request_body = RecordPatch, params(crate::contract::IfMatch),
     responses((status = 200, body = RecordView), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[patch("/records/{id}")]
@@ -445,7 +447,7 @@ pub async fn update_record(
 
 /// Withdraws a record (owner only): every agency that had it gets a `record.withdrawn`
 /// tombstone. `If-Match` is optional here.
-#[utoipa::path(tag = "信息", params(crate::api::contract::OptionalIfMatch),
+#[utoipa::path(tag = "信息", params(crate::contract::OptionalIfMatch),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)),
     security(("bearer" = [])))]
 #[delete("/records/{id}")]
@@ -472,10 +474,10 @@ pub async fn withdraw_record(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HistoryParams {
     /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::api::contract::seq_cursor_param)]
+    #[param(schema_with = crate::contract::seq_cursor_param)]
     pub cursor: Option<String>,
     /// Versions looked at per page (1–500, default 50); a page may show fewer.
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -491,7 +493,7 @@ pub struct HistoryPage {
 /// The record's versions, paged. A version shows only to a reader entitled to it as it was
 /// distributed then and entitled now, under the stricter sensitivity of the two; a page with
 /// a restricted version needs `X-Access-Purpose` (else 428), and disclosures are audited.
-#[utoipa::path(tag = "信息", params(HistoryParams, crate::api::contract::AccessPurpose),
+#[utoipa::path(tag = "信息", params(HistoryParams, crate::contract::AccessPurpose),
     responses((status = 200, body = HistoryPage), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)),
     security(("bearer" = [])))]
 #[get("/records/{id}/history")]

@@ -8,11 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{access_purpose, idempotency_key, path_id, run, Auth, JsonBody, Query};
 use crate::api::page;
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::record::RecordKind;
 use crate::domain::subscription::Criteria;
 use crate::domain::{is_id, new_id, now};
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
 use crate::store::feed::FeedEvent;
 use crate::store::inbox::{InboxItem, InboxQuery};
@@ -22,7 +23,7 @@ use crate::store::{self, directory};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSubscription {
-    #[schema(schema_with = crate::api::contract::name_100)]
+    #[schema(schema_with = crate::contract::name_100)]
     pub name: String,
     /// Record kinds (any of them; empty means any kind). Likewise for the lists below.
     #[serde(default)]
@@ -31,10 +32,10 @@ pub struct NewSubscription {
     #[serde(default)]
     pub categories: Vec<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::id_list)]
+    #[schema(schema_with = crate::contract::id_list)]
     pub object_ids: Vec<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::id_list)]
+    #[schema(schema_with = crate::contract::id_list)]
     pub source_agency_ids: Vec<String>,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -128,11 +129,11 @@ pub async fn delete_subscription(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InboxParams {
     /// `unacked` (default) or `all`.
-    #[param(schema_with = crate::api::contract::inbox_state_param)]
+    #[param(schema_with = crate::contract::inbox_state_param)]
     pub state: Option<String>,
-    #[param(schema_with = crate::api::contract::seq_cursor_param)]
+    #[param(schema_with = crate::contract::seq_cursor_param)]
     pub cursor: Option<String>,
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -144,7 +145,7 @@ pub struct InboxPage {
 
 /// What concerns the agency: records matching its subscriptions (and, later, transfers),
 /// newest first. Items whose record the agency lost access to are gone.
-#[utoipa::path(tag = "订阅与待办", params(InboxParams, crate::api::contract::AccessPurpose), responses((status = 200, body = InboxPage), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "订阅与待办", params(InboxParams, crate::contract::AccessPurpose), responses((status = 200, body = InboxPage), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/inbox")]
 pub async fn list_inbox(
     state: web::Data<AppState>,
@@ -225,9 +226,9 @@ pub async fn ack_inbox(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FeedParams {
     /// The last sequence number already processed (0 or absent: from the start).
-    #[param(schema_with = crate::api::contract::after_param)]
+    #[param(schema_with = crate::contract::after_param)]
     pub after: Option<i64>,
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -244,7 +245,7 @@ pub struct FeedPage {
 
 /// The agency's entitled change feed, for sync jobs. `record.revoked` (access lost) and
 /// `record.withdrawn` are content-free tombstones; `record.shared` marks access gained.
-#[utoipa::path(tag = "同步", params(FeedParams, crate::api::contract::AccessPurpose),
+#[utoipa::path(tag = "同步", params(FeedParams, crate::contract::AccessPurpose),
     responses((status = 200, body = FeedPage), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/feed")]
 pub async fn feed(
@@ -279,7 +280,7 @@ pub async fn feed(
 /// batch twice changes nothing the second time. With `Idempotency-Key` a repeated batch
 /// gets the first answer again.
 #[utoipa::path(tag = "同步", request_body(content = String, content_type = "application/x-ndjson"),
-    params(crate::api::contract::IdempotencyKey),
+    params(crate::contract::IdempotencyKey),
     responses((status = 200, description = "每行一个结果(NDJSON,每行的结构见 LineResult)", body = crate::sync::batch::LineResult,
         content_type = "application/x-ndjson"),
     (status = 413, body = Problem), (status = 415, body = Problem)), security(("bearer" = [])))]

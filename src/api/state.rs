@@ -8,5 +8,5 @@ pub struct AppState {
     pub backend: Backend,
     pub settings: Settings,
     pub jwt_secret: Secret,
-    pub metrics: crate::api::ops::Metrics,
+    pub metrics: crate::telemetry::Metrics,
 }

@@ -7,10 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody, Query};
 use crate::api::page;
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::is_id;
 use crate::domain::transfer::{Command, Outcome, Sanctions, TransferState};
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal};
 use crate::store::log::write_tx;
 use crate::store::records::WriteContext;
@@ -24,23 +25,23 @@ fn transfer_not_found() -> AppError {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TransferRequest {
-    #[schema(schema_with = crate::api::contract::id_body)]
+    #[schema(schema_with = crate::contract::id_body)]
     pub to_agency_id: String,
     /// 处置建议, e.g. 建议由市纪委监委谈话函询
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub suggestion: String,
     /// 办理期限, YYYY-MM-DD
-    #[schema(schema_with = crate::api::contract::date_body)]
+    #[schema(schema_with = crate::contract::date_body)]
     pub deadline: String,
     /// 巡察轮次, e.g. 七届市委第八轮巡察
-    #[schema(schema_with = crate::api::contract::text_100_or_null)]
+    #[schema(schema_with = crate::contract::text_100_or_null)]
     pub round: Option<String>,
 }
 
 /// Transfers a clue to an agency (one call per receiving agency). The receiver gains full
 /// access to the clue and finds it in its inbox and ledger; a second live transfer to the
 /// same agency is 409; possible duplicate handling is flagged to every agency involved.
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = TransferRequest, responses(
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose), request_body = TransferRequest, responses(
     (status = 201, body = TransferView), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/records/{id}/transfers")]
@@ -81,29 +82,29 @@ pub async fn create_transfer(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LedgerParams {
     /// `in` (received), `out` (sent) or absent for both.
-    #[param(schema_with = crate::api::contract::direction_param)]
+    #[param(schema_with = crate::contract::direction_param)]
     pub direction: Option<String>,
-    #[param(schema_with = crate::api::contract::transfer_state_param)]
+    #[param(schema_with = crate::contract::transfer_state_param)]
     pub state: Option<String>,
     /// `true`: only overdue (past the deadline, not concluded); `false`: none of them.
     pub overdue: Option<bool>,
     /// 巡察轮次
     pub round: Option<String>,
     pub category: Option<String>,
-    #[param(schema_with = crate::api::contract::id_param)]
+    #[param(schema_with = crate::contract::id_param)]
     pub object_id: Option<String>,
     /// Transferred on or after (YYYY-MM-DD).
-    #[param(schema_with = crate::api::contract::date_param)]
+    #[param(schema_with = crate::contract::date_param)]
     pub from: Option<String>,
     /// Transferred on or before (YYYY-MM-DD).
-    #[param(schema_with = crate::api::contract::date_param)]
+    #[param(schema_with = crate::contract::date_param)]
     pub to: Option<String>,
-    #[param(schema_with = crate::api::contract::id_cursor_param)]
+    #[param(schema_with = crate::contract::id_cursor_param)]
     pub cursor: Option<String>,
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
     /// Export only: `csv` (default) or `xlsx`.
-    #[param(schema_with = crate::api::contract::export_format_param)]
+    #[param(schema_with = crate::contract::export_format_param)]
     pub format: Option<String>,
 }
 
@@ -176,7 +177,7 @@ pub struct TransferPage {
 
 /// The agency's clue ledger (问题线索管理台账): transfers it sent or received, newest first,
 /// filtered by state, overdue, round, category, object and period.
-#[utoipa::path(tag = "线索移交", params(LedgerParams, crate::api::contract::AccessPurpose), responses((status = 200, body = TransferPage), (status = 422, body = Problem)),
+#[utoipa::path(tag = "线索移交", params(LedgerParams, crate::contract::AccessPurpose), responses((status = 200, body = TransferPage), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[get("/transfers")]
 pub async fn list_transfers(
@@ -198,7 +199,7 @@ pub async fn list_transfers(
 }
 
 /// Exports the ledger with Chinese headers: `format=csv` (UTF-8 with BOM) or `format=xlsx`.
-#[utoipa::path(tag = "线索移交", params(LedgerParams, crate::api::contract::AccessPurpose), responses(
+#[utoipa::path(tag = "线索移交", params(LedgerParams, crate::contract::AccessPurpose), responses(
     (status = 200, description = "台账文件(format=csv:UTF-8 带 BOM 的 CSV;format=xlsx:Excel 工作簿)", content(
         (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -253,7 +254,7 @@ pub async fn export_transfers(
 }
 
 /// One transfer (its two parties only; a returned one its sender only).
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), responses((status = 200, body = TransferView), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose), responses((status = 200, body = TransferView), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/transfers/{id}")]
 pub async fn get_transfer(
     state: web::Data<AppState>,
@@ -297,7 +298,7 @@ async fn act(
 pub struct Empty {}
 
 /// 受理 (receiver): transferred → accepted.
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose), request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/accept")]
 pub async fn accept_transfer(
@@ -311,7 +312,7 @@ pub async fn accept_transfer(
 }
 
 /// 开始办理 (receiver): accepted → in_progress.
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose), request_body = Option<Empty>, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/start")]
 pub async fn start_transfer(
@@ -326,13 +327,13 @@ pub async fn start_transfer(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReturnRequest {
-    #[schema(schema_with = crate::api::contract::text_5000)]
+    #[schema(schema_with = crate::contract::text_5000)]
     pub reason: String,
 }
 
 /// 退回 (receiver, with a reason): transferred → returned; the clue is back with the sender,
 /// who may transfer it again, and the receiver's access through the transfer ends.
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = ReturnRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose), request_body = ReturnRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/return")]
 pub async fn return_transfer(
@@ -350,7 +351,7 @@ pub struct ConcludeRequest {
     /// form1 | form2 | form3 | form4 | cleared
     pub outcome: Outcome,
     /// Persons: 党纪政务处分, 组织处理, 移送司法.
-    #[serde(deserialize_with = "crate::json::object")]
+    #[serde(deserialize_with = "crate::wire::object")]
     pub sanctions: Sanctions,
     #[serde(default)]
     #[schema(max_length = 5000)]
@@ -359,7 +360,7 @@ pub struct ConcludeRequest {
 
 /// 办结 (receiver): in_progress → concluded, with the outcome and sanction counts; the
 /// sender is notified with the result.
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = ConcludeRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose), request_body = ConcludeRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/conclude")]
 pub async fn conclude_transfer(
@@ -381,7 +382,7 @@ pub struct FeedbackRequest {
 }
 
 /// 反馈 (receiver): concluded → closed.
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose), request_body = FeedbackRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose), request_body = FeedbackRequest, responses((status = 200, body = TransferView), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/transfers/{id}/feedback")]
 pub async fn feedback_transfer(
@@ -398,7 +399,7 @@ pub async fn feedback_transfer(
 /// A clue the caller may read is shown with its score and the shared text; of any other,
 /// only that an agency handles a related clue, and which agency (audited for both). Without
 /// `X-Access-Purpose` restricted clues take no part (a restricted clue of the caller: 428).
-#[utoipa::path(tag = "线索移交", params(crate::api::contract::AccessPurpose),
+#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose),
     responses((status = 200, body = Vec<SimilarClue>), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
 #[get("/records/{id}/similar")]
 pub async fn similar_records(
@@ -422,16 +423,16 @@ pub async fn similar_records(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StatsParams {
     /// Defaults to the caller's agency; the hub admin may name any agency (counts only).
-    #[param(schema_with = crate::api::contract::id_param)]
+    #[param(schema_with = crate::contract::id_param)]
     pub agency_id: Option<String>,
     /// Transfers made on or after (YYYY-MM-DD).
-    #[param(schema_with = crate::api::contract::date_param)]
+    #[param(schema_with = crate::contract::date_param)]
     pub from: Option<String>,
     /// Transfers made on or before (YYYY-MM-DD).
-    #[param(schema_with = crate::api::contract::date_param)]
+    #[param(schema_with = crate::contract::date_param)]
     pub to: Option<String>,
     /// `out` (sent), `in` (received) or `both` (default).
-    #[param(schema_with = crate::api::contract::direction_param)]
+    #[param(schema_with = crate::contract::direction_param)]
     pub direction: Option<String>,
 }
 

@@ -7,9 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody, Query};
 use crate::api::page;
+use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::webhook;
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
 use crate::store::log::{write_tx, Actor};
 use crate::store::webhooks::{self as store, Delivery, Endpoint, EndpointChange};
@@ -17,10 +18,10 @@ use crate::store::webhooks::{self as store, Delivery, Endpoint, EndpointChange};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewEndpoint {
     /// Where to POST events (http or https).
-    #[schema(schema_with = crate::api::contract::webhook_url)]
+    #[schema(schema_with = crate::contract::webhook_url)]
     pub url: String,
     /// Event types to receive, e.g. `record.created`, `transfer.created`; `*` for all.
-    #[schema(schema_with = crate::api::contract::event_types)]
+    #[schema(schema_with = crate::contract::event_types)]
     pub event_types: Vec<String>,
     #[serde(default)]
     #[schema(max_length = 500)]
@@ -37,9 +38,9 @@ pub struct CreatedEndpoint {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EndpointPatch {
-    #[schema(schema_with = crate::api::contract::webhook_url_or_null)]
+    #[schema(schema_with = crate::contract::webhook_url_or_null)]
     pub url: Option<String>,
-    #[schema(schema_with = crate::api::contract::event_types_or_null)]
+    #[schema(schema_with = crate::contract::event_types_or_null)]
     pub event_types: Option<Vec<String>>,
     #[schema(max_length = 500)]
     pub description: Option<String>,
@@ -157,7 +158,7 @@ pub struct RotateRequest {
     /// Hours the old secret keeps signing beside the new one (0–168, default 24), so receivers
     /// can switch over without rejecting a message; 0 retires it at once (a leaked secret).
     #[schema(minimum = 0, maximum = 168)]
-    #[serde(default, deserialize_with = "crate::json::whole::opt_i64")]
+    #[serde(default, deserialize_with = "crate::wire::whole::opt_i64")]
     pub keep_previous_hours: Option<i64>,
 }
 
@@ -199,11 +200,11 @@ pub async fn rotate_webhook_secret(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeliveryParams {
     /// `delivered`, `retrying`, `dead` (the dead-letter list) or `replay`.
-    #[param(schema_with = crate::api::contract::delivery_status_param)]
+    #[param(schema_with = crate::contract::delivery_status_param)]
     pub status: Option<String>,
-    #[param(schema_with = crate::api::contract::seq_cursor_param)]
+    #[param(schema_with = crate::contract::seq_cursor_param)]
     pub cursor: Option<String>,
-    #[param(schema_with = crate::api::contract::limit_param)]
+    #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
@@ -243,7 +244,7 @@ pub async fn list_deliveries(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ReplayRequest {
     /// Dead letters to send again; all of the endpoint's when absent.
-    #[schema(schema_with = crate::api::contract::ids_or_null)]
+    #[schema(schema_with = crate::contract::ids_or_null)]
     pub delivery_ids: Option<Vec<String>>,
 }
 

@@ -1,6 +1,6 @@
 //! Member units (成员单位 / 监督主体): kinds and levels, and validation of their fields.
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 use crate::wire_enum;
 
 wire_enum!(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 crate::wire_enum!(
     /// How a user wants one kind of mail.

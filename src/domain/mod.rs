@@ -4,6 +4,7 @@
 pub mod agency;
 pub mod audit;
 pub mod clock;
+mod field_error;
 pub mod mail;
 pub mod record;
 pub mod retry;
@@ -12,6 +13,8 @@ pub mod subscription;
 pub mod text;
 pub mod transfer;
 pub mod webhook;
+
+pub use field_error::FieldError;
 
 /// Current time as fixed-precision RFC 3339 UTC text (sorts correctly as text).
 pub fn now() -> String {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 use crate::wire_enum;
 
 wire_enum!(
@@ -159,67 +159,6 @@ fn validate_distribution(d: &Distribution, s: Sensitivity, errs: &mut Vec<FieldE
     }
     if d.level == DistributionLevel::All && s == Sensitivity::Restricted {
         errs.push(FieldError::new("distribution.level", "受限(restricted)信息不得分发给全体成员单位"));
-    }
-}
-
-fn default_sensitivity() -> Sensitivity {
-    Sensitivity::General
-}
-
-/// A record as its owner writes it (POST /records, and each line of a sync batch).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct RecordInput {
-    pub kind: RecordKind,
-    #[schema(schema_with = crate::api::contract::record_title)]
-    pub title: String,
-    #[serde(default)]
-    #[schema(schema_with = crate::api::contract::record_body)]
-    pub body: String,
-    /// A category name (e.g. 廉洁纪律) or code.
-    pub category: Option<String>,
-    #[serde(default)]
-    #[schema(schema_with = crate::api::contract::id_list)]
-    pub object_ids: Vec<String>,
-    #[serde(default)]
-    #[schema(schema_with = crate::api::contract::record_tags)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Map<String, serde_json::Value>,
-    #[serde(default = "Distribution::own", deserialize_with = "crate::json::object")]
-    #[schema(schema_with = crate::api::contract::distribution_input)]
-    pub distribution: Distribution,
-    #[serde(default = "default_sensitivity")]
-    pub sensitivity: Sensitivity,
-    /// Protected fields (reporter identity and contact, identity numbers …).
-    #[serde(default)]
-    #[schema(schema_with = crate::api::contract::protected_fields)]
-    pub protected: BTreeMap<String, String>,
-    /// Agencies that may see the protected fields.
-    #[serde(default)]
-    #[schema(schema_with = crate::api::contract::id_list)]
-    pub field_grants: Vec<String>,
-    /// The record's id in the agency's own system; unique per agency.
-    #[schema(schema_with = crate::api::contract::external_id)]
-    pub external_id: Option<String>,
-}
-
-impl From<RecordInput> for RecordContent {
-    fn from(i: RecordInput) -> Self {
-        RecordContent {
-            kind: i.kind,
-            title: i.title,
-            body: i.body,
-            category: i.category.filter(|c| !c.trim().is_empty()),
-            object_ids: i.object_ids,
-            tags: i.tags,
-            attributes: i.attributes,
-            distribution: i.distribution,
-            sensitivity: i.sensitivity,
-            protected: i.protected,
-            field_grants: i.field_grants,
-            external_id: i.external_id,
-        }
     }
 }
 

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 use crate::wire_enum;
 
 wire_enum!(
@@ -49,13 +49,13 @@ wire_enum!(
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sanctions {
     #[schema(minimum = 0, maximum = 10000)]
-    #[serde(deserialize_with = "crate::json::whole::i32")]
+    #[serde(deserialize_with = "crate::wire::whole::i32")]
     pub disciplinary: i32,
     #[schema(minimum = 0, maximum = 10000)]
-    #[serde(deserialize_with = "crate::json::whole::i32")]
+    #[serde(deserialize_with = "crate::wire::whole::i32")]
     pub organizational: i32,
     #[schema(minimum = 0, maximum = 10000)]
-    #[serde(deserialize_with = "crate::json::whole::i32")]
+    #[serde(deserialize_with = "crate::wire::whole::i32")]
     pub judicial: i32,
 }
 

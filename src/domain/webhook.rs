@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// The event types an endpoint may subscribe to (what the hub's event log records).
 pub const EVENT_TYPES: &[&str] = &[
@@ -35,6 +35,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "assignment.done",
     "webhook.disabled",
 ];
+
+/// The states of a line in an endpoint's delivery log, as sent and filtered on.
+pub const DELIVERY_STATUSES: [&str; 4] = ["delivered", "retrying", "dead", "replay"];
 
 /// Whether an endpoint subscribed to `types` wants an event of type `t` (`*` is all).
 pub fn wants(types: &[String], t: &str) -> bool {

@@ -3,7 +3,7 @@
 //! allowed by one of them, and every protected-field grant by one that allows protected
 //! fields; where none exist, the owner decides.
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 #[derive(Debug, Clone)]
 pub struct Agreement {

@@ -4,7 +4,7 @@
 //! the conflict) rather than leaving the agency a member that is silently kept out of some of
 //! the group's records — the Rust and SQL forms of entitlement stay "member ⇒ reads".
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 /// The conflicts of letting an agency join a group: `sources` are the distinct (owner
 /// agency name, record kind) of the group's live records; `allowed(i)` says whether the

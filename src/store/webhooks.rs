@@ -295,7 +295,7 @@ pub struct Delivery {
     pub updated_at: String,
 }
 
-pub const STATUSES: [&str; 4] = ["delivered", "retrying", "dead", "replay"];
+pub use crate::domain::webhook::DELIVERY_STATUSES as STATUSES;
 
 /// The endpoint's delivery log, newest first, after the `before` sequence number.
 pub fn deliveries(

@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::contract::record::RecordInput;
 use crate::db::DbConnection;
-use crate::domain::record::{RecordContent, RecordInput};
+use crate::domain::record::RecordContent;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::Principal;
 use crate::store::log::write_tx;

@@ -80,7 +80,7 @@ mod defaults {
         crate::sync::batch::CHUNK_LINES
     }
     pub fn page_size() -> i64 {
-        crate::api::page::MAX_LIMIT
+        crate::contract::page::MAX_LIMIT
     }
     pub fn records_per_file() -> usize {
         10_000
@@ -154,7 +154,7 @@ impl SyncConfig {
         if !(hub_url.starts_with("http://") || hub_url.starts_with("https://")) {
             return Err(cfg(format!("hub_url 须以 http:// 或 https:// 开头,现为“{hub_url}”")));
         }
-        let max_page = crate::api::page::MAX_LIMIT;
+        let max_page = crate::contract::page::MAX_LIMIT;
         if !(1..=max_page).contains(&f.page_size) {
             return Err(cfg(format!("page_size 须在 1 到 {max_page} 之间")));
         }

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::FieldError;
+use crate::domain::FieldError;
 use crate::sync::batch::Summary;
 use crate::sync::client::HubClient;
 use crate::sync::config::SyncConfig;

@@ -68,8 +68,8 @@ mod tests {
     /// `regex` reads these patterns as ECMA-262 and Python do).
     #[test]
     fn patterns_agree_with_the_parsers() {
-        use crate::api::contract::{ID_PATTERN, NOT_BLANK};
         use crate::api::page::{decode, decode_id, ID_CURSOR_PATTERN, SEQ_CURSOR_PATTERN};
+        use crate::contract::{ID_PATTERN, NOT_BLANK};
         let re = |p: &str| regex::Regex::new(p).unwrap();
         let percent = |s: &str| {
             let b = s.as_bytes();

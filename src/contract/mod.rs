@@ -14,7 +14,9 @@ use utoipa::openapi::{ObjectBuilder, OpenApi, Type};
 mod fields;
 mod headers;
 mod no_nul;
+pub mod page;
 mod params;
+pub mod record;
 
 pub use fields::*;
 pub use headers::*;

@@ -14,11 +14,11 @@ pub fn limit_param() -> ObjectBuilder {
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .minimum(Some(1))
-        .maximum(Some(crate::api::page::MAX_LIMIT))
+        .maximum(Some(crate::contract::page::MAX_LIMIT))
         .description(Some(format!(
             "每页条数(1–{},默认 {})",
-            crate::api::page::MAX_LIMIT,
-            crate::api::page::DEFAULT_LIMIT
+            crate::contract::page::MAX_LIMIT,
+            crate::contract::page::DEFAULT_LIMIT
         )))
 }
 
@@ -26,7 +26,7 @@ pub fn limit_param() -> ObjectBuilder {
 pub fn seq_cursor_param() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(crate::api::page::SEQ_CURSOR_PATTERN))
+        .pattern(Some(crate::contract::page::SEQ_CURSOR_PATTERN))
         .description(Some("上一页返回的 next_cursor"))
 }
 
@@ -34,7 +34,7 @@ pub fn seq_cursor_param() -> ObjectBuilder {
 pub fn id_cursor_param() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(crate::api::page::ID_CURSOR_PATTERN))
+        .pattern(Some(crate::contract::page::ID_CURSOR_PATTERN))
         .description(Some("上一页返回的 next_cursor"))
 }
 
@@ -99,7 +99,7 @@ pub fn export_format_param() -> ObjectBuilder {
 }
 
 pub fn delivery_status_param() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(crate::store::webhooks::STATUSES.to_vec()))
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(crate::domain::webhook::DELIVERY_STATUSES.to_vec()))
 }
 
 /// `after` of the feed: a sequence number already processed.
