@@ -238,11 +238,14 @@ fn main() {
             objs.push(object_ids[rng.gen_range(0..objects_n)].clone());
         }
         let new = StoredRecord {
-            row: row(guantong::domain::new_id(), format!("{unit}问题线索"), join(&base(&mut rng, unit, p)), 0),
-            recipients: vec![],
             object_ids: objs,
-            field_grants: vec![],
-            grants: vec![],
+            ..StoredRecord::from_row(row(
+                guantong::domain::new_id(),
+                format!("{unit}问题线索"),
+                join(&base(&mut rng, unit, p)),
+                0,
+            ))
+            .unwrap()
         };
         let t = Instant::now();
         flagged += guantong::store::similar::find(&mut conn, &new).unwrap().len();

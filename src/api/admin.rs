@@ -221,7 +221,7 @@ pub async fn create_api_key(
     })
     .await?;
     Ok(HttpResponse::Created().json(CreatedApiKey {
-        roles: Role::parse_list(&key.roles),
+        roles: Role::from_stored_list(&key.roles).map_err(anyhow::Error::from)?,
         id: key.id,
         agency_id: key.agency_id,
         name: key.name,
@@ -353,7 +353,7 @@ pub async fn create_user(
         write_tx(conn, |conn, log| {
             let agency = store::agencies::get(conn, &row.agency_id)
                 .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
-            let roles = Role::parse_list(&row.roles);
+            let roles = Role::from_stored_list(&row.roles).map_err(anyhow::Error::from)?;
             let errs = policy::credentials::check_roles_for_agency(&agency.kind, &roles);
             if !errs.is_empty() {
                 return Err(AppError::Validation(errs));
@@ -376,7 +376,7 @@ pub async fn create_user(
                     Delivery::Mail,
                 )?;
             }
-            Ok(User::from(row))
+            Ok(User::try_from(row).map_err(anyhow::Error::from)?)
         })
     })
     .await?;

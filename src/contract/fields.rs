@@ -201,7 +201,7 @@ impl utoipa::ToSchema for crate::domain::record::Distribution {
 
 fn event_types_json(nullable_: bool) -> serde_json::Value {
     let mut types = vec!["*"];
-    types.extend_from_slice(crate::domain::webhook::EVENT_TYPES);
+    types.extend(crate::domain::event::EventType::names());
     nullable(serde_json::json!({"type": "array", "minItems": 1, "items": {"type": "string", "enum": types}}), nullable_)
 }
 

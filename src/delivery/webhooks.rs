@@ -259,7 +259,7 @@ impl<'a> Round<'a> {
         let types = self.e.types();
         let mut stop = RoundEnd::Drained;
         for ev in events {
-            if !webhook::wants(&types, &ev.event_type) {
+            if !webhook::wants(&types, ev.event_type) {
                 self.progress.cursor_seq = ev.seq;
                 continue;
             }
@@ -356,7 +356,7 @@ impl Sender<'_> {
         };
         Attempt {
             seq: ev.seq,
-            event_type: ev.event_type.clone(),
+            event_type: ev.event_type.as_str().to_string(),
             status,
             attempts: 0,
             response_status,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 
+use crate::domain::event::EventType;
 use crate::domain::FieldError;
 
 crate::wire_enum!(
@@ -21,13 +22,13 @@ crate::wire_enum!(
 /// The kinds of mail, by the event type that causes them (subscription matches are
 /// `subscription.matched`), with their default mode.
 pub const MAIL_TYPES: &[(&str, MailMode)] = &[
-    ("transfer.created", MailMode::Immediate),
-    ("transfer.returned", MailMode::Immediate),
-    ("transfer.concluded", MailMode::Immediate),
-    ("transfer.deadline_soon", MailMode::Immediate),
-    ("transfer.overdue", MailMode::Immediate),
+    (EventType::TransferCreated.as_str(), MailMode::Immediate),
+    (EventType::TransferReturned.as_str(), MailMode::Immediate),
+    (EventType::TransferConcluded.as_str(), MailMode::Immediate),
+    (EventType::TransferDeadlineSoon.as_str(), MailMode::Immediate),
+    (EventType::TransferOverdue.as_str(), MailMode::Immediate),
     ("subscription.matched", MailMode::Digest),
-    ("webhook.disabled", MailMode::Immediate),
+    (EventType::WebhookDisabled.as_str(), MailMode::Immediate),
 ];
 
 pub const SUBSCRIPTION_MATCHED: &str = "subscription.matched";
@@ -158,13 +159,13 @@ impl Notice {
     /// The mail type (preference key) of this notice.
     pub fn mail_type(&self) -> &'static str {
         match self {
-            Notice::TransferReceived { .. } => "transfer.created",
-            Notice::TransferReturned { .. } => "transfer.returned",
-            Notice::TransferConcluded { .. } => "transfer.concluded",
-            Notice::DeadlineSoon { .. } => "transfer.deadline_soon",
-            Notice::Overdue { .. } => "transfer.overdue",
+            Notice::TransferReceived { .. } => EventType::TransferCreated.as_str(),
+            Notice::TransferReturned { .. } => EventType::TransferReturned.as_str(),
+            Notice::TransferConcluded { .. } => EventType::TransferConcluded.as_str(),
+            Notice::DeadlineSoon { .. } => EventType::TransferDeadlineSoon.as_str(),
+            Notice::Overdue { .. } => EventType::TransferOverdue.as_str(),
             Notice::SubscriptionMatched { .. } => SUBSCRIPTION_MATCHED,
-            Notice::EndpointDisabled { .. } => "webhook.disabled",
+            Notice::EndpointDisabled { .. } => EventType::WebhookDisabled.as_str(),
         }
     }
 

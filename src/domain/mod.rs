@@ -4,6 +4,7 @@
 pub mod agency;
 pub mod audit;
 pub mod clock;
+pub mod event;
 mod field_error;
 pub mod mail;
 pub mod record;
@@ -15,6 +16,23 @@ pub mod transfer;
 pub mod webhook;
 
 pub use field_error::FieldError;
+
+/// A stored value that is not one the hub writes: an error, never a silent default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("数据库中的{what}取值无法识别:{value:?}")]
+pub struct UnknownStoredValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// Parses a value read back from the database; an unknown one is an error (fail closed).
+pub fn from_stored<T>(
+    what: &'static str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, UnknownStoredValue> {
+    parse(value).ok_or_else(|| UnknownStoredValue { what, value: value.to_string() })
+}
 
 /// Current time as fixed-precision RFC 3339 UTC text (sorts correctly as text).
 pub fn now() -> String {
@@ -65,7 +83,7 @@ macro_rules! wire_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $wire),+ } }
+            pub const fn as_str(self) -> &'static str { match self { $($name::$variant => $wire),+ } }
             pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
             pub fn parse(s: &str) -> Option<Self> { match s { $($wire => Some($name::$variant),)+ _ => None } }
             /// The accepted values, for error messages.
@@ -90,9 +108,13 @@ wire_enum!(
 );
 
 impl Role {
-    /// Roles stored as a comma-separated list; unknown names are dropped.
+    /// Roles given as a comma-separated list (command line); unknown names are dropped.
     pub fn parse_list(s: &str) -> Vec<Role> {
         s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
+    }
+    /// Roles as stored (comma-separated); a name the hub does not write is an error.
+    pub fn from_stored_list(s: &str) -> Result<Vec<Role>, UnknownStoredValue> {
+        s.split(',').filter(|r| !r.trim().is_empty()).map(|r| from_stored("角色", r.trim(), Role::parse)).collect()
     }
     pub fn join(roles: &[Role]) -> String {
         roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")

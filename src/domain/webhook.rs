@@ -9,39 +9,15 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+use crate::domain::event::EventType;
 use crate::domain::FieldError;
-
-/// The event types an endpoint may subscribe to (what the hub's event log records).
-pub const EVENT_TYPES: &[&str] = &[
-    "record.created",
-    "record.updated",
-    "record.withdrawn",
-    "record.revoked",
-    "record.shared",
-    "transfer.created",
-    "transfer.accepted",
-    "transfer.in_progress",
-    "transfer.concluded",
-    "transfer.closed",
-    "transfer.returned",
-    "transfer.deadline_soon",
-    "transfer.overdue",
-    "clue.duplicate_flagged",
-    "deliberation.opened",
-    "deliberation.minutes",
-    "deliberation.concluded",
-    "assignment.created",
-    "assignment.urged",
-    "assignment.done",
-    "webhook.disabled",
-];
 
 /// The states of a line in an endpoint's delivery log, as sent and filtered on.
 pub const DELIVERY_STATUSES: [&str; 4] = ["delivered", "retrying", "dead", "replay"];
 
 /// Whether an endpoint subscribed to `types` wants an event of type `t` (`*` is all).
-pub fn wants(types: &[String], t: &str) -> bool {
-    types.iter().any(|x| x == "*" || x == t)
+pub fn wants(types: &[String], t: EventType) -> bool {
+    types.iter().any(|x| x == "*" || x == t.as_str())
 }
 
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -97,10 +73,10 @@ pub fn validate(url: Option<&str>, event_types: Option<&[String]>, errs: &mut Ve
             errs.push(FieldError::new("event_types", "至少选择一种事件类型(\"*\" 表示全部)"));
         }
         for (i, t) in types.iter().enumerate() {
-            if t != "*" && !EVENT_TYPES.contains(&t.as_str()) {
+            if t != "*" && EventType::parse(t).is_none() {
                 errs.push(FieldError::new(
                     format!("event_types[{i}]"),
-                    format!("未知的事件类型“{t}”,可选:*、{}", EVENT_TYPES.join("、")),
+                    format!("未知的事件类型“{t}”,可选:*、{}", EventType::names().join("、")),
                 ));
             }
         }
@@ -170,8 +146,8 @@ mod tests {
         let mut errs = Vec::new();
         validate(Some("http://127.0.0.1:9000/hook"), Some(&["*".into()]), &mut errs);
         assert!(errs.is_empty());
-        assert!(wants(&["*".into()], "transfer.created"));
-        assert!(wants(&["transfer.created".into()], "transfer.created"));
-        assert!(!wants(&["record.created".into()], "transfer.created"));
+        assert!(wants(&["*".into()], EventType::TransferCreated));
+        assert!(wants(&["transfer.created".into()], EventType::TransferCreated));
+        assert!(!wants(&["record.created".into()], EventType::TransferCreated));
     }
 }

@@ -25,12 +25,12 @@ pub enum GrantReason {
 }
 
 impl GrantReason {
-    pub fn parse(s: &str) -> GrantReason {
-        // Anything but a transfer is read-only: an unknown reason must never widen access.
-        if s == "transfer" {
-            GrantReason::Transfer
-        } else {
-            GrantReason::Deliberation
+    /// The reason as stored; anything else is unknown (an error where it is read).
+    pub fn parse(s: &str) -> Option<GrantReason> {
+        match s {
+            "transfer" => Some(GrantReason::Transfer),
+            "deliberation" => Some(GrantReason::Deliberation),
+            _ => None,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -234,11 +234,9 @@ pub fn inbox_note(reason: &str, note: Option<String>, content_withheld: bool) ->
     if !content_withheld || matches!(reason, "subscription" | "duplicate") {
         return note;
     }
+    use crate::domain::event::EventType;
     use crate::domain::transfer::TransferState;
-    let step = match reason {
-        "transfer.created" => Some(TransferState::Transferred),
-        r => r.strip_prefix("transfer.").and_then(TransferState::parse),
-    };
+    let step = EventType::parse(reason).and_then(EventType::transfer_step);
     let step = step.map_or("办理动态", TransferState::label);
     Some(format!("{step}(内容受限,说明访问目的后可见)"))
 }
@@ -399,13 +397,12 @@ mod tests {
 
     #[test]
     fn grants_and_the_grant_listing() {
-        let table = [
-            ("transfer", GrantReason::Transfer, true),
-            ("deliberation", GrantReason::Deliberation, false),
-            ("x", GrantReason::Deliberation, false),
-        ];
+        let table = [("transfer", GrantReason::Transfer, true), ("deliberation", GrantReason::Deliberation, false)];
+        // An unknown stored reason is no reason: reading it is an error, never a grant.
+        assert_eq!(GrantReason::parse("x"), None);
+        assert_eq!(GrantReason::parse("Transfer"), None);
         for (s, reason, full) in table {
-            assert_eq!(GrantReason::parse(s), reason);
+            assert_eq!(GrantReason::parse(s), Some(reason));
             assert_eq!(reason.full_access(), full);
         }
         let r = record(DistributionLevel::All, Sensitivity::General);

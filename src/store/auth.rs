@@ -121,7 +121,7 @@ pub fn principal_for_session(
         api_key_id: None,
         username,
         agency_id,
-        roles: Role::parse_list(&roles),
+        roles: Role::from_stored_list(&roles).map_err(crate::store::unknown_stored)?,
     }))
 }
 
@@ -214,11 +214,12 @@ pub fn principal_for_api_key(conn: &mut DbConnection, secret: &str) -> QueryResu
         .select((api_keys::id, api_keys::agency_id, api_keys::name, api_keys::roles))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(id, agency_id, name, roles)| Principal {
+    let Some((id, agency_id, name, roles)) = row else { return Ok(None) };
+    Ok(Some(Principal {
         user_id: None,
         api_key_id: Some(id),
         username: format!("系统接入:{name}"),
         agency_id,
-        roles: Role::parse_list(&roles),
+        roles: Role::from_stored_list(&roles).map_err(crate::store::unknown_stored)?,
     }))
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::db::schema::{assignments, deliberation_participants, deliberations, record_grants};
 use crate::db::DbConnection;
+use crate::domain::event::EventType;
 use crate::domain::new_id;
 use crate::domain::transfer::{validate_deadline, MAX_TEXT_CHARS};
 use crate::error::{AppError, AppResult, FieldError};
@@ -211,10 +212,16 @@ pub fn open(
             ))
             .execute(conn)?;
         if !had {
-            log.event("record.shared", Some(record_id), Some(a), Some(&p.agency_id), json!({"deliberation_id": id}));
+            log.event(
+                EventType::RecordShared,
+                Some(record_id),
+                Some(a),
+                Some(&p.agency_id),
+                json!({"deliberation_id": id}),
+            );
         }
         let seq = log.event(
-            "deliberation.opened",
+            EventType::DeliberationOpened,
             Some(record_id),
             Some(a),
             Some(&p.agency_id),
@@ -224,7 +231,7 @@ pub fn open(
             conn,
             a,
             record_id,
-            "deliberation.opened",
+            EventType::DeliberationOpened.as_str(),
             Some(&id),
             &format!("邀请参加会商:{}", title.trim()),
             seq,
@@ -248,13 +255,13 @@ fn notify_all(
     d: &DeliberationRow,
     parts: &[String],
     except: &str,
-    reason: &str,
+    reason: EventType,
     note: &str,
 ) -> AppResult<()> {
     let everyone = std::iter::once(&d.convener_agency_id).chain(parts.iter());
     for a in everyone.filter(|a| *a != except) {
         let seq = log.event(reason, Some(&d.record_id), Some(a), Some(except), json!({"deliberation_id": d.id}));
-        inbox::notify(conn, a, &d.record_id, reason, Some(&d.id), note, seq, log.at())?;
+        inbox::notify(conn, a, &d.record_id, reason.as_str(), Some(&d.id), note, seq, log.at())?;
     }
     Ok(())
 }
@@ -277,7 +284,7 @@ pub fn add_minutes(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &s
     }
     diesel::update(deliberations::table.find(id)).set(deliberations::minutes.eq(minutes)).execute(conn)?;
     log.audit(&Actor::from(p), "deliberation.minutes", "deliberation", Some(id), None, json!({}));
-    notify_all(conn, log, &d, &parts, &p.agency_id, "deliberation.minutes", "会商纪要已更新")
+    notify_all(conn, log, &d, &parts, &p.agency_id, EventType::DeliberationMinutes, "会商纪要已更新")
 }
 
 /// Records the conclusion (the convener only).
@@ -306,7 +313,7 @@ pub fn conclude(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str,
         &d,
         &parts,
         &p.agency_id,
-        "deliberation.concluded",
+        EventType::DeliberationConcluded,
         &format!("会商结论:{}", conclusion.trim()),
     )
 }
@@ -346,7 +353,7 @@ pub fn assign(
         ))
         .execute(conn)?;
     let seq = log.event(
-        "assignment.created",
+        EventType::AssignmentCreated,
         Some(&d.record_id),
         Some(agency_id),
         Some(&p.agency_id),
@@ -356,7 +363,7 @@ pub fn assign(
         conn,
         agency_id,
         &d.record_id,
-        "assignment.created",
+        EventType::AssignmentCreated.as_str(),
         Some(&aid),
         &format!("交办任务(期限 {deadline}):{}", task.trim()),
         seq,
@@ -401,7 +408,7 @@ pub fn urge(conn: &mut DbConnection, log: &mut Log, p: &Principal, aid: &str, no
         ))
         .execute(conn)?;
     let seq = log.event(
-        "assignment.urged",
+        EventType::AssignmentUrged,
         Some(&d.record_id),
         Some(&a.agency_id),
         Some(&p.agency_id),
@@ -411,7 +418,7 @@ pub fn urge(conn: &mut DbConnection, log: &mut Log, p: &Principal, aid: &str, no
         conn,
         &a.agency_id,
         &d.record_id,
-        "assignment.urged",
+        EventType::AssignmentUrged.as_str(),
         Some(aid),
         &format!("督办:{}", note.trim()),
         seq,
@@ -443,7 +450,7 @@ pub fn complete(
         .set((assignments::state.eq("done"), assignments::result.eq(result.trim()), assignments::done_at.eq(log.at())))
         .execute(conn)?;
     let seq = log.event(
-        "assignment.done",
+        EventType::AssignmentDone,
         Some(&d.record_id),
         Some(&d.convener_agency_id),
         Some(&p.agency_id),
@@ -453,7 +460,7 @@ pub fn complete(
         conn,
         &d.convener_agency_id,
         &d.record_id,
-        "assignment.done",
+        EventType::AssignmentDone.as_str(),
         Some(aid),
         &format!("交办任务已办结:{}", result.trim()),
         seq,

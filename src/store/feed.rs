@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::db::schema::{events, records};
 use crate::db::DbConnection;
+use crate::domain::event::EventType;
 use crate::error::AppResult;
 use crate::policy::{self, ReadMode, Viewer};
 use crate::store::log::{write_tx, Actor, EventRow};
@@ -19,7 +20,7 @@ use crate::store::records::{load_many, present, RecordView};
 pub struct FeedEvent {
     pub seq: i64,
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub event_type: EventType,
     pub record_id: Option<String>,
     /// The record as the agency may see it now; absent in tombstones
     /// (`record.revoked`, `record.withdrawn`) and where access has since been lost.
@@ -47,8 +48,6 @@ pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit:
         .load(conn)
 }
 
-pub const TOMBSTONES: [&str; 2] = ["record.revoked", "record.withdrawn"];
-
 /// One page of the feed with records disclosed for sync jobs; disclosures of protected or
 /// restricted content are written to the audit log, one entry per page.
 pub fn page(
@@ -60,11 +59,13 @@ pub fn page(
     purpose: Option<&str>,
 ) -> AppResult<Vec<FeedEvent>> {
     let rows = events_after(conn, viewer, after, limit)?;
-    let ids: Vec<String> = rows
+    let kinds = rows
         .iter()
-        .filter(|e| !TOMBSTONES.contains(&e.event_type.as_str()))
-        .filter_map(|e| e.record_id.clone())
-        .collect();
+        .map(|e| EventType::from_stored(&e.event_type))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::from)?;
+    let ids: Vec<String> =
+        rows.iter().zip(&kinds).filter(|(_, k)| !k.is_tombstone()).filter_map(|(e, _)| e.record_id.clone()).collect();
     let stored = load_many(conn, &ids)?;
     let mut views: HashMap<String, RecordView> = HashMap::new();
     let mut audited: Vec<String> = Vec::new();
@@ -89,14 +90,11 @@ pub fn page(
     }
     Ok(rows
         .into_iter()
-        .map(|e| FeedEvent {
-            record: if TOMBSTONES.contains(&e.event_type.as_str()) {
-                None
-            } else {
-                e.record_id.as_ref().and_then(|id| views.get(id).cloned())
-            },
+        .zip(kinds)
+        .map(|(e, kind)| FeedEvent {
+            record: if kind.is_tombstone() { None } else { e.record_id.as_ref().and_then(|id| views.get(id).cloned()) },
             seq: e.seq,
-            event_type: e.event_type,
+            event_type: kind,
             record_id: e.record_id,
             at: e.at,
         })

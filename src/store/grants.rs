@@ -39,12 +39,19 @@ pub fn for_owner(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppResul
     let s = records::get_entitled(conn, viewer, id)?;
     let facts = s.facts();
     policy::require_grant_viewer(viewer, &facts)?;
-    let rows: Vec<(String, String, String, String)> = record_grants::table
+    let raw: Vec<(String, String, String, String)> = record_grants::table
         .filter(record_grants::record_id.eq(id))
         .order((record_grants::created_at, record_grants::agency_id))
         .select((record_grants::agency_id, record_grants::reason, record_grants::source_id, record_grants::created_at))
         .load(conn)?;
-    let transfer_ids: Vec<&String> = rows.iter().filter(|r| r.1 == "transfer").map(|r| &r.2).collect();
+    let rows = raw
+        .into_iter()
+        .map(|(agency, reason, source, at)| {
+            Ok((agency, crate::domain::from_stored("授权原因", &reason, GrantReason::parse)?, source, at))
+        })
+        .collect::<Result<Vec<_>, crate::domain::UnknownStoredValue>>()
+        .map_err(anyhow::Error::from)?;
+    let transfer_ids: Vec<&String> = rows.iter().filter(|r| r.1 == GrantReason::Transfer).map(|r| &r.2).collect();
     let by_transfer: HashMap<String, (String, String)> = transfers::table
         .filter(transfers::id.eq_any(transfer_ids))
         .select((transfers::id, transfers::from_agency_id, transfers::suggestion))
@@ -52,7 +59,8 @@ pub fn for_owner(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppResul
         .into_iter()
         .map(|(id, from, why)| (id, (from, why)))
         .collect();
-    let deliberation_ids: Vec<&String> = rows.iter().filter(|r| r.1 != "transfer").map(|r| &r.2).collect();
+    let deliberation_ids: Vec<&String> =
+        rows.iter().filter(|r| r.1 == GrantReason::Deliberation).map(|r| &r.2).collect();
     let by_deliberation: HashMap<String, (String, String)> = deliberations::table
         .filter(deliberations::id.eq_any(deliberation_ids))
         .select((deliberations::id, deliberations::convener_agency_id, deliberations::title))
@@ -71,8 +79,8 @@ pub fn for_owner(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppResul
     let name = |a: &str| names.get(a).cloned().unwrap_or_default();
     let mut out: Vec<GrantView> = rows
         .iter()
-        .map(|(agency, reason, source, at)| {
-            let kind = GrantReason::parse(reason);
+        .map(|(agency, kind, source, at)| {
+            let kind = *kind;
             let origin = match kind {
                 GrantReason::Transfer => by_transfer.get(source),
                 GrantReason::Deliberation => by_deliberation.get(source),

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::db::schema::record_versions;
 use crate::db::DbConnection;
-use crate::domain::record::Distribution;
+use crate::domain::record::{Distribution, Sensitivity};
 use crate::error::AppResult;
 use crate::policy::{self, Principal, Viewer};
 use crate::store::log::Actor;
@@ -62,7 +62,7 @@ pub fn history(
         // A version without a snapshot is the current content.
         let mut past = s.clone();
         if let Some(snap) = &snap {
-            apply_snapshot(&mut past, snap);
+            apply_snapshot(&mut past, snap).map_err(anyhow::Error::from)?;
         }
         past.row.version = version;
         past.row.updated_at = at.clone();
@@ -94,7 +94,9 @@ pub fn history(
     Ok((items, next))
 }
 
-fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
+/// The record as a version snapshot saw it; a stored sensitivity the hub does not write is
+/// an error (an old version is never shown as if it were general).
+fn apply_snapshot(s: &mut StoredRecord, snap: &str) -> Result<(), crate::domain::UnknownStoredValue> {
     let v: Value = serde_json::from_str(snap).unwrap_or(json!({}));
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let list =
@@ -110,13 +112,16 @@ fn apply_snapshot(s: &mut StoredRecord, snap: &str) {
     s.row.attributes = v.get("attributes").cloned().unwrap_or(json!({})).to_string();
     s.row.protected = v.get("protected").cloned().unwrap_or(json!({})).to_string();
     if let Some(sens) = text("sensitivity") {
+        s.sensitivity = crate::domain::from_stored("敏感级别", &sens, Sensitivity::parse)?;
         s.row.sensitivity = sens;
     }
     if let Some(d) = v.get("distribution").and_then(|d| serde_json::from_value::<Distribution>(d.clone()).ok()) {
+        s.level = d.level;
         s.row.distribution_level = d.level.as_str().to_string();
         s.row.group_id = d.group;
         s.recipients = d.agencies;
     }
     s.object_ids = list("object_ids");
     s.field_grants = list("field_grants");
+    Ok(())
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::db::schema::{audit_log, events, log_head};
 use crate::db::DbConnection;
 use crate::domain::audit::{entry_hash, AuditFields};
+use crate::domain::event::EventType;
 use crate::domain::now;
 use crate::error::{AppError, AppResult};
 use crate::policy::Principal;
@@ -77,7 +78,7 @@ impl Log {
     /// Appends an event; returns its sequence number.
     pub fn event(
         &mut self,
-        event_type: &str,
+        event_type: EventType,
         record_id: Option<&str>,
         target_agency_id: Option<&str>,
         actor_agency_id: Option<&str>,
@@ -86,7 +87,7 @@ impl Log {
         self.event_seq += 1;
         self.events.push(EventRow {
             seq: self.event_seq,
-            event_type: event_type.to_string(),
+            event_type: event_type.as_str().to_string(),
             record_id: record_id.map(str::to_string),
             target_agency_id: target_agency_id.map(str::to_string),
             actor_agency_id: actor_agency_id.map(str::to_string),

@@ -16,8 +16,8 @@ use crate::db::schema::{
     transfer_reminders, transfers, users,
 };
 use crate::db::DbConnection;
+use crate::domain::event::EventType;
 use crate::domain::mail::{self, MailMode, Notice, Party, Rendered};
-use crate::domain::record::RecordKind;
 use crate::domain::transfer::TransferState;
 use crate::domain::{new_id, now, Role};
 use crate::error::{AppError, AppResult};
@@ -35,7 +35,15 @@ pub fn stored_preferences(conn: &mut DbConnection, user_id: &str) -> QueryResult
         .filter(mail_preferences::user_id.eq(user_id))
         .select((mail_preferences::event_type, mail_preferences::mode))
         .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(t, m)| MailMode::parse(&m).map(|m| (t, m))).collect())
+    rows.into_iter()
+        .map(|(t, m)| {
+            Ok((
+                t,
+                crate::domain::from_stored("邮件发送方式", &m, MailMode::parse)
+                    .map_err(crate::store::unknown_stored)?,
+            ))
+        })
+        .collect()
 }
 
 /// Every mail type with the user's mode.
@@ -183,13 +191,12 @@ impl Lookups {
                 .select((users::id, users::roles, users::email))
                 .order(users::username)
                 .load(conn)?;
-            let list = rows
-                .into_iter()
-                .filter_map(|(id, roles, email)| {
-                    let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty())?;
-                    Some(Recipient { id, email, roles: Role::parse_list(&roles) })
-                })
-                .collect();
+            let mut list = Vec::with_capacity(rows.len());
+            for (id, roles, email) in rows {
+                let Some(email) = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty()) else { continue };
+                let roles = Role::from_stored_list(&roles).map_err(crate::store::unknown_stored)?;
+                list.push(Recipient { id, email, roles });
+            }
             self.users.insert(agency_id.to_string(), list);
         }
         let mut out = Vec::new();
@@ -245,39 +252,47 @@ fn transfer_notice(
         Some(crate::domain::transfer::Side::Sender) => Party::Sender,
         None => return Ok(None),
     };
-    let wanted = match ev.event_type.as_str() {
-        "transfer.created" | "transfer.deadline_soon" => Some(Party::Receiver),
-        "transfer.returned" | "transfer.concluded" => Some(Party::Sender),
-        "transfer.overdue" => None,
+    let kind = EventType::from_stored(&ev.event_type).map_err(anyhow::Error::from)?;
+    let wanted = match kind {
+        EventType::TransferCreated | EventType::TransferDeadlineSoon => Some(Party::Receiver),
+        EventType::TransferReturned | EventType::TransferConcluded => Some(Party::Sender),
+        EventType::TransferOverdue => None,
         _ => return Ok(None),
     };
     if wanted.is_some_and(|w| w != party)
-        || !policy::can_see_transfer(target, &t.from_agency_id, &t.to_agency_id, t.state())
+        || !policy::can_see_transfer(
+            target,
+            &t.from_agency_id,
+            &t.to_agency_id,
+            t.state().map_err(anyhow::Error::from)?,
+        )
     {
         return Ok(None);
     }
     let Some((record, named)) = readable(conn, look, target, &t.record_id)? else { return Ok(None) };
     let title = named.then(|| record.row.title.clone());
     let deadline = payload["deadline"].as_str().unwrap_or(&t.deadline).to_string();
-    let notice = match ev.event_type.as_str() {
-        "transfer.created" => Notice::TransferReceived {
+    let notice = match kind {
+        EventType::TransferCreated => Notice::TransferReceived {
             title,
             category: t.category.clone(),
             deadline,
             from_agency: look.name(&t.from_agency_id),
             round: t.round.clone(),
         },
-        "transfer.returned" => Notice::TransferReturned {
+        EventType::TransferReturned => Notice::TransferReturned {
             title,
             to_agency: look.name(&t.to_agency_id),
             reason: t.return_reason.clone().filter(|_| named),
         },
-        "transfer.concluded" => Notice::TransferConcluded {
+        EventType::TransferConcluded => Notice::TransferConcluded {
             title,
             to_agency: look.name(&t.to_agency_id),
-            outcome: t.outcome().map(|o| o.label().to_string()),
+            outcome: t.outcome().map_err(anyhow::Error::from)?.map(|o| o.label().to_string()),
         },
-        "transfer.deadline_soon" => Notice::DeadlineSoon { title, deadline, from_agency: look.name(&t.from_agency_id) },
+        EventType::TransferDeadlineSoon => {
+            Notice::DeadlineSoon { title, deadline, from_agency: look.name(&t.from_agency_id) }
+        }
         _ => {
             let other = if party == Party::Receiver { &t.from_agency_id } else { &t.to_agency_id };
             Notice::Overdue { party, title, deadline, other_agency: look.name(other) }
@@ -334,7 +349,8 @@ fn plan(conn: &mut DbConnection, cursor: i64, batch: i64) -> AppResult<(Vec<Plan
     };
     for ev in &evs {
         let payload: Value = serde_json::from_str(&ev.payload).unwrap_or(Value::Null);
-        if ev.event_type == "webhook.disabled" {
+        let kind = EventType::from_stored(&ev.event_type).map_err(anyhow::Error::from)?;
+        if kind == EventType::WebhookDisabled {
             if let Some(agency) = ev.target_agency_id.as_deref() {
                 let notice = Notice::EndpointDisabled {
                     url: payload["url"].as_str().unwrap_or_default().to_string(),
@@ -342,7 +358,7 @@ fn plan(conn: &mut DbConnection, cursor: i64, batch: i64) -> AppResult<(Vec<Plan
                 };
                 add(conn, &mut look, agency, ev.seq, None, notice)?;
             }
-        } else if ev.event_type.starts_with("transfer.") {
+        } else if kind.as_str().starts_with("transfer.") {
             if let Some((agency, notice, record_id)) = transfer_notice(conn, &mut look, ev, &payload)? {
                 add(conn, &mut look, &agency, ev.seq, Some(record_id), notice)?;
             }
@@ -351,7 +367,7 @@ fn plan(conn: &mut DbConnection, cursor: i64, batch: i64) -> AppResult<(Vec<Plan
             if let Some((record, named)) = readable(conn, &mut look, agency, record_id)? {
                 let notice = Notice::SubscriptionMatched {
                     title: named.then(|| record.row.title.clone()),
-                    kind: RecordKind::parse(&record.row.kind).map(|k| k.label().to_string()).unwrap_or_default(),
+                    kind: record.kind.label().to_string(),
                     category: record.row.category.clone(),
                     owner_agency: look.name(&record.row.owner_agency_id),
                 };
@@ -705,11 +721,12 @@ pub fn sweep_deadlines(conn: &mut DbConnection, today: &str, limit: i64) -> AppR
         let mut n = 0;
         for kind in KINDS {
             for t in due_reminders(conn, kind, today, limit)? {
-                let event_type = format!("transfer.{kind}");
+                let event_type =
+                    if kind == "overdue" { EventType::TransferOverdue } else { EventType::TransferDeadlineSoon };
                 let payload = json!({"transfer_id": t.id, "state": t.state, "deadline": t.deadline});
-                let mut seq = log.event(&event_type, Some(&t.record_id), Some(&t.to_agency_id), None, payload.clone());
+                let mut seq = log.event(event_type, Some(&t.record_id), Some(&t.to_agency_id), None, payload.clone());
                 if kind == "overdue" {
-                    seq = log.event(&event_type, Some(&t.record_id), Some(&t.from_agency_id), None, payload);
+                    seq = log.event(event_type, Some(&t.record_id), Some(&t.from_agency_id), None, payload);
                 }
                 diesel::insert_into(transfer_reminders::table)
                     .values((

@@ -40,3 +40,8 @@ pub fn json_list(s: &str) -> Vec<String> {
 pub fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("serialisable value")
 }
+
+/// A stored enum value the hub does not write, as the row-reading error it is.
+pub fn unknown_stored(e: crate::domain::UnknownStoredValue) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(Box::new(e))
+}

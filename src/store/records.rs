@@ -12,10 +12,11 @@ use crate::db::schema::{
     sharing_groups,
 };
 use crate::db::DbConnection;
-use crate::domain::new_id;
+use crate::domain::event::EventType;
 use crate::domain::record::{
     validate_content, Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity,
 };
+use crate::domain::{from_stored, new_id};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::agreements::{self, Agreement, Party};
 use crate::policy::{self, AccessFacts, DirectoryEntry, Disclosure, GrantReason, Principal, ReadMode, Viewer};
@@ -52,6 +53,10 @@ pub struct RecordRow {
 #[derive(Debug, Clone)]
 pub struct StoredRecord {
     pub row: RecordRow,
+    /// The row's stored enums, parsed when it was read (an unknown value is an error).
+    pub kind: RecordKind,
+    pub level: DistributionLevel,
+    pub sensitivity: Sensitivity,
     pub recipients: Vec<String>,
     pub object_ids: Vec<String>,
     pub field_grants: Vec<String>,
@@ -67,26 +72,38 @@ pub struct RecordGrant {
 }
 
 impl StoredRecord {
+    /// A record read from its row (links added by the caller); fails on a stored enum value
+    /// the hub does not write, never defaulting to a weaker one.
+    pub fn from_row(row: RecordRow) -> QueryResult<StoredRecord> {
+        let stored = crate::store::unknown_stored;
+        Ok(StoredRecord {
+            kind: from_stored("信息类别", &row.kind, RecordKind::parse).map_err(stored)?,
+            level: from_stored("分发范围", &row.distribution_level, DistributionLevel::parse).map_err(stored)?,
+            sensitivity: from_stored("敏感级别", &row.sensitivity, Sensitivity::parse).map_err(stored)?,
+            row,
+            recipients: vec![],
+            object_ids: vec![],
+            field_grants: vec![],
+            grants: vec![],
+        })
+    }
+
     pub fn facts(&self) -> AccessFacts {
         AccessFacts {
             owner_agency_id: self.row.owner_agency_id.clone(),
-            level: DistributionLevel::parse(&self.row.distribution_level),
+            level: Some(self.level),
             group_id: self.row.group_id.clone(),
             recipients: self.recipients.clone(),
             grants: self.grants.iter().filter(|g| g.reason.full_access()).map(|g| g.agency_id.clone()).collect(),
             read_grants: self.grants.iter().filter(|g| !g.reason.full_access()).map(|g| g.agency_id.clone()).collect(),
             field_grants: self.field_grants.clone(),
-            sensitivity: Sensitivity::parse(&self.row.sensitivity),
+            sensitivity: Some(self.sensitivity),
             withdrawn: self.row.withdrawn_at.is_some(),
         }
     }
 
     pub fn distribution(&self) -> Distribution {
-        Distribution {
-            level: DistributionLevel::parse(&self.row.distribution_level).unwrap_or(DistributionLevel::Own),
-            agencies: self.recipients.clone(),
-            group: self.row.group_id.clone(),
-        }
+        Distribution { level: self.level, agencies: self.recipients.clone(), group: self.row.group_id.clone() }
     }
 
     pub fn protected_map(&self) -> BTreeMap<String, String> {
@@ -95,7 +112,7 @@ impl StoredRecord {
 
     pub fn content(&self) -> RecordContent {
         RecordContent {
-            kind: RecordKind::parse(&self.row.kind).unwrap_or(RecordKind::Notice),
+            kind: self.kind,
             title: self.row.title.clone(),
             body: self.row.body.clone(),
             category: self.row.category.clone(),
@@ -103,7 +120,7 @@ impl StoredRecord {
             tags: json_list(&self.row.tags),
             attributes: serde_json::from_str(&self.row.attributes).unwrap_or_default(),
             distribution: self.distribution(),
-            sensitivity: Sensitivity::parse(&self.row.sensitivity).unwrap_or(Sensitivity::General),
+            sensitivity: self.sensitivity,
             protected: self.protected_map(),
             field_grants: self.field_grants.clone(),
             external_id: self.row.external_id.clone(),
@@ -150,7 +167,7 @@ pub fn present(s: &StoredRecord, d: Disclosure) -> RecordView {
     }
     RecordView {
         id: s.row.id.clone(),
-        kind: RecordKind::parse(&s.row.kind).unwrap_or(RecordKind::Notice),
+        kind: s.kind,
         // A restricted record's title is content too: a neutral placeholder when withheld.
         title: if d.content { s.row.title.clone() } else { policy::WITHHELD_TITLE.to_string() },
         body: d.content.then(|| s.row.body.clone()),
@@ -159,7 +176,7 @@ pub fn present(s: &StoredRecord, d: Disclosure) -> RecordView {
         tags: json_list(&s.row.tags),
         attributes: d.content.then(|| serde_json::from_str(&s.row.attributes).unwrap_or(json!({}))),
         distribution,
-        sensitivity: Sensitivity::parse(&s.row.sensitivity).unwrap_or(Sensitivity::General),
+        sensitivity: s.sensitivity,
         redacted: !protected.is_empty() && !d.protected,
         protected_fields: protected.keys().cloned().collect(),
         protected: d.protected.then_some(protected),
@@ -181,13 +198,8 @@ pub fn load_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap
             records::table.filter(records::id.eq_any(chunk)).select(RecordRow::as_select()).load(conn)?;
         let mut by_id: HashMap<String, StoredRecord> = rows
             .into_iter()
-            .map(|row| {
-                (
-                    row.id.clone(),
-                    StoredRecord { row, recipients: vec![], object_ids: vec![], field_grants: vec![], grants: vec![] },
-                )
-            })
-            .collect();
+            .map(|row| Ok((row.id.clone(), StoredRecord::from_row(row)?)))
+            .collect::<QueryResult<_>>()?;
         let pairs: Vec<(String, String)> = record_recipients::table
             .filter(record_recipients::record_id.eq_any(chunk))
             .select((record_recipients::record_id, record_recipients::agency_id))
@@ -221,7 +233,9 @@ pub fn load_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap
             .load(conn)?;
         for (r, a, reason) in triples {
             if let Some(s) = by_id.get_mut(&r) {
-                let g = RecordGrant { agency_id: a, reason: GrantReason::parse(&reason) };
+                let reason =
+                    from_stored("授权原因", &reason, GrantReason::parse).map_err(crate::store::unknown_stored)?;
+                let g = RecordGrant { agency_id: a, reason };
                 if !s.grants.contains(&g) {
                     s.grants.push(g);
                 }
@@ -582,11 +596,14 @@ pub fn create_many(
             }
         }
         let id = new_id();
-        let seq = log.event("record.created", Some(&id), None, Some(owner), json!({"version": 1}));
+        let seq = log.event(EventType::RecordCreated, Some(&id), None, Some(owner), json!({"version": 1}));
         let now = log.at().to_string();
         links.add(&id, &c);
         let stored = StoredRecord {
             row: row_from(&id, owner, &actor, &c, 1, seq, &now, &now),
+            kind: c.kind,
+            level: c.distribution.level,
+            sensitivity: c.sensitivity,
             recipients: c.distribution.agencies,
             object_ids: c.object_ids,
             field_grants: c.field_grants,
@@ -652,7 +669,7 @@ fn tombstones(
     log: &mut Log,
     record_id: &str,
     actor_agency: &str,
-    event_type: &str,
+    event_type: EventType,
     before: &[String],
     after: &[String],
 ) {
@@ -697,7 +714,7 @@ pub fn update(
     }
     let audience_before = policy::audience(&ctx.directory, &before.facts());
     let version = before.row.version + 1;
-    let seq = log.event("record.updated", Some(id), None, Some(&p.agency_id), json!({"version": version}));
+    let seq = log.event(EventType::RecordUpdated, Some(id), None, Some(&p.agency_id), json!({"version": version}));
     let now = log.at().to_string();
     let row = row_from(
         id,
@@ -716,13 +733,16 @@ pub fn update(
     links.insert(conn)?;
     let after = StoredRecord {
         row,
+        kind: c.kind,
+        level: c.distribution.level,
+        sensitivity: c.sensitivity,
         recipients: c.distribution.agencies,
         object_ids: c.object_ids,
         field_grants: c.field_grants,
         grants: before.grants.clone(),
     };
     let audience_after = policy::audience(&ctx.directory, &after.facts());
-    tombstones(log, id, &p.agency_id, "record.revoked", &audience_before, &audience_after);
+    tombstones(log, id, &p.agency_id, EventType::RecordRevoked, &audience_before, &audience_after);
     supersede(conn, &before)?;
     diesel::insert_into(record_versions::table)
         .values(version_row(&after, "update", &p.actor_id(), &now))
@@ -745,7 +765,7 @@ pub fn withdraw(
 ) -> AppResult<()> {
     let before = load_owned(conn, viewer, id, if_match)?;
     let audience = policy::audience(&ctx.directory, &before.facts());
-    tombstones(log, id, &p.agency_id, "record.withdrawn", &audience, &[]);
+    tombstones(log, id, &p.agency_id, EventType::RecordWithdrawn, &audience, &[]);
     let seq = log.last_seq();
     let version = before.row.version + 1;
     diesel::update(records::table.find(id))
@@ -798,7 +818,7 @@ pub fn propagate_membership(
             match (policy::can_read(&v_before, &facts), policy::can_read(&v_after, &facts)) {
                 (false, true) => {
                     let seq = log.event(
-                        "record.shared",
+                        EventType::RecordShared,
                         Some(&s.row.id),
                         Some(agency_id),
                         Some(actor_agency),
@@ -810,7 +830,7 @@ pub fn propagate_membership(
                 }
                 (true, false) => {
                     log.event(
-                        "record.revoked",
+                        EventType::RecordRevoked,
                         Some(&s.row.id),
                         Some(agency_id),
                         Some(actor_agency),

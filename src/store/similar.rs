@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::db::schema::{agencies, duplicate_flags, record_objects, records, transfers};
 use crate::db::DbConnection;
+use crate::domain::event::EventType;
 use crate::domain::new_id;
 use crate::domain::similarity::{longest_common_run, score, shingles, FLAG_THRESHOLD};
 use crate::domain::transfer::TransferState;
@@ -220,7 +221,7 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches
                 duplicate_flags::created_at.eq(log.at()),
             ))
             .execute(conn)?;
-        let seq = log.event("clue.duplicate_flagged", Some(record_id), None, None, json!({"flag_id": flag_id}));
+        let seq = log.event(EventType::ClueDuplicateFlagged, Some(record_id), None, None, json!({"flag_id": flag_id}));
         // Each agency is told, on the clue it holds, which other agencies handle the similar
         // one; both sides of each such disclosure are audited (as for `/similar`).
         for a in &mine {

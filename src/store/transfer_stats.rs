@@ -116,7 +116,8 @@ pub fn stats(
         .load(conn)?;
     for (state, outcome, n, d, o, j) in groups {
         s.transferred += n;
-        let state = TransferState::parse(&state).unwrap_or(TransferState::Transferred);
+        let state = crate::domain::from_stored("移交状态", &state, TransferState::parse)
+            .map_err(crate::store::unknown_stored)?;
         match state {
             TransferState::InProgress => s.in_progress += n,
             TransferState::Concluded => s.concluded += n,

@@ -11,8 +11,9 @@ use serde_json::json;
 
 use crate::db::schema::{agencies, record_grants, record_objects, transfers};
 use crate::db::DbConnection;
+use crate::domain::event::EventType;
 use crate::domain::transfer::{self, Command, Outcome, Sanctions, Side, TransferState, TransitionError};
-use crate::domain::{new_id, record::RecordKind};
+use crate::domain::{from_stored, new_id, record::RecordKind, UnknownStoredValue};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
 use crate::store::log::{Actor, Log};
@@ -50,11 +51,12 @@ pub struct TransferRow {
 }
 
 impl TransferRow {
-    pub fn state(&self) -> TransferState {
-        TransferState::parse(&self.state).unwrap_or(TransferState::Transferred)
+    /// The stored state; one the hub does not write is an error, never a default.
+    pub fn state(&self) -> Result<TransferState, UnknownStoredValue> {
+        from_stored("移交状态", &self.state, TransferState::parse)
     }
-    pub fn outcome(&self) -> Option<Outcome> {
-        self.outcome.as_deref().and_then(Outcome::parse)
+    pub fn outcome(&self) -> Result<Option<Outcome>, UnknownStoredValue> {
+        self.outcome.as_deref().map(|o| from_stored("处置结果", o, Outcome::parse)).transpose()
     }
     pub fn sanctions(&self) -> Sanctions {
         Sanctions {
@@ -139,20 +141,20 @@ pub fn views(conn: &mut DbConnection, rows: Vec<TransferRow>, purpose: Option<&s
     let views = rows
         .into_iter()
         .map(|r| {
-            let state = r.state();
+            let state = r.state()?;
             let (title, sensitivity) = records.get(&r.record_id).cloned().unwrap_or_default();
             let text = policy::transfer_text(crate::domain::record::Sensitivity::parse(&sensitivity), purpose);
             if text.audited {
                 disclosed.push(r.id.clone());
             }
             let shown = |t: Option<String>| if text.shown { t } else { None };
-            TransferView {
+            Ok(TransferView {
                 record_title: if text.shown { title } else { policy::WITHHELD_TITLE.to_string() },
                 from_agency_name: names.get(&r.from_agency_id).cloned().unwrap_or_default(),
                 to_agency_name: names.get(&r.to_agency_id).cloned().unwrap_or_default(),
                 state_label: state.label().to_string(),
                 overdue: transfer::is_overdue(state, &r.deadline, &today),
-                outcome: r.outcome(),
+                outcome: r.outcome()?,
                 sanctions: r.sanctions(),
                 state,
                 id: r.id,
@@ -174,9 +176,10 @@ pub fn views(conn: &mut DbConnection, rows: Vec<TransferRow>, purpose: Option<&s
                 feedback_note: shown(r.feedback_note),
                 version: r.version,
                 content_withheld: !text.shown,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, UnknownStoredValue>>()
+        .map_err(crate::store::unknown_stored)?;
     Ok(Presented { views, disclosed })
 }
 
@@ -229,7 +232,7 @@ pub struct NewTransfer {
 }
 
 /// Emits a transfer step to both parties' feeds.
-fn step_events(log: &mut Log, t: &TransferRow, event_type: &str, actor_agency: &str) -> i64 {
+fn step_events(log: &mut Log, t: &TransferRow, event_type: EventType, actor_agency: &str) -> i64 {
     let payload = json!({"transfer_id": t.id, "state": t.state});
     log.event(event_type, Some(&t.record_id), Some(&t.from_agency_id), Some(actor_agency), payload.clone());
     log.event(event_type, Some(&t.record_id), Some(&t.to_agency_id), Some(actor_agency), payload)
@@ -325,16 +328,25 @@ pub fn create(
         .execute(conn)?;
     if !had_access {
         log.event(
-            "record.shared",
+            EventType::RecordShared,
             Some(record_id),
             Some(&n.to_agency_id),
             Some(&p.agency_id),
             json!({"transfer_id": id}),
         );
     }
-    let seq = step_events(log, &row, "transfer.created", &p.agency_id);
+    let seq = step_events(log, &row, EventType::TransferCreated, &p.agency_id);
     let note = format!("移交线索,办理期限 {}:{}", row.deadline, row.suggestion);
-    inbox::notify(conn, &row.to_agency_id, record_id, "transfer.created", Some(&id), &note, seq, log.at())?;
+    inbox::notify(
+        conn,
+        &row.to_agency_id,
+        record_id,
+        EventType::TransferCreated.as_str(),
+        Some(&id),
+        &note,
+        seq,
+        log.at(),
+    )?;
     log.audit(
         &Actor::from(p),
         "transfer.create",
@@ -351,15 +363,20 @@ pub fn create(
 /// A transfer the agency may see, or 404.
 pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<TransferRow> {
     let row: Option<TransferRow> = transfers::table.find(id).select(TransferRow::as_select()).first(conn).optional()?;
-    row.filter(|t| policy::can_see_transfer(agency_id, &t.from_agency_id, &t.to_agency_id, t.state()))
-        .ok_or_else(|| AppError::NotFound("移交记录不存在或无权查看".into()))
+    let not_found = || AppError::NotFound("移交记录不存在或无权查看".into());
+    let t = row.ok_or_else(not_found)?;
+    let state = t.state().map_err(anyhow::Error::from)?;
+    if !policy::can_see_transfer(agency_id, &t.from_agency_id, &t.to_agency_id, state) {
+        return Err(not_found());
+    }
+    Ok(t)
 }
 
 /// Moves a transfer one step (the receiving agency only); notifies the sender.
 pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd: Command) -> AppResult<TransferRow> {
     let mut t = get_visible(conn, &p.agency_id, id)?;
     let side = policy::transfer_side(&p.agency_id, &t.from_agency_id, &t.to_agency_id).unwrap_or(Side::Sender);
-    let next = transfer::transition(t.state(), side, &cmd).map_err(|e| match e {
+    let next = transfer::transition(t.state().map_err(anyhow::Error::from)?, side, &cmd).map_err(|e| match e {
         TransitionError::NotReceiver => AppError::Forbidden(e.to_string()),
         TransitionError::IllegalState { .. } => AppError::Conflict(e.to_string()),
         TransitionError::Invalid(errs) => AppError::Validation(errs),
@@ -405,8 +422,8 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
     t.updated_at = now.clone();
     t.version += 1;
     diesel::update(transfers::table.find(id)).set(&t).execute(conn)?;
-    let event_type = format!("transfer.{}", next.as_str());
-    let seq = step_events(log, &t, &event_type, &p.agency_id);
+    let event_type = EventType::of_transfer_step(next);
+    let seq = step_events(log, &t, event_type, &p.agency_id);
     if next == TransferState::Returned {
         // Back with the sender (after the step events, so the tombstone is the last word): the receiver's access through this transfer ends.
         diesel::delete(
@@ -420,7 +437,7 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
         let still = records::load(conn, &t.record_id)?.is_some_and(|s| policy::can_read(&receiver, &s.facts()));
         if !still {
             log.event(
-                "record.revoked",
+                EventType::RecordRevoked,
                 Some(&t.record_id),
                 Some(&t.to_agency_id),
                 Some(&p.agency_id),
@@ -428,7 +445,7 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
             );
         }
     }
-    inbox::notify(conn, &t.from_agency_id, &t.record_id, &event_type, Some(id), &note, seq, log.at())?;
+    inbox::notify(conn, &t.from_agency_id, &t.record_id, event_type.as_str(), Some(id), &note, seq, log.at())?;
     log.audit(
         &Actor::from(p),
         &format!("transfer.{}", action.as_str()),

@@ -36,10 +36,11 @@ pub struct User {
     pub created_at: String,
 }
 
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> Self {
-        User {
-            roles: Role::parse_list(&r.roles),
+impl TryFrom<UserRow> for User {
+    type Error = crate::domain::UnknownStoredValue;
+    fn try_from(r: UserRow) -> Result<Self, Self::Error> {
+        Ok(User {
+            roles: Role::from_stored_list(&r.roles)?,
             id: r.id,
             username: r.username,
             display_name: r.display_name,
@@ -47,7 +48,7 @@ impl From<UserRow> for User {
             email: r.email,
             active: r.active,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -56,13 +57,18 @@ pub fn list(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryResult<Vec
     if let Some(a) = agency_id {
         q = q.filter(users::agency_id.eq(a.to_string()));
     }
-    Ok(q.load(conn)?.into_iter().map(User::from).collect())
+    q.load(conn)?.into_iter().map(User::try_from).collect::<Result<_, _>>().map_err(crate::store::unknown_stored)
 }
 
 /// Whether any user of the agency (activated or invited) holds `role`.
 pub fn has_role(conn: &mut DbConnection, agency_id: &str, role: Role) -> QueryResult<bool> {
     let roles: Vec<String> = users::table.filter(users::agency_id.eq(agency_id)).select(users::roles).load(conn)?;
-    Ok(roles.iter().any(|r| Role::parse_list(r).contains(&role)))
+    for r in &roles {
+        if Role::from_stored_list(r).map_err(crate::store::unknown_stored)?.contains(&role) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::db::schema::{log_head, webhook_deliveries, webhook_endpoints};
 use crate::db::DbConnection;
+use crate::domain::event::EventType;
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::store::log::{write_tx, Actor, Log};
@@ -532,7 +533,7 @@ fn apply_round(
                 .set((webhook_endpoints::active.eq(false), webhook_endpoints::disabled_reason.eq(reason)))
                 .execute(conn)?;
             let detail = json!({"endpoint_id": endpoint_id, "url": endpoint.url, "reason": reason});
-            log.event("webhook.disabled", None, Some(&endpoint.agency_id), None, detail.clone());
+            log.event(EventType::WebhookDisabled, None, Some(&endpoint.agency_id), None, detail.clone());
             log.audit(&Actor::default(), "webhook.disable", "webhook", Some(endpoint_id), None, detail);
         }
         if !attempts.is_empty() {

@@ -20,9 +20,10 @@ mod receiver;
 mod records;
 mod restricted_text;
 mod sharing;
+mod stored_values;
 mod sync;
 mod sync_cli;
-mod transfers;
+pub mod transfers;
 mod webhooks;
 
 mod abuse_objects;

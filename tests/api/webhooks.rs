@@ -233,7 +233,13 @@ fn payloads_carry_only_what_the_agency_may_see(b: Backend) {
         use guantong::store::log::write_tx;
         let mut conn = app.pool.get().unwrap();
         let out: Result<(), AppError> = write_tx(&mut conn, |_, log| {
-            log.event("record.created", Some("rolled-back"), Some(&jw.agency.id), None, json!({}));
+            log.event(
+                guantong::domain::event::EventType::RecordCreated,
+                Some("rolled-back"),
+                Some(&jw.agency.id),
+                None,
+                json!({}),
+            );
             Err(AppError::Conflict("rolled back on purpose".into()))
         });
         assert!(out.is_err());
