@@ -2,18 +2,32 @@
 //! every route is in the OpenAPI document (served at /api/openapi.json, committed at
 //! openapi/openapi.yaml). Handlers extract → authorise (policy) → call a store → respond.
 
-pub mod admin;
+pub mod agencies;
+pub mod agreements;
+pub mod api_keys;
+pub mod audit;
 pub mod auth;
+pub mod categories;
 pub mod deliberations;
 pub mod extract;
+pub mod feed;
+pub mod grants;
+pub mod groups;
+pub mod history;
+pub mod inbox;
 pub mod mail;
+pub mod objects;
 pub mod ops;
 pub mod page;
 pub mod problem;
 pub mod records;
-pub mod sharing;
+pub mod similar;
 pub mod state;
+pub mod stats;
+pub mod subscriptions;
+pub mod sync_batches;
 pub mod transfers;
+pub mod users;
 pub mod webhooks;
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -55,33 +69,33 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::me)
         .service(mail::get_mail_preferences)
         .service(mail::put_mail_preferences)
-        .service(admin::list_agencies)
-        .service(admin::create_agency)
-        .service(admin::get_agency)
-        .service(admin::update_agency)
-        .service(admin::create_api_key)
-        .service(admin::list_api_keys)
-        .service(admin::revoke_api_key)
-        .service(admin::list_users)
-        .service(admin::create_user)
-        .service(admin::send_user_link)
-        .service(admin::list_groups)
-        .service(admin::create_group)
-        .service(admin::add_group_member)
-        .service(admin::remove_group_member)
-        .service(admin::list_agreements)
-        .service(admin::create_agreement)
-        .service(records::list_categories)
-        .service(records::create_object)
-        .service(records::list_objects)
-        .service(records::get_object)
+        .service(agencies::list_agencies)
+        .service(agencies::create_agency)
+        .service(agencies::get_agency)
+        .service(agencies::update_agency)
+        .service(api_keys::create_api_key)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::revoke_api_key)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::send_user_link)
+        .service(groups::list_groups)
+        .service(groups::create_group)
+        .service(groups::add_group_member)
+        .service(groups::remove_group_member)
+        .service(agreements::list_agreements)
+        .service(agreements::create_agreement)
+        .service(categories::list_categories)
+        .service(objects::create_object)
+        .service(objects::list_objects)
+        .service(objects::get_object)
         .service(records::create_record)
         .service(records::list_records)
         .service(records::get_record)
         .service(records::update_record)
         .service(records::withdraw_record)
-        .service(records::record_history)
-        .service(records::record_grants)
+        .service(history::record_history)
+        .service(grants::record_grants)
         .service(webhooks::list_webhooks)
         .service(webhooks::create_webhook)
         .service(webhooks::update_webhook)
@@ -89,13 +103,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list_deliveries)
         .service(webhooks::replay_webhook)
         .service(webhooks::rotate_webhook_secret)
-        .service(sharing::list_subscriptions)
-        .service(sharing::create_subscription)
-        .service(sharing::delete_subscription)
-        .service(sharing::list_inbox)
-        .service(sharing::ack_inbox)
-        .service(sharing::feed)
-        .service(sharing::push_batch)
+        .service(subscriptions::list_subscriptions)
+        .service(subscriptions::create_subscription)
+        .service(subscriptions::delete_subscription)
+        .service(inbox::list_inbox)
+        .service(inbox::ack_inbox)
+        .service(feed::feed)
+        .service(sync_batches::push_batch)
         .service(transfers::create_transfer)
         .service(transfers::list_transfers)
         .service(transfers::export_transfers)
@@ -105,9 +119,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(transfers::return_transfer)
         .service(transfers::conclude_transfer)
         .service(transfers::feedback_transfer)
-        .service(transfers::similar_records)
-        .service(transfers::clue_stats)
-        .service(transfers::clue_stats_by_agency)
+        .service(similar::similar_records)
+        .service(stats::clue_stats)
+        .service(stats::clue_stats_by_agency)
         .service(deliberations::open_deliberation)
         .service(deliberations::list_deliberations)
         .service(deliberations::get_deliberation)
@@ -116,7 +130,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(deliberations::create_assignment)
         .service(deliberations::urge_assignment)
         .service(deliberations::complete_assignment)
-        .service(ops::list_audit);
+        .service(audit::list_audit);
 }
 
 /// Root-level operational routes.

@@ -1,5 +1,4 @@
-//! Supervision objects, the category taxonomy, and records: publish, read, list and
-//! search, update (If-Match), withdraw, history.
+//! Records (信息): publish, read, list and search, update (If-Match), withdraw.
 
 use std::collections::BTreeMap;
 
@@ -14,157 +13,13 @@ use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::contract::record::RecordInput;
+use crate::domain::is_id;
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
-use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
-use crate::store::catalog::Category;
-use crate::store::grants::GrantView;
-use crate::store::history::HistoryEntry;
-use crate::store::log::{write_tx, Actor};
-use crate::store::objects::{ObjectQuery, ObjectView, SubjectObject};
+use crate::store::log::write_tx;
 use crate::store::records::{present, RecordQuery, RecordView, UpdateOutcome, WriteContext};
 use crate::store::{self, directory};
-
-/// The problem-category taxonomy (问题类别).
-#[utoipa::path(tag = "信息", responses((status = 200, body = Vec<Category>)), security(("bearer" = [])))]
-#[get("/categories")]
-pub async fn list_categories(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
-    let list = run(&state.pool, |conn| Ok(store::catalog::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(list))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewObject {
-    #[schema(schema_with = crate::contract::name_100)]
-    pub name: String,
-    /// `unit` (单位/党组织) or `person` (领导干部).
-    #[schema(schema_with = crate::contract::object_kind)]
-    pub kind: String,
-    #[schema(schema_with = crate::contract::text_200_or_null)]
-    pub unit: Option<String>,
-    #[schema(schema_with = crate::contract::text_200_or_null)]
-    pub position: Option<String>,
-    /// Identity number (身份证号 / 统一社会信用代码): stored only as a digest.
-    #[schema(schema_with = crate::contract::text_64_or_null)]
-    pub id_number: Option<String>,
-}
-
-/// Registers a supervision object.
-#[utoipa::path(tag = "监督对象", request_body = NewObject, responses(
-    (status = 201, body = ObjectView), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-#[post("/objects")]
-pub async fn create_object(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-    body: JsonBody<NewObject>,
-) -> AppResult<HttpResponse> {
-    policy::require_content_writer(&p)?;
-    let b = body.0;
-    let mut errs = Vec::new();
-    crate::domain::agency::validate_name("name", &b.name, &mut errs);
-    if b.kind != "unit" && b.kind != "person" {
-        errs.push(FieldError::new("kind", "监督对象类别须为 unit(单位)或 person(个人)"));
-    }
-    for (f, v) in [("unit", &b.unit), ("position", &b.position)] {
-        if v.as_ref().is_some_and(|v| v.chars().count() > 200) {
-            errs.push(FieldError::new(f, "不超过 200 个字符"));
-        }
-    }
-    if b.id_number.as_ref().is_some_and(|v| v.trim().is_empty() || v.chars().count() > 64) {
-        errs.push(FieldError::new("id_number", "证件号码格式无效"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let obj = SubjectObject {
-        id: new_id(),
-        name: b.name.trim().to_string(),
-        kind: b.kind,
-        unit: b.unit,
-        position: b.position,
-        id_number_hash: b.id_number.as_deref().map(|n| store::objects::id_number_digest(identity_key(&state), n)),
-        created_by_agency_id: p.agency_id.clone(),
-        created_at: now(),
-    };
-    let (o, agency) = (obj.clone(), p.agency_id.clone());
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::objects::insert(conn, log, &Actor::from(&p), &o)))
-        .await?;
-    Ok(HttpResponse::Created().json(obj.view_for(&agency)))
-}
-
-/// The server's identity-number key (checked at start: `Application::build`).
-fn identity_key(state: &AppState) -> &str {
-    state.settings.identity_key.as_ref().map(|k| k.expose()).unwrap_or_default()
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ObjectParams {
-    /// Name fragment.
-    pub q: Option<String>,
-    pub kind: Option<String>,
-    /// Find by identity number (matched against the stored digest).
-    pub id_number: Option<String>,
-    #[param(schema_with = crate::contract::id_cursor_param)]
-    pub cursor: Option<String>,
-    #[param(schema_with = crate::contract::limit_param)]
-    pub limit: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ObjectPage {
-    pub items: Vec<ObjectView>,
-    pub next_cursor: Option<String>,
-}
-
-/// Supervision objects (shared reference data of the hub).
-#[utoipa::path(tag = "监督对象", params(ObjectParams), responses((status = 200, body = ObjectPage), (status = 400, body = Problem),
-    (status = 429, body = Problem, headers(("Retry-After" = i64, description = "秒数")))), security(("bearer" = [])))]
-#[get("/objects")]
-pub async fn list_objects(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-    params: Query<ObjectParams>,
-) -> AppResult<HttpResponse> {
-    policy::require_content_reader(&p)?;
-    let params = params.into_inner();
-    let limit = page::limit(params.limit)?;
-    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(page::decode_id(c)?),
-        None => None,
-    };
-    let id_number_digest = match params.id_number.as_deref() {
-        None => None,
-        Some(n) => {
-            // Each guess costs one of a small budget, shared by every instance of the hub, so
-            // numbers cannot be enumerated.
-            let (key, limit) = (format!("lookup:{}", p.actor_id()), state.settings.object_lookup_limit);
-            let window = state.settings.object_lookup_window_secs as i64;
-            let taken =
-                run(&state.pool, move |conn| Ok(store::throttle::take_budget(conn, &key, limit, window)?)).await?;
-            if let Err(secs) = taken {
-                return Err(AppError::TooManyRequests(format!("按证件号码查询过于频繁,请 {secs} 秒后再试"), secs));
-            }
-            Some(store::objects::id_number_digest(identity_key(&state), n))
-        }
-    };
-    let f = ObjectQuery { q: params.q, kind: params.kind, id_number_digest, after, limit };
-    let agency = p.agency_id.clone();
-    let rows = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
-    let items: Vec<ObjectView> = rows.into_iter().map(|o| o.view_for(&agency)).collect();
-    let next_cursor = if items.len() as i64 == limit { items.last().map(|o| page::encode_id(&o.id)) } else { None };
-    Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
-}
-
-/// One supervision object.
-#[utoipa::path(tag = "监督对象", responses((status = 200, body = ObjectView), (status = 404, body = Problem)), security(("bearer" = [])))]
-#[get("/objects/{id}")]
-pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    policy::require_content_reader(&p)?;
-    let id = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
-    let o = run(&state.pool, move |conn| store::objects::get(conn, &id)).await?;
-    Ok(HttpResponse::Ok().json(o.view_for(&p.agency_id)))
-}
 
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
 #[utoipa::path(tag = "信息", request_body = RecordInput, responses(
@@ -322,11 +177,12 @@ pub async fn list_records(
     Ok(HttpResponse::Ok().json(page))
 }
 
-fn record_not_found() -> AppError {
+pub(super) fn record_not_found() -> AppError {
     AppError::record_not_found()
 }
 
 /// One record. Protected fields show where the policy allows (and the read is audited);
+
 /// a restricted record needs `X-Access-Purpose` (else 428). Not entitled: 404.
 #[utoipa::path(tag = "信息", params(crate::contract::AccessPurpose),
     responses((status = 200, body = RecordView), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
@@ -469,70 +325,4 @@ pub async fn withdraw_record(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct HistoryParams {
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::contract::seq_cursor_param)]
-    pub cursor: Option<String>,
-    /// Versions looked at per page (1–500, default 50); a page may show fewer.
-    #[param(schema_with = crate::contract::limit_param)]
-    pub limit: Option<i64>,
-}
-
-/// One page of a record's history, oldest version first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HistoryPage {
-    /// The versions on this page the caller may see; the others are left out.
-    pub items: Vec<HistoryEntry>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// The record's versions, paged. A version shows only to a reader entitled to it as it was
-/// distributed then and entitled now, under the stricter sensitivity of the two; a page with
-/// a restricted version needs `X-Access-Purpose` (else 428), and disclosures are audited.
-#[utoipa::path(tag = "信息", params(HistoryParams, crate::contract::AccessPurpose),
-    responses((status = 200, body = HistoryPage), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)),
-    security(("bearer" = [])))]
-#[get("/records/{id}/history")]
-pub async fn record_history(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    Auth(p): Auth,
-    id: web::Path<String>,
-    params: Query<HistoryParams>,
-) -> AppResult<HttpResponse> {
-    policy::require_content_reader(&p)?;
-    let id = path_id(&id, record_not_found)?;
-    let purpose = access_purpose(&req)?;
-    let after = page::decode(params.cursor.as_deref())?;
-    let limit = page::limit(params.limit)?;
-    let (items, next) = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        store::history::history(conn, &p, &viewer, &id, purpose.as_deref(), after, limit)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(HistoryPage { items, next_cursor: next.map(page::encode) }))
-}
-
-/// Every grant made on the record — live transfers, deliberations, field grants — with who
-/// made it and why. The owner only: 403 for other readers, 404 for agencies that may not read it.
-#[utoipa::path(tag = "信息", responses((status = 200, body = Vec<GrantView>), (status = 403, body = Problem), (status = 404, body = Problem)),
-    security(("bearer" = [])))]
-#[get("/records/{id}/grants")]
-pub async fn record_grants(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-    id: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    policy::require_content_reader(&p)?;
-    let id = path_id(&id, record_not_found)?;
-    let grants = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        store::grants::for_owner(conn, &viewer, &id)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(grants))
 }

@@ -1,5 +1,4 @@
-//! Clue transfer and handling (线索移交与办理), the clue ledger and its export, possible
-//! duplicate handling, and clue statistics.
+//! Clue transfer and handling (线索移交与办理), the clue ledger and its export.
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -15,8 +14,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal};
 use crate::store::log::write_tx;
 use crate::store::records::WriteContext;
-use crate::store::similar::SimilarClue;
-use crate::store::transfers::{ClueStats, Direction, LedgerQuery, NewTransfer, TransferView};
+use crate::store::transfers::{Direction, LedgerQuery, NewTransfer, TransferView};
 use crate::store::{self, directory};
 
 fn transfer_not_found() -> AppError {
@@ -108,7 +106,7 @@ pub struct LedgerParams {
     pub format: Option<String>,
 }
 
-fn parse_date(field: &str, v: &Option<String>, errs: &mut Vec<FieldError>) -> Option<String> {
+pub(super) fn parse_date(field: &str, v: &Option<String>, errs: &mut Vec<FieldError>) -> Option<String> {
     let d = v.as_deref().filter(|d| !d.is_empty())?;
     if crate::domain::clock::parse_date(d).is_none() {
         errs.push(FieldError::new(field, "日期格式须为 YYYY-MM-DD(如 2027-01-05)"));
@@ -393,112 +391,4 @@ pub async fn feedback_transfer(
     body: JsonBody<FeedbackRequest>,
 ) -> AppResult<HttpResponse> {
     act(state, &req, p, &id, Command::Feedback { note: body.0.note }).await
-}
-
-/// Possible duplicate handling: clues on the same supervision objects with similar text.
-/// A clue the caller may read is shown with its score and the shared text; of any other,
-/// only that an agency handles a related clue, and which agency (audited for both). Without
-/// `X-Access-Purpose` restricted clues take no part (a restricted clue of the caller: 428).
-#[utoipa::path(tag = "线索移交", params(crate::contract::AccessPurpose),
-    responses((status = 200, body = Vec<SimilarClue>), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]
-#[get("/records/{id}/similar")]
-pub async fn similar_records(
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-    Auth(p): Auth,
-    id: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    policy::require_content_reader(&p)?;
-    let id = path_id(&id, AppError::record_not_found)?;
-    let purpose = crate::api::extract::access_purpose(&req)?;
-    let out = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        let s = store::records::get_entitled(conn, &viewer, &id)?;
-        store::similar::for_viewer(conn, &p, &viewer, &s, purpose.as_deref())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct StatsParams {
-    /// Defaults to the caller's agency; the hub admin may name any agency (counts only).
-    #[param(schema_with = crate::contract::id_param)]
-    pub agency_id: Option<String>,
-    /// Transfers made on or after (YYYY-MM-DD).
-    #[param(schema_with = crate::contract::date_param)]
-    pub from: Option<String>,
-    /// Transfers made on or before (YYYY-MM-DD).
-    #[param(schema_with = crate::contract::date_param)]
-    pub to: Option<String>,
-    /// `out` (sent), `in` (received) or `both` (default).
-    #[param(schema_with = crate::contract::direction_param)]
-    pub direction: Option<String>,
-}
-
-fn stats_params(p: &StatsParams) -> AppResult<(Direction, Option<String>, Option<String>)> {
-    let mut errs = Vec::new();
-    let direction = parse_direction(p.direction.as_deref(), &mut errs);
-    let from = parse_date("from", &p.from, &mut errs);
-    let to = parse_date("to", &p.to, &mut errs);
-    if p.agency_id.as_ref().is_some_and(|a| !is_id(a)) {
-        errs.push(FieldError::new("agency_id", "单位编号格式无效"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    Ok((direction, from, to))
-}
-
-/// Clue statistics of one agency and period: transferred, accepted, concluded, closure
-/// rate, overdue, mean days to conclude, outcomes by the four forms, sanctions.
-#[utoipa::path(tag = "线索统计", params(StatsParams), responses((status = 200, body = ClueStats), (status = 403, body = Problem),
-    (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
-#[get("/stats/clues")]
-pub async fn clue_stats(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-    params: Query<StatsParams>,
-) -> AppResult<HttpResponse> {
-    let (direction, from, to) = stats_params(&params)?;
-    let agency = policy::stats_scope(&p, params.agency_id.as_deref())?;
-    let s = run(&state.pool, move |conn| {
-        store::agencies::get(conn, &agency)?;
-        Ok(store::transfers::stats(conn, &agency, direction, from.as_deref(), to.as_deref())?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(s))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgencyClueStats {
-    pub agency_name: String,
-    #[serde(flatten)]
-    pub stats: ClueStats,
-}
-
-/// Hub-wide: the statistics of every member unit (counts and rates only, no content), for
-/// the joint meeting's reports (admin).
-#[utoipa::path(tag = "线索统计", params(StatsParams), responses((status = 200, body = Vec<AgencyClueStats>), (status = 403, body = Problem)),
-    security(("bearer" = [])))]
-#[get("/stats/clues/agencies")]
-pub async fn clue_stats_by_agency(
-    state: web::Data<AppState>,
-    Auth(p): Auth,
-    params: Query<StatsParams>,
-) -> AppResult<HttpResponse> {
-    policy::require_admin(&p)?;
-    let (direction, from, to) = stats_params(&params)?;
-    let out = run(&state.pool, move |conn| {
-        let agencies = store::agencies::list(conn)?;
-        let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let stats = store::transfers::stats_by_agency(conn, &ids, direction, from.as_deref(), to.as_deref())?;
-        Ok(agencies
-            .into_iter()
-            .zip(stats)
-            .map(|(a, stats)| AgencyClueStats { agency_name: a.name, stats })
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
 }

@@ -1,0 +1,115 @@
+//! API keys of an agency's systems (接入密钥): issued and revoked by its agency admin or the hub admin.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::agencies::agency_not_found;
+use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::problem::Problem;
+use crate::api::state::AppState;
+use crate::domain::agency::validate_name;
+use crate::domain::Role;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::policy::{self};
+use crate::store::auth::ApiKey;
+use crate::store::log::{write_tx, Actor};
+use crate::store::{self};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewApiKey {
+    /// What the key is for, e.g. 案件管理系统.
+    #[schema(schema_with = crate::contract::name_100)]
+    pub name: String,
+    /// Defaults to `["liaison"]`; `admin` is not allowed for keys.
+    #[serde(default)]
+    #[schema(schema_with = crate::contract::key_roles)]
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedApiKey {
+    pub id: String,
+    pub agency_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub roles: Vec<Role>,
+    /// The key itself: shown once, stored only as a digest.
+    pub key: String,
+}
+
+/// Issues an API key for an agency system: the agency's own admin only (a key reads the
+/// agency's content, so the hub admin issues none: 403).
+#[utoipa::path(tag = "成员单位", request_body = NewApiKey, responses(
+    (status = 201, body = CreatedApiKey), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/agencies/{id}/api-keys")]
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<NewApiKey>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id, agency_not_found)?;
+    policy::credentials::require_key_issuer(&p, &id)?;
+    let b = body.0;
+    let mut errs = Vec::new();
+    validate_name("name", &b.name, &mut errs);
+    let roles = if b.roles.is_empty() { vec![Role::Liaison] } else { b.roles };
+    if roles.contains(&Role::Admin) {
+        errs.push(FieldError::new("roles", "接入密钥不能拥有平台管理员角色"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let secret = crate::auth::random_secret("gtk_");
+    let s = secret.clone();
+    let key = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            store::agencies::get(conn, &id)?;
+            store::auth::create_api_key(conn, log, &Actor::from(&p), &id, b.name.trim(), &roles, &s)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CreatedApiKey {
+        roles: Role::from_stored_list(&key.roles).map_err(anyhow::Error::from)?,
+        id: key.id,
+        agency_id: key.agency_id,
+        name: key.name,
+        prefix: key.prefix,
+        key: secret,
+    }))
+}
+
+/// The agency's API keys (never the keys themselves).
+#[utoipa::path(tag = "成员单位", responses((status = 200, body = Vec<ApiKey>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/agencies/{id}/api-keys")]
+pub async fn list_api_keys(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id, agency_not_found)?;
+    policy::credentials::require_key_keeper(&p, &id)?;
+    let keys = run(&state.pool, move |conn| Ok(store::auth::list_api_keys(conn, &id)?)).await?;
+    Ok(HttpResponse::Ok().json(keys))
+}
+
+/// Revokes an API key at once.
+#[utoipa::path(tag = "成员单位", responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/agencies/{id}/api-keys/{key_id}")]
+pub async fn revoke_api_key(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, key_id) = path.into_inner();
+    let id = path_id(&id, agency_not_found)?;
+    policy::credentials::require_key_keeper(&p, &id)?;
+    let key_id = path_id(&key_id, || AppError::NotFound("接入密钥不存在".into()))?;
+    run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| store::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,166 @@
+//! Sharing groups (共享群组) and their members; a membership change re-shares or revokes at once (rule 6).
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::problem::Problem;
+use crate::api::state::AppState;
+use crate::domain::agency::validate_name;
+use crate::domain::{is_id, new_id};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::policy::{self, Principal};
+use crate::store::groups::Group;
+use crate::store::log::{write_tx, Actor};
+use crate::store::{self, directory, records, subscriptions};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewGroup {
+    #[schema(schema_with = crate::contract::name_100)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    #[schema(schema_with = crate::contract::id_list)]
+    pub agency_ids: Vec<String>,
+}
+
+/// Sharing groups and their members.
+#[utoipa::path(tag = "共享组", responses((status = 200, body = Vec<Group>)), security(("bearer" = [])))]
+#[get("/groups")]
+pub async fn list_groups(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
+    let groups = run(&state.pool, |conn| Ok(store::groups::list(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(groups))
+}
+
+/// Creates a sharing group (admin).
+#[utoipa::path(tag = "共享组", request_body = NewGroup, responses(
+    (status = 201, body = Group), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/groups")]
+pub async fn create_group(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    body: JsonBody<NewGroup>,
+) -> AppResult<HttpResponse> {
+    policy::require_admin(&p)?;
+    let b = body.0;
+    let mut errs = Vec::new();
+    validate_name("name", &b.name, &mut errs);
+    for (i, a) in b.agency_ids.iter().enumerate() {
+        if !is_id(a) {
+            errs.push(FieldError::new(format!("agency_ids[{i}]"), "单位编号格式无效"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let id = new_id();
+    let group = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| {
+            let actor = Actor::from(&p);
+            for (i, a) in b.agency_ids.iter().enumerate() {
+                let agency = store::agencies::get(conn, a)
+                    .map_err(|_| AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在"))?;
+                if !policy::credentials::receives_records(&agency.kind) {
+                    return Err(AppError::validation(
+                        &format!("agency_ids[{i}]"),
+                        policy::credentials::HUB_RECEIVES_NOTHING,
+                    ));
+                }
+            }
+            store::groups::insert(conn, log, &actor, &id, b.name.trim(), &b.description, &b.agency_ids)?;
+            store::groups::get(conn, &id)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(group))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewMember {
+    #[schema(schema_with = crate::contract::id_body)]
+    pub agency_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipChange {
+    pub group: Group,
+    /// Records the agency gained (shared to it) or lost (tombstoned) through this change.
+    pub records_shared: usize,
+    pub records_revoked: usize,
+}
+
+fn change_membership(
+    p: Principal,
+    group_id: String,
+    agency_id: String,
+    join: bool,
+) -> impl FnOnce(&mut crate::db::DbConnection) -> AppResult<MembershipChange> {
+    move |conn| {
+        write_tx(conn, |conn, log| {
+            let actor = Actor::from(&p);
+            store::groups::get(conn, &group_id)?;
+            let agency = store::agencies::get(conn, &agency_id)
+                .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+            if join && !policy::credentials::receives_records(&agency.kind) {
+                return Err(AppError::validation("agency_id", policy::credentials::HUB_RECEIVES_NOTHING));
+            }
+            let before = directory::load(conn)?;
+            if join {
+                store::membership::refuse_join_outside_agreements(conn, &group_id, &agency_id)?;
+                store::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;
+            } else {
+                store::groups::remove_member_row(conn, log, &actor, &group_id, &agency_id)?;
+            }
+            let after = directory::load(conn)?;
+            let rules = subscriptions::all_rules(conn)?;
+            let (shared, revoked) =
+                records::propagate_membership(conn, log, &p.agency_id, &group_id, &agency_id, &before, &after, &rules)?;
+            Ok(MembershipChange {
+                group: store::groups::get(conn, &group_id)?,
+                records_shared: shared,
+                records_revoked: revoked,
+            })
+        })
+    }
+}
+
+/// Adds a member: it receives the group's records from now on, old ones included.
+#[utoipa::path(tag = "共享组", request_body = NewMember, responses(
+    (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/groups/{id}/members")]
+pub async fn add_group_member(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    id: web::Path<String>,
+    body: JsonBody<NewMember>,
+) -> AppResult<HttpResponse> {
+    policy::require_admin(&p)?;
+    let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
+    if !is_id(&body.0.agency_id) {
+        return Err(AppError::validation("agency_id", "单位编号格式无效"));
+    }
+    let out = run(&state.pool, change_membership(p, group_id, body.0.agency_id, true)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Removes a member: its feed gets a tombstone for each group record it can no longer read.
+#[utoipa::path(tag = "共享组", responses(
+    (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[delete("/groups/{id}/members/{agency_id}")]
+pub async fn remove_group_member(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    policy::require_admin(&p)?;
+    let (id, agency_id) = path.into_inner();
+    let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
+    let agency_id = path_id(&agency_id, || AppError::NotFound("该单位不是此共享组成员".into()))?;
+    let out = run(&state.pool, change_membership(p, group_id, agency_id, false)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
