@@ -33,8 +33,9 @@ use guantong::db::{Backend, DbConnection, DbPool};
 use guantong::domain::record::RecordKind;
 use guantong::domain::Role;
 use guantong::policy::Principal;
+use guantong::service::{feed, records};
+use guantong::store::directory;
 use guantong::store::log::Actor;
-use guantong::store::{directory, feed, records};
 
 use data::{Hub, HubAgency, RecordGen};
 use report::{histogram, Row};
@@ -167,7 +168,7 @@ struct Built {
 
 /// Pushes `cfg.records` records as NDJSON batches, each with its owner's API key, while
 /// another thread generates the next batches. The last ~5% (at most 50,000) go through the
-/// same store function the handler calls (`sync::batch::push`) without HTTP: the baseline.
+/// same store function the handler calls (`service::import::push`) without HTTP: the baseline.
 fn import(h: &Hubd, cfg: &Config, hub: &Hub, creds: &[Creds]) -> Result<(report::Import, RecordGen)> {
     let mut gen = RecordGen::new(hub, cfg.seed);
     let schedule = gen.schedule(hub);
@@ -212,7 +213,7 @@ fn import(h: &Hubd, cfg: &Config, hub: &Hub, creds: &[Creds]) -> Result<(report:
                 // Baseline: the handler's store call on a pooled connection.
                 let p = principal(hub, creds, owner);
                 let tb = Instant::now();
-                let out = guantong::sync::batch::push(&mut *h.pool.get()?, &p, body.as_bytes(), None)
+                let out = guantong::service::import::push(&mut *h.pool.get()?, &p, body.as_bytes(), None)
                     .map_err(|e| anyhow!("store push: {e}"))?;
                 store_time += tb.elapsed();
                 if out.summary.created as u64 != lines {
@@ -663,7 +664,7 @@ fn main() -> Result<()> {
         eprintln!("reusing the hub recorded in {}", meta.display());
         reuse(&h, &mut cfg, &meta)?
     } else {
-        let admin_count = guantong::store::users::list(&mut *h.pool.get()?, None)?.len();
+        let admin_count = guantong::service::users::list(&mut *h.pool.get()?, None)?.len();
         if admin_count > 1 {
             bail!("the database already holds a hub: use an empty one, or GT_BENCH_REUSE=1");
         }

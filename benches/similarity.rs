@@ -8,7 +8,7 @@
 //!    `domain::similarity` at its flag threshold.
 //! 2. Speed: a SQLite database with N clues on 21,000 supervision objects (written directly
 //!    with the crate's schema, not through HTTP: this measures the check, not the import),
-//!    then `store::similar::find` — the query and scoring the hub runs when a clue is
+//!    then `service::similar::find` — the query and scoring the hub runs when a clue is
 //!    published or transferred — for 500 new clues.
 
 use std::time::Instant;
@@ -16,7 +16,7 @@ use std::time::Instant;
 use diesel::prelude::*;
 use guantong::db::schema::{agencies, record_objects, subject_objects};
 use guantong::domain::similarity::{score, shingles, FLAG_THRESHOLD};
-use guantong::store::records::{RecordRow, StoredRecord};
+use guantong::service::records::{RecordRow, StoredRecord};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
@@ -248,7 +248,7 @@ fn main() {
             .unwrap()
         };
         let t = Instant::now();
-        flagged += guantong::store::similar::find(&mut conn, &new).unwrap().len();
+        flagged += guantong::service::similar::find(&mut conn, &new).unwrap().len();
         hist.record(t.elapsed().as_micros() as u64).unwrap();
     }
     let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;

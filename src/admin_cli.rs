@@ -5,10 +5,10 @@ use crate::db::DbPool;
 use crate::domain::agency::{validate_code, validate_name, AgencyKind, AgencyLevel};
 use crate::domain::{new_id, now, Role};
 use crate::error::{AppError, FieldError};
-use crate::store::agencies::Agency;
+use crate::service::agencies::Agency;
+use crate::service::users::UserRow;
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::users::UserRow;
-use crate::store::{self};
 
 fn cli_actor() -> Actor {
     Actor { user_id: Some("cli".into()), agency_id: None }
@@ -39,7 +39,7 @@ pub fn create_agency(pool: &DbPool, code: &str, name: &str, kind: &str, level: &
         active: true,
         created_at: now(),
     };
-    write_tx(&mut *pool.get()?, |conn, log| store::agencies::insert(conn, log, &cli_actor(), &a))
+    write_tx(&mut *pool.get()?, |conn, log| service::agencies::insert(conn, log, &cli_actor(), &a))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(a)
 }
@@ -60,7 +60,7 @@ pub fn create_user(
         anyhow::bail!("密码至少 10 个字符");
     }
     let mut conn = pool.get()?;
-    let agency = store::agencies::by_code(&mut conn, agency_code)?
+    let agency = service::agencies::by_code(&mut conn, agency_code)?
         .ok_or_else(|| anyhow::anyhow!("单位代码 {agency_code} 不存在"))?;
     let errs = crate::policy::credentials::check_roles_for_agency(&agency.kind, &roles_parsed);
     if !errs.is_empty() {
@@ -77,7 +77,7 @@ pub fn create_user(
         active: true,
         created_at: now(),
     };
-    write_tx(&mut conn, |conn, log| store::users::insert(conn, log, &cli_actor(), &row))
+    write_tx(&mut conn, |conn, log| service::users::insert(conn, log, &cli_actor(), &row))
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -89,7 +89,7 @@ pub fn reset_password(pool: &DbPool, username: &str, password: &str) -> anyhow::
     }
     let hash = crate::auth::hash_password(password)?;
     write_tx(&mut *pool.get()?, |conn, log| {
-        let user = store::users::by_username(conn, username)?
+        let user = service::users::by_username(conn, username)?
             .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
         diesel::update(users::table.find(&user.id)).set(users::password_hash.eq(&hash)).execute(conn)?;
         // Every session of the user ends with the old password.
@@ -116,9 +116,9 @@ pub fn reset_password(pool: &DbPool, username: &str, password: &str) -> anyhow::
 /// (where no SMTP is configured, this is how the link reaches the user). Earlier unused
 /// links of the user stop working. Returns the link.
 pub fn invite(pool: &DbPool, settings: &crate::config::Settings, username: &str) -> anyhow::Result<String> {
-    use crate::store::credentials::{self, Delivery};
+    use crate::service::credentials::{self, Delivery};
     write_tx(&mut *pool.get()?, |conn, log| {
-        let user = store::users::by_username(conn, username)?
+        let user = service::users::by_username(conn, username)?
             .ok_or_else(|| AppError::NotFound(format!("用户 {username} 不存在")))?;
         let kind = credentials::link_kind(&user);
         if kind == crate::domain::mail::AccountLink::Reset && !user.active {

@@ -16,10 +16,10 @@ use crate::contract::MethodTable;
 use crate::db::{self, Backend, DbPool};
 use crate::domain::{new_id, now, Role};
 use crate::error::AppError;
-use crate::store::agencies::Agency;
+use crate::service::agencies::Agency;
+use crate::service::users::UserRow;
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::users::UserRow;
-use crate::store::{self};
 use crate::telemetry::Metrics;
 use utoipa::OpenApi;
 
@@ -38,7 +38,7 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<(DbPool, Backend)> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied database migrations");
     }
-    store::catalog::seed(&mut conn)?;
+    crate::store::catalog::seed(&mut conn)?;
     Ok((pool, backend))
 }
 
@@ -46,7 +46,7 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<(DbPool, Backend)> {
 /// `GUANTONG_ADMIN_PASSWORD`. Returns whether it did.
 pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<bool> {
     let mut conn = pool.get()?;
-    if !store::users::list(&mut conn, None)?.is_empty() {
+    if !service::users::list(&mut conn, None)?.is_empty() {
         return Ok(false);
     }
     let Some(password) = password.filter(|p| !p.is_empty()) else {
@@ -55,7 +55,7 @@ pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<
     };
     let hash = crate::auth::hash_password(password.expose())?;
     write_tx(&mut conn, |conn, log| {
-        let hub = match store::agencies::by_code(conn, "hub")? {
+        let hub = match service::agencies::by_code(conn, "hub")? {
             Some(a) => a,
             None => {
                 let a = Agency {
@@ -68,7 +68,7 @@ pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<
                     active: true,
                     created_at: now(),
                 };
-                store::agencies::insert(conn, log, &Actor::default(), &a)?;
+                service::agencies::insert(conn, log, &Actor::default(), &a)?;
                 a
             }
         };
@@ -83,7 +83,7 @@ pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<
             active: true,
             created_at: now(),
         };
-        store::users::insert(conn, log, &Actor::default(), &admin)?;
+        service::users::insert(conn, log, &Actor::default(), &admin)?;
         Ok::<_, AppError>(())
     })
     .map_err(|e| anyhow::anyhow!("创建平台管理员失败:{e}"))?;

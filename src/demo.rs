@@ -10,14 +10,14 @@ use crate::domain::transfer::{Command, Outcome, Sanctions};
 use crate::domain::{new_id, now, Role};
 use crate::error::AppError;
 use crate::policy::Principal;
-use crate::store::agencies::Agency;
-use crate::store::agreements::AgreementView;
+use crate::service::agencies::Agency;
+use crate::service::agreements::AgreementView;
+use crate::service::objects::SubjectObject;
+use crate::service::records::WriteContext;
+use crate::service::transfers::NewTransfer;
+use crate::service::users::UserRow;
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::objects::SubjectObject;
-use crate::store::records::WriteContext;
-use crate::store::transfers::NewTransfer;
-use crate::store::users::UserRow;
-use crate::store::{self};
 
 pub const DEMO_PASSWORD: &str = "Guantong@2026";
 
@@ -61,7 +61,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
             ]
         })
         .collect();
-    if store::agencies::by_code(&mut conn, "jiwei")?.is_some() {
+    if service::agencies::by_code(&mut conn, "jiwei")?.is_some() {
         return Ok(logins);
     }
     let demo_ids = write_tx(&mut conn, |conn, log| {
@@ -70,7 +70,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
         for (code, name, kind, level) in AGENCIES {
             let code: String = code.to_string();
             let a = Agency { id: new_id(), code: code.clone(), name: name.to_string(), kind: kind.to_string(), level: level.to_string(), parent_id: None, active: true, created_at: now() };
-            store::agencies::insert(conn, log, &sys, &a)?;
+            service::agencies::insert(conn, log, &sys, &a)?;
             ids.insert(code.clone(), a.id.clone());
             let roles = if code == "xunchaban" { vec![Role::Liaison, Role::AgencyAdmin, Role::Reviewer] } else { vec![Role::Liaison] };
             let u = UserRow {
@@ -84,7 +84,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
                 active: true,
                 created_at: now(),
             };
-            store::users::insert(conn, log, &sys, &u)?;
+            service::users::insert(conn, log, &sys, &u)?;
             // The unit's own admin: issues its API keys, sets its webhooks and creates its
             // users (the hub admin does none of that, rule 1).
             let admin = UserRow {
@@ -98,15 +98,15 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
                 active: true,
                 created_at: now(),
             };
-            store::users::insert(conn, log, &sys, &admin)?;
+            service::users::insert(conn, log, &sys, &admin)?;
         }
         let city: Vec<String> = AGENCIES.iter().filter(|a| a.3 == "city").map(|a| ids[a.0].clone()).collect();
         let joint = new_id();
-        store::groups::insert(conn, log, &sys, &joint, "联席会议成员单位", "市委巡察工作联席会议成员单位", &city)?;
+        service::groups::insert(conn, log, &sys, &joint, "联席会议成员单位", "市委巡察工作联席会议成员单位", &city)?;
         let four = new_id();
         let four_members: Vec<String> = ["xunchaban", "jiwei", "zuzhibu", "shenjiju"].iter().map(|c| ids[*c].clone()).collect();
-        store::groups::insert(conn, log, &sys, &four, "四方会审组", "巡察、纪检、组织、审计四方会审", &four_members)?;
-        store::agreements::insert(conn, log, &sys, &AgreementView {
+        service::groups::insert(conn, log, &sys, &four, "四方会审组", "巡察、纪检、组织、审计四方会审", &four_members)?;
+        service::agreements::insert(conn, log, &sys, &AgreementView {
             id: new_id(),
             name: "信访举报人信息仅限纪检监察机关".into(),
             source_agency_id: None,
@@ -117,7 +117,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
             protected_fields: true,
             created_at: now(),
         })?;
-        store::agreements::insert(conn, log, &sys, &AgreementView {
+        service::agreements::insert(conn, log, &sys, &AgreementView {
             id: new_id(),
             name: "信访件可送组织部门(不含举报人信息)".into(),
             source_agency_id: None,
@@ -137,7 +137,7 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
             ("李某某", "person", Some("市交通运输局"), Some("副局长")),
         ] {
             let o = SubjectObject { id: new_id(), name: name.into(), kind: kind.into(), unit: unit.map(Into::into), position: position.map(Into::into), id_number_hash: None, created_by_agency_id: ids["xunchaban"].clone(), created_at: now() };
-            store::objects::insert(conn, log, &sys, &o)?;
+            service::objects::insert(conn, log, &sys, &o)?;
             objects.push(o.id);
         }
         let ctx = WriteContext::load(conn)?;
@@ -167,37 +167,37 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
         ];
         let mut created = Vec::new();
         for (code, c) in items {
-            created.push(store::records::create(conn, log, &ctx, &as_agency(code), c)?);
+            created.push(service::records::create(conn, log, &ctx, &as_agency(code), c)?);
         }
         // A second inspection clue, and the transfers of both: one accepted by the discipline
         // commission, one concluded by the organization department.
-        let second = store::records::create(conn, log, &ctx, &as_agency("xunchaban"), rec(RecordKind::Clue, "市交通运输局选人用人不规范问题线索", "巡察发现该局2024年突击提拔干部3人,干部档案审核不严。", "组织纪律", vec![objects[1].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "XC-2026-0003"))?;
+        let second = service::records::create(conn, log, &ctx, &as_agency("xunchaban"), rec(RecordKind::Clue, "市交通运输局选人用人不规范问题线索", "巡察发现该局2024年突击提拔干部3人,干部档案审核不严。", "组织纪律", vec![objects[1].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "XC-2026-0003"))?;
         // The discipline commission holds a similar clue on the same bureau: flagged to both as
         // possible duplicate handling (重复办理).
-        let jw_clue = store::records::create(conn, log, &ctx, &as_agency("jiwei"), rec(RecordKind::Clue, "关于市住建局违规发放津补贴的问题线索", "信访举报反映:市住房和城乡建设局2023年至2025年以加班费名义违规发放津补贴,共计46.8万元。", "中央八项规定精神", vec![objects[0].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "JW-2026-0101"))?;
+        let jw_clue = service::records::create(conn, log, &ctx, &as_agency("jiwei"), rec(RecordKind::Clue, "关于市住建局违规发放津补贴的问题线索", "信访举报反映:市住房和城乡建设局2023年至2025年以加班费名义违规发放津补贴,共计46.8万元。", "中央八项规定精神", vec![objects[0].clone()], Distribution::own(), Sensitivity::General, BTreeMap::new(), vec![], "JW-2026-0101"))?;
         let deadline = (chrono::Utc::now() + chrono::Duration::days(60)).format("%Y-%m-%d").to_string();
         let ctx = WriteContext::load(conn)?;
         let xc = as_agency("xunchaban");
-        let xc_viewer = store::directory::viewer(conn, &ids["xunchaban"])?;
+        let xc_viewer = crate::store::directory::viewer(conn, &ids["xunchaban"])?;
         let transfer = |to: &str, suggestion: &str| NewTransfer {
             to_agency_id: ids[to].clone(),
             suggestion: suggestion.into(),
             deadline: deadline.clone(),
             round: Some("七届市委第十三轮巡察".into()),
         };
-        let t1 = store::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &created[0].row.id, transfer("jiwei", "建议由市纪委监委谈话函询"))?;
-        store::transfers::act(conn, log, &as_agency("jiwei"), &t1.id, Command::Accept)?;
-        let t2 = store::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &second.row.id, transfer("zuzhibu", "建议由市委组织部进行组织处理"))?;
+        let t1 = service::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &created[0].row.id, transfer("jiwei", "建议由市纪委监委谈话函询"))?;
+        service::transfers::act(conn, log, &as_agency("jiwei"), &t1.id, Command::Accept)?;
+        let t2 = service::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &second.row.id, transfer("zuzhibu", "建议由市委组织部进行组织处理"))?;
         let zz = as_agency("zuzhibu");
-        store::transfers::act(conn, log, &zz, &t2.id, Command::Accept)?;
-        store::transfers::act(conn, log, &zz, &t2.id, Command::Start)?;
+        service::transfers::act(conn, log, &zz, &t2.id, Command::Accept)?;
+        service::transfers::act(conn, log, &zz, &t2.id, Command::Start)?;
         let sanctions = Sanctions { disciplinary: 0, organizational: 2, judicial: 0 };
         let summary = "对2名相关责任人诫勉谈话".to_string();
-        store::transfers::act(conn, log, &zz, &t2.id, Command::Conclude { outcome: Outcome::Form1, sanctions, summary })?;
+        service::transfers::act(conn, log, &zz, &t2.id, Command::Conclude { outcome: Outcome::Form1, sanctions, summary })?;
         Ok::<_, AppError>(created.iter().chain([&second, &jw_clue]).map(|r| r.row.id.clone()).collect::<Vec<_>>())
     })
     .map_err(|e| anyhow::anyhow!("载入演示数据失败:{e}"))?;
     // Duplicate handling is compared after commit, as for every publish and transfer.
-    store::similar::flag_after_commit(&mut conn, &demo_ids);
+    service::similar::flag_after_commit(&mut conn, &demo_ids);
     Ok(logins)
 }

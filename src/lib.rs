@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod json;
 pub mod policy;
+pub mod service;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use guantong::app::{ensure_admin, open_database, Application};
 use guantong::config::{Secret, Settings};
-use guantong::store::audit::Verification;
+use guantong::service::audit::Verification;
 
 #[derive(Parser)]
 #[command(
@@ -175,7 +175,7 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Audit { command: AuditCommand::Verify } => {
             let (pool, _) = open_database(&settings)?;
-            match guantong::store::audit::verify(&mut *pool.get()?)? {
+            match guantong::service::audit::verify(&mut *pool.get()?)? {
                 Verification::Intact { entries } => {
                     println!("审计日志完好:共 {entries} 条,哈希链校验通过");
                     Ok(ExitCode::SUCCESS)

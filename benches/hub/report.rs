@@ -249,7 +249,7 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
         if im.store_records > 0 {
             let _ = writeln!(
                 s,
-                "| store baseline: the last {} records through `sync::batch::push` directly (no HTTP) | {} | | |",
+                "| store baseline: the last {} records through `service::import::push` directly (no HTTP) | {} | | |",
                 fmt_int(im.store_records),
                 rate(im.store_rate)
             );

@@ -11,9 +11,9 @@ use crate::domain::agency::{validate_code, validate_name, AgencyKind, AgencyLeve
 use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self};
-use crate::store::agencies::{Agency, AgencyChanges};
+use crate::service::agencies::{Agency, AgencyChanges};
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::{self};
 
 pub(super) fn agency_not_found() -> AppError {
     AppError::NotFound("成员单位不存在".into())
@@ -35,7 +35,7 @@ pub struct NewAgency {
 #[utoipa::path(tag = "成员单位", responses((status = 200, body = Vec<Agency>)), security(("bearer" = [])))]
 #[get("/agencies")]
 pub async fn list_agencies(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
-    let list = run(&state.pool, |conn| Ok(store::agencies::list(conn)?)).await?;
+    let list = run(&state.pool, |conn| Ok(service::agencies::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -77,9 +77,10 @@ pub async fn create_agency(
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             if let Some(parent) = &a.parent_id {
-                store::agencies::get(conn, parent).map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
+                service::agencies::get(conn, parent)
+                    .map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
             }
-            store::agencies::insert(conn, log, &Actor::from(&p), &a)
+            service::agencies::insert(conn, log, &Actor::from(&p), &a)
         })
     })
     .await?;
@@ -91,7 +92,7 @@ pub async fn create_agency(
 #[get("/agencies/{id}")]
 pub async fn get_agency(state: web::Data<AppState>, _auth: Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
-    let a = run(&state.pool, move |conn| store::agencies::get(conn, &id)).await?;
+    let a = run(&state.pool, move |conn| service::agencies::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(a))
 }
 
@@ -142,7 +143,7 @@ pub async fn update_agency(
             // The hub agency stays the hub and no member unit becomes one: the hub's users
             // hold only the admin role, and member units' users never do.
             if let Some(kind) = &changes.kind {
-                let current = store::agencies::get(conn, &id)?;
+                let current = service::agencies::get(conn, &id)?;
                 if policy::credentials::is_hub(&current.kind) != policy::credentials::is_hub(kind) {
                     return Err(AppError::validation(
                         "kind",
@@ -150,7 +151,7 @@ pub async fn update_agency(
                     ));
                 }
             }
-            store::agencies::update(conn, log, &Actor::from(&p), &id, changes)
+            service::agencies::update(conn, log, &Actor::from(&p), &id, changes)
         })
     })
     .await?;

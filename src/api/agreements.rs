@@ -12,9 +12,9 @@ use crate::domain::record::RecordKind;
 use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self};
-use crate::store::agreements::AgreementView;
+use crate::service::agreements::AgreementView;
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::{self};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewAgreement {
@@ -39,7 +39,7 @@ pub struct NewAgreement {
 #[utoipa::path(tag = "协作意见", responses((status = 200, body = Vec<AgreementView>)), security(("bearer" = [])))]
 #[get("/agreements")]
 pub async fn list_agreements(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
-    let list = run(&state.pool, |conn| Ok(store::agreements::list(conn)?)).await?;
+    let list = run(&state.pool, |conn| Ok(service::agreements::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -92,10 +92,10 @@ pub async fn create_agreement(
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             for id in v.source_agency_id.iter().chain(v.recipient_agency_ids.iter()) {
-                store::agencies::get(conn, id)
+                service::agencies::get(conn, id)
                     .map_err(|_| AppError::validation("recipient_agency_ids", format!("成员单位 {id} 不存在")))?;
             }
-            store::agreements::insert(conn, log, &Actor::from(&p), &v)
+            service::agreements::insert(conn, log, &Actor::from(&p), &v)
         })
     })
     .await?;

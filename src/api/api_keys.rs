@@ -12,9 +12,9 @@ use crate::domain::agency::validate_name;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self};
-use crate::store::auth::ApiKey;
+use crate::service::auth::ApiKey;
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::{self};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewApiKey {
@@ -66,8 +66,8 @@ pub async fn create_api_key(
     let s = secret.clone();
     let key = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            store::agencies::get(conn, &id)?;
-            store::auth::create_api_key(conn, log, &Actor::from(&p), &id, b.name.trim(), &roles, &s)
+            service::agencies::get(conn, &id)?;
+            service::auth::create_api_key(conn, log, &Actor::from(&p), &id, b.name.trim(), &roles, &s)
         })
     })
     .await?;
@@ -91,7 +91,7 @@ pub async fn list_api_keys(
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
     policy::credentials::require_key_keeper(&p, &id)?;
-    let keys = run(&state.pool, move |conn| Ok(store::auth::list_api_keys(conn, &id)?)).await?;
+    let keys = run(&state.pool, move |conn| Ok(service::auth::list_api_keys(conn, &id)?)).await?;
     Ok(HttpResponse::Ok().json(keys))
 }
 
@@ -108,7 +108,7 @@ pub async fn revoke_api_key(
     policy::credentials::require_key_keeper(&p, &id)?;
     let key_id = path_id(&key_id, || AppError::NotFound("接入密钥不存在".into()))?;
     run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id))
+        write_tx(conn, |conn, log| service::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

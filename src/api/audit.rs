@@ -10,7 +10,7 @@ use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::error::AppResult;
 use crate::policy;
-use crate::store::{self, audit::AuditEntry, audit::AuditQuery};
+use crate::service::{self, audit::AuditEntry, audit::AuditQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditParams {
@@ -46,7 +46,7 @@ pub async fn list_audit(
         limit: page::limit(params.limit)?,
     };
     let limit = f.limit;
-    let items = run(&state.pool, move |conn| Ok(store::audit::list(conn, &scope, &f)?)).await?;
+    let items = run(&state.pool, move |conn| Ok(service::audit::list(conn, &scope, &f)?)).await?;
     let next_cursor = page::next(items.len(), limit, items.last().map(|e| e.seq));
     Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
 }

@@ -13,7 +13,8 @@ use crate::domain::mail::AccountLink;
 use crate::domain::{format_time, new_id, Role};
 use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::store::{self, log::write_tx, log::Actor};
+use crate::service::{self};
+use crate::store::{log::write_tx, log::Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -92,13 +93,13 @@ pub async fn login(
     let name = username.clone();
     let k = keys.clone();
     let (reservation, user) = run(&state.pool, move |conn| {
-        let r = store::throttle::reserve(conn, &k, window)?;
-        if matches!(r, store::throttle::Reservation::Locked { .. }) {
+        let r = crate::store::throttle::reserve(conn, &k, window)?;
+        if matches!(r, crate::store::throttle::Reservation::Locked { .. }) {
             return Ok((r, None));
         }
-        let user = match store::users::by_username(conn, &name)? {
+        let user = match service::users::by_username(conn, &name)? {
             Some(u) => {
-                let agency_active = store::agencies::get(conn, &u.agency_id)?.active;
+                let agency_active = service::agencies::get(conn, &u.agency_id)?.active;
                 Some((u, agency_active))
             }
             None => None,
@@ -107,8 +108,8 @@ pub async fn login(
     })
     .await?;
     let locked_now = match reservation {
-        store::throttle::Reservation::Locked { retry_after_secs } => return Err(throttled(retry_after_secs)),
-        store::throttle::Reservation::Granted { locked_now } => locked_now,
+        crate::store::throttle::Reservation::Locked { retry_after_secs } => return Err(throttled(retry_after_secs)),
+        crate::store::throttle::Reservation::Granted { locked_now } => locked_now,
     };
     // 2. Verify off the pool. Unknown, deactivated and not yet activated users are verified
     //    against a dummy hash: the same work, the same answer.
@@ -155,11 +156,11 @@ pub async fn login(
     let address_keys = vec![keys[1].clone()];
     let tokens = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            let failed_before = (store::throttle::failures(conn, &user_key)? - 1).max(0);
-            store::throttle::succeeded(conn, &user_key, &address_keys)?;
+            let failed_before = (crate::store::throttle::failures(conn, &user_key)? - 1).max(0);
+            crate::store::throttle::succeeded(conn, &user_key, &address_keys)?;
             let family = new_id();
             let new_refresh = crate::auth::random_secret("gtr_");
-            store::auth::insert_refresh(conn, &u.id, &family, &new_refresh, &expires, log.at())?;
+            service::auth::insert_refresh(conn, &u.id, &family, &new_refresh, &expires, log.at())?;
             let actor = Actor { user_id: Some(u.id.clone()), agency_id: Some(u.agency_id.clone()) };
             log.audit(
                 &actor,
@@ -206,9 +207,10 @@ pub async fn activate(state: web::Data<AppState>, body: JsonBody<ActivateRequest
         return Err(AppError::validation("token", "链接无效、已使用或已过期,请重新申请"));
     }
     let hash = web::block(move || crate::auth::hash_password(&password)).await??;
-    let username =
-        run(&state.pool, move |conn| write_tx(conn, |conn, log| store::credentials::redeem(conn, log, &token, &hash)))
-            .await?;
+    let username = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| service::credentials::redeem(conn, log, &token, &hash))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Activated { username }))
 }
 
@@ -239,21 +241,21 @@ pub async fn request_password_reset(
         (format!("reset-{}", client_key(&state, &req)), s.login_backoff(true)),
     ];
     let window = s.login_window_secs;
-    let r = run(&state.pool, move |conn| Ok(store::throttle::reserve(conn, &keys, window)?)).await?;
-    if let store::throttle::Reservation::Locked { retry_after_secs } = r {
+    let r = run(&state.pool, move |conn| Ok(crate::store::throttle::reserve(conn, &keys, window)?)).await?;
+    if let crate::store::throttle::Reservation::Locked { retry_after_secs } = r {
         return Err(throttled(retry_after_secs));
     }
     // The answer does not wait for the lookup and the mail, so its timing tells nothing.
     let (pool, settings) = (state.pool.clone(), state.settings.clone());
     actix_web::rt::spawn(async move {
         let r = run(&pool, move |conn| {
-            let Some(user) = store::users::by_username(conn, &username)? else { return Ok(()) };
+            let Some(user) = service::users::by_username(conn, &username)? else { return Ok(()) };
             if !user.active || user.password_hash.is_empty() || user.email.is_none() {
                 return Ok(());
             }
             write_tx(conn, |conn, log| {
                 let actor = Actor { user_id: Some(user.id.clone()), agency_id: Some(user.agency_id.clone()) };
-                store::credentials::issue(
+                service::credentials::issue(
                     conn,
                     log,
                     &actor,
@@ -261,7 +263,7 @@ pub async fn request_password_reset(
                     AccountLink::Reset,
                     settings.reset_ttl_secs,
                     |t| settings.activation_link(t),
-                    store::credentials::Delivery::Mail,
+                    service::credentials::Delivery::Mail,
                 )
                 .map(|_| ())
             })
@@ -284,16 +286,16 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>)
     let st = state.clone();
     let expires = refresh_expiry(&state);
     let out = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| match store::auth::rotate_refresh(conn, &token, log.at())? {
-            store::auth::RefreshOutcome::Rejected => Ok(None),
-            store::auth::RefreshOutcome::Rotated { user_id, family_id } => {
-                let active = store::users::by_id(conn, &user_id)?.is_some_and(|u| u.active);
+        write_tx(conn, |conn, log| match service::auth::rotate_refresh(conn, &token, log.at())? {
+            service::auth::RefreshOutcome::Rejected => Ok(None),
+            service::auth::RefreshOutcome::Rotated { user_id, family_id } => {
+                let active = service::users::by_id(conn, &user_id)?.is_some_and(|u| u.active);
                 if !active {
-                    store::auth::revoke_family(conn, &family_id, log.at())?;
+                    service::auth::revoke_family(conn, &family_id, log.at())?;
                     return Ok(None);
                 }
                 let next = crate::auth::random_secret("gtr_");
-                store::auth::insert_refresh(conn, &user_id, &family_id, &next, &expires, log.at())?;
+                service::auth::insert_refresh(conn, &user_id, &family_id, &next, &expires, log.at())?;
                 Ok(Some(tokens(&st, &user_id, &family_id, next)?))
             }
         })
@@ -314,9 +316,9 @@ pub async fn logout(
 ) -> AppResult<HttpResponse> {
     let token = body.0.refresh_token;
     run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| match store::auth::family_of(conn, &token)? {
+        write_tx(conn, |conn, log| match service::auth::family_of(conn, &token)? {
             Some((family, user)) if Some(&user) == p.user_id.as_ref() => {
-                store::auth::revoke_family(conn, &family, log.at())?;
+                service::auth::revoke_family(conn, &family, log.at())?;
                 log.audit(&Actor::from(&p), "auth.logout", "session", Some(&family), None, json!({}));
                 Ok(())
             }
@@ -342,7 +344,7 @@ pub struct Me {
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     let agency_id = p.agency_id.clone();
-    let agency = run(&state.pool, move |conn| store::agencies::get(conn, &agency_id)).await?;
+    let agency = run(&state.pool, move |conn| service::agencies::get(conn, &agency_id)).await?;
     Ok(HttpResponse::Ok().json(Me {
         user_id: p.user_id,
         api_key_id: p.api_key_id,

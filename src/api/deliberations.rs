@@ -11,10 +11,11 @@ use crate::api::state::AppState;
 use crate::domain::is_id;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
-use crate::store::deliberations::{Assignment, DeliberationView};
+use crate::service::deliberations::{Assignment, DeliberationView};
+use crate::service::records::WriteContext;
+use crate::service::{self};
+use crate::store::directory;
 use crate::store::log::write_tx;
-use crate::store::records::WriteContext;
-use crate::store::{self, directory};
 
 fn not_found() -> AppError {
     AppError::NotFound("会商不存在或无权查看".into())
@@ -61,7 +62,7 @@ pub async fn open_deliberation(
         write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
-            let d = store::deliberations::open(
+            let d = service::deliberations::open(
                 conn,
                 log,
                 &ctx,
@@ -72,7 +73,7 @@ pub async fn open_deliberation(
                 &b.participant_agency_ids,
                 &b.minutes,
             )?;
-            Ok(store::deliberations::view(conn, d)?)
+            Ok(service::deliberations::view(conn, d)?)
         })
     })
     .await?;
@@ -85,10 +86,10 @@ pub async fn open_deliberation(
 pub async fn list_deliberations(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let out = run(&state.pool, move |conn| {
-        let rows = store::deliberations::list(conn, &p.agency_id)?;
+        let rows = service::deliberations::list(conn, &p.agency_id)?;
         let mut out = Vec::with_capacity(rows.len());
         for d in rows {
-            out.push(store::deliberations::view(conn, d)?);
+            out.push(service::deliberations::view(conn, d)?);
         }
         Ok(out)
     })
@@ -107,8 +108,8 @@ pub async fn get_deliberation(
     policy::require_content_reader(&p)?;
     let id = path_id(&id, not_found)?;
     let v = run(&state.pool, move |conn| {
-        let (d, _) = store::deliberations::get_visible(conn, &p.agency_id, &id)?;
-        Ok(store::deliberations::view(conn, d)?)
+        let (d, _) = service::deliberations::get_visible(conn, &p.agency_id, &id)?;
+        Ok(service::deliberations::view(conn, d)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -167,8 +168,8 @@ async fn with_deliberation(
     let v = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             f(conn, log, &p, &id)?;
-            let (d, _) = store::deliberations::get_visible(conn, &p.agency_id, &id)?;
-            Ok(store::deliberations::view(conn, d)?)
+            let (d, _) = service::deliberations::get_visible(conn, &p.agency_id, &id)?;
+            Ok(service::deliberations::view(conn, d)?)
         })
     })
     .await?;
@@ -186,8 +187,10 @@ pub async fn add_minutes(
     body: JsonBody<MinutesRequest>,
 ) -> AppResult<HttpResponse> {
     let text = body.0.text;
-    with_deliberation(state, p, &id, move |conn, log, p, id| store::deliberations::add_minutes(conn, log, p, id, &text))
-        .await
+    with_deliberation(state, p, &id, move |conn, log, p, id| {
+        service::deliberations::add_minutes(conn, log, p, id, &text)
+    })
+    .await
 }
 
 /// Records the conclusion (会商结论; the convener).
@@ -201,7 +204,7 @@ pub async fn conclude_deliberation(
     body: JsonBody<ConclusionRequest>,
 ) -> AppResult<HttpResponse> {
     let text = body.0.conclusion;
-    with_deliberation(state, p, &id, move |conn, log, p, id| store::deliberations::conclude(conn, log, p, id, &text))
+    with_deliberation(state, p, &id, move |conn, log, p, id| service::deliberations::conclude(conn, log, p, id, &text))
         .await
 }
 
@@ -222,7 +225,9 @@ pub async fn create_assignment(
         return Err(AppError::validation("agency_id", "单位编号格式无效"));
     }
     let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::deliberations::assign(conn, log, &p, &id, &b.agency_id, &b.task, &b.deadline))
+        write_tx(conn, |conn, log| {
+            service::deliberations::assign(conn, log, &p, &id, &b.agency_id, &b.task, &b.deadline)
+        })
     })
     .await?;
     Ok(HttpResponse::Created().json(a))
@@ -245,9 +250,10 @@ pub async fn urge_assignment(
     policy::require_content_writer(&p)?;
     let id = path_id(&id, assignment_not_found)?;
     let note = body.0.note;
-    let a =
-        run(&state.pool, move |conn| write_tx(conn, |conn, log| store::deliberations::urge(conn, log, &p, &id, &note)))
-            .await?;
+    let a = run(&state.pool, move |conn| {
+        write_tx(conn, |conn, log| service::deliberations::urge(conn, log, &p, &id, &note))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(a))
 }
 
@@ -265,7 +271,7 @@ pub async fn complete_assignment(
     let id = path_id(&id, assignment_not_found)?;
     let result = body.0.result;
     let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::deliberations::complete(conn, log, &p, &id, &result))
+        write_tx(conn, |conn, log| service::deliberations::complete(conn, log, &p, &id, &result))
     })
     .await?;
     Ok(HttpResponse::Ok().json(a))

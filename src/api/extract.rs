@@ -13,7 +13,7 @@ use crate::db::{DbConnection, DbPool};
 use crate::domain::now;
 use crate::error::{AppError, AppResult};
 use crate::policy::Principal;
-use crate::store;
+use crate::service;
 
 /// Runs blocking diesel work on the thread pool with a pooled connection, in the caller's
 /// tracing span. The one way handlers reach the database.
@@ -54,12 +54,12 @@ impl FromRequest for Auth {
                 .ok_or_else(|| AppError::Unauthorized("认证信息格式无效:应为 Bearer <令牌>".into()))?
                 .to_string();
             let principal = if token.starts_with("gtk_") {
-                run(&state.pool, move |conn| Ok(store::auth::principal_for_api_key(conn, &token)?)).await?
+                run(&state.pool, move |conn| Ok(service::auth::principal_for_api_key(conn, &token)?)).await?
             } else {
                 let claims = crate::auth::verify_access_token(state.jwt_secret.expose().as_bytes(), &token)
                     .ok_or_else(|| AppError::Unauthorized("访问令牌无效或已过期,请重新登录或刷新令牌".into()))?;
                 run(&state.pool, move |conn| {
-                    Ok(store::auth::principal_for_session(conn, &claims.sub, &claims.sid, &now())?)
+                    Ok(service::auth::principal_for_session(conn, &claims.sub, &claims.sid, &now())?)
                 })
                 .await?
             };

@@ -10,9 +10,10 @@ use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::store::feed::FeedEvent;
+use crate::service::feed::FeedEvent;
+use crate::service::{self};
+use crate::store::directory;
 use crate::store::log::Actor;
-use crate::store::{self, directory};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FeedParams {
@@ -54,11 +55,11 @@ pub async fn feed(
     let purpose = access_purpose(&req)?;
     let out = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        let events = store::feed::page(conn, &Actor::from(&p), &viewer, after, limit + 1, purpose.as_deref())?;
+        let events = service::feed::page(conn, &Actor::from(&p), &viewer, after, limit + 1, purpose.as_deref())?;
         let has_more = events.len() as i64 > limit;
         let events: Vec<FeedEvent> = events.into_iter().take(limit as usize).collect();
         let next_cursor = events.last().map(|e| e.seq).unwrap_or(after);
-        let head_seq = store::log::head_seq(conn)?;
+        let head_seq = crate::store::log::head_seq(conn)?;
         Ok(FeedPage { events, next_cursor, has_more, head_seq })
     })
     .await?;

@@ -8,8 +8,9 @@ use crate::api::records::record_not_found;
 use crate::api::state::AppState;
 use crate::error::AppResult;
 use crate::policy;
-use crate::store::grants::GrantView;
-use crate::store::{self, directory};
+use crate::service::grants::GrantView;
+use crate::service::{self};
+use crate::store::directory;
 
 /// Every grant made on the record — live transfers, deliberations, field grants — with who
 /// made it and why. The owner only: 403 for other readers, 404 for agencies that may not read it.
@@ -25,7 +26,7 @@ pub async fn record_grants(
     let id = path_id(&id, record_not_found)?;
     let grants = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        store::grants::for_owner(conn, &viewer, &id)
+        service::grants::for_owner(conn, &viewer, &id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(grants))

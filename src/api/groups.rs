@@ -11,9 +11,10 @@ use crate::domain::agency::validate_name;
 use crate::domain::{is_id, new_id};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal};
-use crate::store::groups::Group;
+use crate::service::groups::Group;
+use crate::service::{self, records, subscriptions};
+use crate::store::directory;
 use crate::store::log::{write_tx, Actor};
-use crate::store::{self, directory, records, subscriptions};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroup {
@@ -30,7 +31,7 @@ pub struct NewGroup {
 #[utoipa::path(tag = "共享组", responses((status = 200, body = Vec<Group>)), security(("bearer" = [])))]
 #[get("/groups")]
 pub async fn list_groups(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
-    let groups = run(&state.pool, |conn| Ok(store::groups::list(conn)?)).await?;
+    let groups = run(&state.pool, |conn| Ok(service::groups::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(groups))
 }
 
@@ -61,7 +62,7 @@ pub async fn create_group(
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
             for (i, a) in b.agency_ids.iter().enumerate() {
-                let agency = store::agencies::get(conn, a)
+                let agency = service::agencies::get(conn, a)
                     .map_err(|_| AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在"))?;
                 if !policy::credentials::receives_records(&agency.kind) {
                     return Err(AppError::validation(
@@ -70,8 +71,8 @@ pub async fn create_group(
                     ));
                 }
             }
-            store::groups::insert(conn, log, &actor, &id, b.name.trim(), &b.description, &b.agency_ids)?;
-            store::groups::get(conn, &id)
+            service::groups::insert(conn, log, &actor, &id, b.name.trim(), &b.description, &b.agency_ids)?;
+            service::groups::get(conn, &id)
         })
     })
     .await?;
@@ -101,25 +102,25 @@ fn change_membership(
     move |conn| {
         write_tx(conn, |conn, log| {
             let actor = Actor::from(&p);
-            store::groups::get(conn, &group_id)?;
-            let agency = store::agencies::get(conn, &agency_id)
+            service::groups::get(conn, &group_id)?;
+            let agency = service::agencies::get(conn, &agency_id)
                 .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
             if join && !policy::credentials::receives_records(&agency.kind) {
                 return Err(AppError::validation("agency_id", policy::credentials::HUB_RECEIVES_NOTHING));
             }
             let before = directory::load(conn)?;
             if join {
-                store::membership::refuse_join_outside_agreements(conn, &group_id, &agency_id)?;
-                store::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;
+                service::membership::refuse_join_outside_agreements(conn, &group_id, &agency_id)?;
+                service::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;
             } else {
-                store::groups::remove_member_row(conn, log, &actor, &group_id, &agency_id)?;
+                service::groups::remove_member_row(conn, log, &actor, &group_id, &agency_id)?;
             }
             let after = directory::load(conn)?;
             let rules = subscriptions::all_rules(conn)?;
             let (shared, revoked) =
                 records::propagate_membership(conn, log, &p.agency_id, &group_id, &agency_id, &before, &after, &rules)?;
             Ok(MembershipChange {
-                group: store::groups::get(conn, &group_id)?,
+                group: service::groups::get(conn, &group_id)?,
                 records_shared: shared,
                 records_revoked: revoked,
             })

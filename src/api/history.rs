@@ -11,8 +11,9 @@ use crate::api::records::record_not_found;
 use crate::api::state::AppState;
 use crate::error::AppResult;
 use crate::policy;
-use crate::store::history::HistoryEntry;
-use crate::store::{self, directory};
+use crate::service::history::HistoryEntry;
+use crate::service::{self};
+use crate::store::directory;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HistoryParams {
@@ -54,7 +55,7 @@ pub async fn record_history(
     let limit = page::limit(params.limit)?;
     let (items, next) = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        store::history::history(conn, &p, &viewer, &id, purpose.as_deref(), after, limit)
+        service::history::history(conn, &p, &viewer, &id, purpose.as_deref(), after, limit)
     })
     .await?;
     Ok(HttpResponse::Ok().json(HistoryPage { items, next_cursor: next.map(page::encode) }))

@@ -10,9 +10,10 @@ use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::store::inbox::{InboxItem, InboxQuery};
+use crate::service::inbox::{InboxItem, InboxQuery};
+use crate::service::{self};
+use crate::store::directory;
 use crate::store::log::{write_tx, Actor};
-use crate::store::{self, directory};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InboxParams {
@@ -56,13 +57,13 @@ pub async fn list_inbox(
     };
     let out = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        let rows = store::inbox::list(conn, &viewer, &f)?;
+        let rows = service::inbox::list(conn, &viewer, &f)?;
         let ids: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();
-        let records = store::records::load_many(conn, &ids)?;
+        let records = service::records::load_many(conn, &ids)?;
         let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.seq));
         let rows: Vec<_> = rows.into_iter().filter(|r| records.contains_key(&r.record_id)).collect();
         // Restricted titles only with a purpose, audited (as in record lists).
-        let views = store::records::present_listing(
+        let views = service::records::present_listing(
             conn,
             &p,
             &viewer,
@@ -105,7 +106,7 @@ pub async fn ack_inbox(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<
     let i = id.clone();
     let acked_at = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        write_tx(conn, |conn, log| store::inbox::ack(conn, log, &Actor::from(&p), &viewer, &i, &p.actor_id()))
+        write_tx(conn, |conn, log| service::inbox::ack(conn, log, &Actor::from(&p), &viewer, &i, &p.actor_id()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(Acked { id, acked_at }))

@@ -13,8 +13,8 @@ use crate::api::state::AppState;
 use crate::domain::mail::{self, MailMode};
 use crate::error::{AppError, AppResult};
 use crate::policy;
+use crate::service::{mail as mails, users};
 use crate::store::log::{write_tx, Actor};
-use crate::store::{mail as store, users};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MailPreferences {
@@ -38,7 +38,7 @@ async fn answer(state: &AppState, user_id: String, prefs: BTreeMap<String, MailM
 pub async fn get_mail_preferences(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     let user_id = policy::require_user(&p)?.to_string();
     let u = user_id.clone();
-    let prefs = run(&state.pool, move |conn| Ok(store::preferences(conn, &u)?)).await?;
+    let prefs = run(&state.pool, move |conn| Ok(mails::preferences(conn, &u)?)).await?;
     answer(&state, user_id, prefs).await
 }
 
@@ -57,7 +57,7 @@ pub async fn put_mail_preferences(
     let changes = mail::parse_preferences(&body.0).map_err(AppError::Validation)?;
     let u = user_id.clone();
     let prefs = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::set_preferences(conn, log, &Actor::from(&p), &u, &changes))
+        write_tx(conn, |conn, log| mails::set_preferences(conn, log, &Actor::from(&p), &u, &changes))
     })
     .await?;
     answer(&state, user_id, prefs).await

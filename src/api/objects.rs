@@ -12,9 +12,9 @@ use crate::api::state::AppState;
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
+use crate::service::objects::{ObjectQuery, ObjectView, SubjectObject};
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::objects::{ObjectQuery, ObjectView, SubjectObject};
-use crate::store::{self};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewObject {
@@ -65,12 +65,12 @@ pub async fn create_object(
         kind: b.kind,
         unit: b.unit,
         position: b.position,
-        id_number_hash: b.id_number.as_deref().map(|n| store::objects::id_number_digest(identity_key(&state), n)),
+        id_number_hash: b.id_number.as_deref().map(|n| service::objects::id_number_digest(identity_key(&state), n)),
         created_by_agency_id: p.agency_id.clone(),
         created_at: now(),
     };
     let (o, agency) = (obj.clone(), p.agency_id.clone());
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::objects::insert(conn, log, &Actor::from(&p), &o)))
+    run(&state.pool, move |conn| write_tx(conn, |conn, log| service::objects::insert(conn, log, &Actor::from(&p), &o)))
         .await?;
     Ok(HttpResponse::Created().json(obj.view_for(&agency)))
 }
@@ -123,16 +123,17 @@ pub async fn list_objects(
             let (key, limit) = (format!("lookup:{}", p.actor_id()), state.settings.object_lookup_limit);
             let window = state.settings.object_lookup_window_secs as i64;
             let taken =
-                run(&state.pool, move |conn| Ok(store::throttle::take_budget(conn, &key, limit, window)?)).await?;
+                run(&state.pool, move |conn| Ok(crate::store::throttle::take_budget(conn, &key, limit, window)?))
+                    .await?;
             if let Err(secs) = taken {
                 return Err(AppError::TooManyRequests(format!("按证件号码查询过于频繁,请 {secs} 秒后再试"), secs));
             }
-            Some(store::objects::id_number_digest(identity_key(&state), n))
+            Some(service::objects::id_number_digest(identity_key(&state), n))
         }
     };
     let f = ObjectQuery { q: params.q, kind: params.kind, id_number_digest, after, limit };
     let agency = p.agency_id.clone();
-    let rows = run(&state.pool, move |conn| Ok(store::objects::list(conn, &f)?)).await?;
+    let rows = run(&state.pool, move |conn| Ok(service::objects::list(conn, &f)?)).await?;
     let items: Vec<ObjectView> = rows.into_iter().map(|o| o.view_for(&agency)).collect();
     let next_cursor = if items.len() as i64 == limit { items.last().map(|o| page::encode_id(&o.id)) } else { None };
     Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
@@ -144,6 +145,6 @@ pub async fn list_objects(
 pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
-    let o = run(&state.pool, move |conn| store::objects::get(conn, &id)).await?;
+    let o = run(&state.pool, move |conn| service::objects::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(o.view_for(&p.agency_id)))
 }

@@ -9,7 +9,7 @@ use crate::api::extract::run;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::error::{AppError, AppResult};
-use crate::store::{self};
+use crate::service::{self};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -27,7 +27,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "运维", responses((status = 200, body = Health), (status = 503, body = Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    run(&state.pool, |conn| Ok(store::log::head_seq(conn)?))
+    run(&state.pool, |conn| Ok(crate::store::log::head_seq(conn)?))
         .await
         .map_err(|_| AppError::Unavailable("数据库不可用".into()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
@@ -38,14 +38,14 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let read = run(&state.pool, |conn| {
-        Ok((store::log::head_seq(conn)?, store::webhooks::gauges(conn)?, store::mail::outbox_counts(conn)?))
+        Ok((crate::store::log::head_seq(conn)?, service::webhooks::gauges(conn)?, service::mail::outbox_counts(conn)?))
     });
     if let Ok((seq, hooks, mail)) = read.await {
         let m = &state.metrics;
         m.event_seq.set(seq);
         m.webhook_endpoints.with_label_values(&["active"]).set(hooks.endpoints_active);
         m.webhook_endpoints.with_label_values(&["disabled"]).set(hooks.endpoints_disabled);
-        for status in store::webhooks::STATUSES {
+        for status in service::webhooks::STATUSES {
             let n = hooks.deliveries.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
             m.webhook_deliveries.with_label_values(&[status]).set(n);
         }
@@ -58,7 +58,7 @@ pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let s = state.pool.state();
     state.metrics.pool_idle.set(s.idle_connections as i64);
     state.metrics.pool_size.set(s.connections as i64);
-    state.metrics.write_lock_hold_max.set(store::log::lock_hold::max_seconds());
+    state.metrics.write_lock_hold_max.set(crate::store::log::lock_hold::max_seconds());
     let mut buf = Vec::new();
     TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf).map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buf))

@@ -17,9 +17,10 @@ use crate::domain::is_id;
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
+use crate::service::records::{present, RecordQuery, RecordView, UpdateOutcome, WriteContext};
+use crate::service::{self};
+use crate::store::directory;
 use crate::store::log::write_tx;
-use crate::store::records::{present, RecordQuery, RecordView, UpdateOutcome, WriteContext};
-use crate::store::{self, directory};
 
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
 #[utoipa::path(tag = "信息", request_body = RecordInput, responses(
@@ -39,7 +40,7 @@ pub async fn create_record(
     let request_hash = crate::auth::digest(&String::from_utf8_lossy(&body));
     let (status, json) = run(&state.pool, move |conn| {
         if let Some(k) = &key {
-            if let Some(s) = store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
+            if let Some(s) = crate::store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
                 return Ok((s.status, s.response));
             }
         }
@@ -47,22 +48,22 @@ pub async fn create_record(
             // Again under the lock: a retry racing its own first attempt (the client timed
             // out while that one committed) gets the first answer, not a second record.
             if let Some(k) = &key {
-                if let Some(s) = store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
+                if let Some(s) = crate::store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
                     return Ok((s.status, s.response, None));
                 }
             }
             let ctx = WriteContext::load(conn)?;
-            let s = store::records::create(conn, log, &ctx, &p, input.into())?;
+            let s = service::records::create(conn, log, &ctx, &p, input.into())?;
             let view = present(&s, policy::Disclosure::OWNER);
             let json = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &key {
-                store::idempotency::save(conn, &p.agency_id, k, &request_hash, 201, &json, log.at())?;
+                crate::store::idempotency::save(conn, &p.agency_id, k, &request_hash, 201, &json, log.at())?;
             }
             Ok((201, json, Some(s.row.id)))
         })?;
         let (status, json, id) = created;
         if let Some(id) = id {
-            store::similar::flag_after_commit(conn, &[id]);
+            service::similar::flag_after_commit(conn, &[id]);
         }
         Ok((status, json))
     })
@@ -165,12 +166,12 @@ pub async fn list_records(
     f.purpose = access_purpose(&req)?;
     let page = run(&state.pool, move |conn| {
         if let Some(c) = &f.category {
-            f.category = Some(store::catalog::resolve(conn, c)?.unwrap_or_else(|| c.clone()));
+            f.category = Some(crate::store::catalog::resolve(conn, c)?.unwrap_or_else(|| c.clone()));
         }
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        let rows = store::records::list(conn, &viewer, &f)?;
+        let rows = service::records::list(conn, &viewer, &f)?;
         let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.row.seq));
-        let items = store::records::present_listing(conn, &p, &viewer, &rows, f.purpose.as_deref())?;
+        let items = service::records::present_listing(conn, &p, &viewer, &rows, f.purpose.as_deref())?;
         Ok(RecordPage { items, next_cursor })
     })
     .await?;
@@ -198,7 +199,7 @@ pub async fn get_record(
     let purpose = access_purpose(&req)?;
     let view = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        store::records::read(conn, &p, &viewer, &id, purpose.as_deref())
+        service::records::read(conn, &p, &viewer, &id, purpose.as_deref())
     })
     .await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
@@ -290,10 +291,10 @@ pub async fn update_record(
         write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
-            let s = match store::records::update(conn, log, &ctx, &p, &viewer, &id, Some(version), |c| patch.apply(c))?
-            {
-                UpdateOutcome::Updated(s) | UpdateOutcome::Unchanged(s) => s,
-            };
+            let s =
+                match service::records::update(conn, log, &ctx, &p, &viewer, &id, Some(version), |c| patch.apply(c))? {
+                    UpdateOutcome::Updated(s) | UpdateOutcome::Unchanged(s) => s,
+                };
             Ok(present(&s, policy::Disclosure::OWNER))
         })
     })
@@ -320,7 +321,7 @@ pub async fn withdraw_record(
         write_tx(conn, |conn, log| {
             let ctx = WriteContext::load(conn)?;
             let viewer = directory::viewer(conn, &p.agency_id)?;
-            store::records::withdraw(conn, log, &ctx, &p, &viewer, &id, version)
+            service::records::withdraw(conn, log, &ctx, &p, &viewer, &id, version)
         })
     })
     .await?;

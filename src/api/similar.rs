@@ -7,8 +7,9 @@ use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self};
-use crate::store::similar::SimilarClue;
-use crate::store::{self, directory};
+use crate::service::similar::SimilarClue;
+use crate::service::{self};
+use crate::store::directory;
 
 /// Possible duplicate handling: clues on the same supervision objects with similar text.
 /// A clue the caller may read is shown with its score and the shared text; of any other,
@@ -28,8 +29,8 @@ pub async fn similar_records(
     let purpose = crate::api::extract::access_purpose(&req)?;
     let out = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        let s = store::records::get_entitled(conn, &viewer, &id)?;
-        store::similar::for_viewer(conn, &p, &viewer, &s, purpose.as_deref())
+        let s = service::records::get_entitled(conn, &viewer, &id)?;
+        service::similar::for_viewer(conn, &p, &viewer, &s, purpose.as_deref())
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))

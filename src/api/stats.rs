@@ -11,8 +11,8 @@ use crate::api::transfers::{parse_date, parse_direction};
 use crate::domain::is_id;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self};
-use crate::store::transfers::{ClueStats, Direction};
-use crate::store::{self};
+use crate::service::transfers::{ClueStats, Direction};
+use crate::service::{self};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StatsParams {
@@ -57,8 +57,8 @@ pub async fn clue_stats(
     let (direction, from, to) = stats_params(&params)?;
     let agency = policy::stats_scope(&p, params.agency_id.as_deref())?;
     let s = run(&state.pool, move |conn| {
-        store::agencies::get(conn, &agency)?;
-        Ok(store::transfers::stats(conn, &agency, direction, from.as_deref(), to.as_deref())?)
+        service::agencies::get(conn, &agency)?;
+        Ok(service::transfers::stats(conn, &agency, direction, from.as_deref(), to.as_deref())?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(s))
@@ -84,9 +84,9 @@ pub async fn clue_stats_by_agency(
     policy::require_admin(&p)?;
     let (direction, from, to) = stats_params(&params)?;
     let out = run(&state.pool, move |conn| {
-        let agencies = store::agencies::list(conn)?;
+        let agencies = service::agencies::list(conn)?;
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let stats = store::transfers::stats_by_agency(conn, &ids, direction, from.as_deref(), to.as_deref())?;
+        let stats = service::transfers::stats_by_agency(conn, &ids, direction, from.as_deref(), to.as_deref())?;
         Ok(agencies
             .into_iter()
             .zip(stats)

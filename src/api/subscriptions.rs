@@ -12,9 +12,9 @@ use crate::domain::subscription::Criteria;
 use crate::domain::{is_id, new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
+use crate::service::subscriptions::Subscription;
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::subscriptions::Subscription;
-use crate::store::{self};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSubscription {
@@ -41,7 +41,7 @@ pub struct NewSubscription {
 #[get("/subscriptions")]
 pub async fn list_subscriptions(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let list = run(&state.pool, move |conn| Ok(store::subscriptions::list(conn, &p.agency_id)?)).await?;
+    let list = run(&state.pool, move |conn| Ok(service::subscriptions::list(conn, &p.agency_id)?)).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -85,7 +85,7 @@ pub async fn create_subscription(
         write_tx(conn, |conn, log| {
             let mut criteria = b.1;
             for (i, c) in criteria.categories.iter_mut().enumerate() {
-                *c = store::catalog::resolve(conn, c)?
+                *c = crate::store::catalog::resolve(conn, c)?
                     .ok_or_else(|| AppError::validation(&format!("categories[{i}]"), format!("问题类别“{c}”不存在")))?;
             }
             let s = Subscription {
@@ -96,7 +96,7 @@ pub async fn create_subscription(
                 criteria,
                 created_at: now(),
             };
-            store::subscriptions::insert(conn, log, &Actor::from(&p), &s, cap)?;
+            service::subscriptions::insert(conn, log, &Actor::from(&p), &s, cap)?;
             Ok(s)
         })
     })
@@ -115,7 +115,7 @@ pub async fn delete_subscription(
     policy::require_content_writer(&p)?;
     let id = path_id(&id, || AppError::NotFound("订阅不存在".into()))?;
     run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id))
+        write_tx(conn, |conn, log| service::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -16,7 +16,7 @@ use crate::policy;
 /// gets the first answer again.
 #[utoipa::path(tag = "同步", request_body(content = String, content_type = "application/x-ndjson"),
     params(crate::contract::IdempotencyKey),
-    responses((status = 200, description = "每行一个结果(NDJSON,每行的结构见 LineResult)", body = crate::sync::batch::LineResult,
+    responses((status = 200, description = "每行一个结果(NDJSON,每行的结构见 LineResult)", body = crate::contract::sync::LineResult,
         content_type = "application/x-ndjson"),
     (status = 413, body = Problem), (status = 415, body = Problem)), security(("bearer" = [])))]
 #[post("/sync/batches")]
@@ -47,7 +47,7 @@ pub async fn push_batch(
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
-    let out = run(&state.pool, move |conn| crate::sync::batch::push(conn, &p, &body, key.as_deref())).await?;
+    let out = run(&state.pool, move |conn| crate::service::import::push(conn, &p, &body, key.as_deref())).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/x-ndjson; charset=utf-8")
         .insert_header(("X-Batch-Created", out.summary.created.to_string()))

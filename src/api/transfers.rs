@@ -12,10 +12,11 @@ use crate::domain::is_id;
 use crate::domain::transfer::{Command, Outcome, Sanctions, TransferState};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal};
+use crate::service::records::WriteContext;
+use crate::service::transfers::{Direction, LedgerQuery, NewTransfer, TransferView};
+use crate::service::{self};
+use crate::store::directory;
 use crate::store::log::write_tx;
-use crate::store::records::WriteContext;
-use crate::store::transfers::{Direction, LedgerQuery, NewTransfer, TransferView};
-use crate::store::{self, directory};
 
 fn transfer_not_found() -> AppError {
     AppError::NotFound("移交记录不存在或无权查看".into())
@@ -67,10 +68,10 @@ pub async fn create_transfer(
                 deadline: b.deadline,
                 round: b.round,
             };
-            let row = store::transfers::create(conn, log, &ctx, &p, &viewer, &record_id, n)?;
-            store::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
+            let row = service::transfers::create(conn, log, &ctx, &p, &viewer, &record_id, n)?;
+            service::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
         })?;
-        store::similar::flag_after_commit(conn, &[record_id]);
+        service::similar::flag_after_commit(conn, &[record_id]);
         Ok(view)
     })
     .await?;
@@ -188,9 +189,9 @@ pub async fn list_transfers(
     let f = ledger_query(&params, page::limit(params.limit)?)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
     let out = run(&state.pool, move |conn| {
-        let rows = store::transfers::ledger(conn, &p.agency_id, &f)?;
+        let rows = service::transfers::ledger(conn, &p.agency_id, &f)?;
         let next_cursor = if rows.len() as i64 == f.limit { rows.last().map(|r| page::encode_id(&r.id)) } else { None };
-        Ok(TransferPage { items: store::transfers::present(conn, &p, rows, purpose.as_deref())?, next_cursor })
+        Ok(TransferPage { items: service::transfers::present(conn, &p, rows, purpose.as_deref())?, next_cursor })
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))
@@ -220,26 +221,26 @@ pub async fn export_transfers(
     let max = state.settings.ledger_export_max_rows.max(1);
     let f = ledger_query(&params, max + 1)?;
     let (bytes, ct) = run(&state.pool, move |conn| {
-        let rows = store::transfers::ledger(conn, &p.agency_id, &f)?;
+        let rows = service::transfers::ledger(conn, &p.agency_id, &f)?;
         if rows.len() as i64 > max {
             return Err(AppError::Validation(vec![FieldError::new(
                 "",
                 format!("一次最多导出 {max} 条移交记录,请按期间(from、to)、状态或轮次缩小范围后分批导出"),
             )]));
         }
-        let views = store::transfers::present(conn, &p, rows, purpose.as_deref())?;
+        let views = service::transfers::present(conn, &p, rows, purpose.as_deref())?;
         Ok(if format == "xlsx" {
             (
-                store::ledger_export::to_xlsx(&views, "问题线索管理台账")?,
+                service::ledger_export::to_xlsx(&views, "问题线索管理台账")?,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         } else {
-            (store::ledger_export::to_csv(&views)?, "text/csv; charset=utf-8")
+            (service::ledger_export::to_csv(&views)?, "text/csv; charset=utf-8")
         })
     })
     .await?;
     let ext = if ct.starts_with("text/csv") { "csv" } else { "xlsx" };
-    let filename = format!("问题线索管理台账-{}.{ext}", store::transfers::today());
+    let filename = format!("问题线索管理台账-{}.{ext}", service::transfers::today());
     let encoded: String =
         percent_encoding::utf8_percent_encode(&filename, percent_encoding::NON_ALPHANUMERIC).to_string();
     Ok(HttpResponse::Ok()
@@ -264,8 +265,8 @@ pub async fn get_transfer(
     let id = path_id(&id, transfer_not_found)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
     let view = run(&state.pool, move |conn| {
-        let row = store::transfers::get_visible(conn, &p.agency_id, &id)?;
-        Ok(store::transfers::present(conn, &p, vec![row], purpose.as_deref())?.remove(0))
+        let row = service::transfers::get_visible(conn, &p.agency_id, &id)?;
+        Ok(service::transfers::present(conn, &p, vec![row], purpose.as_deref())?.remove(0))
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -283,8 +284,8 @@ async fn act(
     let purpose = crate::api::extract::access_purpose(req)?;
     let view = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            let row = store::transfers::act(conn, log, &p, &id, cmd)?;
-            store::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
+            let row = service::transfers::act(conn, log, &p, &id, cmd)?;
+            service::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
         })
     })
     .await?;

@@ -12,10 +12,10 @@ use crate::domain::mail::AccountLink;
 use crate::domain::{is_id, new_id, now, Role};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self};
-use crate::store::credentials::Delivery;
+use crate::service::credentials::Delivery;
+use crate::service::users::{User, UserRow};
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
-use crate::store::users::{User, UserRow};
-use crate::store::{self};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUser {
@@ -105,7 +105,7 @@ pub async fn create_user(
     let settings = state.settings.clone();
     let user = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            let agency = store::agencies::get(conn, &row.agency_id)
+            let agency = service::agencies::get(conn, &row.agency_id)
                 .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
             let roles = Role::from_stored_list(&row.roles).map_err(anyhow::Error::from)?;
             let errs = policy::credentials::check_roles_for_agency(&agency.kind, &roles);
@@ -113,13 +113,13 @@ pub async fn create_user(
                 return Err(AppError::Validation(errs));
             }
             if p.has(Role::Admin) {
-                let has_admin = store::users::has_role(conn, &agency.id, Role::AgencyAdmin)?;
+                let has_admin = service::users::has_role(conn, &agency.id, Role::AgencyAdmin)?;
                 policy::credentials::check_hub_invitation(&agency.kind, &roles, has_admin)?;
             }
             let actor = Actor::from(&p);
-            store::users::insert(conn, log, &actor, &row)?;
+            service::users::insert(conn, log, &actor, &row)?;
             if invited {
-                store::credentials::issue(
+                service::credentials::issue(
                     conn,
                     log,
                     &actor,
@@ -154,9 +154,9 @@ pub async fn send_user_link(
     let settings = state.settings.clone();
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            let user = store::users::by_id(conn, &id)?.ok_or_else(not_found)?;
+            let user = service::users::by_id(conn, &id)?.ok_or_else(not_found)?;
             policy::credentials::require_link_sender(&p, &user.agency_id)?;
-            let kind = store::credentials::link_kind(&user);
+            let kind = service::credentials::link_kind(&user);
             if kind == AccountLink::Reset && !user.active {
                 return Err(AppError::validation("id", "该用户已停用"));
             }
@@ -164,7 +164,7 @@ pub async fn send_user_link(
                 AccountLink::Activation => settings.activation_ttl_secs,
                 AccountLink::Reset => settings.reset_ttl_secs,
             };
-            store::credentials::issue(
+            service::credentials::issue(
                 conn,
                 log,
                 &Actor::from(&p),
@@ -185,6 +185,6 @@ pub async fn send_user_link(
 #[get("/users")]
 pub async fn list_users(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     let scope = policy::user_list_scope(&p)?;
-    let users = run(&state.pool, move |conn| Ok(store::users::list(conn, scope.as_deref())?)).await?;
+    let users = run(&state.pool, move |conn| Ok(service::users::list(conn, scope.as_deref())?)).await?;
     Ok(HttpResponse::Ok().json(users))
 }

@@ -12,8 +12,8 @@ use crate::api::state::AppState;
 use crate::domain::webhook;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
+use crate::service::webhooks::{self as hooks, Delivery, Endpoint, EndpointChange};
 use crate::store::log::{write_tx, Actor};
-use crate::store::webhooks::{self as store, Delivery, Endpoint, EndpointChange};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewEndpoint {
@@ -81,7 +81,7 @@ fn not_found() -> AppError {
 #[get("/webhooks")]
 pub async fn list_webhooks(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
-    let list = run(&state.pool, move |conn| Ok(store::list(conn, &agency)?)).await?;
+    let list = run(&state.pool, move |conn| Ok(hooks::list(conn, &agency)?)).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -103,7 +103,7 @@ pub async fn create_webhook(
     let s = secret.clone();
     let endpoint = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
-            store::create(conn, log, &Actor::from(&p), &agency, &b.url, &b.event_types, b.description.trim(), &s)
+            hooks::create(conn, log, &Actor::from(&p), &agency, &b.url, &b.event_types, b.description.trim(), &s)
         })
     })
     .await?;
@@ -132,7 +132,7 @@ pub async fn update_webhook(
         active: b.active,
     };
     let endpoint = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::update(conn, log, &Actor::from(&p), &agency, &id, change))
+        write_tx(conn, |conn, log| hooks::update(conn, log, &Actor::from(&p), &agency, &id, change))
     })
     .await?;
     Ok(HttpResponse::Ok().json(endpoint))
@@ -148,7 +148,7 @@ pub async fn delete_webhook(
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
     let id = path_id(&id, not_found)?;
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| store::delete(conn, log, &Actor::from(&p), &agency, &id)))
+    run(&state.pool, move |conn| write_tx(conn, |conn, log| hooks::delete(conn, log, &Actor::from(&p), &agency, &id)))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -191,7 +191,7 @@ pub async fn rotate_webhook_secret(
     let secret = webhook::new_secret();
     let s = secret.clone();
     let endpoint = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::rotate_secret(conn, log, &Actor::from(&p), &agency, &id, &s, &until))
+        write_tx(conn, |conn, log| hooks::rotate_secret(conn, log, &Actor::from(&p), &agency, &id, &s, &until))
     })
     .await?;
     Ok(HttpResponse::Ok().json(RotatedSecret { endpoint, secret }))
@@ -227,14 +227,14 @@ pub async fn list_deliveries(
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
     let id = path_id(&id, not_found)?;
-    if let Some(s) = params.status.as_deref().filter(|s| !store::STATUSES.contains(s)) {
-        return Err(AppError::validation("status", format!("状态“{s}”无效,可选:{}", store::STATUSES.join("、"))));
+    if let Some(s) = params.status.as_deref().filter(|s| !hooks::STATUSES.contains(s)) {
+        return Err(AppError::validation("status", format!("状态“{s}”无效,可选:{}", hooks::STATUSES.join("、"))));
     }
     let (before, limit) = (page::decode(params.cursor.as_deref())?, page::limit(params.limit)?);
     let status = params.status.clone();
     let rows = run(&state.pool, move |conn| {
-        store::get(conn, &agency, &id)?;
-        Ok(store::deliveries(conn, &id, status.as_deref(), before, limit)?)
+        hooks::get(conn, &agency, &id)?;
+        Ok(hooks::deliveries(conn, &id, status.as_deref(), before, limit)?)
     })
     .await?;
     let next_cursor = page::next(rows.len(), limit, rows.last().map(|d| d.seq));
@@ -273,7 +273,7 @@ pub async fn replay_webhook(
         }
     }
     let queued = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| store::replay(conn, log, &Actor::from(&p), &agency, &id, ids.as_deref()))
+        write_tx(conn, |conn, log| hooks::replay(conn, log, &Actor::from(&p), &agency, &id, ids.as_deref()))
     })
     .await?;
     Ok(HttpResponse::Accepted().json(ReplayQueued { queued }))

@@ -17,6 +17,7 @@ mod no_nul;
 pub mod page;
 mod params;
 pub mod record;
+pub mod sync;
 
 pub use fields::*;
 pub use headers::*;

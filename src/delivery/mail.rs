@@ -13,8 +13,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::delivery::{after, wait_for_work, WorkerContext};
 use crate::domain::mail::DigestSchedule;
 use crate::domain::retry::{AfterFailure, Backoff};
+use crate::service::mail::{self as outbox, OutboxRow, SendResult};
 use crate::store::log;
-use crate::store::mail::{self as store, OutboxRow, SendResult};
 
 const LEASE: Duration = Duration::from_secs(120);
 /// Dispatch rounds per wake before sending (so a long backlog does not hold mail up).
@@ -144,7 +144,7 @@ pub async fn run(ctx: WorkerContext) {
         if let Some(s) = schedule {
             if let Some(day) = s.due_day(clock.now()) {
                 let d = day.clone();
-                match ctx.db(move |conn| store::run_digest(conn, &d)).await {
+                match ctx.db(move |conn| outbox::run_digest(conn, &d)).await {
                     Ok(Some(n)) => tracing::info!(day = %day, mails = n, "每日摘要已生成"),
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "每日摘要生成失败,稍后重试"),
@@ -160,8 +160,8 @@ pub async fn run(ctx: WorkerContext) {
 async fn sweep(ctx: &WorkerContext) {
     let limit = ctx.settings.mail_batch.clamp(1, 1000);
     for _ in 0..DISPATCH_ROUNDS {
-        let today = crate::store::transfers::today();
-        match ctx.db(move |conn| store::sweep_deadlines(conn, &today, limit)).await {
+        let today = crate::service::transfers::today();
+        match ctx.db(move |conn| outbox::sweep_deadlines(conn, &today, limit)).await {
             Ok(n) => {
                 if n > 0 {
                     tracing::info!(reminders = n, "已生成线索办理期限提醒");
@@ -185,13 +185,13 @@ async fn dispatch(ctx: &WorkerContext) {
         let owner = ctx.instance.clone();
         let result = ctx
             .db(move |conn| {
-                if !store::has_new_events(conn)? {
+                if !outbox::has_new_events(conn)? {
                     return Ok(None);
                 }
-                let Some(cursor) = store::claim_cursor(conn, &owner, &after(LEASE))? else { return Ok(None) };
-                let done = store::dispatch(conn, &owner, cursor, batch);
+                let Some(cursor) = outbox::claim_cursor(conn, &owner, &after(LEASE))? else { return Ok(None) };
+                let done = outbox::dispatch(conn, &owner, cursor, batch);
                 if !matches!(done, Ok(Some(_))) {
-                    store::release_cursor(conn, &owner)?;
+                    outbox::release_cursor(conn, &owner)?;
                 }
                 done
             })
@@ -224,7 +224,7 @@ async fn send_due(ctx: &WorkerContext, transport: &Transport) {
     let limit = ctx.settings.mail_batch.clamp(1, 500);
     loop {
         let owner = ctx.instance.clone();
-        let due = match ctx.db(move |conn| Ok(store::claim_due(conn, &owner, &after(LEASE), limit)?)).await {
+        let due = match ctx.db(move |conn| Ok(outbox::claim_due(conn, &owner, &after(LEASE), limit)?)).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(error = %e, "查询待发邮件失败");
@@ -255,7 +255,7 @@ async fn send_due(ctx: &WorkerContext, transport: &Transport) {
                 }
             };
             let (id, owner) = (m.id.clone(), ctx.instance.clone());
-            if let Err(e) = ctx.db(move |conn| Ok(store::record_send(conn, &id, &owner, attempts, &result)?)).await {
+            if let Err(e) = ctx.db(move |conn| Ok(outbox::record_send(conn, &id, &owner, attempts, &result)?)).await {
                 tracing::warn!(mail_id = %m.id, error = %e, "邮件发送结果未能记录");
             }
         }

@@ -18,10 +18,10 @@ use crate::domain::{format_time, webhook};
 use crate::error::AppResult;
 use crate::policy::webhook_targets::TargetRules;
 use crate::policy::Viewer;
+use crate::service::feed::{self, FeedEvent};
+use crate::service::webhooks::{self as hooks, Attempt, Delivery, EndpointRow, Progress};
 use crate::store::directory;
-use crate::store::feed::{self, FeedEvent};
 use crate::store::log::{self, Actor};
-use crate::store::webhooks::{self as store, Attempt, Delivery, EndpointRow, Progress};
 
 /// How long a claim lasts without renewal (rounds renew it): at least a minute, and at least
 /// four request time limits, so that a round (which stops sending after a third of the lease)
@@ -74,7 +74,7 @@ pub async fn run(ctx: WorkerContext) {
         let free = slots.available_permits();
         if free > 0 {
             let (owner, until) = (ctx.instance.clone(), after(lease_len(&ctx)));
-            match ctx.db(move |conn| Ok(store::claim_due(conn, &owner, &until, free as i64)?)).await {
+            match ctx.db(move |conn| Ok(hooks::claim_due(conn, &owner, &until, free as i64)?)).await {
                 Ok(endpoints) => {
                     for e in endpoints {
                         let Ok(permit) = slots.clone().acquire_owned().await else { return };
@@ -105,7 +105,7 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 async fn prune_log(ctx: &WorkerContext) {
     let days = ctx.settings.webhook_log_retention_days.max(1);
     let before = format_time(chrono::Utc::now() - chrono::Duration::days(days as i64));
-    match ctx.db(move |conn| Ok(store::prune_delivered(conn, &before)?)).await {
+    match ctx.db(move |conn| Ok(hooks::prune_delivered(conn, &before)?)).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(deleted = n, days, "已清理过期的回调投递记录"),
         Err(e) => tracing::warn!(error = %e, "清理回调投递记录失败"),
@@ -129,7 +129,7 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &Sender<'_>, mut e: Endpoin
         let started = Instant::now();
         let (replays, head, events) = ctx
             .db(move |conn| {
-                let replays = store::queued_replays(conn, &endpoint_id, batch)?;
+                let replays = hooks::queued_replays(conn, &endpoint_id, batch)?;
                 let head = log::head_seq(conn)?;
                 let events = if replays.is_empty() && v.agency_active {
                     feed::page(conn, &a, &v, cursor, batch, None)?
@@ -156,7 +156,7 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &Sender<'_>, mut e: Endpoin
         }
         let keep = progress.lease_until.is_some();
         let (row, owner, p) = (e.clone(), ctx.instance.clone(), progress.clone());
-        let held = ctx.db(move |conn| store::record_round(conn, &row, &owner, &attempts, &p)).await?;
+        let held = ctx.db(move |conn| hooks::record_round(conn, &row, &owner, &attempts, &p)).await?;
         if !held {
             tracing::warn!(endpoint_id = %e.id, "回调地址的租约已被其他实例接管,本轮结果未记录");
             return Ok(());

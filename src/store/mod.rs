@@ -1,33 +1,11 @@
-//! Persistence: diesel queries, one file per aggregate. Every write goes through
-//! `log::write_tx`, so the change, its events and its audit entries commit together.
+//! Persistence: diesel row I/O, one file per table family, returning typed rows. No
+//! access decisions and no use cases here (those are `policy` and `service`).
 
-pub mod agencies;
-pub mod agreements;
-pub mod audit;
-pub mod auth;
 pub mod catalog;
-pub mod credentials;
-pub mod deliberations;
 pub mod directory;
-pub mod feed;
-pub mod grants;
-pub mod groups;
-pub mod history;
 pub mod idempotency;
-pub mod inbox;
-pub mod ledger_export;
 pub mod log;
-pub mod mail;
-pub mod membership;
-pub mod objects;
-pub mod records;
-pub mod similar;
-pub mod subscriptions;
 pub mod throttle;
-pub mod transfer_stats;
-pub mod transfers;
-pub mod users;
-pub mod webhooks;
 
 /// Rows per multi-row INSERT (well under SQLite's bound-parameter limit).
 pub const INSERT_CHUNK: usize = 200;

@@ -11,13 +11,13 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::contract::sync::LineResult;
 use crate::domain::retry::{AfterFailure, Backoff};
-use crate::sync::batch::LineResult;
 use crate::sync::config::SyncConfig;
 use crate::sync::error::{SyncError, SyncResult};
 
 /// One page of `GET /api/v1/feed` as the job reads it. Events stay raw so the files hold
-/// exactly the hub's bytes (`store::feed::FeedEvent` as serialised); only `seq` is parsed.
+/// exactly the hub's bytes (`service::feed::FeedEvent` as serialised); only `seq` is parsed.
 #[derive(Debug, Deserialize)]
 pub struct FeedPage {
     pub events: Vec<Box<RawValue>>,

@@ -77,7 +77,7 @@ struct FileConfig {
 
 mod defaults {
     pub fn chunk_lines() -> usize {
-        crate::sync::batch::CHUNK_LINES
+        crate::contract::sync::CHUNK_LINES
     }
     pub fn page_size() -> i64 {
         crate::contract::page::MAX_LIMIT

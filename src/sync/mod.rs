@@ -1,8 +1,7 @@
 //! Synchronisation with agency systems: bulk NDJSON import on the hub (`batch`; the change
-//! feed is `store::feed`), and the nightly sync job the agencies run (`guantong sync pull|push`:
+//! feed is `service::feed`), and the nightly sync job the agencies run (`guantong sync pull|push`:
 //! `config`, `client`, `pull`, `push`, with crash-safe files in `durable`).
 
-pub mod batch;
 pub mod client;
 pub mod config;
 pub mod durable;

@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::contract::sync::Summary;
 use crate::domain::FieldError;
-use crate::sync::batch::Summary;
 use crate::sync::client::HubClient;
 use crate::sync::config::SyncConfig;
 use crate::sync::durable::{ensure_dir, rename_durable, sync_dir, write_atomic, JobLock};

@@ -18,9 +18,10 @@ use guantong::db::schema::{
 use guantong::db::DbConnection;
 use guantong::domain::transfer::TransferState;
 use guantong::policy::{self, can_read, entitled_sql, ReadMode};
-use guantong::store::records::{load_many, RecordRow};
-use guantong::store::transfers::TransferRow;
-use guantong::store::{directory, feed, log::head_seq};
+use guantong::service::feed;
+use guantong::service::records::{load_many, RecordRow};
+use guantong::service::transfers::TransferRow;
+use guantong::store::{directory, log::head_seq};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
 

@@ -210,7 +210,7 @@ fn events_arrive_signed_in_order_through_outages(b: Backend) {
     assert!(eps[0]["failing_since"].is_null());
     // Old successful deliveries are pruned from the log; recent ones stay.
     let mut conn = app.pool.get().unwrap();
-    use guantong::store::webhooks::prune_delivered;
+    use guantong::service::webhooks::prune_delivered;
     assert_eq!(prune_delivered(&mut conn, "2000-01-01T00:00:00.000000Z").unwrap(), 0);
     assert_eq!(deliveries(&app, &xc.admin, &id, None).len(), 20);
     assert_eq!(prune_delivered(&mut conn, "9999-01-01T00:00:00.000000Z").unwrap(), 20);

@@ -21,7 +21,7 @@ pub fn refuse_join_outside_agreements(conn: &mut DbConnection, group_id: &str, a
         return Ok(());
     }
     // Membership carries no protected fields: only the recipients are checked.
-    let rules = crate::store::agreements::all_rules(conn)?;
+    let rules = crate::service::agreements::all_rules(conn)?;
     let agencies: std::collections::HashMap<String, (String, String)> = agencies::table
         .select((agencies::id, agencies::name, agencies::kind))
         .load::<(String, String, String)>(conn)?

@@ -11,7 +11,7 @@ use crate::db::schema::{agencies, deliberations, record_grants, transfers};
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::policy::{self, GrantReason, Viewer};
-use crate::store::records;
+use crate::service::records;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GrantView {

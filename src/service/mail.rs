@@ -22,9 +22,9 @@ use crate::domain::transfer::TransferState;
 use crate::domain::{new_id, now, Role};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Viewer};
+use crate::service::records::{self, StoredRecord};
+use crate::service::transfers::TransferRow;
 use crate::store::log::{write_tx, Actor, EventRow, Log};
-use crate::store::records::{self, StoredRecord};
-use crate::store::transfers::TransferRow;
 use crate::store::{directory, INSERT_CHUNK};
 
 // ---- Preferences ------------------------------------------------------------------------

@@ -13,9 +13,9 @@ use crate::domain::new_id;
 use crate::domain::subscription::RecordFacets;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Viewer};
+use crate::service::records::{RecordView, StoredRecord};
+use crate::service::subscriptions::Rule;
 use crate::store::log::{Actor, Log};
-use crate::store::records::{RecordView, StoredRecord};
-use crate::store::subscriptions::Rule;
 use crate::store::{json_list, INSERT_CHUNK};
 
 /// An inbox item about to be written.

@@ -13,8 +13,8 @@ use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::error::AppResult;
 use crate::policy::{self, ReadMode, Viewer};
+use crate::service::records::{load_many, present, RecordView};
 use crate::store::log::{write_tx, Actor, EventRow};
-use crate::store::records::{load_many, present, RecordView};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeedEvent {

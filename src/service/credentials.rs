@@ -13,8 +13,8 @@ use crate::db::DbConnection;
 use crate::domain::mail::{render_account_link, AccountLink};
 use crate::domain::{format_time, new_id};
 use crate::error::{AppError, AppResult};
+use crate::service::users::UserRow;
 use crate::store::log::{Actor, Log};
-use crate::store::users::UserRow;
 
 /// Whether the user has set a password yet (an invited account has none until activated).
 pub fn is_activated(u: &UserRow) -> bool {
@@ -82,7 +82,7 @@ pub fn issue(
         let to =
             user.email.as_deref().ok_or_else(|| AppError::validation("email", "该用户没有电子邮箱,无法发送链接"))?;
         let mail = render_account_link(kind, &user.display_name, &user.username, &link, &expires);
-        crate::store::mail::queue_direct(conn, &user.id, to, kind.mail_type(), log.last_seq(), mail)?;
+        crate::service::mail::queue_direct(conn, &user.id, to, kind.mail_type(), log.last_seq(), mail)?;
     }
     let action = match kind {
         AccountLink::Activation => "user.invite",
@@ -113,7 +113,7 @@ pub fn redeem(conn: &mut DbConnection, log: &mut Log, token: &str, password_hash
         .first(conn)
         .optional()?;
     let (id, user_id, purpose) = row.ok_or_else(invalid)?;
-    let user = crate::store::users::by_id(conn, &user_id)?.ok_or_else(invalid)?;
+    let user = crate::service::users::by_id(conn, &user_id)?.ok_or_else(invalid)?;
     // A link is for the state it was made in: an activation link cannot revive a
     // deactivated account, a reset link does not work for an account not yet activated.
     let activation = purpose == "activate";

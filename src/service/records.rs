@@ -20,9 +20,10 @@ use crate::domain::{from_stored, new_id};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::agreements::{self, Agreement, Party};
 use crate::policy::{self, AccessFacts, DirectoryEntry, Disclosure, GrantReason, Principal, ReadMode, Viewer};
+use crate::service::subscriptions::Rule;
+use crate::service::{inbox, objects, subscriptions};
 use crate::store::log::{Actor, Log};
-use crate::store::subscriptions::Rule;
-use crate::store::{catalog, directory, inbox, json_list, objects, subscriptions, to_json, INSERT_CHUNK};
+use crate::store::{catalog, directory, json_list, to_json, INSERT_CHUNK};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = records, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -284,7 +285,7 @@ impl WriteContext {
             directory: directory::load(conn)?,
             agency_kinds: kinds.into_iter().collect(),
             group_ids: sharing_groups::table.select(sharing_groups::id).load::<String>(conn)?.into_iter().collect(),
-            agreements: crate::store::agreements::all_rules(conn)?,
+            agreements: crate::service::agreements::all_rules(conn)?,
             subscriptions: subscriptions::all_rules(conn)?,
             categories,
         })

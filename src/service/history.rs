@@ -10,8 +10,8 @@ use crate::db::DbConnection;
 use crate::domain::record::{Distribution, Sensitivity};
 use crate::error::AppResult;
 use crate::policy::{self, Principal, Viewer};
+use crate::service::records::{get_entitled, present, RecordView, StoredRecord};
 use crate::store::log::Actor;
-use crate::store::records::{get_entitled, present, RecordView, StoredRecord};
 use crate::store::to_json;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -2,7 +2,7 @@
 //! opens the Chinese correctly) and XLSX, with Chinese headers.
 
 use crate::domain::transfer::Outcome;
-use crate::store::transfers::TransferView;
+use crate::service::transfers::TransferView;
 
 pub const HEADERS: [&str; 20] = [
     "序号",

@@ -1,7 +1,7 @@
 //! Supervision objects (监督对象): units and leading cadres. Identity numbers are stored only
 //! as keyed digests (HMAC-SHA256 under the server's `identity_key`), so they can be matched
 //! but neither read back nor guessed from the database alone; lookups by number are
-//! throttled per principal (`store::throttle::take_budget`). Which agency registered an object is shown to that agency only.
+//! throttled per principal (`crate::store::throttle::take_budget`). Which agency registered an object is shown to that agency only.
 
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};

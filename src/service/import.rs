@@ -5,19 +5,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::contract::record::RecordInput;
+use crate::contract::sync::{LineResult, Summary};
 use crate::db::DbConnection;
 use crate::domain::record::RecordContent;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::Principal;
+use crate::service::records::{self, StoredRecord, UpdateOutcome, WriteContext};
 use crate::store::log::write_tx;
-use crate::store::records::{self, StoredRecord, UpdateOutcome, WriteContext};
 use crate::store::{directory, idempotency};
-
-/// Lines per request the sync client sends (its default `chunk_lines`).
-pub const CHUNK_LINES: usize = 5000;
 
 /// Lines per transaction: each holds the hub's global write lock, so a chunk is kept small
 /// enough to commit in tens of milliseconds and other writers never wait behind a whole
@@ -33,80 +29,15 @@ pub fn tx_lines(conn: &DbConnection) -> usize {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct LineResult {
-    /// 1-based line number in the request body.
-    pub line: usize,
-    /// `created`, `updated`, `unchanged` or `rejected`.
-    pub status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<i32>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub errors: Vec<FieldError>,
-}
-
-impl LineResult {
-    fn ok(line: usize, status: &str, ext: Option<String>, id: String, version: i32) -> LineResult {
-        LineResult {
-            line,
-            status: status.into(),
-            external_id: ext,
-            id: Some(id),
-            version: Some(version),
-            errors: vec![],
+/// The result of a write attempt: a line-level refusal, or an error that aborts the batch.
+fn line_result(line: usize, ext: Option<String>, status: &str, r: AppResult<StoredRecord>) -> AppResult<LineResult> {
+    match r {
+        Ok(s) => Ok(LineResult::ok(line, status, ext, s.row.id, s.row.version)),
+        Err(AppError::Validation(errs)) => Ok(LineResult::rejected(line, ext, errs)),
+        Err(AppError::Conflict(m) | AppError::Forbidden(m) | AppError::NotFound(m)) => {
+            Ok(LineResult::rejected(line, ext, vec![FieldError::new("", m)]))
         }
-    }
-
-    fn rejected(line: usize, external_id: Option<String>, errors: Vec<FieldError>) -> LineResult {
-        LineResult { line, status: "rejected".into(), external_id, id: None, version: None, errors }
-    }
-
-    /// The result of a write attempt: a line-level refusal, or an error that aborts the batch.
-    fn of(line: usize, ext: Option<String>, status: &str, r: AppResult<StoredRecord>) -> AppResult<LineResult> {
-        match r {
-            Ok(s) => Ok(LineResult::ok(line, status, ext, s.row.id, s.row.version)),
-            Err(AppError::Validation(errs)) => Ok(LineResult::rejected(line, ext, errs)),
-            Err(AppError::Conflict(m) | AppError::Forbidden(m) | AppError::NotFound(m)) => {
-                Ok(LineResult::rejected(line, ext, vec![FieldError::new("", m)]))
-            }
-            Err(e) => Err(e),
-        }
-    }
-}
-
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub struct Summary {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub rejected: usize,
-}
-
-impl Summary {
-    /// Counts one line's result.
-    pub fn count(&mut self, status: &str) {
-        match status {
-            "created" => self.created += 1,
-            "updated" => self.updated += 1,
-            "unchanged" => self.unchanged += 1,
-            _ => self.rejected += 1,
-        }
-    }
-
-    pub fn add(&mut self, other: &Summary) {
-        self.created += other.created;
-        self.updated += other.updated;
-        self.unchanged += other.unchanged;
-        self.rejected += other.rejected;
-    }
-
-    /// Lines answered.
-    pub fn lines(&self) -> usize {
-        self.created + self.updated + self.unchanged + self.rejected
+        Err(e) => Err(e),
     }
 }
 
@@ -161,7 +92,7 @@ fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppRe
             };
             let ext = c.external_id.clone();
             if let Err(e) = records::check_content(&ctx, &known, &p.agency_id, &mut c) {
-                out[i] = Some(LineResult::of(line.number, ext, "", Err(e))?);
+                out[i] = Some(line_result(line.number, ext, "", Err(e))?);
                 continue;
             }
             let key = ext.clone().unwrap_or_default();
@@ -188,7 +119,7 @@ fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppRe
             if let (Ok(s), Some(e)) = (&r, &ext) {
                 ids.insert(e.clone(), s.row.id.clone());
             }
-            out[i] = Some(LineResult::of(chunk[i].number, ext, "created", r)?);
+            out[i] = Some(line_result(chunk[i].number, ext, "created", r)?);
         }
         if !updates.is_empty() {
             let viewer = directory::viewer(conn, &p.agency_id)?;
@@ -205,9 +136,9 @@ fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppRe
                 };
                 let r = records::update(conn, log, &ctx, p, &viewer, &id, None, |x| *x = c);
                 out[i] = Some(match r {
-                    Ok(UpdateOutcome::Updated(s)) => LineResult::of(chunk[i].number, ext, "updated", Ok(s))?,
-                    Ok(UpdateOutcome::Unchanged(s)) => LineResult::of(chunk[i].number, ext, "unchanged", Ok(s))?,
-                    Err(e) => LineResult::of(chunk[i].number, ext, "", Err(e))?,
+                    Ok(UpdateOutcome::Updated(s)) => line_result(chunk[i].number, ext, "updated", Ok(s))?,
+                    Ok(UpdateOutcome::Unchanged(s)) => line_result(chunk[i].number, ext, "unchanged", Ok(s))?,
+                    Err(e) => line_result(chunk[i].number, ext, "", Err(e))?,
                 });
             }
         }
@@ -239,7 +170,7 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         let done = import_chunk(conn, p, chunk)?;
         // Duplicate handling is compared after each chunk commits, outside the write lock.
         let created: Vec<String> = done.iter().filter(|r| r.status == "created").filter_map(|r| r.id.clone()).collect();
-        crate::store::similar::flag_after_commit(conn, &created);
+        crate::service::similar::flag_after_commit(conn, &created);
         results.extend(done);
     }
     let mut ndjson = String::with_capacity(results.len() * 96);

@@ -15,9 +15,9 @@ use crate::domain::new_id;
 use crate::domain::transfer::{validate_deadline, MAX_TEXT_CHARS};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
+use crate::service::records::{self, WriteContext};
+use crate::service::{inbox, transfers::today};
 use crate::store::log::{Actor, Log};
-use crate::store::records::{self, WriteContext};
-use crate::store::{inbox, transfers::today};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = deliberations)]

@@ -16,9 +16,10 @@ use crate::domain::transfer::{self, Command, Outcome, Sanctions, Side, TransferS
 use crate::domain::{from_stored, new_id, record::RecordKind, UnknownStoredValue};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
+use crate::service::inbox;
+use crate::service::records::{self, WriteContext};
+use crate::store::directory;
 use crate::store::log::{Actor, Log};
-use crate::store::records::{self, WriteContext};
-use crate::store::{directory, inbox};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = transfers, treat_none_as_null = true)]
@@ -531,4 +532,4 @@ pub fn ledger(conn: &mut DbConnection, agency_id: &str, f: &LedgerQuery) -> Quer
     q.order(transfers::id.desc()).limit(f.limit).load(conn)
 }
 
-pub use crate::store::transfer_stats::{stats, stats_by_agency, ClueStats};
+pub use crate::service::transfer_stats::{stats, stats_by_agency, ClueStats};

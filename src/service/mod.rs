@@ -1,0 +1,28 @@
+//! The use cases of the hub — publish, transfer, deliberate, administer, subscribe, plan
+//! mail — the one layer the REST API, the web client, the sync import and the delivery
+//! workers call. Each checks the policy, validates, and writes through `store::log::write_tx`,
+//! so a change, its events and its audit entries commit together.
+
+pub mod agencies;
+pub mod agreements;
+pub mod audit;
+pub mod auth;
+pub mod credentials;
+pub mod deliberations;
+pub mod feed;
+pub mod grants;
+pub mod groups;
+pub mod history;
+pub mod import;
+pub mod inbox;
+pub mod ledger_export;
+pub mod mail;
+pub mod membership;
+pub mod objects;
+pub mod records;
+pub mod similar;
+pub mod subscriptions;
+pub mod transfer_stats;
+pub mod transfers;
+pub mod users;
+pub mod webhooks;
