@@ -19,6 +19,7 @@ mod policy_equivalence;
 mod receiver;
 mod records;
 mod restricted_text;
+mod schema;
 mod sharing;
 mod sync;
 mod sync_cli;
