@@ -395,7 +395,7 @@ impl RecordGen {
     /// round-robin, so every agency pushes over a full run).
     pub fn schedule(&mut self, hub: &Hub) -> Vec<usize> {
         let mut s: Vec<usize> = (0..hub.agencies.len())
-            .flat_map(|i| std::iter::repeat(i).take(publish_weight(hub.agencies[i].kind)))
+            .flat_map(|i| std::iter::repeat_n(i, publish_weight(hub.agencies[i].kind)))
             .collect();
         s.shuffle(&mut self.rng);
         s

@@ -374,6 +374,38 @@ pub fn send(r: RequestBuilder) -> (u16, Value) {
     (status, v)
 }
 
+/// The body of a response that must have status `expected` (a set-up step or a read the
+/// test builds on); on any other status the test fails with the body.
+#[track_caller]
+pub fn expect_status(expected: u16, (status, body): (u16, Value)) -> Value {
+    assert_eq!(status, expected, "expected HTTP {expected}, got {status}: {body}");
+    body
+}
+
+/// Polls `cond` until it holds; panics naming `what` after `timeout`. For what a test expects
+/// to happen (a mail arrives, a row reaches a state): no fixed sleep, no longer than needed.
+pub fn eventually(timeout: std::time::Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
+/// Asserts that `cond` holds throughout `window` (checked every 25 ms, failing at once when it
+/// does not). For what must NOT happen: an absence can only be watched for a while, so the
+/// window is part of the claim ("no more mail within 1.5 s").
+pub fn assert_stays(window: std::time::Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        assert!(cond(), "{what}: no longer true after {:?} of the {window:?} window", started.elapsed());
+        if started.elapsed() >= window {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
 /// A minimal record body.
 pub fn record(title: &str, distribution: Value) -> Value {
     json!({"kind": "clue", "title": title, "body": format!("{title}的正文"), "distribution": distribution})
