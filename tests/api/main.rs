@@ -11,6 +11,7 @@ pub mod bad_input;
 mod contention;
 mod deliberation_sharing;
 mod faults;
+mod harness;
 mod history_leaks;
 mod mail;
 mod openapi;
