@@ -61,7 +61,9 @@ fn start_receiver() -> Result<Receiver> {
             let state = web::Data::new((c, b, s));
             let server = HttpServer::new(move || {
                 App::new().app_data(state.clone()).default_service(web::to(
-                    |req: HttpRequest, body: web::Bytes, st: web::Data<ReceiverState>| async move {
+                    |req: HttpRequest,
+                     body: web::Bytes,
+                     st: web::Data<(Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>)>| async move {
                         let n = st.0.fetch_add(1, Ordering::Relaxed);
                         if n.is_multiple_of(100) && !verified(&req, &body, &st.2.lock().unwrap()) {
                             st.1.fetch_add(1, Ordering::Relaxed);
@@ -93,9 +95,6 @@ fn verified(req: &HttpRequest, body: &[u8], secrets: &[String]) -> bool {
     }
     secrets.iter().any(|s| standardwebhooks::Webhook::new(s).is_ok_and(|wh| wh.verify(body, &headers).is_ok()))
 }
-
-/// The receiver's counters: requests, failed signature checks, and the secrets to check with.
-type ReceiverState = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>);
 
 /// The receiver listens on loopback, which the hub refuses as a webhook target by default.
 fn loopback(s: &mut guantong::config::Settings) {
