@@ -447,6 +447,7 @@ fn items_of(v: &Value) -> usize {
 
 /// Measures one query series over HTTP (with `token`) and on the store; `queries` are run
 /// in order, after a short unmeasured warm-up.
+#[allow(clippy::too_many_arguments)]
 fn measure(
     h: &Hubd,
     cfg: &Config,

@@ -1,6 +1,8 @@
 //! Duplicate-handling detection benchmark (issue: check one new clue against 1,000,000
 //! existing clues, p99 under 50 ms on SQLite; precision and recall on generated
 //! near-duplicates). Run: `GT_SIM_CLUES=1000000 cargo bench --bench similarity`.
+//! Without `--bench` (e.g. `cargo test --benches`, `.ci/bench-smoke`) a tiny smoke run: 200
+//! quality pairs, 2,000 clues on 500 objects, 50 checks, seconds in a debug build.
 //!
 //! 1. Quality: base clues built from the seeds' phrases, each with near-duplicates that are
 //!    reworded (synonyms), reordered (sentences shuffled) and padded with inserted text, and
@@ -81,9 +83,9 @@ fn join(parts: &[String]) -> String {
 
 /// Scores of near-duplicate pairs (should flag) and of different clues on the same object
 /// (should not): another problem of the same unit, or another problem of another unit.
-fn quality_scores(rng: &mut rand::rngs::StdRng) -> (Vec<f64>, Vec<f64>) {
+fn quality_scores(rng: &mut rand::rngs::StdRng, clues: usize) -> (Vec<f64>, Vec<f64>) {
     let (mut pos, mut neg) = (Vec::new(), Vec::new());
-    for _ in 0..2000 {
+    for _ in 0..clues {
         let u = rng.gen_range(0..UNITS.len());
         let p = rng.gen_range(0..PROBLEMS.len());
         let b = base(rng, UNITS[u], p);
@@ -120,10 +122,19 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n: usize = std::env::var("GT_SIM_CLUES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let objects_n: usize = 21_000;
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    if smoke {
+        println!("similarity bench: smoke run (pass --bench, as `cargo bench` does, for the real one)");
+    }
+    let n: usize = if smoke {
+        2_000
+    } else {
+        std::env::var("GT_SIM_CLUES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+    };
+    let objects_n: usize = if smoke { 500 } else { 21_000 };
+    let (quality_n, checks) = if smoke { (200, 50) } else { (2000, 500) };
     let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
-    let (pos, neg) = quality_scores(&mut rng);
+    let (pos, neg) = quality_scores(&mut rng, quality_n);
     for t in [0.4, 0.5, 0.6, FLAG_THRESHOLD] {
         let (p, r) = precision_recall(&pos, &neg, t);
         println!("threshold {t:.2}: precision {p:.3}, recall {r:.3}");
@@ -230,7 +241,7 @@ fn main() {
 
     let mut hist = hdrhistogram::Histogram::<u64>::new(3).unwrap();
     let mut flagged = 0usize;
-    for _ in 0..500 {
+    for _ in 0..checks {
         let unit = UNITS[rng.gen_range(0..UNITS.len())];
         let p = rng.gen_range(0..PROBLEMS.len());
         let mut objs = vec![object_ids[rng.gen_range(0..objects_n)].clone()];
@@ -253,7 +264,7 @@ fn main() {
     }
     let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "check one new clue against {n} clues (500 checks): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {flagged} similar found; target p99 < 50 ms: {}",
+        "check one new clue against {n} clues ({checks} checks): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {flagged} similar found; target p99 < 50 ms: {}",
         ms(0.5),
         ms(0.9),
         ms(0.99),

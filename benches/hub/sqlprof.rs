@@ -88,7 +88,7 @@ pub fn print(phase: &str, wall: Duration, units: u64, unit: &str) {
     let g = STATS.lock().unwrap();
     let Some(map) = g.as_ref() else { return };
     let mut rows: Vec<(&String, &(u64, Duration))> = map.iter().collect();
-    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1));
+    rows.sort_by_key(|b| std::cmp::Reverse(b.1 .1));
     let total: Duration = rows.iter().map(|r| r.1 .1).sum();
     let n = units.max(1) as f64;
     println!(

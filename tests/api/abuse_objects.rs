@@ -31,7 +31,7 @@ fn the_creator_is_shown_to_the_creating_agency_only(b: Backend) {
     let o = person(&app, &xc, None);
     let id = o["id"].as_str().unwrap();
     assert_eq!(o["created_by_agency_id"], xc.id.as_str(), "the creator sees itself");
-    let (_, mine) = app.get(&xc.token, "/api/v1/objects");
+    let mine = expect_status(200, app.get(&xc.token, "/api/v1/objects"));
     assert_eq!(mine["items"][0]["created_by_agency_id"], xc.id.as_str());
     assert_eq!(app.get(&xc.token, &format!("/api/v1/objects/{id}")).1["created_by_agency_id"], xc.id.as_str());
     // Another unit sees the object, not who registered it.

@@ -209,8 +209,10 @@ fn invitation_link_activates_once_and_expires(b: Backend) {
     assert_eq!(s, 422, "{e}");
     assert!(e["errors"][0]["field"] == "token", "{e}");
     assert_eq!(login_status(&app, "jw_admin", "another-password-123"), 401);
-    let (_, audit) =
-        send(app.req(reqwest::Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "user.activate")]));
+    let audit = expect_status(
+        200,
+        send(app.req(reqwest::Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "user.activate")])),
+    );
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
     assert!(!audit.to_string().contains(&token), "the audit log never holds a link");
 
@@ -282,7 +284,7 @@ fn agency_admin_creates_own_users_and_keys_only(b: Backend) {
     );
     assert_eq!(s, 403);
     assert_eq!(app.post(&jw.token, &format!("/api/v1/agencies/{}/api-keys", jw.id), json!({"name": "x"})).0, 403);
-    let (_, users) = app.get(&jw_admin, "/api/v1/users");
+    let users = expect_status(200, app.get(&jw_admin, "/api/v1/users"));
     assert!(users.as_array().unwrap().iter().all(|u| u["agency_id"] == jw.id.as_str()), "{users}");
 }
 

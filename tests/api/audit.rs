@@ -18,7 +18,7 @@ fn audit_log_lists_and_verify_detects_tampering(b: Backend) {
     let admin = app.admin_token();
     let a = app.agency(&admin, "jiwei", "discipline");
     for i in 0..3 {
-        app.post(&a.token, "/api/v1/records", record(&format!("线索{i}"), json!({"level": "own"})));
+        expect_status(201, app.post(&a.token, "/api/v1/records", record(&format!("线索{i}"), json!({"level": "own"}))));
     }
     let (s, page) = app.get(&admin, "/api/v1/audit");
     assert_eq!(s, 200);
@@ -44,7 +44,7 @@ fn verify_detects_deleted_entries(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let a = app.agency(&admin, "jiwei", "discipline");
-    app.post(&a.token, "/api/v1/records", record("线索", json!({"level": "own"})));
+    expect_status(201, app.post(&a.token, "/api/v1/records", record("线索", json!({"level": "own"}))));
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query("DELETE FROM audit_log WHERE seq = 2").execute(&mut *conn).unwrap();
     let (ok, msg) = verify(&app);

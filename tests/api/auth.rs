@@ -145,8 +145,10 @@ fn forty_wrong_passwords_lock_the_user(b: Backend) {
     assert_eq!(app.get(&jw.token, "/api/v1/me").0, 200);
     assert_eq!(login(&app, "admin", ADMIN_PASSWORD).status().as_u16(), 200);
     // The lock is audited once (not each guess).
-    let (_, audit) =
-        send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "auth.login_locked")]));
+    let audit = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "auth.login_locked")])),
+    );
     let items = audit["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{audit}");
     assert_eq!(items[0]["detail"]["key"], "user:jiwei_user");
@@ -342,7 +344,7 @@ fn password_reset_by_one_time_link_without_enumeration(b: Backend) {
     assert_eq!(app.activate(&token, "yet-another-pass-01").0, 422, "single use");
 
     // The hub admin may send a user a reset link; it never sees the link.
-    let (_, users) = app.get(&admin, "/api/v1/users");
+    let users = expect_status(200, app.get(&admin, "/api/v1/users"));
     let uid = users.as_array().unwrap().iter().find(|u| u["username"] == "jiwei_user").unwrap()["id"]
         .as_str()
         .unwrap()

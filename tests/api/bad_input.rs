@@ -99,12 +99,15 @@ fn bad_bodies_are_4xx_problems_and_change_nothing(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let a = app.agency(&admin, "xuncha", "inspection");
-    let (_, r) = app.post(&a.token, "/api/v1/records", record("已有信息", json!({"level": "own"})));
+    let r = expect_status(201, app.post(&a.token, "/api/v1/records", record("已有信息", json!({"level": "own"}))));
     let rid = r["id"].as_str().unwrap().to_string();
-    let (_, g) = app.post(&admin, "/api/v1/groups", json!({"name": "组", "agency_ids": []}));
+    let g = expect_status(201, app.post(&admin, "/api/v1/groups", json!({"name": "组", "agency_ids": []})));
     let gid = g["id"].as_str().unwrap().to_string();
     let a_admin = app.agency_admin(&admin, &a, "xuncha_admin");
-    let (_, w) = app.post(&a_admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/h", "event_types": ["*"]}));
+    let w = expect_status(
+        201,
+        app.post(&a_admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/h", "event_types": ["*"]})),
+    );
     let wid = w["id"].as_str().unwrap().to_string();
     let before = snapshot(&app);
 
@@ -243,7 +246,7 @@ fn bad_query_path_and_headers_are_4xx(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let a = app.agency(&admin, "xuncha", "inspection");
-    let (_, r) = app.post(&a.token, "/api/v1/records", record("已有信息", json!({"level": "own"})));
+    let r = expect_status(201, app.post(&a.token, "/api/v1/records", record("已有信息", json!({"level": "own"}))));
     let rid = r["id"].as_str().unwrap();
     let q = |path: &str, query: &[(&str, &str)]| send(app.req(Method::GET, path, Some(&a.token)).query(query)).0;
     assert_eq!(q("/api/v1/records", &[("limit", "0")]), 422);

@@ -116,7 +116,7 @@ fn today_is_the_shanghai_day_after_16_utc(b: Backend) {
     assert_eq!(items[0]["overdue"], true, "{items:?}");
     assert_eq!(ledger(&app, &jw, &[("overdue", "true")]).len(), 1);
     assert!(ledger(&app, &jw, &[("overdue", "false")]).is_empty());
-    let (_, st) = app.get(&jw.token, "/api/v1/stats/clues");
+    let st = expect_status(200, app.get(&jw.token, "/api/v1/stats/clues"));
     assert_eq!(st["overdue"], 1, "{st}");
     let csv = app.req(Method::GET, "/api/v1/transfers/export", Some(&jw.token)).send().unwrap().text().unwrap();
     assert!(csv.lines().nth(1).unwrap().contains(",是,"), "overdue in the ledger file: {csv}");
@@ -135,7 +135,7 @@ fn before_16_utc_the_day_is_the_same(b: Backend) {
     assert_eq!(s, 201, "{t}");
     assert_eq!(t["overdue"], false);
     assert!(ledger(&app, &jw, &[("overdue", "true")]).is_empty());
-    let (_, st) = app.get(&jw.token, "/api/v1/stats/clues");
+    let st = expect_status(200, app.get(&jw.token, "/api/v1/stats/clues"));
     assert_eq!((st["overdue"].as_i64(), st["transferred"].as_i64()), (Some(0), Some(1)), "{st}");
 }
 
@@ -147,7 +147,7 @@ fn periods_are_shanghai_days(b: Backend) {
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
     let id = clue(&app, &xc, "期间线索", "内容", &[]);
-    let (_, t) = transfer_with(&app, &xc, &id, &jw, "2099-01-05");
+    let t = expect_status(201, transfer_with(&app, &xc, &id, &jw, "2099-01-05"));
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query(format!(
         "UPDATE transfers SET created_at = '2026-03-09T17:30:00.000000Z' WHERE id = '{}'",
@@ -183,7 +183,10 @@ fn reminders_use_the_shanghai_day(b: Backend) {
         // Another record wakes the loops; the sweep runs on every wake.
         clue(&app, &xc, "唤醒", "内容", &[]);
         let types = || -> Vec<String> {
-            let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("limit", "500")]));
+            let f = expect_status(
+                200,
+                send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("limit", "500")])),
+            );
             f["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_string()).collect()
         };
         let started = std::time::Instant::now();

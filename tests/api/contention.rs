@@ -84,7 +84,10 @@ fn huge_near_identical_clues_do_not_stall_other_writers(b: Backend) {
     let jw = app.agency(&admin, "jiwei", "discipline");
     let xc = app.agency(&admin, "xuncha", "inspection");
     let sj = app.agency(&admin, "shenji", "audit");
-    let (_, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"}));
+    let obj = expect_status(
+        201,
+        app.post(&xc.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"})),
+    );
     let o = obj["id"].as_str().unwrap().to_string();
     let (s, first) = post_clue(&app, &jw, "市住建局违规发放津补贴问题", &huge_text(""), &o);
     assert_eq!(s, 201, "{first}");
@@ -120,7 +123,10 @@ fn huge_unrelated_clue_is_not_flagged(b: Backend) {
     let admin = app.admin_token();
     let jw = app.agency(&admin, "jiwei", "discipline");
     let cz = app.agency(&admin, "caizheng", "finance");
-    let (_, obj) = app.post(&jw.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"}));
+    let obj = expect_status(
+        201,
+        app.post(&jw.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"})),
+    );
     let o = obj["id"].as_str().unwrap().to_string();
     assert_eq!(post_clue(&app, &jw, "市住建局违规发放津补贴问题", &huge_text(""), &o).0, 201);
     let (s, r) = post_clue(&app, &cz, "农田建设资金问题", &huge_unrelated_text(), &o);
@@ -179,7 +185,7 @@ fn a_writer_kept_from_the_lock_gets_503_with_retry_after(b: Backend) {
     let (s, r) =
         send(app.req(Method::POST, "/api/v1/records", Some(&jw.token)).header("Idempotency-Key", "wait-1").json(&body));
     assert_eq!(s, 201, "the retry succeeds once the lock is free: {r}");
-    let (_, list) = app.get(&jw.token, "/api/v1/records");
+    let list = expect_status(200, app.get(&jw.token, "/api/v1/records"));
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "exactly one record: {list}");
 }
 
@@ -203,7 +209,7 @@ fn subscriptions_are_capped_per_agency(b: Backend) {
     let (s, p) = subscription(&app, &jw, "第四个订阅");
     assert_eq!(s, 422, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("订阅已达上限(3 个)"), "{p}");
-    let (_, list) = app.get(&jw.token, "/api/v1/subscriptions");
+    let list = expect_status(200, app.get(&jw.token, "/api/v1/subscriptions"));
     assert_eq!(list.as_array().unwrap().len(), 3, "nothing was created beyond the cap");
     // Another agency has its own allowance.
     assert_eq!(subscription(&app, &xc, "巡察订阅").0, 201);

@@ -61,7 +61,7 @@ fn a_recipient_cannot_reshare_a_clue_by_deliberation(b: Backend) {
     let (s, p) = convene(&app, &recipient, &id, &[&third]);
     assert_eq!(s, 403, "{p}");
     assert_eq!(app.get(&third.token, &format!("/api/v1/records/{id}")).0, 404);
-    let (_, list) = app.get(&third.token, "/api/v1/deliberations");
+    let list = expect_status(200, app.get(&third.token, "/api/v1/deliberations"));
     assert!(list.as_array().unwrap().is_empty(), "{list}");
     // An agency that may not read the clue gets 404, as for any unentitled record.
     assert_eq!(convene(&app, &third, &id, &[&recipient]).0, 404);
@@ -87,10 +87,14 @@ fn a_recipient_cannot_reshare_a_clue_by_deliberation(b: Backend) {
     // sees them, and that disclosure is audited.
     let (s, r) = app.patch(&owner.token, &format!("/api/v1/records/{id}"), 1, json!({"field_grants": [third.id]}));
     assert_eq!(s, 200, "{r}");
-    let (_, v) = app.get(&third.token, &format!("/api/v1/records/{id}"));
+    let v = expect_status(200, app.get(&third.token, &format!("/api/v1/records/{id}")));
     assert_eq!(v["protected"]["reporter_name"], REPORTER, "{v}");
-    let (_, audit) = send(
-        app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "record.read"), ("resource_id", &id)]),
+    let audit = expect_status(
+        200,
+        send(
+            app.req(Method::GET, "/api/v1/audit", Some(&admin))
+                .query(&[("action", "record.read"), ("resource_id", &id)]),
+        ),
     );
     let readers: Vec<&str> =
         audit["items"].as_array().unwrap().iter().filter_map(|e| e["actor_agency_id"].as_str()).collect();
@@ -125,7 +129,7 @@ fn a_transfer_receiver_convenes_within_the_owners_agreements(b: Backend) {
     assert_eq!((s, v["redacted"].as_bool()), (200, Some(true)), "{v}");
     assert!(!leaks_reporter(&v));
     // The receiver itself holds full access (rule 3).
-    let (_, v) = app.get(&receiver.token, &format!("/api/v1/records/{id}"));
+    let v = expect_status(200, app.get(&receiver.token, &format!("/api/v1/records/{id}")));
     assert_eq!(v["protected"]["reporter_phone"], PHONE);
 
     // Returned: the receiver's access ends, and with it the right to convene (404).

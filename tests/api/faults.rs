@@ -273,7 +273,7 @@ fn sqlite_file_refusing_writes_answers_503_and_recovers() {
 
 /// A small tmpfs of this test alone (root only: the suite runs as root under `.ci/test`), so
 /// the disk really fills up (ENOSPC → SQLITE_FULL); lazily unmounted when dropped.
-struct SmallDisk(PathBuf, tempfile::TempDir);
+struct SmallDisk(PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
 impl SmallDisk {
     fn mount(megabytes: u32) -> SmallDisk {

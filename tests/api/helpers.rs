@@ -1,6 +1,7 @@
 //! The test harness: each test starts the real server on a random port over a fresh
 //! database (a SQLite file in a temp dir, or a new database on the PostgreSQL server named
 //! by GUANTONG_TEST_PG_URL, which `.ci/test` starts), and talks to it over real HTTP.
+//! When the test ends its servers are stopped and its PostgreSQL database is dropped.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -28,13 +29,57 @@ pub struct TestApp {
     pub settings: Settings,
     /// Each agency's first admin (made by `agency`), by agency id.
     unit_admins: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// The servers on this database (the first, then `another_instance`s), stopped on drop.
+    servers: std::sync::Mutex<Vec<ServerThread>>,
+    /// The PostgreSQL database made for this test, dropped after the servers stopped and
+    /// the pool closed (declared after `pool`: fields drop in declaration order).
+    _pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The servers go first; then the fields: the pool, the PostgreSQL database, the temp dir.
+        for server in self.servers.get_mut().unwrap_or_else(|e| e.into_inner()).iter_mut() {
+            server.stop();
+        }
+    }
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// A fresh PostgreSQL database on the test server.
-pub fn fresh_pg_database() -> String {
+/// A database made for one test on the PostgreSQL server of GUANTONG_TEST_PG_URL; dropping
+/// this guard drops the database.
+pub struct PgDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        // WITH (FORCE) (PostgreSQL ≥ 13) ends the connections still open: a server's delivery
+        // loops and maintenance thread keep a pool until the test process exits (src/ offers
+        // no way to stop them).
+        let dropped = diesel::PgConnection::establish(&self.admin_url).map_err(|e| e.to_string()).and_then(|mut c| {
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .execute(&mut c)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = dropped {
+            // A test that already failed keeps its own message; otherwise a leftover fails it.
+            if std::thread::panicking() {
+                eprintln!("could not drop test database {}: {e}", self.name);
+            } else {
+                panic!("could not drop test database {}: {e}", self.name);
+            }
+        }
+    }
+}
+
+/// A fresh PostgreSQL database on the test server, dropped with the returned guard.
+pub fn fresh_pg_database() -> PgDatabase {
     use diesel::{Connection, RunQueryDsl};
     let admin_url = std::env::var("GUANTONG_TEST_PG_URL").expect(
         "GUANTONG_TEST_PG_URL is not set: run the suite with `bash .ci/test`, which starts PostgreSQL (PostgreSQL tests are never skipped)",
@@ -43,10 +88,11 @@ pub fn fresh_pg_database() -> String {
     let name = format!("gt_{}_{}", uuid::Uuid::new_v4().simple(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let mut conn = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL server");
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
-    match admin_url.rfind('/') {
+    let url = match admin_url.rfind('/') {
         Some(i) => format!("{}/{name}", &admin_url[..i]),
         None => panic!("GUANTONG_TEST_PG_URL must end in /<database>"),
-    }
+    };
+    PgDatabase { url, name, admin_url }
 }
 
 impl TestApp {
@@ -57,23 +103,32 @@ impl TestApp {
     /// A server whose settings `configure` adjusts first (delivery timings, mail…).
     pub fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", dir.path().join("guantong.db").display()),
-            Backend::Postgres => fresh_pg_database(),
+        let (database_url, pg) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}", dir.path().join("guantong.db").display()), None),
+            Backend::Postgres => {
+                let db = fresh_pg_database();
+                (db.url.clone(), Some(db))
+            }
         };
-        TestApp::spawn_in(dir, database_url, configure)
+        TestApp::spawn_in(dir, database_url, pg, configure)
     }
 
-    /// A server on the given database (e.g. on a private PostgreSQL server a test restarts).
+    /// A server on the given database (e.g. on a private PostgreSQL server a test restarts);
+    /// the database is the caller's to clean up.
     pub fn spawn_on(database_url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
-        TestApp::spawn_in(tempfile::tempdir().expect("temp dir"), database_url, configure)
+        TestApp::spawn_in(tempfile::tempdir().expect("temp dir"), database_url, None, configure)
     }
 
-    fn spawn_in(dir: tempfile::TempDir, database_url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    fn spawn_in(
+        dir: tempfile::TempDir,
+        database_url: String,
+        pg: Option<PgDatabase>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut settings = test_settings(&database_url);
         configure(&mut settings);
         let kept = settings.clone();
-        let (pool, port) = start_server(settings);
+        let (pool, port, server) = start_server(settings);
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client: Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap(),
@@ -81,6 +136,8 @@ impl TestApp {
             database_url,
             settings: kept,
             unit_admins: Default::default(),
+            servers: std::sync::Mutex::new(vec![server]),
+            _pg: pg,
             _dir: dir,
         }
     }
@@ -90,7 +147,8 @@ impl TestApp {
     pub fn another_instance(&self, configure: impl FnOnce(&mut Settings)) -> String {
         let mut settings = test_settings(&self.database_url);
         configure(&mut settings);
-        let (_, port) = start_server(settings);
+        let (_, port, server) = start_server(settings);
+        self.servers.lock().unwrap().push(server);
         format!("http://127.0.0.1:{port}")
     }
 
@@ -249,21 +307,53 @@ fn test_settings(database_url: &str) -> Settings {
     }
 }
 
-/// Runs the real server on its own thread; returns its pool and port.
-fn start_server(settings: Settings) -> (DbPool, u16) {
+/// A test server running on its own thread.
+struct ServerThread {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerThread {
+    /// Stops the server and waits until its port is closed.
+    fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs the real server on its own thread; returns its pool, port and the thread to stop.
+fn start_server(settings: Settings) -> (DbPool, u16, ServerThread) {
     let (pool, be) = open_database(&settings).expect("open database");
     ensure_admin(&pool, settings.admin_password.as_ref()).expect("create admin");
     let (tx, rx) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let p = pool.clone();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         let sys = actix_web::rt::System::new();
         sys.block_on(async move {
             let app = Application::build(settings, p, be).expect("build app");
             tx.send(app.port()).unwrap();
-            let _ = app.run_until_stopped().await;
+            // `Application` keeps its server handle to itself, so the test stops the server by
+            // dropping the running server: actix-server then stops its workers and its
+            // acceptor (joined, so the port is closed when this thread ends).
+            tokio::select! {
+                _ = app.run_until_stopped() => {}
+                _ = stopped => {}
+            }
         });
     });
-    (pool, rx.recv().expect("server started"))
+    let port = rx.recv().expect("server started");
+    (pool, port, ServerThread { stop: Some(stop), thread: Some(thread) })
 }
 
 #[derive(Debug, Clone)]
@@ -282,6 +372,38 @@ pub fn send(r: RequestBuilder) -> (u16, Value) {
     }
     let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
     (status, v)
+}
+
+/// The body of a response that must have status `expected` (a set-up step or a read the
+/// test builds on); on any other status the test fails with the body.
+#[track_caller]
+pub fn expect_status(expected: u16, (status, body): (u16, Value)) -> Value {
+    assert_eq!(status, expected, "expected HTTP {expected}, got {status}: {body}");
+    body
+}
+
+/// Polls `cond` until it holds; panics naming `what` after `timeout`. For what a test expects
+/// to happen (a mail arrives, a row reaches a state): no fixed sleep, no longer than needed.
+pub fn eventually(timeout: std::time::Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
+/// Asserts that `cond` holds throughout `window` (checked every 25 ms, failing at once when it
+/// does not). For what must NOT happen: an absence can only be watched for a while, so the
+/// window is part of the claim ("no more mail within 1.5 s").
+pub fn assert_stays(window: std::time::Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        assert!(cond(), "{what}: no longer true after {:?} of the {window:?} window", started.elapsed());
+        if started.elapsed() >= window {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
 }
 
 /// A minimal record body.
@@ -315,7 +437,17 @@ pub struct ServerProcess {
     /// Everything logged so far (stderr, read as it comes).
     log: std::sync::Arc<std::sync::Mutex<String>>,
     reader: Option<std::thread::JoinHandle<()>>,
+    /// Dropped after the process is killed (fields drop after `Drop::drop`).
+    _pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for ServerProcess {
+    /// A test that fails before `stop` leaves no server process behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl ServerProcess {
@@ -328,9 +460,12 @@ impl ServerProcess {
     pub fn start_with_args(b: Backend, serve_args: &[&str], envs: &[(&str, &str)]) -> ServerProcess {
         use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
-        let database_url = match b {
-            Backend::Sqlite => format!("sqlite://{}", dir.path().join("g.db").display()),
-            Backend::Postgres => fresh_pg_database(),
+        let (database_url, pg) = match b {
+            Backend::Sqlite => (format!("sqlite://{}", dir.path().join("g.db").display()), None),
+            Backend::Postgres => {
+                let db = fresh_pg_database();
+                (db.url.clone(), Some(db))
+            }
         };
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guantong"))
             .args(["--database-url", &database_url, "serve", "--listen", "127.0.0.1:0"])
@@ -364,7 +499,7 @@ impl ServerProcess {
                 l.push('\n');
             }
         });
-        ServerProcess { base, database_url, child, log, reader: Some(reader), _dir: dir }
+        ServerProcess { base, database_url, child, log, reader: Some(reader), _pg: pg, _dir: dir }
     }
 
     /// Calls the server: (status, JSON body).

@@ -22,8 +22,12 @@ fn versions(page: &Value) -> Vec<i64> {
 }
 
 fn history_audits(app: &TestApp, admin: &str, id: &str) -> Vec<Value> {
-    let (_, audit) = send(
-        app.req(Method::GET, "/api/v1/audit", Some(admin)).query(&[("action", "record.history"), ("resource_id", id)]),
+    let audit = expect_status(
+        200,
+        send(
+            app.req(Method::GET, "/api/v1/audit", Some(admin))
+                .query(&[("action", "record.history"), ("resource_id", id)]),
+        ),
     );
     audit["items"].as_array().unwrap().clone()
 }
@@ -128,7 +132,7 @@ fn history_pages_by_cursor(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let owner = app.agency(&admin, "xuncha", "inspection");
-    let (_, r) = app.post(&owner.token, "/api/v1/records", record("第1版", json!({"level": "own"})));
+    let r = expect_status(201, app.post(&owner.token, "/api/v1/records", record("第1版", json!({"level": "own"}))));
     let id = r["id"].as_str().unwrap().to_string();
     for v in 1..5 {
         let (s, _) =

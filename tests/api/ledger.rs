@@ -63,11 +63,11 @@ fn ledger_cells_are_never_formulas(b: Backend) {
         json!({"outcome": "form1", "sanctions": {"disciplinary": 0, "organizational": 1, "judicial": 0}, "summary": "-2+3+cmd"}),
     );
     let back = clue(&app, &xc, "\t=1+1", "内容", &[]);
-    let (_, t2) = transfer(&app, &xc, &back, &jw);
+    let t2 = expect_status(201, transfer(&app, &xc, &back, &jw));
     step(&app, &jw, t2["id"].as_str().unwrap(), "return", json!({"reason": "@SUM(1+1)*cmd"}));
     // A harmless title is left alone, "=" inside it included.
     let plain = clue(&app, &xc, "甲=乙的问题线索", "内容", &[]);
-    transfer(&app, &xc, &plain, &jw);
+    expect_status(201, transfer(&app, &xc, &plain, &jw));
 
     let (s, bytes) = export(&app, &xc, "csv");
     assert_eq!(s, 200);
@@ -133,11 +133,11 @@ fn a_returned_transfer_leaves_the_receivers_ledger_files_and_statistics(b: Backe
     let jw = app.agency(&admin, "jiwei", "discipline");
     let kept = clue(&app, &xc, "留在纪委的线索", "内容", &[]);
     let back = clue(&app, &xc, "被退回的线索", "内容", &[]);
-    transfer(&app, &xc, &kept, &jw);
-    let (_, t) = transfer(&app, &xc, &back, &jw);
+    expect_status(201, transfer(&app, &xc, &kept, &jw));
+    let t = expect_status(201, transfer(&app, &xc, &back, &jw));
     let tid = t["id"].as_str().unwrap().to_string();
     let titles = |a: &Agency| -> Vec<String> {
-        let (_, l) = app.get(&a.token, "/api/v1/transfers");
+        let l = expect_status(200, app.get(&a.token, "/api/v1/transfers"));
         l["items"].as_array().unwrap().iter().map(|i| i["record_title"].as_str().unwrap().to_string()).collect()
     };
     let stats = |a: &Agency| app.get(&a.token, "/api/v1/stats/clues").1;
@@ -148,7 +148,10 @@ fn a_returned_transfer_leaves_the_receivers_ledger_files_and_statistics(b: Backe
     step(&app, &jw, &tid, "return", json!({"reason": "不属于本单位管辖"}));
     // After it: gone from the receiver's ledger, its filters, both files and its statistics.
     assert_eq!(titles(&jw), vec!["留在纪委的线索"]);
-    let (_, l) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("state", "returned")]));
+    let l = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("state", "returned")])),
+    );
     assert!(l["items"].as_array().unwrap().is_empty(), "{l}");
     let csv = String::from_utf8_lossy(&export(&app, &jw, "csv").1).to_string();
     assert!(
@@ -159,10 +162,13 @@ fn a_returned_transfer_leaves_the_receivers_ledger_files_and_statistics(b: Backe
     assert!(strings.contains("留在纪委的线索") && !strings.contains("被退回的线索"), "{strings}");
     let st = stats(&jw);
     assert_eq!((st["transferred"].as_i64(), st["returned"].as_i64()), (Some(1), Some(0)), "{st}");
-    let (_, st) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")]));
+    let st = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")])),
+    );
     assert_eq!(st["transferred"], 1, "{st}");
     // The hub-wide figures count it as the receiver's no more either.
-    let (_, all) = app.get(&admin, "/api/v1/stats/clues/agencies");
+    let all = expect_status(200, app.get(&admin, "/api/v1/stats/clues/agencies"));
     let of = |id: &str| all.as_array().unwrap().iter().find(|s| s["agency_id"] == id).cloned().unwrap();
     assert_eq!(of(&jw.id)["transferred"], 1);
     // The sender still has it, as returned.
@@ -212,9 +218,9 @@ fn agreements_bind_group_membership(b: Backend) {
     assert_eq!(p["errors"][0]["field"], "agency_id", "{p}");
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("协作意见"), "{p}");
     assert_eq!(app.get(&cz.token, &format!("/api/v1/records/{rid}")).0, 404);
-    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&cz.token)).query(&[("limit", "500")]));
+    let f = expect_status(200, send(app.req(Method::GET, "/api/v1/feed", Some(&cz.token)).query(&[("limit", "500")])));
     assert!(!f.to_string().contains(&rid), "nothing of it in the feed: {f}");
-    let (_, groups) = app.get(&admin, "/api/v1/groups");
+    let groups = expect_status(200, app.get(&admin, "/api/v1/groups"));
     let group = groups.as_array().unwrap().iter().find(|g| g["id"] == gid.as_str()).cloned().unwrap();
     assert!(!group.to_string().contains(&cz.id), "not a member: {group}");
     // Another discipline unit may join, and receives the record.

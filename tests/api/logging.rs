@@ -11,15 +11,20 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
     let server = ServerProcess::start(b, &[]);
     let call =
         |m: Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>| server.call(m, path, token, body);
-    let (_, t) =
-        call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": ADMIN_PASSWORD})));
+    let t = expect_status(
+        200,
+        call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": ADMIN_PASSWORD}))),
+    );
     let admin = t["access_token"].as_str().unwrap().to_string();
     let refresh = t["refresh_token"].as_str().unwrap().to_string();
-    let (_, a) = call(
-        Method::POST,
-        "/api/v1/agencies",
-        Some(&admin),
-        Some(json!({"code": "xf", "name": "市信访局", "kind": "petition", "level": "city"})),
+    let a = expect_status(
+        201,
+        call(
+            Method::POST,
+            "/api/v1/agencies",
+            Some(&admin),
+            Some(json!({"code": "xf", "name": "市信访局", "kind": "petition", "level": "city"})),
+        ),
     );
     let agency_id = a["id"].as_str().unwrap();
     // The unit's admin is invited (no SMTP: the mail goes to the log, recipient and subject
@@ -43,18 +48,24 @@ fn logs_carry_request_ids_and_no_secrets(b: Backend) {
         Some(json!({"token": activation_token, "password": unit_password})),
     );
     assert_eq!(s, 200, "{v}");
-    let (_, t) = call(
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"username": "xf_admin", "password": unit_password})),
+    let t = expect_status(
+        200,
+        call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "xf_admin", "password": unit_password})),
+        ),
     );
     let unit_admin = t["access_token"].as_str().unwrap().to_string();
-    let (_, k) = call(
-        Method::POST,
-        &format!("/api/v1/agencies/{agency_id}/api-keys"),
-        Some(&unit_admin),
-        Some(json!({"name": "信访系统"})),
+    let k = expect_status(
+        201,
+        call(
+            Method::POST,
+            &format!("/api/v1/agencies/{agency_id}/api-keys"),
+            Some(&unit_admin),
+            Some(json!({"name": "信访系统"})),
+        ),
     );
     let key = k["key"].as_str().unwrap().to_string();
     let (s, r) = call(

@@ -245,7 +245,10 @@ fn mail_deadline_reminders_come_once(b: Backend) {
     // 3 transfer mails, 1 deadline soon (receiver), 2 overdue (receiver and sender); the sweep
     // runs on every wake, and sends nothing more.
     let mails = smtp.wait_for(6);
-    std::thread::sleep(std::time::Duration::from_secs(2));
+    // A window: the sweep keeps running (every wake) and must send nothing more.
+    assert_stays(std::time::Duration::from_secs(2), "six mails, no more from later sweeps", || {
+        smtp.messages().len() == 6
+    });
     let mails2 = smtp.messages();
     assert_eq!(mails2.len(), 6, "{mails2:#?}");
     assert_clean(&mails);
@@ -261,7 +264,7 @@ fn mail_deadline_reminders_come_once(b: Backend) {
     assert!(overdue.iter().all(|m| m.subject.ends_with("已经逾期的线索")));
     assert!(overdue.iter().any(|m| m.text.contains("贵单位移交给测试单位jiwei的问题线索已超过办理期限")));
     // The reminders are events too: the receiver's feed has them.
-    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("limit", "500")]));
+    let f = expect_status(200, send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("limit", "500")])));
     let types: Vec<&str> = f["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types.iter().filter(|t| **t == "transfer.deadline_soon").count(), 1, "{types:?}");
     assert_eq!(types.iter().filter(|t| **t == "transfer.overdue").count(), 1, "{types:?}");
@@ -286,8 +289,19 @@ fn mail_subscription_matches_come_in_one_daily_digest(b: Backend) {
         );
         assert_eq!(s, 201, "{r}");
     }
-    // Matches are digest mail by default: nothing goes out at once.
-    std::thread::sleep(std::time::Duration::from_secs(2));
+    // Matches are digest mail by default: the mail loop files both for the digest, and nothing
+    // goes out at once (watched for a window after the filing: an absence has no event).
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    eventually(std::time::Duration::from_secs(30), "both matches filed for the digest", || {
+        let mut conn = app.pool.get().unwrap();
+        let c: Count = diesel::sql_query("SELECT COUNT(*) AS n FROM mail_digest_items").get_result(&mut conn).unwrap();
+        c.n >= 2
+    });
+    assert_stays(std::time::Duration::from_secs(2), "no mail before the digest", || smtp.messages().is_empty());
     assert!(smtp.messages().is_empty(), "{:#?}", smtp.messages());
     digest_instance(&app);
     let mails = smtp.exactly(1);
@@ -422,7 +436,10 @@ fn mail_preferences_api(b: Backend) {
     assert_eq!(p["preferences"]["transfer.created"], "digest");
     assert_eq!(p["preferences"]["subscription.matched"], "never");
     assert_eq!(p["preferences"]["transfer.overdue"], "immediate");
-    let (_, audit) = send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "mail.preferences")]));
+    let audit = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "mail.preferences")])),
+    );
     let entries = audit["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{audit}");
     assert_eq!(entries[0]["detail"]["changed"]["transfer.created"], json!({"from": "immediate", "to": "digest"}));
@@ -431,8 +448,10 @@ fn mail_preferences_api(b: Backend) {
     assert_eq!(app.get(&key, "/api/v1/me/mail-preferences").0, 403);
 }
 
-/// The log of this test process, as JSON lines (a global subscriber: nextest runs each test
-/// in a process of its own).
+/// The log of this test process, as JSON lines. The subscriber is global (the server logs
+/// from threads the test does not make: actix workers, delivery loops), so the log is this
+/// test's alone only in a process that runs nothing else: nextest runs each test in a process
+/// of its own, and `install` refuses to capture anywhere else.
 #[derive(Clone, Default)]
 struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
@@ -454,8 +473,15 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
 }
 
 impl CapturedLog {
-    /// The process's log (installed once; under `cargo test` the tests share it).
+    /// The process's log. Only under nextest (one test per process): under `cargo test` the
+    /// tests share the process, and another test's lines could pass or fail a log assertion.
     fn install() -> CapturedLog {
+        assert_eq!(
+            std::env::var("NEXTEST_EXECUTION_MODE").as_deref(),
+            Ok("process-per-test"),
+            "此测试检查进程日志,须用 cargo nextest 运行(每个测试一个进程) / this test checks the process's log: \
+             run it with cargo nextest, which gives each test a process of its own"
+        );
         static LOG: std::sync::OnceLock<CapturedLog> = std::sync::OnceLock::new();
         LOG.get_or_init(|| {
             let log = CapturedLog::default();

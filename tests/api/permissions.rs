@@ -33,11 +33,17 @@ fn unentitled_records_are_invisible_everywhere(b: Backend) {
         let (s, _) = app.post(t, "/api/v1/subscriptions", json!({"name": "全部线索", "kinds": ["clue"]}));
         assert_eq!(s, 201);
     }
-    let (_, own) = app.post(&owner.token, "/api/v1/records", record("本单位内部线索机密甲", json!({"level": "own"})));
-    let (_, shared) = app.post(
-        &owner.token,
-        "/api/v1/records",
-        record("移交纪委线索机密乙", json!({"level": "agencies", "agencies": [recipient.id]})),
+    let own = expect_status(
+        201,
+        app.post(&owner.token, "/api/v1/records", record("本单位内部线索机密甲", json!({"level": "own"}))),
+    );
+    let shared = expect_status(
+        201,
+        app.post(
+            &owner.token,
+            "/api/v1/records",
+            record("移交纪委线索机密乙", json!({"level": "agencies", "agencies": [recipient.id]})),
+        ),
     );
     let own = own["id"].as_str().unwrap().to_string();
     let shared = shared["id"].as_str().unwrap().to_string();
@@ -47,7 +53,7 @@ fn unentitled_records_are_invisible_everywhere(b: Backend) {
     assert_eq!(app.get(&recipient.token, &format!("/api/v1/records/{shared}/history")).0, 200);
     assert_eq!(listed(&app, &recipient.token, &[]), vec![shared.clone()]);
     assert_eq!(listed(&app, &recipient.token, &[("q", "机密")]), vec![shared.clone()]);
-    let (_, inbox) = app.get(&recipient.token, "/api/v1/inbox");
+    let inbox = expect_status(200, app.get(&recipient.token, "/api/v1/inbox"));
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
     assert_eq!(events_for(&feed(&app, &recipient.token), &shared).len(), 1);
 
@@ -62,7 +68,7 @@ fn unentitled_records_are_invisible_everywhere(b: Backend) {
     assert_eq!((s, p["detail"].as_str()), (404, Some("信息不存在或无权查阅")));
     assert!(listed(&app, &outsider.token, &[]).is_empty());
     assert!(listed(&app, &outsider.token, &[("q", "机密")]).is_empty());
-    let (_, inbox) = app.get(&outsider.token, "/api/v1/inbox");
+    let inbox = expect_status(200, app.get(&outsider.token, "/api/v1/inbox"));
     assert!(inbox["items"].as_array().unwrap().is_empty());
     let f = feed(&app, &outsider.token);
     assert!(events_for(&f, &own).is_empty() && events_for(&f, &shared).is_empty(), "{f:?}");
@@ -104,15 +110,19 @@ fn protected_fields_need_a_grant(b: Backend) {
     assert_eq!(v["protected_fields"], json!(["reporter_name", "reporter_phone"]));
     assert!(!v.to_string().contains("13800000000"));
     // Its history and its feed event are redacted the same way.
-    let (_, h) = app.get(&other.token, &format!("/api/v1/records/{id}/history"));
+    let h = expect_status(200, app.get(&other.token, &format!("/api/v1/records/{id}/history")));
     assert!(!h.to_string().contains("13800000000"));
     assert!(!serde_json::to_string(&feed(&app, &other.token)).unwrap().contains("13800000000"));
     // Lists never carry protected values, even for the grantee.
-    let (_, page) = app.get(&granted.token, "/api/v1/records");
+    let page = expect_status(200, app.get(&granted.token, "/api/v1/records"));
     assert!(!page.to_string().contains("13800000000"));
     // The grantee's disclosure is in the audit log; the redacted read is not a disclosure.
-    let (_, audit) = send(
-        app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "record.read"), ("resource_id", id)]),
+    let audit = expect_status(
+        200,
+        send(
+            app.req(Method::GET, "/api/v1/audit", Some(&admin))
+                .query(&[("action", "record.read"), ("resource_id", id)]),
+        ),
     );
     let agencies: Vec<&str> =
         audit["items"].as_array().unwrap().iter().map(|e| e["actor_agency_id"].as_str().unwrap()).collect();
@@ -128,7 +138,7 @@ fn restricted_records_need_a_purpose(b: Backend) {
     let (s, p) = app.post(&owner.token, "/api/v1/records", json!({"kind": "case", "title": "受限案件", "body": "案情", "sensitivity": "restricted", "distribution": {"level": "all"}}));
     assert_eq!(s, 422);
     assert_eq!(p["errors"][0]["field"], "distribution.level");
-    let (_, list) = app.get(&owner.token, "/api/v1/records");
+    let list = expect_status(200, app.get(&owner.token, "/api/v1/records"));
     assert!(list["items"].as_array().unwrap().is_empty(), "the refused record was not stored");
 
     let (s, r) = app.post(&owner.token, "/api/v1/records", json!({"kind": "case", "title": "受限案件", "body": "涉案金额三百万元", "sensitivity": "restricted", "distribution": {"level": "agencies", "agencies": [reader.id]}}));
@@ -138,7 +148,7 @@ fn restricted_records_need_a_purpose(b: Backend) {
     assert_eq!(s, 428);
     assert!(p["detail"].as_str().unwrap().contains("X-Access-Purpose"));
     // In lists it shows without content.
-    let (_, page) = app.get(&reader.token, "/api/v1/records");
+    let page = expect_status(200, app.get(&reader.token, "/api/v1/records"));
     assert_eq!(page["items"][0]["content_withheld"], true);
     assert!(!page.to_string().contains("三百万元"));
     // The title is content too: the placeholder without a purpose.
@@ -152,8 +162,12 @@ fn restricted_records_need_a_purpose(b: Backend) {
     );
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["body"], "涉案金额三百万元");
-    let (_, audit) = send(
-        app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("action", "record.read"), ("resource_id", id)]),
+    let audit = expect_status(
+        200,
+        send(
+            app.req(Method::GET, "/api/v1/audit", Some(&admin))
+                .query(&[("action", "record.read"), ("resource_id", id)]),
+        ),
     );
     assert_eq!(audit["items"][0]["purpose"], purpose);
     assert_eq!(audit["items"][0]["actor_agency_id"], reader.id.as_str());
@@ -168,7 +182,7 @@ fn admin_reads_no_content(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let a = app.agency(&admin, "xuncha", "inspection");
-    let (_, r) = app.post(&a.token, "/api/v1/records", record("通报全体", json!({"level": "all"})));
+    let r = expect_status(201, app.post(&a.token, "/api/v1/records", record("通报全体", json!({"level": "all"}))));
     let id = r["id"].as_str().unwrap();
     for path in [
         format!("/api/v1/records/{id}"),
@@ -232,7 +246,7 @@ fn agreements_bound_distribution(b: Backend) {
         json!({"kind": "notice", "title": "工作通报", "distribution": {"level": "agencies", "agencies": [sj.id]}}),
     );
     assert_eq!(s, 201);
-    let (_, page) = app.get(&sj.token, "/api/v1/records");
+    let page = expect_status(200, app.get(&sj.token, "/api/v1/records"));
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "only the notice reached audit");
 }
 
@@ -244,7 +258,10 @@ fn group_membership_propagates(b: Backend) {
     let owner = app.agency(&admin, "xuncha", "inspection");
     let member = app.agency(&admin, "jiwei", "discipline");
     let joiner = app.agency(&admin, "shenji", "audit");
-    let (_, g) = app.post(&admin, "/api/v1/groups", json!({"name": "四方会审组", "agency_ids": [owner.id, member.id]}));
+    let g = expect_status(
+        201,
+        app.post(&admin, "/api/v1/groups", json!({"name": "四方会审组", "agency_ids": [owner.id, member.id]})),
+    );
     let gid = g["id"].as_str().unwrap();
     let (s, _) =
         app.post(&joiner.token, "/api/v1/subscriptions", json!({"name": "巡察反馈", "kinds": ["inspection_feedback"]}));
@@ -263,7 +280,7 @@ fn group_membership_propagates(b: Backend) {
     let f = feed(&app, &joiner.token);
     let evs = events_for(&f, id);
     assert!(evs.iter().any(|e| e["type"] == "record.shared" && e["record"]["title"] == "巡察反馈意见(旧)"), "{evs:?}");
-    let (_, inbox) = app.get(&joiner.token, "/api/v1/inbox");
+    let inbox = expect_status(200, app.get(&joiner.token, "/api/v1/inbox"));
     assert_eq!(inbox["items"][0]["record"]["id"], id, "the old record reaches the new member's subscription");
 
     let (s, m) = app.delete(&admin, &format!("/api/v1/groups/{gid}/members/{}", joiner.id));
@@ -274,7 +291,7 @@ fn group_membership_propagates(b: Backend) {
     let last = events_for(&f, id).last().cloned().cloned().unwrap();
     assert_eq!(last["type"], "record.revoked");
     assert!(last.get("record").is_none(), "a tombstone carries no content: {last}");
-    let (_, inbox) = app.get(&joiner.token, "/api/v1/inbox");
+    let inbox = expect_status(200, app.get(&joiner.token, "/api/v1/inbox"));
     assert!(inbox["items"].as_array().unwrap().is_empty());
     // The remaining member is unaffected.
     assert_eq!(app.get(&member.token, &format!("/api/v1/records/{id}")).0, 200);
@@ -288,10 +305,13 @@ fn distribution_changes_propagate(b: Backend) {
     let keep = app.agency(&admin, "jiwei", "discipline");
     let lose = app.agency(&admin, "zuzhi", "organization");
     let gain = app.agency(&admin, "shenji", "audit");
-    let (_, r) = app.post(
-        &owner.token,
-        "/api/v1/records",
-        record("范围调整的线索", json!({"level": "agencies", "agencies": [keep.id, lose.id]})),
+    let r = expect_status(
+        201,
+        app.post(
+            &owner.token,
+            "/api/v1/records",
+            record("范围调整的线索", json!({"level": "agencies", "agencies": [keep.id, lose.id]})),
+        ),
     );
     let id = r["id"].as_str().unwrap();
     let (s, _) = app.patch(
@@ -325,10 +345,13 @@ fn withdrawal_tombstones_those_who_had_it(b: Backend) {
     let owner = app.agency(&admin, "xuncha", "inspection");
     let had = app.agency(&admin, "jiwei", "discipline");
     let never = app.agency(&admin, "caizheng", "finance");
-    let (_, r) = app.post(
-        &owner.token,
-        "/api/v1/records",
-        record("将被撤回的线索", json!({"level": "agencies", "agencies": [had.id]})),
+    let r = expect_status(
+        201,
+        app.post(
+            &owner.token,
+            "/api/v1/records",
+            record("将被撤回的线索", json!({"level": "agencies", "agencies": [had.id]})),
+        ),
     );
     let id = r["id"].as_str().unwrap();
     assert_eq!(app.delete(&owner.token, &format!("/api/v1/records/{id}")).0, 204);

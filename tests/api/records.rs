@@ -92,7 +92,7 @@ fn idempotency_key_returns_the_first_answer(b: Backend) {
     let (s2, r2) = post();
     assert_eq!((s1, s2), (201, 201));
     assert_eq!(r1["id"], r2["id"]);
-    let (_, page) = app.get(&a.token, "/api/v1/records");
+    let page = expect_status(200, app.get(&a.token, "/api/v1/records"));
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "a retried create creates once");
     // The same key with another body is refused.
     let (s, _) = send(
@@ -165,9 +165,12 @@ fn concurrent_writes_keep_sequence_and_chain(b: Backend) {
     let reader = app.agency(&admin, "reader", "finance");
     let (mut after, mut seen, mut seqs) = (0i64, Vec::new(), Vec::new());
     loop {
-        let (_, page) = send(
-            app.req(Method::GET, "/api/v1/feed", Some(&reader.token))
-                .query(&[("after", after.to_string()), ("limit", "50".into())]),
+        let page = expect_status(
+            200,
+            send(
+                app.req(Method::GET, "/api/v1/feed", Some(&reader.token))
+                    .query(&[("after", after.to_string()), ("limit", "50".into())]),
+            ),
         );
         for e in page["events"].as_array().unwrap() {
             seqs.push(e["seq"].as_i64().unwrap());

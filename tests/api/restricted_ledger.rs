@@ -142,7 +142,7 @@ fn restricted_transfer_text_needs_a_purpose(b: Backend) {
     assert_eq!(s, 200);
     let text = list.to_string();
     assert!(text.contains(SECRET_TITLE) && text.contains(SECRET_SUGGESTION) && text.contains(SECRET_SUMMARY), "{text}");
-    let (_, one) = get(&app, &xc, &format!("/api/v1/transfers/{tid}"), Some(PURPOSE));
+    let one = expect_status(200, get(&app, &xc, &format!("/api/v1/transfers/{tid}"), Some(PURPOSE)));
     assert_eq!((one["record_title"].as_str(), one["content_withheld"].as_bool()), (Some(SECRET_TITLE), Some(false)));
     assert_eq!(one["suggestion"], SECRET_SUGGESTION);
     for format in ["csv", "xlsx"] {
@@ -161,9 +161,9 @@ fn restricted_transfer_text_needs_a_purpose(b: Backend) {
     let by = |a: &Agency| entries.iter().filter(|e| e["actor_agency_id"] == a.id.as_str()).count();
     assert_eq!((by(&jw), by(&xc)), (2, 3), "{entries:?}");
     // With a purpose the inbox notes quote the text again.
-    let (_, inbox) = get(&app, &jw, "/api/v1/inbox?state=all", Some(PURPOSE));
+    let inbox = expect_status(200, get(&app, &jw, "/api/v1/inbox?state=all", Some(PURPOSE)));
     assert!(inbox.to_string().contains(SECRET_SUGGESTION), "{inbox}");
-    let (_, inbox) = get(&app, &xc, "/api/v1/inbox?state=all", Some(PURPOSE));
+    let inbox = expect_status(200, get(&app, &xc, "/api/v1/inbox?state=all", Some(PURPOSE)));
     assert!(inbox.to_string().contains(SECRET_SUMMARY), "{inbox}");
 }
 

@@ -9,7 +9,8 @@ fn subscriptions_fill_the_inbox_and_ack(b: Backend) {
     let admin = app.admin_token();
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
-    let (_, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市交通运输局", "kind": "unit"}));
+    let obj =
+        expect_status(201, app.post(&xc.token, "/api/v1/objects", json!({"name": "市交通运输局", "kind": "unit"})));
     let obj_id = obj["id"].as_str().unwrap();
     let (s, sub) = app.post(&jw.token, "/api/v1/subscriptions", json!({
         "name": "巡察移交的交通局线索", "kinds": ["clue"], "object_ids": [obj_id], "source_agency_ids": [xc.id], "tags": ["巡察移交"], "categories": ["廉洁纪律"]
@@ -18,7 +19,7 @@ fn subscriptions_fill_the_inbox_and_ack(b: Backend) {
     assert_eq!(sub["categories"], json!(["廉洁纪律"]));
     let all = json!({"level": "all"});
     let base = |title: &str| json!({"kind": "clue", "title": title, "category": "integrity", "object_ids": [obj_id], "tags": ["巡察移交"], "distribution": all});
-    let (_, hit) = app.post(&xc.token, "/api/v1/records", base("匹配的线索"));
+    let hit = expect_status(201, app.post(&xc.token, "/api/v1/records", base("匹配的线索")));
     let mut miss1 = base("类别不符");
     miss1["category"] = json!("工作纪律");
     let mut miss2 = base("标签不符");
@@ -41,17 +42,19 @@ fn subscriptions_fill_the_inbox_and_ack(b: Backend) {
     assert_eq!(s, 200, "{acked}");
     let (s, again) = app.post(&jw.token, &format!("/api/v1/inbox/{item_id}/ack"), json!({}));
     assert_eq!((s, &again["acked_at"]), (200, &acked["acked_at"]), "ack is idempotent");
-    let (_, inbox) = app.get(&jw.token, "/api/v1/inbox");
+    let inbox = expect_status(200, app.get(&jw.token, "/api/v1/inbox"));
     assert!(inbox["items"].as_array().unwrap().is_empty());
-    let (_, inbox) = send(app.req(Method::GET, "/api/v1/inbox", Some(&jw.token)).query(&[("state", "all")]));
+    let inbox =
+        expect_status(200, send(app.req(Method::GET, "/api/v1/inbox", Some(&jw.token)).query(&[("state", "all")])));
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
     // Subscriptions are per agency; deleting one stops new matches.
-    let (_, subs) = app.get(&xc.token, "/api/v1/subscriptions");
+    let subs = expect_status(200, app.get(&xc.token, "/api/v1/subscriptions"));
     assert!(subs.as_array().unwrap().is_empty());
     assert_eq!(app.delete(&xc.token, &format!("/api/v1/subscriptions/{}", sub["id"].as_str().unwrap())).0, 404);
     assert_eq!(app.delete(&jw.token, &format!("/api/v1/subscriptions/{}", sub["id"].as_str().unwrap())).0, 204);
-    app.post(&xc.token, "/api/v1/records", base("删除订阅之后"));
-    let (_, inbox) = send(app.req(Method::GET, "/api/v1/inbox", Some(&jw.token)).query(&[("state", "all")]));
+    expect_status(201, app.post(&xc.token, "/api/v1/records", base("删除订阅之后")));
+    let inbox =
+        expect_status(200, send(app.req(Method::GET, "/api/v1/inbox", Some(&jw.token)).query(&[("state", "all")])));
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
 }
 
@@ -61,12 +64,18 @@ fn feed_pages_by_sequence_cursor(b: Backend) {
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
     for i in 0..5 {
-        app.post(
-            &xc.token,
-            "/api/v1/records",
-            record(&format!("共享{i}"), json!({"level": "agencies", "agencies": [jw.id]})),
+        expect_status(
+            201,
+            app.post(
+                &xc.token,
+                "/api/v1/records",
+                record(&format!("共享{i}"), json!({"level": "agencies", "agencies": [jw.id]})),
+            ),
         );
-        app.post(&xc.token, "/api/v1/records", record(&format!("内部{i}"), json!({"level": "own"})));
+        expect_status(
+            201,
+            app.post(&xc.token, "/api/v1/records", record(&format!("内部{i}"), json!({"level": "own"}))),
+        );
     }
     let mut after = 0i64;
     let mut titles = Vec::new();
@@ -88,7 +97,10 @@ fn feed_pages_by_sequence_cursor(b: Backend) {
     }
     assert_eq!(titles, (0..5).map(|i| format!("共享{i}")).collect::<Vec<_>>());
     // Nothing new: an empty page that keeps the cursor.
-    let (_, page) = send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("after", after.to_string())]));
+    let page = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("after", after.to_string())])),
+    );
     assert_eq!(page["events"].as_array().unwrap().len(), 0);
     assert_eq!(page["next_cursor"].as_i64().unwrap(), after);
 }

@@ -170,10 +170,14 @@ impl SmtpServer {
         }
     }
 
-    /// Waits until `n` messages arrived, then a little longer to be sure no more come.
+    /// Waits until `n` messages arrived, then watches a window in which no more may come.
     pub fn exactly(&self, n: usize) -> Vec<Received> {
         self.wait_for(n);
-        std::thread::sleep(Duration::from_millis(1500));
+        // A window, not a condition: "no more mail" can only be watched for a while; 1.5 s is
+        // many rounds of the tests' delivery loop (100 ms polls).
+        crate::helpers::assert_stays(Duration::from_millis(1500), &format!("exactly {n} mails"), || {
+            self.messages().len() == n
+        });
         let m = self.messages();
         assert_eq!(m.len(), n, "expected exactly {n} mails: {m:#?}");
         m

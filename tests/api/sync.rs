@@ -49,13 +49,15 @@ fn bulk_upsert_is_idempotent_and_reports_each_line(b: Backend) {
     assert_eq!(h["X-Batch-Unchanged"], "50");
     assert_eq!(h["X-Batch-Created"], "0");
     assert!(again.iter().filter(|r| r["status"] != "rejected").all(|r| r["status"] == "unchanged"));
-    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&other.token)).query(&[("limit", "500")]));
+    let f =
+        expect_status(200, send(app.req(Method::GET, "/api/v1/feed", Some(&other.token)).query(&[("limit", "500")])));
     assert_eq!(f["events"].as_array().unwrap().len(), 50, "no duplicate events from the repeat");
     // A changed line updates that record only.
     let (_, res, h) = push(&app, &jw.token, line("JW-0003", "案件3(已更新)"), None);
     assert_eq!(h["X-Batch-Updated"], "1");
     assert_eq!(res[0]["version"], 2);
-    let (_, page) = send(app.req(Method::GET, "/api/v1/records", Some(&other.token)).query(&[("q", "已更新")]));
+    let page =
+        expect_status(200, send(app.req(Method::GET, "/api/v1/records", Some(&other.token)).query(&[("q", "已更新")])));
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     // With an Idempotency-Key the first answer comes back, marked as replayed.
     let body = line("JW-0100", "新案件") + "\n";

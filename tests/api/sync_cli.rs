@@ -289,7 +289,7 @@ fn pull_killed_mid_way_holds_every_event_once_in_order(b: Backend) {
     let owner_key = api_key(&app, &admin, &owner);
     publish(&app, &owner_key, 0, 20_000);
     // Tombstones too: two records withdrawn.
-    let (_, list) = app.get(&owner.token, "/api/v1/records?limit=2");
+    let list = expect_status(200, app.get(&owner.token, "/api/v1/records?limit=2"));
     for r in list["items"].as_array().unwrap() {
         let (s, v) = app.delete(&owner.token, &format!("/api/v1/records/{}", r["id"].as_str().unwrap()));
         assert!(s == 204 || s == 200, "{s} {v}");

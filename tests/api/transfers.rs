@@ -18,8 +18,10 @@ pub fn transfer(app: &TestApp, from: &Agency, record: &str, to: &Agency) -> (u16
 }
 
 fn inbox_reasons(app: &TestApp, a: &Agency) -> Vec<(String, String)> {
-    let (_, inbox) =
-        send(app.req(Method::GET, "/api/v1/inbox", Some(&a.token)).query(&[("state", "all"), ("limit", "500")]));
+    let inbox = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/inbox", Some(&a.token)).query(&[("state", "all"), ("limit", "500")])),
+    );
     inbox["items"]
         .as_array()
         .unwrap()
@@ -42,15 +44,24 @@ fn transfer_lifecycle_to_closure(b: Backend) {
     // Rule 3: the receiver gains full access, and finds the transfer in its inbox and ledger.
     assert_eq!(app.get(&jw.token, &format!("/api/v1/records/{id}")).0, 200);
     assert!(inbox_reasons(&app, &jw).iter().any(|(r, n)| r == "transfer.created" && n.contains("谈话函询")));
-    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("direction", "in")]));
+    let ledger = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("direction", "in")])),
+    );
     assert_eq!(ledger["items"][0]["id"], tid.as_str());
     assert_eq!(ledger["items"][0]["record_title"], "市住建局违规发放津补贴问题线索");
-    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&xc.token)).query(&[("direction", "out")]));
+    let ledger = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/transfers", Some(&xc.token)).query(&[("direction", "out")])),
+    );
     assert_eq!(ledger["items"].as_array().unwrap().len(), 1);
-    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&xc.token)).query(&[("direction", "in")]));
+    let ledger = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/transfers", Some(&xc.token)).query(&[("direction", "in")])),
+    );
     assert!(ledger["items"].as_array().unwrap().is_empty());
     // The receiver's feed has the clue shared and the transfer.
-    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("limit", "500")]));
+    let f = expect_status(200, send(app.req(Method::GET, "/api/v1/feed", Some(&jw.token)).query(&[("limit", "500")])));
     let types: Vec<&str> = f["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert!(types.contains(&"record.shared") && types.contains(&"transfer.created"), "{types:?}");
 
@@ -74,14 +85,20 @@ fn transfer_lifecycle_to_closure(b: Backend) {
     );
     let (s, c) = step("feedback", json!({"note": "已向市委巡察办反馈"}));
     assert_eq!((s, c["state"].as_str()), (200, Some("closed")));
-    let (_, st) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&xc.token)).query(&[("direction", "out")]));
+    let st = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/stats/clues", Some(&xc.token)).query(&[("direction", "out")])),
+    );
     assert_eq!(st["transferred"], 1);
     assert_eq!(st["closed"], 1);
     assert_eq!(st["closure_rate"], 1.0);
     assert_eq!(st["by_outcome"]["form1"], 1);
     assert_eq!(st["sanctions"], json!({"disciplinary": 1, "organizational": 2, "judicial": 0}));
     // Each step is in the audit log.
-    let (_, audit) = send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("resource_id", tid.as_str())]));
+    let audit = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/audit", Some(&admin)).query(&[("resource_id", tid.as_str())])),
+    );
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
@@ -96,7 +113,7 @@ fn illegal_steps_change_nothing(b: Backend) {
     let jw = app.agency(&admin, "jiwei", "discipline");
     let zz = app.agency(&admin, "zuzhi", "organization");
     let id = clue(&app, &xc, "线索甲", "内容", &[]);
-    let (_, t) = transfer(&app, &xc, &id, &jw);
+    let t = expect_status(201, transfer(&app, &xc, &id, &jw));
     let tid = t["id"].as_str().unwrap().to_string();
     let step =
         |a: &Agency, action: &str, body: Value| app.post(&a.token, &format!("/api/v1/transfers/{tid}/{action}"), body);
@@ -150,7 +167,7 @@ fn illegal_steps_change_nothing(b: Backend) {
         422
     );
     assert_eq!(step(&jw, "return", json!({"reason": "x"})).0, 409);
-    let (_, t) = app.get(&jw.token, &format!("/api/v1/transfers/{tid}"));
+    let t = expect_status(200, app.get(&jw.token, &format!("/api/v1/transfers/{tid}")));
     assert_eq!(
         (t["state"].as_str(), t["version"].as_i64()),
         (Some("in_progress"), Some(3)),
@@ -158,10 +175,13 @@ fn illegal_steps_change_nothing(b: Backend) {
     );
     // Transfer rules: the same clue twice to the same agency is refused; only clues, only the owner, a valid deadline.
     assert_eq!(transfer(&app, &xc, &id, &jw).0, 409);
-    let (_, notice) = app.post(
-        &xc.token,
-        "/api/v1/records",
-        json!({"kind": "notice", "title": "通报", "distribution": {"level": "all"}}),
+    let notice = expect_status(
+        201,
+        app.post(
+            &xc.token,
+            "/api/v1/records",
+            json!({"kind": "notice", "title": "通报", "distribution": {"level": "all"}}),
+        ),
     );
     let (s, p) = transfer(&app, &xc, notice["id"].as_str().unwrap(), &jw);
     assert_eq!((s, p["errors"][0]["field"].as_str()), (422, Some("record_id")));
@@ -188,7 +208,7 @@ fn returned_clue_goes_back_to_the_sender(b: Backend) {
     let xc = app.agency(&admin, "xuncha", "inspection");
     let zz = app.agency(&admin, "zuzhi", "organization");
     let id = clue(&app, &xc, "线索乙", "内容", &[]);
-    let (_, t) = transfer(&app, &xc, &id, &zz);
+    let t = expect_status(201, transfer(&app, &xc, &id, &zz));
     let tid = t["id"].as_str().unwrap();
     assert_eq!(app.post(&zz.token, &format!("/api/v1/transfers/{tid}/return"), json!({"reason": " "})).0, 422);
     let (s, r) =
@@ -198,7 +218,7 @@ fn returned_clue_goes_back_to_the_sender(b: Backend) {
     assert_eq!(app.get(&xc.token, &format!("/api/v1/transfers/{tid}")).1["return_reason"], "不属于本单位管辖范围");
     assert_eq!(app.get(&zz.token, &format!("/api/v1/transfers/{tid}")).0, 404);
     assert_eq!(app.get(&zz.token, &format!("/api/v1/records/{id}")).0, 404);
-    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&zz.token)).query(&[("limit", "500")]));
+    let f = expect_status(200, send(app.req(Method::GET, "/api/v1/feed", Some(&zz.token)).query(&[("limit", "500")])));
     let last =
         f["events"].as_array().unwrap().iter().filter(|e| e["record_id"] == id.as_str()).next_back().cloned().unwrap();
     assert_eq!(last["type"], "record.revoked");
@@ -216,21 +236,22 @@ fn a_third_agency_sees_none_of_the_transfer(b: Backend) {
     let jw = app.agency(&admin, "jiwei", "discipline");
     let other = app.agency(&admin, "caizheng", "finance");
     let id = clue(&app, &xc, "机密线索丙", "内容", &[]);
-    let (_, t) = transfer(&app, &xc, &id, &jw);
+    let t = expect_status(201, transfer(&app, &xc, &id, &jw));
     let tid = t["id"].as_str().unwrap();
     assert_eq!(app.get(&other.token, &format!("/api/v1/transfers/{tid}")).0, 404);
     assert_eq!(app.get(&other.token, &format!("/api/v1/records/{id}")).0, 404);
-    let (_, ledger) = app.get(&other.token, "/api/v1/transfers");
+    let ledger = expect_status(200, app.get(&other.token, "/api/v1/transfers"));
     assert!(ledger["items"].as_array().unwrap().is_empty());
-    let (_, st) = app.get(&other.token, "/api/v1/stats/clues");
+    let st = expect_status(200, app.get(&other.token, "/api/v1/stats/clues"));
     assert_eq!(st["transferred"], 0);
     let (s, _) =
         send(app.req(Method::GET, "/api/v1/stats/clues", Some(&other.token)).query(&[("agency_id", xc.id.as_str())]));
     assert_eq!(s, 403, "no agency reads another's statistics");
-    let (_, f) = send(app.req(Method::GET, "/api/v1/feed", Some(&other.token)).query(&[("limit", "500")]));
+    let f =
+        expect_status(200, send(app.req(Method::GET, "/api/v1/feed", Some(&other.token)).query(&[("limit", "500")])));
     assert!(!f.to_string().contains(tid) && !f.to_string().contains(&id));
     assert!(inbox_reasons(&app, &other).is_empty());
-    let (_, csv) = send(app.req(Method::GET, "/api/v1/transfers/export", Some(&other.token)));
+    let csv = expect_status(200, send(app.req(Method::GET, "/api/v1/transfers/export", Some(&other.token))));
     assert!(!csv.to_string().contains("机密线索丙"));
     // The hub admin reads counts, never content.
     let (s, st) =
@@ -250,8 +271,8 @@ fn overdue_transfers_are_listed_and_counted(b: Backend) {
     let jw = app.agency(&admin, "jiwei", "discipline");
     let late = clue(&app, &xc, "逾期线索", "内容", &[]);
     let on_time = clue(&app, &xc, "未逾期线索", "内容", &[]);
-    let (_, t) = transfer(&app, &xc, &late, &jw);
-    transfer(&app, &xc, &on_time, &jw);
+    let t = expect_status(201, transfer(&app, &xc, &late, &jw));
+    expect_status(201, transfer(&app, &xc, &on_time, &jw));
     // A deadline in the past cannot be set through the API: let time pass in the database.
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query(format!(
@@ -260,12 +281,18 @@ fn overdue_transfers_are_listed_and_counted(b: Backend) {
     ))
     .execute(&mut *conn)
     .unwrap();
-    let (_, ledger) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("overdue", "true")]));
+    let ledger = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("overdue", "true")])),
+    );
     let titles: Vec<&str> =
         ledger["items"].as_array().unwrap().iter().map(|i| i["record_title"].as_str().unwrap()).collect();
     assert_eq!(titles, vec!["逾期线索"]);
     assert_eq!(ledger["items"][0]["overdue"], true);
-    let (_, st) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")]));
+    let st = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")])),
+    );
     assert_eq!((st["overdue"].as_i64(), st["transferred"].as_i64()), (Some(1), Some(2)));
 }
 
@@ -275,7 +302,7 @@ fn ledger_exports_csv_and_xlsx_with_chinese_headers(b: Backend) {
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
     let id = clue(&app, &xc, "市交通局工程项目线索", "内容", &[]);
-    transfer(&app, &xc, &id, &jw);
+    expect_status(201, transfer(&app, &xc, &id, &jw));
     let resp =
         app.req(Method::GET, "/api/v1/transfers/export", Some(&xc.token)).query(&[("format", "csv")]).send().unwrap();
     assert_eq!(resp.status(), 200);
@@ -323,7 +350,10 @@ fn duplicate_handling_is_flagged_without_leaking(b: Backend) {
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
     let bystander = app.agency(&admin, "caizheng", "finance");
-    let (_, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"}));
+    let obj = expect_status(
+        201,
+        app.post(&xc.token, "/api/v1/objects", json!({"name": "市住房和城乡建设局", "kind": "unit"})),
+    );
     let o = obj["id"].as_str().unwrap();
     let theirs = clue(
         &app,
@@ -379,7 +409,7 @@ fn duplicate_handling_is_flagged_without_leaking(b: Backend) {
     assert!(!serde_json::to_string(&sim).unwrap().contains(&theirs));
     // Once transferred, the discipline commission may read the clue: full details and the reason.
     transfer(&app, &xc, &mine, &jw);
-    let (_, sim) = app.get(&jw.token, &format!("/api/v1/records/{theirs}/similar"));
+    let sim = expect_status(200, app.get(&jw.token, &format!("/api/v1/records/{theirs}/similar")));
     let first = &sim.as_array().unwrap()[0];
     assert_eq!(first["entitled"], true);
     assert_eq!(first["record_id"], mine.as_str());
@@ -465,9 +495,9 @@ fn joint_deliberation_with_assignments_and_supervision(b: Backend) {
     assert_eq!((s, d["state"].as_str()), (200, Some("concluded")));
     assert_eq!(d["assignments"][0]["state"], "done");
     assert_eq!(app.post(&jw.token, &format!("/api/v1/deliberations/{did}/minutes"), json!({"text": "x"})).0, 409);
-    let (_, list) = app.get(&sj.token, "/api/v1/deliberations");
+    let list = expect_status(200, app.get(&sj.token, "/api/v1/deliberations"));
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let (_, list) = app.get(&outsider.token, "/api/v1/deliberations");
+    let list = expect_status(200, app.get(&outsider.token, "/api/v1/deliberations"));
     assert!(list.as_array().unwrap().is_empty());
 }
 
@@ -555,8 +585,14 @@ fn statistics_reproduce_the_seed_scenario(b: Backend) {
         assert_eq!(st["by_outcome"][form].as_i64(), Some(*n), "{form}");
     }
     // The receivers' own figures add up to the sender's, and the ledger agrees.
-    let (_, a) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")]));
-    let (_, z) = send(app.req(Method::GET, "/api/v1/stats/clues", Some(&zz.token)).query(&[("direction", "in")]));
+    let a = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/stats/clues", Some(&jw.token)).query(&[("direction", "in")])),
+    );
+    let z = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/stats/clues", Some(&zz.token)).query(&[("direction", "in")])),
+    );
     assert_eq!(a["transferred"].as_i64().unwrap() + z["transferred"].as_i64().unwrap(), 1724);
     assert_eq!(a["transferred"], 575);
     for k in ["disciplinary", "organizational", "judicial"] {
@@ -565,14 +601,19 @@ fn statistics_reproduce_the_seed_scenario(b: Backend) {
             st["sanctions"][k].as_i64().unwrap()
         );
     }
-    let (_, round1) = send(
-        app.req(Method::GET, "/api/v1/transfers", Some(&xc.token))
-            .query(&[("round", "七届市委第1轮巡察"), ("limit", "500")]),
+    let round1 = expect_status(
+        200,
+        send(
+            app.req(Method::GET, "/api/v1/transfers", Some(&xc.token))
+                .query(&[("round", "七届市委第1轮巡察"), ("limit", "500")]),
+        ),
     );
     assert_eq!(round1["items"].as_array().unwrap().len(), 133, "1,724 over 13 rounds: round 1 has 133");
     // Hub-wide figures for the joint meeting (admin; counts only).
-    let (_, all) =
-        send(app.req(Method::GET, "/api/v1/stats/clues/agencies", Some(&admin)).query(&[("direction", "in")]));
+    let all = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/stats/clues/agencies", Some(&admin)).query(&[("direction", "in")])),
+    );
     let total: i64 = all.as_array().unwrap().iter().map(|x| x["sanctions"]["organizational"].as_i64().unwrap()).sum();
     assert_eq!(total, 1225);
 }
@@ -587,18 +628,24 @@ fn bad_input_on_transfer_endpoints(b: Backend) {
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
     let id = clue(&app, &xc, "线索", "内容", &[]);
-    let (_, t) = transfer(&app, &xc, &id, &jw);
+    let t = expect_status(201, transfer(&app, &xc, &id, &jw));
     let tid = t["id"].as_str().unwrap().to_string();
-    let (_, d) = app.post(
-        &xc.token,
-        "/api/v1/deliberations",
-        json!({"record_id": id, "title": "会商", "participant_agency_ids": [jw.id]}),
+    let d = expect_status(
+        201,
+        app.post(
+            &xc.token,
+            "/api/v1/deliberations",
+            json!({"record_id": id, "title": "会商", "participant_agency_ids": [jw.id]}),
+        ),
     );
     let did = d["id"].as_str().unwrap().to_string();
-    let (_, a) = app.post(
-        &xc.token,
-        &format!("/api/v1/deliberations/{did}/assignments"),
-        json!({"agency_id": jw.id, "task": "核查", "deadline": "2099-01-01"}),
+    let a = expect_status(
+        201,
+        app.post(
+            &xc.token,
+            &format!("/api/v1/deliberations/{did}/assignments"),
+            json!({"agency_id": jw.id, "task": "核查", "deadline": "2099-01-01"}),
+        ),
     );
     let aid = a["id"].as_str().unwrap().to_string();
     let before = snapshot(&app);
@@ -724,16 +771,19 @@ fn ledger_filters_by_category_object_and_period(b: Backend) {
     let admin = app.admin_token();
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
-    let (_, obj) = app.post(&xc.token, "/api/v1/objects", json!({"name": "市水利局", "kind": "unit"}));
+    let obj = expect_status(201, app.post(&xc.token, "/api/v1/objects", json!({"name": "市水利局", "kind": "unit"})));
     let o = obj["id"].as_str().unwrap();
     let on_object = clue(&app, &xc, "水利局工程线索", "工程款拨付", &[o]);
-    let (_, other) = app.post(
-        &xc.token,
-        "/api/v1/records",
-        json!({"kind": "clue", "title": "工作纪律线索", "category": "工作纪律", "distribution": {"level": "own"}}),
+    let other = expect_status(
+        201,
+        app.post(
+            &xc.token,
+            "/api/v1/records",
+            json!({"kind": "clue", "title": "工作纪律线索", "category": "工作纪律", "distribution": {"level": "own"}}),
+        ),
     );
-    transfer(&app, &xc, &on_object, &jw);
-    transfer(&app, &xc, other["id"].as_str().unwrap(), &jw);
+    expect_status(201, transfer(&app, &xc, &on_object, &jw));
+    expect_status(201, transfer(&app, &xc, other["id"].as_str().unwrap(), &jw));
     let titles = |q: &[(&str, &str)]| -> Vec<String> {
         let (s, l) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(q));
         assert_eq!(s, 200, "{l}");
@@ -747,10 +797,13 @@ fn ledger_filters_by_category_object_and_period(b: Backend) {
     assert_eq!(titles(&[("from", today.as_str()), ("to", today.as_str())]).len(), 2);
     assert!(titles(&[("to", "2020-01-01")]).is_empty());
     assert!(titles(&[("from", "2099-01-01")]).is_empty());
-    let (_, page1) = send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("limit", "1")]));
+    let page1 =
+        expect_status(200, send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("limit", "1")])));
     let cursor = page1["next_cursor"].as_str().unwrap();
-    let (_, page2) =
-        send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("limit", "1"), ("cursor", cursor)]));
+    let page2 = expect_status(
+        200,
+        send(app.req(Method::GET, "/api/v1/transfers", Some(&jw.token)).query(&[("limit", "1"), ("cursor", cursor)])),
+    );
     assert_ne!(page1["items"][0]["id"], page2["items"][0]["id"]);
 }
 

@@ -112,7 +112,7 @@ fn endpoints_are_managed_by_their_agency_admins_only(b: Backend) {
     assert!(e["secret"].as_str().unwrap().starts_with("whsec_"));
     assert_eq!(e["agency_id"], jw.agency.id.as_str());
     assert_eq!(e["active"], true);
-    let (_, list) = app.get(&jw.admin, "/api/v1/webhooks");
+    let list = expect_status(200, app.get(&jw.admin, "/api/v1/webhooks"));
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(list[0].get("secret").is_none(), "{list}");
     assert!(!list.to_string().contains(e["secret"].as_str().unwrap()));
@@ -160,17 +160,24 @@ fn events_arrive_signed_in_order_through_outages(b: Backend) {
             titles.push(t);
         }
     };
+    // The hub's failed attempts at the event it is stuck on (the first of the outage).
+    let failed_attempts = || app.get(&xc.admin, "/api/v1/webhooks").1[0]["failed_attempts"].as_i64().unwrap();
     publish_n(5, "正常");
     r.wait_for(20, "the first five", |got| got.len() == 5);
+    // Each kind of outage lasts until the hub has met it twice (and retried in between).
     r.set_mode(Mode::Unavailable);
+    let before = r.requests();
     publish_n(5, "503");
-    std::thread::sleep(Duration::from_millis(400));
+    wait_until(20, "two requests answered 503", || r.requests() >= before + 2);
     r.set_mode(Mode::Hang(Duration::from_secs(2)));
+    let before = r.requests();
     publish_n(5, "超时");
-    std::thread::sleep(Duration::from_millis(1200));
+    // A second request while the receiver hangs: the first one timed out.
+    wait_until(20, "a request timed out and was retried", || r.requests() >= before + 2);
     r.stop();
+    let before = failed_attempts();
     publish_n(5, "拒绝连接");
-    std::thread::sleep(Duration::from_millis(400));
+    wait_until(20, "two refused connections", || failed_attempts() >= before + 2);
     assert_eq!(r.distinct().len(), 5, "nothing is accepted during the outage");
     r.set_mode(Mode::Accept);
     r.resume();
@@ -205,7 +212,7 @@ fn events_arrive_signed_in_order_through_outages(b: Backend) {
     assert_eq!(log.len(), 20);
     assert!(log.iter().all(|d| d["status"] == "delivered" && d["latency_ms"].is_i64()), "{log:?}");
     assert!(log.iter().any(|d| d["attempts"].as_i64().unwrap() > 1), "{log:?}");
-    let (_, eps) = app.get(&xc.admin, "/api/v1/webhooks");
+    let eps = expect_status(200, app.get(&xc.admin, "/api/v1/webhooks"));
     assert_eq!(eps[0]["failed_attempts"], 0);
     assert!(eps[0]["failing_since"].is_null());
     // Old successful deliveries are pruned from the log; recent ones stay.
@@ -296,13 +303,13 @@ fn payloads_carry_only_what_the_agency_may_see(b: Backend) {
     assert_eq!(sj_got.len(), 1, "audit may see only the record for all: {sj_got:?}");
     // The round that sent it is recorded just after the receiver answered.
     wait_until(20, "audit's endpoint to record the marker", || {
-        let (_, eps) = app.get(&sj.admin, "/api/v1/webhooks");
+        let eps = expect_status(200, app.get(&sj.admin, "/api/v1/webhooks"));
         eps[0]["cursor_seq"].as_i64().unwrap() >= sj_got[0].seq
     });
-    let (_, eps) = app.get(&sj.admin, "/api/v1/webhooks");
+    let eps = expect_status(200, app.get(&sj.admin, "/api/v1/webhooks"));
     assert_eq!(eps[0]["id"], sj_endpoint.as_str());
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(to_sj.distinct().len(), 1, "nothing else reached audit");
+    // A window: nothing else may reach audit (its cursor is already past every event).
+    assert_stays(Duration::from_millis(300), "nothing else reached audit", || to_sj.distinct().len() == 1);
 }
 
 fn dead_letters_are_kept_and_replayed(b: Backend) {
@@ -380,7 +387,7 @@ fn an_endpoint_failing_too_long_is_disabled(b: Backend) {
     let id = endpoint(&app, &jw.admin, &r, &["record.created"]);
     publish(&app, &xc, "无法送达的信息", json!({"level": "agencies", "agencies": [jw.agency.id]}));
     wait_until(30, "the endpoint disabled", || app.get(&jw.admin, "/api/v1/webhooks").1[0]["active"] == false);
-    let (_, eps) = app.get(&jw.admin, "/api/v1/webhooks");
+    let eps = expect_status(200, app.get(&jw.admin, "/api/v1/webhooks"));
     let reason = eps[0]["disabled_reason"].as_str().unwrap();
     assert!(reason.contains("已自动停用") && reason.contains("无法连接"), "{reason}");
     // The agency hears of it through its event log (from which its admins are mailed).
@@ -390,8 +397,8 @@ fn an_endpoint_failing_too_long_is_disabled(b: Backend) {
     assert!(feed(&app, &xc.agency.token).iter().all(|e| e["type"] != "webhook.disabled"));
     // Nothing is sent while disabled; re-enabled, it resumes where it stopped.
     r.resume();
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(r.requests(), 0);
+    // A window of several delivery polls (50 ms) in which nothing may be sent.
+    assert_stays(Duration::from_millis(300), "nothing sent while disabled", || r.requests() == 0);
     let (s, e) =
         send(app.req(Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(&jw.admin)).json(&json!({"active": true})));
     assert_eq!(s, 200, "{e}");
@@ -450,8 +457,8 @@ fn a_deactivated_agency_receives_nothing_until_reactivated(b: Backend) {
     };
     set_active(false);
     publish(&app, &xc, "停用期间发布的信息", json!({"level": "all"}));
-    std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(r.requests(), 0, "nothing goes to a deactivated agency");
+    // A window of many delivery polls (50 ms) in which nothing may be sent.
+    assert_stays(Duration::from_millis(600), "nothing goes to a deactivated agency", || r.requests() == 0);
     set_active(true);
     let got = r.wait_for(20, "the held event", |got| got.len() == 1);
     assert_eq!(got[0].body["data"]["record"]["title"], "停用期间发布的信息");
