@@ -33,9 +33,10 @@ use guantong::db::{Backend, DbConnection, DbPool};
 use guantong::domain::record::RecordKind;
 use guantong::domain::Role;
 use guantong::policy::Principal;
-use guantong::service::{feed, records};
+use guantong::service::feed;
 use guantong::store::directory;
 use guantong::store::log::Actor;
+use guantong::store::records;
 
 use data::{Hub, HubAgency, RecordGen};
 use report::{histogram, Row};

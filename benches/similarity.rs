@@ -18,7 +18,7 @@ use std::time::Instant;
 use diesel::prelude::*;
 use guantong::db::schema::{agencies, record_objects, subject_objects};
 use guantong::domain::similarity::{score, shingles, FLAG_THRESHOLD};
-use guantong::service::records::{RecordRow, StoredRecord};
+use guantong::store::records::{RecordRow, StoredRecord};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 

@@ -39,6 +39,9 @@ use serde_json::json;
 
 const TARGET_PER_SEC: f64 = 5_000.0;
 
+/// Deliveries received, signatures failing verification, the secrets in use.
+type ReceiverState = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>);
+
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -61,9 +64,7 @@ fn start_receiver() -> Result<Receiver> {
             let state = web::Data::new((c, b, s));
             let server = HttpServer::new(move || {
                 App::new().app_data(state.clone()).default_service(web::to(
-                    |req: HttpRequest,
-                     body: web::Bytes,
-                     st: web::Data<(Arc<AtomicU64>, Arc<AtomicU64>, Arc<Mutex<Vec<String>>>)>| async move {
+                    |req: HttpRequest, body: web::Bytes, st: web::Data<ReceiverState>| async move {
                         let n = st.0.fetch_add(1, Ordering::Relaxed);
                         if n.is_multiple_of(100) && !verified(&req, &body, &st.2.lock().unwrap()) {
                             st.1.fetch_add(1, Ordering::Relaxed);

@@ -194,14 +194,14 @@ impl Default for Settings {
 
 impl Settings {
     /// Loads the layers from `config_dir` (usually `config/`) and the environment.
-    pub fn load(config_dir: &std::path::Path) -> Result<Settings, figment::Error> {
+    pub fn load(config_dir: &std::path::Path) -> Result<Settings, Box<figment::Error>> {
         let profile = std::env::var("GUANTONG_PROFILE").unwrap_or_else(|_| "default".into());
         let mut fig =
             Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(config_dir.join("default.toml")));
         if profile != "default" {
             fig = fig.merge(Toml::file(config_dir.join(format!("{profile}.toml"))));
         }
-        fig.merge(Env::prefixed("GUANTONG_").ignore(&["profile"])).extract()
+        fig.merge(Env::prefixed("GUANTONG_").ignore(&["profile"])).extract().map_err(Box::new)
     }
 }
 

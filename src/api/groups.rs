@@ -10,10 +10,9 @@ use crate::api::state::AppState;
 use crate::domain::agency::validate_name;
 use crate::domain::{is_id, new_id};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::policy::{self, Principal};
+use crate::policy::{self};
 use crate::service::groups::Group;
-use crate::service::{self, records, subscriptions};
-use crate::store::directory;
+use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -93,38 +92,9 @@ pub struct MembershipChange {
     pub records_revoked: usize,
 }
 
-fn change_membership(
-    p: Principal,
-    group_id: String,
-    agency_id: String,
-    join: bool,
-) -> impl FnOnce(&mut crate::db::DbConnection) -> AppResult<MembershipChange> {
-    move |conn| {
-        write_tx(conn, |conn, log| {
-            let actor = Actor::from(&p);
-            service::groups::get(conn, &group_id)?;
-            let agency = service::agencies::get(conn, &agency_id)
-                .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
-            if join && !policy::credentials::receives_records(&agency.kind) {
-                return Err(AppError::validation("agency_id", policy::credentials::HUB_RECEIVES_NOTHING));
-            }
-            let before = directory::load(conn)?;
-            if join {
-                service::membership::refuse_join_outside_agreements(conn, &group_id, &agency_id)?;
-                service::groups::add_member_row(conn, log, &actor, &group_id, &agency_id)?;
-            } else {
-                service::groups::remove_member_row(conn, log, &actor, &group_id, &agency_id)?;
-            }
-            let after = directory::load(conn)?;
-            let rules = subscriptions::all_rules(conn)?;
-            let (shared, revoked) =
-                records::propagate_membership(conn, log, &p.agency_id, &group_id, &agency_id, &before, &after, &rules)?;
-            Ok(MembershipChange {
-                group: service::groups::get(conn, &group_id)?,
-                records_shared: shared,
-                records_revoked: revoked,
-            })
-        })
+impl From<service::groups::MembershipOutcome> for MembershipChange {
+    fn from(o: service::groups::MembershipOutcome) -> Self {
+        MembershipChange { group: o.group, records_shared: o.records_shared, records_revoked: o.records_revoked }
     }
 }
 
@@ -144,8 +114,10 @@ pub async fn add_group_member(
     if !is_id(&body.0.agency_id) {
         return Err(AppError::validation("agency_id", "单位编号格式无效"));
     }
-    let out = run(&state.pool, change_membership(p, group_id, body.0.agency_id, true)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let agency_id = body.0.agency_id;
+    let out =
+        run(&state.pool, move |conn| service::groups::change_membership(conn, &p, &group_id, &agency_id, true)).await?;
+    Ok(HttpResponse::Ok().json(MembershipChange::from(out)))
 }
 
 /// Removes a member: its feed gets a tombstone for each group record it can no longer read.
@@ -162,6 +134,7 @@ pub async fn remove_group_member(
     let (id, agency_id) = path.into_inner();
     let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
     let agency_id = path_id(&agency_id, || AppError::NotFound("该单位不是此共享组成员".into()))?;
-    let out = run(&state.pool, change_membership(p, group_id, agency_id, false)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let out = run(&state.pool, move |conn| service::groups::change_membership(conn, &p, &group_id, &agency_id, false))
+        .await?;
+    Ok(HttpResponse::Ok().json(MembershipChange::from(out)))
 }

@@ -59,7 +59,7 @@ pub async fn list_inbox(
         let viewer = directory::viewer(conn, &p.agency_id)?;
         let rows = service::inbox::list(conn, &viewer, &f)?;
         let ids: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();
-        let records = service::records::load_many(conn, &ids)?;
+        let records = crate::store::records::load_many(conn, &ids)?;
         let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.seq));
         let rows: Vec<_> = rows.into_iter().filter(|r| records.contains_key(&r.record_id)).collect();
         // Restricted titles only with a purpose, audited (as in record lists).

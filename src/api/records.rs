@@ -13,14 +13,16 @@ use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::contract::record::RecordInput;
+use crate::contract::record::RecordView;
 use crate::domain::is_id;
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
-use crate::service::records::{present, RecordQuery, RecordView, UpdateOutcome, WriteContext};
+use crate::service::records::{present, UpdateOutcome, WriteContext};
 use crate::service::{self};
 use crate::store::directory;
 use crate::store::log::write_tx;
+use crate::store::records::RecordQuery;
 
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
 #[utoipa::path(tag = "信息", request_body = RecordInput, responses(
@@ -169,7 +171,7 @@ pub async fn list_records(
             f.category = Some(crate::store::catalog::resolve(conn, c)?.unwrap_or_else(|| c.clone()));
         }
         let viewer = directory::viewer(conn, &p.agency_id)?;
-        let rows = service::records::list(conn, &viewer, &f)?;
+        let rows = crate::store::records::list(conn, &viewer, &f)?;
         let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.row.seq));
         let items = service::records::present_listing(conn, &p, &viewer, &rows, f.purpose.as_deref())?;
         Ok(RecordPage { items, next_cursor })
@@ -183,7 +185,6 @@ pub(super) fn record_not_found() -> AppError {
 }
 
 /// One record. Protected fields show where the policy allows (and the read is audited);
-
 /// a restricted record needs `X-Access-Purpose` (else 428). Not entitled: 404.
 #[utoipa::path(tag = "信息", params(crate::contract::AccessPurpose),
     responses((status = 200, body = RecordView), (status = 404, body = Problem), (status = 428, body = Problem)), security(("bearer" = [])))]

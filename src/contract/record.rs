@@ -1,9 +1,11 @@
 //! A record as it travels on the wire: the body of `POST /records` and each line of a sync
-//! batch (the REST API and the batch import share it).
+//! batch (the REST API and the batch import share it), and the view a reader gets (API,
+//! feed, webhooks).
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
 
@@ -66,4 +68,34 @@ impl From<RecordInput> for RecordContent {
             external_id: i.external_id,
         }
     }
+}
+
+/// A record as a reader sees it, after the policy's disclosure decision.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RecordView {
+    pub id: String,
+    pub kind: RecordKind,
+    /// The title, or the placeholder "受限信息" when `content_withheld`.
+    pub title: String,
+    /// Absent when `content_withheld` (restricted record read without a purpose).
+    pub body: Option<String>,
+    pub category: Option<String>,
+    pub object_ids: Vec<String>,
+    pub tags: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Value>,
+    pub distribution: Distribution,
+    pub sensitivity: Sensitivity,
+    /// Protected field values, or null when redacted for this reader.
+    pub protected: Option<BTreeMap<String, String>>,
+    /// The names of the protected fields (always shown, so readers know what exists).
+    pub protected_fields: Vec<String>,
+    pub redacted: bool,
+    pub content_withheld: bool,
+    pub external_id: Option<String>,
+    pub version: i32,
+    pub owner_agency_id: String,
+    pub author_id: String,
+    pub created_at: String,
+    pub updated_at: String,
 }

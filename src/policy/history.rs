@@ -109,7 +109,8 @@ mod tests {
         let own_restricted = facts(Own, &[], Restricted);
         let to_x = facts(Agencies, &["x"], General);
         let to_x_restricted = facts(Agencies, &["x"], Restricted);
-        let table: Vec<(&AccessFacts, bool, &str, Option<&str>, Option<bool>)> = vec![
+        type Case<'a> = (&'a AccessFacts, bool, &'a str, Option<&'a str>, Option<bool>);
+        let table: Vec<Case> = vec![
             (&now, true, "x", None, Some(true)),
             (&own_restricted, false, "x", None, None),
             (&own_restricted, false, "x", Some("核查"), None),

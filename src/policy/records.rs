@@ -295,7 +295,8 @@ mod tests {
     fn who_reads_and_who_sees_protected_fields() {
         use DistributionLevel::*;
         // (level, reader, active, groups, reads, sees protected)
-        let table: Vec<(DistributionLevel, &str, bool, &[&str], bool, bool)> = vec![
+        type Case<'a> = (DistributionLevel, &'a str, bool, &'a [&'a str], bool, bool);
+        let table: Vec<Case> = vec![
             (Own, "owner", true, &[], true, true),
             (Own, "owner", false, &[], true, true),
             (Own, "r", true, &[], false, false),
@@ -330,7 +331,8 @@ mod tests {
         use Sensitivity::*;
         let (owner, reader) = (viewer("owner", true, &[]), viewer("r", true, &[]));
         // (sensitivity, reader, mode, expected (content, protected) or None for 428, audited)
-        let table: Vec<(Sensitivity, &Viewer, ReadMode, Option<(bool, bool)>, bool)> = vec![
+        type Case<'a> = (Sensitivity, &'a Viewer, ReadMode<'a>, Option<(bool, bool)>, bool);
+        let table: Vec<Case> = vec![
             (General, &reader, ReadMode::Single { purpose: None }, Some((true, false)), false),
             (Sensitive, &owner, ReadMode::Single { purpose: None }, Some((true, true)), true),
             (Restricted, &reader, ReadMode::Single { purpose: None }, None, false),

@@ -8,13 +8,15 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::contract::record::RecordView;
 use crate::db::schema::{events, records};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::error::AppResult;
 use crate::policy::{self, ReadMode, Viewer};
-use crate::service::records::{load_many, present, RecordView};
+use crate::service::records::present;
 use crate::store::log::{write_tx, Actor, EventRow};
+use crate::store::records::load_many;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeedEvent {

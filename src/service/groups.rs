@@ -1,13 +1,18 @@
-//! Sharing groups (共享组, e.g. 联席会议成员单位, 四方会审组) and their members. Membership
-//! changes propagate access (rule 6) through `records::propagate_membership`.
+//! Sharing groups (共享组, e.g. 联席会议成员单位, 四方会审组) and their members. A membership
+//! change propagates access at once (rule 6): `change_membership`.
 
 use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{group_members, sharing_groups};
 use crate::db::DbConnection;
+use crate::domain::event::EventType;
 use crate::error::{AppError, AppResult};
-use crate::store::log::{Actor, Log};
+use crate::policy::{self, DirectoryEntry, Principal};
+use crate::service::{agencies, inbox, membership, subscriptions};
+use crate::store::log::{write_tx, Actor, Log};
+use crate::store::{directory, records};
+use serde_json::json;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Group {
@@ -113,4 +118,96 @@ pub fn remove_member_row(
     }
     log.audit(actor, "group.member_remove", "group", Some(group_id), None, serde_json::json!({"agency_id": agency_id}));
     Ok(())
+}
+
+/// What a membership change did: the group as it is now, and how many of its records the
+/// agency gained and lost.
+pub struct MembershipOutcome {
+    pub group: Group,
+    pub records_shared: usize,
+    pub records_revoked: usize,
+}
+
+/// Adds (`join`) or removes an agency from a group, in one transaction with the access it
+/// gains or loses (rule 6). Joining is refused for the hub's own unit (it receives no
+/// records) and where a sharing agreement forbids the group's records to go to it.
+pub fn change_membership(
+    conn: &mut DbConnection,
+    p: &Principal,
+    group_id: &str,
+    agency_id: &str,
+    join: bool,
+) -> AppResult<MembershipOutcome> {
+    write_tx(conn, |conn, log| {
+        let actor = Actor::from(p);
+        get(conn, group_id)?;
+        let agency = agencies::get(conn, agency_id).map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+        if join && !policy::credentials::receives_records(&agency.kind) {
+            return Err(AppError::validation("agency_id", policy::credentials::HUB_RECEIVES_NOTHING));
+        }
+        let before = directory::load(conn)?;
+        if join {
+            membership::refuse_join_outside_agreements(conn, group_id, agency_id)?;
+            add_member_row(conn, log, &actor, group_id, agency_id)?;
+        } else {
+            remove_member_row(conn, log, &actor, group_id, agency_id)?;
+        }
+        let after = directory::load(conn)?;
+        let change = Membership { group_id, agency_id, before: &before, after: &after };
+        let (records_shared, records_revoked) = propagate(conn, log, &p.agency_id, &change)?;
+        Ok(MembershipOutcome { group: get(conn, group_id)?, records_shared, records_revoked })
+    })
+}
+
+/// A membership change: the directory before and after it.
+struct Membership<'a> {
+    group_id: &'a str,
+    agency_id: &'a str,
+    before: &'a [DirectoryEntry],
+    after: &'a [DirectoryEntry],
+}
+
+/// Rule 6 for sharing-group membership: after the agency joined or left the group, the
+/// group's records it gained are shared to it (feed event and subscriptions), and those it
+/// lost are tombstoned.
+fn propagate(conn: &mut DbConnection, log: &mut Log, actor_agency: &str, m: &Membership) -> AppResult<(usize, usize)> {
+    let find = |d: &[DirectoryEntry]| d.iter().find(|e| e.agency_id == m.agency_id).cloned();
+    let (Some(v_before), Some(v_after)) = (find(m.before), find(m.after)) else {
+        return Ok((0, 0));
+    };
+    let rules = subscriptions::all_rules(conn)?;
+    let ids = records::group_record_ids(conn, m.group_id)?;
+    let (mut shared, mut revoked) = (0, 0);
+    for chunk in ids.chunks(500) {
+        for s in records::load_ordered(conn, chunk)? {
+            let facts = s.facts();
+            let payload = json!({"group_id": m.group_id});
+            match (policy::can_read(&v_before, &facts), policy::can_read(&v_after, &facts)) {
+                (false, true) => {
+                    let seq = log.event(
+                        EventType::RecordShared,
+                        Some(&s.row.id),
+                        Some(m.agency_id),
+                        Some(actor_agency),
+                        payload,
+                    );
+                    let items = inbox::matches(&rules, &s, &[m.agency_id.to_string()], seq);
+                    inbox::insert_unseen(conn, items, log.at())?;
+                    shared += 1;
+                }
+                (true, false) => {
+                    log.event(
+                        EventType::RecordRevoked,
+                        Some(&s.row.id),
+                        Some(m.agency_id),
+                        Some(actor_agency),
+                        payload,
+                    );
+                    revoked += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok((shared, revoked))
 }

@@ -5,13 +5,15 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::contract::record::RecordView;
 use crate::db::schema::record_versions;
 use crate::db::DbConnection;
 use crate::domain::record::{Distribution, Sensitivity};
 use crate::error::AppResult;
 use crate::policy::{self, Principal, Viewer};
-use crate::service::records::{get_entitled, present, RecordView, StoredRecord};
+use crate::service::records::{get_entitled, present};
 use crate::store::log::Actor;
+use crate::store::records::StoredRecord;
 use crate::store::to_json;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -11,8 +11,9 @@ use crate::db::DbConnection;
 use crate::domain::record::RecordContent;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::Principal;
-use crate::service::records::{self, StoredRecord, UpdateOutcome, WriteContext};
+use crate::service::records::{self, UpdateOutcome, WriteContext};
 use crate::store::log::write_tx;
+use crate::store::records::StoredRecord;
 use crate::store::{directory, idempotency};
 
 /// Lines per transaction: each holds the hub's global write lock, so a chunk is kept small
@@ -77,7 +78,7 @@ fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppRe
         let parsed = || chunk.iter().filter_map(|l| l.parsed.as_ref().ok());
         let known = records::known_objects(conn, parsed())?;
         let ext_ids: Vec<String> = parsed().filter_map(|c| c.external_id.clone()).collect();
-        let existing = records::by_external_ids(conn, &p.agency_id, &ext_ids)?;
+        let existing = crate::store::records::by_external_ids(conn, &p.agency_id, &ext_ids)?;
         let mut out: Vec<Option<LineResult>> = vec![None; chunk.len()];
         // First occurrences of new external ids are created together; lines for records the
         // hub has (or that an earlier line of this chunk creates) are updated in order.
@@ -104,7 +105,7 @@ fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppRe
                         vec![FieldError::new("external_id", "该外部编号对应的信息已撤回")],
                     ));
                 }
-                Some(e) if e.content_hash == records::content_hash(&c) => {
+                Some(e) if e.content_hash == crate::store::records::content_hash(&c) => {
                     out[i] = Some(LineResult::ok(line.number, "unchanged", ext, e.id.clone(), e.version));
                 }
                 Some(_) => updates.push((i, c)),

@@ -7,15 +7,16 @@ use std::collections::HashSet;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::contract::record::RecordView;
 use crate::db::schema::{inbox_items, records};
 use crate::db::DbConnection;
 use crate::domain::new_id;
 use crate::domain::subscription::RecordFacets;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Viewer};
-use crate::service::records::{RecordView, StoredRecord};
 use crate::service::subscriptions::Rule;
 use crate::store::log::{Actor, Log};
+use crate::store::records::StoredRecord;
 use crate::store::{json_list, INSERT_CHUNK};
 
 /// An inbox item about to be written.

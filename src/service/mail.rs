@@ -22,9 +22,9 @@ use crate::domain::transfer::TransferState;
 use crate::domain::{new_id, now, Role};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Viewer};
-use crate::service::records::{self, StoredRecord};
 use crate::service::transfers::TransferRow;
 use crate::store::log::{write_tx, Actor, EventRow, Log};
+use crate::store::records::StoredRecord;
 use crate::store::{directory, INSERT_CHUNK};
 
 // ---- Preferences ------------------------------------------------------------------------
@@ -229,7 +229,7 @@ fn readable(
     record_id: &str,
 ) -> AppResult<Option<(StoredRecord, bool)>> {
     let viewer = look.viewer(conn, agency_id)?;
-    Ok(records::load(conn, record_id)?.filter(|s| policy::can_read(&viewer, &s.facts())).map(|s| {
+    Ok(crate::store::records::load(conn, record_id)?.filter(|s| policy::can_read(&viewer, &s.facts())).map(|s| {
         let named = policy::mail_may_name_record(&s.facts());
         (s, named)
     }))

@@ -16,8 +16,8 @@ use crate::domain::similarity::{longest_common_run, score, shingles, FLAG_THRESH
 use crate::domain::transfer::TransferState;
 use crate::error::AppResult;
 use crate::service::inbox;
-use crate::service::records::StoredRecord;
 use crate::store::log::{Actor, Log};
+use crate::store::records::StoredRecord;
 
 /// At most this many clues per object are compared (the most recent).
 const MAX_CANDIDATES: i64 = 5_000;
@@ -161,7 +161,7 @@ pub fn flag_after_commit(conn: &mut DbConnection, record_ids: &[String]) -> usiz
 }
 
 fn compute_and_flag(conn: &mut DbConnection, record_ids: &[String]) -> AppResult<usize> {
-    let loaded = crate::service::records::load_many(conn, record_ids)?;
+    let loaded = crate::store::records::load_many(conn, record_ids)?;
     let clues: Vec<&StoredRecord> = record_ids
         .iter()
         .filter_map(|id| loaded.get(id))
@@ -303,7 +303,7 @@ pub fn for_viewer(
     let matches = find(conn, r)?;
     let ids: Vec<String> = matches.iter().map(|m| m.other_id.clone()).collect();
     let held = holders(conn, &ids)?;
-    let others = crate::service::records::load_many(conn, &ids)?;
+    let others = crate::store::records::load_many(conn, &ids)?;
     let mut out = Vec::new();
     let mut restricted_read = Vec::new();
     let mut handlers_told: Vec<(String, BTreeSet<String>)> = Vec::new();

@@ -435,7 +435,8 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
         )
         .execute(conn)?;
         let receiver = directory::viewer(conn, &t.to_agency_id)?;
-        let still = records::load(conn, &t.record_id)?.is_some_and(|s| policy::can_read(&receiver, &s.facts()));
+        let still =
+            crate::store::records::load(conn, &t.record_id)?.is_some_and(|s| policy::can_read(&receiver, &s.facts()));
         if !still {
             log.event(
                 EventType::RecordRevoked,

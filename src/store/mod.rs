@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod directory;
 pub mod idempotency;
 pub mod log;
+pub mod records;
 pub mod throttle;
 
 /// Rows per multi-row INSERT (well under SQLite's bound-parameter limit).

@@ -219,8 +219,7 @@ fn returned_clue_goes_back_to_the_sender(b: Backend) {
     assert_eq!(app.get(&zz.token, &format!("/api/v1/transfers/{tid}")).0, 404);
     assert_eq!(app.get(&zz.token, &format!("/api/v1/records/{id}")).0, 404);
     let f = expect_status(200, send(app.req(Method::GET, "/api/v1/feed", Some(&zz.token)).query(&[("limit", "500")])));
-    let last =
-        f["events"].as_array().unwrap().iter().filter(|e| e["record_id"] == id.as_str()).next_back().cloned().unwrap();
+    let last = f["events"].as_array().unwrap().iter().rfind(|e| e["record_id"] == id.as_str()).cloned().unwrap();
     assert_eq!(last["type"], "record.revoked");
     assert!(inbox_reasons(&app, &xc)
         .iter()
