@@ -12,9 +12,7 @@ use crate::domain::is_id;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
 use crate::service::deliberations::{Assignment, DeliberationView};
-use crate::service::records::WriteContext;
 use crate::service::{self};
-use crate::store::directory;
 use crate::store::log::write_tx;
 
 fn not_found() -> AppError {
@@ -58,25 +56,13 @@ pub async fn open_deliberation(
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let v = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let ctx = WriteContext::load(conn)?;
-            let viewer = directory::viewer(conn, &p.agency_id)?;
-            let d = service::deliberations::open(
-                conn,
-                log,
-                &ctx,
-                &p,
-                &viewer,
-                &b.record_id,
-                &b.title,
-                &b.participant_agency_ids,
-                &b.minutes,
-            )?;
-            Ok(service::deliberations::view(conn, d)?)
-        })
-    })
-    .await?;
+    let draft = service::deliberations::DeliberationDraft {
+        record_id: b.record_id,
+        title: b.title,
+        agency_ids: b.participant_agency_ids,
+        minutes: b.minutes,
+    };
+    let v = run(&state.pool, move |conn| service::deliberations::open(conn, &p, &draft)).await?;
     Ok(HttpResponse::Created().json(v))
 }
 

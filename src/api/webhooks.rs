@@ -100,11 +100,14 @@ pub async fn create_webhook(
     check(Some(&b.url), Some(&b.event_types), Some(&b.description))?;
     check_target(&state, Some(&b.url)).await?;
     let secret = webhook::new_secret();
-    let s = secret.clone();
+    let draft = hooks::EndpointDraft {
+        url: b.url,
+        event_types: b.event_types,
+        description: b.description,
+        secret: secret.clone(),
+    };
     let endpoint = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            hooks::create(conn, log, &Actor::from(&p), &agency, &b.url, &b.event_types, b.description.trim(), &s)
-        })
+        write_tx(conn, |conn, log| hooks::create(conn, log, &Actor::from(&p), &agency, &draft))
     })
     .await?;
     Ok(HttpResponse::Created().json(CreatedEndpoint { endpoint, secret }))

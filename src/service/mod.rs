@@ -22,7 +22,6 @@ pub mod objects;
 pub mod records;
 pub mod similar;
 pub mod subscriptions;
-pub mod transfer_stats;
 pub mod transfers;
 pub mod users;
 pub mod webhooks;

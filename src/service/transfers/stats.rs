@@ -7,11 +7,11 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use serde::{Deserialize, Serialize};
 
+use super::{period, today, Direction};
 use crate::db::schema::transfers;
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::transfer::{Outcome, Sanctions, TransferState};
 use crate::policy;
-use crate::service::transfers::{period, today, Direction};
 
 /// Clue statistics (DESIGN.md, "Clue transfer states").
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]

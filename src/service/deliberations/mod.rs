@@ -12,12 +12,17 @@ use crate::db::schema::{assignments, deliberation_participants, deliberations, r
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::domain::new_id;
-use crate::domain::transfer::{validate_deadline, MAX_TEXT_CHARS};
+use crate::domain::transfer::MAX_TEXT_CHARS;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
 use crate::service::records::{self, WriteContext};
 use crate::service::{inbox, transfers::today};
-use crate::store::log::{Actor, Log};
+use crate::store::directory;
+use crate::store::log::{write_tx, Actor, Log};
+
+mod tasks;
+
+pub use tasks::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = deliberations)]
@@ -146,17 +151,34 @@ pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Deliber
 
 /// Opens a deliberation on a clue the convener owns or handles by a live transfer; every
 /// participant gains read access to the clue and is notified.
-pub fn open(
+pub fn open(conn: &mut DbConnection, p: &Principal, draft: &DeliberationDraft) -> AppResult<DeliberationView> {
+    write_tx(conn, |conn, log| {
+        let ctx = WriteContext::load(conn)?;
+        let viewer = directory::viewer(conn, &p.agency_id)?;
+        let d = open_in_tx(conn, log, &ctx, p, &viewer, draft)?;
+        Ok(view(conn, d)?)
+    })
+}
+
+/// A deliberation as its convener asks for it (`POST /deliberations`).
+pub struct DeliberationDraft {
+    /// The clue to deliberate on.
+    pub record_id: String,
+    pub title: String,
+    pub agency_ids: Vec<String>,
+    pub minutes: String,
+}
+
+fn open_in_tx(
     conn: &mut DbConnection,
     log: &mut Log,
     ctx: &WriteContext,
     p: &Principal,
     viewer: &Viewer,
-    record_id: &str,
-    title: &str,
-    agency_ids: &[String],
-    minutes: &str,
+    draft: &DeliberationDraft,
 ) -> AppResult<DeliberationRow> {
+    let DeliberationDraft { record_id, title, agency_ids, minutes } = draft;
+    let (record_id, title, minutes) = (record_id.as_str(), title.as_str(), minutes.as_str());
     let s = records::get_entitled(conn, viewer, record_id)?;
     policy::require_may_convene(viewer, &s.facts())?;
     let mut errs = Vec::new();
@@ -316,156 +338,4 @@ pub fn conclude(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str,
         EventType::DeliberationConcluded,
         &format!("会商结论:{}", conclusion.trim()),
     )
-}
-
-/// Assigns a task to a participant (交办; the convener only).
-pub fn assign(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    p: &Principal,
-    id: &str,
-    agency_id: &str,
-    task: &str,
-    deadline: &str,
-) -> AppResult<Assignment> {
-    let (d, parts) = get_visible(conn, &p.agency_id, id)?;
-    policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Assign)?;
-    let mut errs = Vec::new();
-    text_ok("task", task, &mut errs);
-    errs.extend(validate_deadline(deadline, &today()));
-    if !parts.iter().any(|a| a == agency_id) && agency_id != d.convener_agency_id {
-        errs.push(FieldError::new("agency_id", "只能交办给参加会商的单位"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let aid = new_id();
-    diesel::insert_into(assignments::table)
-        .values((
-            assignments::id.eq(&aid),
-            assignments::deliberation_id.eq(id),
-            assignments::agency_id.eq(agency_id),
-            assignments::task.eq(task.trim()),
-            assignments::deadline.eq(deadline),
-            assignments::state.eq("assigned"),
-            assignments::urge_count.eq(0),
-            assignments::created_at.eq(log.at()),
-        ))
-        .execute(conn)?;
-    let seq = log.event(
-        EventType::AssignmentCreated,
-        Some(&d.record_id),
-        Some(agency_id),
-        Some(&p.agency_id),
-        json!({"assignment_id": aid}),
-    );
-    inbox::notify(
-        conn,
-        agency_id,
-        &d.record_id,
-        EventType::AssignmentCreated.as_str(),
-        Some(&aid),
-        &format!("交办任务(期限 {deadline}):{}", task.trim()),
-        seq,
-        log.at(),
-    )?;
-    log.audit(
-        &Actor::from(p),
-        "assignment.create",
-        "assignment",
-        Some(&aid),
-        None,
-        json!({"deliberation_id": id, "agency_id": agency_id, "deadline": deadline}),
-    );
-    Ok(assignments::table.find(&aid).select(Assignment::as_select()).first(conn)?)
-}
-
-fn load_assignment(conn: &mut DbConnection, agency_id: &str, aid: &str) -> AppResult<(Assignment, DeliberationRow)> {
-    let not_found = || AppError::NotFound("交办任务不存在或无权查看".into());
-    let a: Assignment =
-        assignments::table.find(aid).select(Assignment::as_select()).first(conn).optional()?.ok_or_else(not_found)?;
-    let (d, _) = get_visible(conn, agency_id, &a.deliberation_id).map_err(|_| not_found())?;
-    Ok((a, d))
-}
-
-/// Urges an open assignment (督办; the convener only).
-pub fn urge(conn: &mut DbConnection, log: &mut Log, p: &Principal, aid: &str, note: &str) -> AppResult<Assignment> {
-    let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
-    policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Urge)?;
-    if a.state != "assigned" {
-        return Err(AppError::Conflict("任务已办结,无需督办".into()));
-    }
-    let mut errs = Vec::new();
-    text_ok("note", note, &mut errs);
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    diesel::update(assignments::table.find(aid))
-        .set((
-            assignments::urge_count.eq(a.urge_count + 1),
-            assignments::last_urged_at.eq(log.at()),
-            assignments::last_urge_note.eq(note.trim()),
-        ))
-        .execute(conn)?;
-    let seq = log.event(
-        EventType::AssignmentUrged,
-        Some(&d.record_id),
-        Some(&a.agency_id),
-        Some(&p.agency_id),
-        json!({"assignment_id": aid}),
-    );
-    inbox::notify(
-        conn,
-        &a.agency_id,
-        &d.record_id,
-        EventType::AssignmentUrged.as_str(),
-        Some(aid),
-        &format!("督办:{}", note.trim()),
-        seq,
-        log.at(),
-    )?;
-    log.audit(&Actor::from(p), "assignment.urge", "assignment", Some(aid), None, json!({}));
-    Ok(assignments::table.find(aid).select(Assignment::as_select()).first(conn)?)
-}
-
-/// Reports an assignment done (the assignee only).
-pub fn complete(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    p: &Principal,
-    aid: &str,
-    result: &str,
-) -> AppResult<Assignment> {
-    let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
-    policy::require_assignee(&p.agency_id, &a.agency_id)?;
-    if a.state != "assigned" {
-        return Err(AppError::Conflict("任务已办结".into()));
-    }
-    let mut errs = Vec::new();
-    text_ok("result", result, &mut errs);
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    diesel::update(assignments::table.find(aid))
-        .set((assignments::state.eq("done"), assignments::result.eq(result.trim()), assignments::done_at.eq(log.at())))
-        .execute(conn)?;
-    let seq = log.event(
-        EventType::AssignmentDone,
-        Some(&d.record_id),
-        Some(&d.convener_agency_id),
-        Some(&p.agency_id),
-        json!({"assignment_id": aid}),
-    );
-    inbox::notify(
-        conn,
-        &d.convener_agency_id,
-        &d.record_id,
-        EventType::AssignmentDone.as_str(),
-        Some(aid),
-        &format!("交办任务已办结:{}", result.trim()),
-        seq,
-        log.at(),
-    )?;
-    log.audit(&Actor::from(p), "assignment.complete", "assignment", Some(aid), None, json!({}));
-    Ok(assignments::table.find(aid).select(Assignment::as_select()).first(conn)?)
 }

@@ -1,0 +1,131 @@
+//! Email: users' preferences, and the tables the mail loops work on. The dispatcher reads the
+//! event log after its cursor (`mail_cursor`, claimed with a lease) and turns each event into
+//! mails — one `mail_outbox` row per recipient, or a digest item — in the same transaction as
+//! the cursor advance. The sender claims due outbox rows with a lease. The deadline sweep
+//! appends `transfer.deadline_soon` / `transfer.overdue` once per transfer; the daily digest
+//! runs once per local day.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::db::schema::{mail_cursor, mail_preferences};
+use crate::db::DbConnection;
+use crate::domain::mail::{self, MailMode};
+use crate::domain::now;
+use crate::error::AppResult;
+use crate::store::log::{Actor, Log};
+
+mod outbox;
+mod plan;
+mod reminders;
+
+pub use outbox::*;
+pub use plan::*;
+pub use reminders::*;
+
+// ---- Preferences ------------------------------------------------------------------------
+
+/// The user's stored choices (types left out use their default).
+pub fn stored_preferences(conn: &mut DbConnection, user_id: &str) -> QueryResult<BTreeMap<String, MailMode>> {
+    let rows: Vec<(String, String)> = mail_preferences::table
+        .filter(mail_preferences::user_id.eq(user_id))
+        .select((mail_preferences::event_type, mail_preferences::mode))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(t, m)| {
+            Ok((
+                t,
+                crate::domain::from_stored("邮件发送方式", &m, MailMode::parse)
+                    .map_err(crate::store::unknown_stored)?,
+            ))
+        })
+        .collect()
+}
+
+/// Every mail type with the user's mode.
+pub fn preferences(conn: &mut DbConnection, user_id: &str) -> QueryResult<BTreeMap<String, MailMode>> {
+    Ok(mail::effective_modes(&stored_preferences(conn, user_id)?))
+}
+
+/// Sets the user's modes for the given types (others keep theirs); audited.
+pub fn set_preferences(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    user_id: &str,
+    changes: &BTreeMap<String, MailMode>,
+) -> AppResult<BTreeMap<String, MailMode>> {
+    let before = preferences(conn, user_id)?;
+    let types: Vec<&String> = changes.keys().collect();
+    diesel::delete(
+        mail_preferences::table
+            .filter(mail_preferences::user_id.eq(user_id))
+            .filter(mail_preferences::event_type.eq_any(types)),
+    )
+    .execute(conn)?;
+    let rows: Vec<_> = changes
+        .iter()
+        .map(|(t, m)| {
+            (
+                mail_preferences::user_id.eq(user_id),
+                mail_preferences::event_type.eq(t),
+                mail_preferences::mode.eq(m.as_str()),
+                mail_preferences::updated_at.eq(log.at()),
+            )
+        })
+        .collect();
+    crate::insert_batch!(conn, mail_preferences::table, &rows)?;
+    let changed: BTreeMap<&String, Value> = changes
+        .iter()
+        .filter(|(t, m)| before.get(*t) != Some(*m))
+        .map(|(t, m)| (t, json!({"from": before.get(t).map(|b| b.as_str()), "to": m.as_str()})))
+        .collect();
+    log.audit(actor, "mail.preferences", "user", Some(user_id), None, json!({"changed": changed}));
+    Ok(preferences(conn, user_id)?)
+}
+
+// ---- The dispatcher: events → outbox rows and digest items --------------------------------
+
+/// Whether events wait after the dispatcher's cursor (a read, so idle wakes write nothing).
+pub fn has_new_events(conn: &mut DbConnection) -> QueryResult<bool> {
+    let cursor: i64 = mail_cursor::table.find(1).select(mail_cursor::cursor_seq).first(conn)?;
+    Ok(crate::store::log::head_seq(conn)? > cursor)
+}
+
+/// Claims the dispatcher's cursor for `owner` until `lease_until` if no live lease holds it;
+/// returns the cursor position.
+pub fn claim_cursor(conn: &mut DbConnection, owner: &str, lease_until: &str) -> QueryResult<Option<i64>> {
+    conn.transaction(|conn| {
+        let at = now();
+        let n = diesel::update(mail_cursor::table.find(1))
+            .filter(
+                mail_cursor::lease_until
+                    .is_null()
+                    .or(mail_cursor::lease_until.lt(at.clone()))
+                    .or(mail_cursor::lease_owner.eq(owner)),
+            )
+            .set((mail_cursor::lease_owner.eq(owner), mail_cursor::lease_until.eq(lease_until)))
+            .execute(conn)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        mail_cursor::table.find(1).select(mail_cursor::cursor_seq).first(conn).map(Some)
+    })
+}
+
+/// Gives the cursor's lease back (when there was nothing to do).
+pub fn release_cursor(conn: &mut DbConnection, owner: &str) -> QueryResult<()> {
+    diesel::update(mail_cursor::table.find(1))
+        .filter(mail_cursor::lease_owner.eq(owner))
+        .set((mail_cursor::lease_owner.eq(None::<String>), mail_cursor::lease_until.eq(None::<String>)))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---- The outbox ---------------------------------------------------------------------------
+
+// ---- The daily digest ---------------------------------------------------------------------
+
+// ---- Deadline reminders -------------------------------------------------------------------
