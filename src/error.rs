@@ -43,6 +43,10 @@ impl AppError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
+    /// A cursor the server did not give out (or whose item is gone).
+    pub fn bad_cursor() -> Self {
+        AppError::BadRequest("分页游标无效:请使用上一页返回的 next_cursor".into())
+    }
     pub fn record_not_found() -> Self {
         AppError::NotFound("信息不存在或无权查阅".into())
     }

@@ -4,7 +4,8 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
+use crate::api::page::{self};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::{validate_code, validate_name, AgencyKind, AgencyLevel};
@@ -14,6 +15,7 @@ use crate::policy::{self};
 use crate::service::agencies::{Agency, AgencyChanges};
 use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
+use utoipa::IntoParams;
 
 pub(super) fn agency_not_found() -> AppError {
     AppError::NotFound("成员单位不存在".into())
@@ -32,12 +34,35 @@ pub struct NewAgency {
 }
 
 /// Member units (every signed-in user may list them, to address distributions).
-#[utoipa::path(tag = "成员单位", responses((status = 200, body = Vec<Agency>)), security(("bearer" = [])))]
+/// In code order, a page at a time; `kind` filters by category.
+#[utoipa::path(tag = "成员单位", params(AgencyParams), responses((status = 200, body = AgencyPage), (status = 400, body = Problem)),
+    security(("bearer" = [])))]
 #[get("/agencies")]
-pub async fn list_agencies(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
-    let list = run(&state.pool, |conn| Ok(service::agencies::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(list))
+pub async fn list_agencies(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    params: Query<AgencyParams>,
+) -> AppResult<HttpResponse> {
+    let w = page::window(params.cursor.as_deref(), params.limit)?;
+    let kind = params.kind.as_deref().filter(|k| !k.is_empty()).map(|k| {
+        AgencyKind::parse(k).ok_or_else(|| AppError::validation("kind", format!("可选:{}", AgencyKind::expected())))
+    });
+    let kind = kind.transpose()?;
+    let page = run(&state.pool, move |conn| service::agencies::page(conn, &w, kind.map(AgencyKind::as_str))).await?;
+    Ok(HttpResponse::Ok().json(AgencyPage::from(page)))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AgencyParams {
+    #[param(schema_with = crate::contract::agency_kind_param)]
+    pub kind: Option<String>,
+    #[param(schema_with = crate::contract::id_cursor_param)]
+    pub cursor: Option<String>,
+    #[param(schema_with = crate::contract::limit_param)]
+    pub limit: Option<i64>,
+}
+
+crate::page_schema!(AgencyPage, Agency);
 
 /// Creates a member unit (admin).
 #[utoipa::path(tag = "成员单位", request_body = NewAgency, responses(

@@ -4,7 +4,8 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{run, Auth, JsonBody};
+use crate::api::extract::{run, Auth, JsonBody, Query};
+use crate::api::page::PageParams;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::{validate_name, AgencyKind};
@@ -36,12 +37,21 @@ pub struct NewAgreement {
 }
 
 /// Sharing agreements (协作意见).
-#[utoipa::path(tag = "协作意见", responses((status = 200, body = Vec<AgreementView>)), security(("bearer" = [])))]
+/// In the order they were made, a page at a time.
+#[utoipa::path(tag = "协作意见", params(PageParams), responses((status = 200, body = AgreementPage), (status = 400, body = Problem)),
+    security(("bearer" = [])))]
 #[get("/agreements")]
-pub async fn list_agreements(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
-    let list = run(&state.pool, |conn| Ok(service::agreements::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(list))
+pub async fn list_agreements(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    params: Query<PageParams>,
+) -> AppResult<HttpResponse> {
+    let w = params.window()?;
+    let page = run(&state.pool, move |conn| service::agreements::page(conn, &w)).await?;
+    Ok(HttpResponse::Ok().json(AgreementPage::from(page)))
 }
+
+crate::page_schema!(AgreementPage, AgreementView);
 
 /// Creates a sharing agreement (admin). From then on the source's records of that kind may
 /// go only to the recipients that agreements allow.

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::agencies::agency_not_found;
-use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
+use crate::api::page::PageParams;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::validate_name;
@@ -82,18 +83,24 @@ pub async fn create_api_key(
 }
 
 /// The agency's API keys (never the keys themselves).
-#[utoipa::path(tag = "成员单位", responses((status = 200, body = Vec<ApiKey>), (status = 403, body = Problem)), security(("bearer" = [])))]
+/// In the order they were issued, a page at a time.
+#[utoipa::path(tag = "成员单位", params(PageParams), responses((status = 200, body = ApiKeyPage), (status = 400, body = Problem),
+    (status = 403, body = Problem)), security(("bearer" = [])))]
 #[get("/agencies/{id}/api-keys")]
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     Auth(p): Auth,
     id: web::Path<String>,
+    params: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id, agency_not_found)?;
     policy::credentials::require_key_keeper(&p, &id)?;
-    let keys = run(&state.pool, move |conn| Ok(service::auth::list_api_keys(conn, &id)?)).await?;
-    Ok(HttpResponse::Ok().json(keys))
+    let w = params.window()?;
+    let page = run(&state.pool, move |conn| service::auth::page_api_keys(conn, &id, &w)).await?;
+    Ok(HttpResponse::Ok().json(ApiKeyPage::from(page)))
 }
+
+crate::page_schema!(ApiKeyPage, ApiKey);
 
 /// Revokes an API key at once.
 #[utoipa::path(tag = "成员单位", responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]

@@ -5,7 +5,8 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
+use crate::api::page::{self};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::is_id;
@@ -14,6 +15,7 @@ use crate::policy;
 use crate::service::deliberations::{Assignment, DeliberationView};
 use crate::service::{self};
 use crate::store::log::write_tx;
+use utoipa::IntoParams;
 
 fn not_found() -> AppError {
     AppError::NotFound("会商不存在或无权查看".into())
@@ -67,21 +69,41 @@ pub async fn open_deliberation(
 }
 
 /// The deliberations the agency convened or takes part in.
-#[utoipa::path(tag = "会商", responses((status = 200, body = Vec<DeliberationView>)), security(("bearer" = [])))]
+/// Newest first, a page at a time; `state` filters (`open`, `concluded`).
+#[utoipa::path(tag = "会商", params(DeliberationParams), responses((status = 200, body = DeliberationPage),
+    (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/deliberations")]
-pub async fn list_deliberations(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
+pub async fn list_deliberations(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: Query<DeliberationParams>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let out = run(&state.pool, move |conn| {
-        let rows = service::deliberations::list(conn, &p.agency_id)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for d in rows {
-            out.push(service::deliberations::view(conn, d)?);
-        }
-        Ok(out)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    let params = params.into_inner();
+    let w = page::window(params.cursor.as_deref(), params.limit)?;
+    let wanted = params.state.filter(|s| !s.is_empty());
+    if let Some(s) = wanted.as_deref().filter(|s| !DELIBERATION_STATES.contains(s)) {
+        return Err(AppError::validation("state", format!("状态“{s}”无效,可选:{}", DELIBERATION_STATES.join("、"))));
+    }
+    let page =
+        run(&state.pool, move |conn| service::deliberations::page(conn, &p.agency_id, &w, wanted.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(DeliberationPage::from(page)))
 }
+
+/// The states of a deliberation, as filtered on.
+const DELIBERATION_STATES: [&str; 2] = ["open", "concluded"];
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DeliberationParams {
+    #[param(schema_with = crate::contract::deliberation_state_param)]
+    pub state: Option<String>,
+    #[param(schema_with = crate::contract::id_cursor_param)]
+    pub cursor: Option<String>,
+    #[param(schema_with = crate::contract::limit_param)]
+    pub limit: Option<i64>,
+}
+
+crate::page_schema!(DeliberationPage, DeliberationView);
 
 /// One deliberation with its assignments (participants only).
 #[utoipa::path(tag = "会商", responses((status = 200, body = DeliberationView), (status = 404, body = Problem)), security(("bearer" = [])))]

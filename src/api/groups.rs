@@ -4,7 +4,8 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
+use crate::api::page::PageParams;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::validate_name;
@@ -27,12 +28,21 @@ pub struct NewGroup {
 }
 
 /// Sharing groups and their members.
-#[utoipa::path(tag = "共享组", responses((status = 200, body = Vec<Group>)), security(("bearer" = [])))]
+/// In name order, a page at a time.
+#[utoipa::path(tag = "共享组", params(PageParams), responses((status = 200, body = GroupPage), (status = 400, body = Problem)),
+    security(("bearer" = [])))]
 #[get("/groups")]
-pub async fn list_groups(state: web::Data<AppState>, _auth: Auth) -> AppResult<HttpResponse> {
-    let groups = run(&state.pool, |conn| Ok(service::groups::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(groups))
+pub async fn list_groups(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    params: Query<PageParams>,
+) -> AppResult<HttpResponse> {
+    let w = params.window()?;
+    let page = run(&state.pool, move |conn| service::groups::page(conn, &w)).await?;
+    Ok(HttpResponse::Ok().json(GroupPage::from(page)))
 }
+
+crate::page_schema!(GroupPage, Group);
 
 /// Creates a sharing group (admin).
 #[utoipa::path(tag = "共享组", request_body = NewGroup, responses(

@@ -6,8 +6,49 @@ use crate::error::{AppError, AppResult};
 
 pub use crate::contract::page::*;
 
+/// `?cursor=&limit=` of a list without filters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    #[param(schema_with = crate::contract::id_cursor_param)]
+    pub cursor: Option<String>,
+    #[param(schema_with = crate::contract::limit_param)]
+    pub limit: Option<i64>,
+}
+
+impl PageParams {
+    pub fn window(&self) -> AppResult<Window> {
+        window(self.cursor.as_deref(), self.limit)
+    }
+}
+
+/// The window a request's `cursor` (an id cursor, empty for the first page) and `limit` ask for.
+pub fn window(cursor: Option<&str>, limit_param: Option<i64>) -> AppResult<Window> {
+    let after = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_id(c)?),
+        None => None,
+    };
+    Ok(Window { after, limit: limit(limit_param)? })
+}
+
+/// The response schema of a page of `$item`s (`{items, next_cursor}`).
+#[macro_export]
+macro_rules! page_schema {
+    ($name:ident, $item:ty) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            pub next_cursor: Option<String>,
+        }
+        impl From<$crate::contract::page::Page<$item>> for $name {
+            fn from(p: $crate::contract::page::Page<$item>) -> Self {
+                $name { items: p.items, next_cursor: p.next_cursor }
+            }
+        }
+    };
+}
+
 fn bad_cursor() -> AppError {
-    AppError::BadRequest("分页游标无效:请使用上一页返回的 next_cursor".into())
+    AppError::bad_cursor()
 }
 
 pub fn encode(position: i64) -> String {

@@ -4,7 +4,8 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
+use crate::api::page::PageParams;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::record::RecordKind;
@@ -37,13 +38,22 @@ pub struct NewSubscription {
 }
 
 /// The agency's subscriptions.
-#[utoipa::path(tag = "订阅与待办", responses((status = 200, body = Vec<Subscription>)), security(("bearer" = [])))]
+/// In the order they were made, a page at a time.
+#[utoipa::path(tag = "订阅与待办", params(PageParams), responses((status = 200, body = SubscriptionPage), (status = 400, body = Problem)),
+    security(("bearer" = [])))]
 #[get("/subscriptions")]
-pub async fn list_subscriptions(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
+pub async fn list_subscriptions(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: Query<PageParams>,
+) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let list = run(&state.pool, move |conn| Ok(service::subscriptions::list(conn, &p.agency_id)?)).await?;
-    Ok(HttpResponse::Ok().json(list))
+    let w = params.window()?;
+    let page = run(&state.pool, move |conn| service::subscriptions::page(conn, &p.agency_id, &w)).await?;
+    Ok(HttpResponse::Ok().json(SubscriptionPage::from(page)))
 }
+
+crate::page_schema!(SubscriptionPage, Subscription);
 
 /// Subscribes the agency to records by kind, category, object, source agency and tag (each
 /// a list; empty means any). Matching records it may read arrive in its inbox.

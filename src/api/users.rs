@@ -4,7 +4,8 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{path_id, run, Auth, JsonBody};
+use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
+use crate::api::page::{self};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::validate_name;
@@ -16,6 +17,7 @@ use crate::service::credentials::Delivery;
 use crate::service::users::{User, UserRow};
 use crate::service::{self};
 use crate::store::log::{write_tx, Actor};
+use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUser {
@@ -181,10 +183,49 @@ pub async fn send_user_link(
 }
 
 /// Users: all for the admin, the own agency's for an agency admin.
-#[utoipa::path(tag = "用户", responses((status = 200, body = Vec<User>), (status = 403, body = Problem)), security(("bearer" = [])))]
+/// In username order, a page at a time; `agency_id` and `role` filter (an agency admin who
+/// names another agency gets an empty page).
+#[utoipa::path(tag = "用户", params(UserParams), responses((status = 200, body = UserPage), (status = 400, body = Problem),
+    (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/users")]
-pub async fn list_users(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
+pub async fn list_users(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: Query<UserParams>,
+) -> AppResult<HttpResponse> {
     let scope = policy::user_list_scope(&p)?;
-    let users = run(&state.pool, move |conn| Ok(service::users::list(conn, scope.as_deref())?)).await?;
-    Ok(HttpResponse::Ok().json(users))
+    let params = params.into_inner();
+    let w = page::window(params.cursor.as_deref(), params.limit)?;
+    let role = match params.role.as_deref().filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => {
+            Some(Role::parse(r).ok_or_else(|| AppError::validation("role", format!("可选:{}", Role::expected())))?)
+        }
+    };
+    let wanted = params.agency_id.filter(|a| !a.is_empty());
+    let agency = match (scope, wanted) {
+        (Some(own), Some(other)) if own != other => {
+            return Ok(HttpResponse::Ok().json(UserPage { items: vec![], next_cursor: None }))
+        }
+        (Some(own), _) => Some(own),
+        (None, wanted) => wanted,
+    };
+    let page = run(&state.pool, move |conn| service::users::page(conn, &w, agency.as_deref(), role)).await?;
+    Ok(HttpResponse::Ok().json(UserPage::from(page)))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UserParams {
+    /// Only the users of this member unit.
+    #[param(schema_with = crate::contract::id_or_empty_param)]
+    pub agency_id: Option<String>,
+    /// Only the users holding this role.
+    #[param(schema_with = crate::contract::role_param)]
+    pub role: Option<String>,
+    #[param(schema_with = crate::contract::id_cursor_param)]
+    pub cursor: Option<String>,
+    #[param(schema_with = crate::contract::limit_param)]
+    pub limit: Option<i64>,
+}
+
+crate::page_schema!(UserPage, User);

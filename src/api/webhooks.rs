@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody, Query};
-use crate::api::page;
+use crate::api::page::{self, PageParams};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::webhook;
@@ -77,13 +77,22 @@ fn not_found() -> AppError {
 }
 
 /// The agency's webhook endpoints.
-#[utoipa::path(tag = "回调", responses((status = 200, body = Vec<Endpoint>), (status = 403, body = Problem)), security(("bearer" = [])))]
+/// In the order they were added, a page at a time.
+#[utoipa::path(tag = "回调", params(PageParams), responses((status = 200, body = EndpointPage), (status = 400, body = Problem),
+    (status = 403, body = Problem)), security(("bearer" = [])))]
 #[get("/webhooks")]
-pub async fn list_webhooks(state: web::Data<AppState>, Auth(p): Auth) -> AppResult<HttpResponse> {
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    Auth(p): Auth,
+    params: Query<PageParams>,
+) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
-    let list = run(&state.pool, move |conn| Ok(hooks::list(conn, &agency)?)).await?;
-    Ok(HttpResponse::Ok().json(list))
+    let w = params.window()?;
+    let page = run(&state.pool, move |conn| hooks::page(conn, &agency, &w)).await?;
+    Ok(HttpResponse::Ok().json(EndpointPage::from(page)))
 }
+
+crate::page_schema!(EndpointPage, Endpoint);
 
 /// Adds a webhook endpoint for the caller's agency. It receives the events committed from now
 /// on that the agency is entitled to, signed per Standard Webhooks with the returned secret.

@@ -114,3 +114,22 @@ pub fn after_param() -> ObjectBuilder {
 fn wires(values: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
     values.collect()
 }
+
+pub fn agency_kind_param() -> ObjectBuilder {
+    choice_param(&wires(crate::domain::agency::AgencyKind::ALL.iter().map(|k| k.as_str())))
+}
+
+pub fn role_param() -> ObjectBuilder {
+    choice_param(&wires(crate::domain::Role::ALL.iter().map(|r| r.as_str())))
+}
+
+pub fn deliberation_state_param() -> ObjectBuilder {
+    choice_param(&["open", "concluded"])
+}
+
+/// An id, or "" (not given).
+pub fn id_or_empty_param() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"))
+}

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::contract::page::{Page, Window};
 use crate::db::schema::agencies;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -73,4 +74,22 @@ pub fn update(conn: &mut DbConnection, log: &mut Log, actor: &Actor, id: &str, c
         serde_json::json!({"name": after.name, "kind": after.kind, "level": after.level, "active": after.active}),
     );
     Ok(after)
+}
+
+/// A page of member units in code order, optionally of one kind.
+pub fn page(conn: &mut DbConnection, w: &Window, kind: Option<&str>) -> AppResult<Page<Agency>> {
+    let mut q = agencies::table.select(Agency::as_select()).order(agencies::code).limit(w.limit).into_boxed();
+    if let Some(after) = &w.after {
+        let code: String = agencies::table
+            .find(after)
+            .select(agencies::code)
+            .first(conn)
+            .optional()?
+            .ok_or_else(AppError::bad_cursor)?;
+        q = q.filter(agencies::code.gt(code));
+    }
+    if let Some(k) = kind {
+        q = q.filter(agencies::kind.eq(k.to_string()));
+    }
+    Ok(Page::of(q.load(conn)?, w, |a| &a.id))
 }

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::contract::page::{Page, Window};
 use crate::db::schema::agreements;
 use crate::db::DbConnection;
 use crate::error::AppResult;
@@ -100,4 +101,14 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, v: &Agreeme
         serde_json::json!({"name": v.name, "record_kind": v.record_kind}),
     );
     Ok(())
+}
+
+/// A page of agreements in the order they were made.
+pub fn page(conn: &mut DbConnection, w: &Window) -> AppResult<Page<AgreementView>> {
+    let mut q = agreements::table.order(agreements::id).limit(w.limit).select(AgreementRow::as_select()).into_boxed();
+    if let Some(after) = &w.after {
+        q = q.filter(agreements::id.gt(after.clone()));
+    }
+    let items = q.load(conn)?.into_iter().map(AgreementView::from).collect();
+    Ok(Page::of(items, w, |a| &a.id))
 }

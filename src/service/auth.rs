@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::digest;
+use crate::contract::page::{Page, Window};
 use crate::db::schema::{agencies, api_keys, refresh_tokens, users};
 use crate::db::DbConnection;
 use crate::domain::{new_id, Role};
@@ -174,14 +175,6 @@ pub fn create_api_key(
     Ok(api_keys::table.find(&id).select(ApiKey::as_select()).first(conn)?)
 }
 
-pub fn list_api_keys(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<ApiKey>> {
-    api_keys::table
-        .filter(api_keys::agency_id.eq(agency_id))
-        .order(api_keys::created_at)
-        .select(ApiKey::as_select())
-        .load(conn)
-}
-
 pub fn revoke_api_key(
     conn: &mut DbConnection,
     log: &mut Log,
@@ -222,4 +215,18 @@ pub fn principal_for_api_key(conn: &mut DbConnection, secret: &str) -> QueryResu
         agency_id,
         roles: Role::from_stored_list(&roles).map_err(crate::store::unknown_stored)?,
     }))
+}
+
+/// A page of the agency's API keys in the order they were issued.
+pub fn page_api_keys(conn: &mut DbConnection, agency_id: &str, w: &Window) -> AppResult<Page<ApiKey>> {
+    let mut q = api_keys::table
+        .filter(api_keys::agency_id.eq(agency_id.to_string()))
+        .order(api_keys::id)
+        .limit(w.limit)
+        .select(ApiKey::as_select())
+        .into_boxed();
+    if let Some(after) = &w.after {
+        q = q.filter(api_keys::id.gt(after.clone()));
+    }
+    Ok(Page::of(q.load(conn)?, w, |k| &k.id))
 }

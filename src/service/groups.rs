@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::contract::page::{Page, Window};
 use crate::db::schema::{group_members, sharing_groups};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
@@ -23,29 +24,19 @@ pub struct Group {
     pub created_at: String,
 }
 
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Group>> {
-    let groups: Vec<(String, String, String, String)> = sharing_groups::table
-        .order(sharing_groups::name)
-        .select((sharing_groups::id, sharing_groups::name, sharing_groups::description, sharing_groups::created_at))
-        .load(conn)?;
-    let members: Vec<(String, String)> = group_members::table
-        .order((group_members::group_id, group_members::agency_id))
-        .select((group_members::group_id, group_members::agency_id))
-        .load(conn)?;
-    Ok(groups
-        .into_iter()
-        .map(|(id, name, description, created_at)| Group {
-            agency_ids: members.iter().filter(|(g, _)| *g == id).map(|(_, a)| a.clone()).collect(),
-            id,
-            name,
-            description,
-            created_at,
-        })
-        .collect())
-}
-
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Group> {
-    list(conn)?.into_iter().find(|g| g.id == id).ok_or_else(|| AppError::NotFound("共享组不存在".into()))
+    let (id, name, description, created_at): (String, String, String, String) = sharing_groups::table
+        .find(id)
+        .select((sharing_groups::id, sharing_groups::name, sharing_groups::description, sharing_groups::created_at))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("共享组不存在".into()))?;
+    let agency_ids = group_members::table
+        .filter(group_members::group_id.eq(&id))
+        .order(group_members::agency_id)
+        .select(group_members::agency_id)
+        .load(conn)?;
+    Ok(Group { id, name, description, agency_ids, created_at })
 }
 
 pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
@@ -210,4 +201,40 @@ fn propagate(conn: &mut DbConnection, log: &mut Log, actor_agency: &str, m: &Mem
         }
     }
     Ok((shared, revoked))
+}
+
+/// A page of sharing groups in name order, with their members.
+pub fn page(conn: &mut DbConnection, w: &Window) -> AppResult<Page<Group>> {
+    let mut q = sharing_groups::table
+        .order(sharing_groups::name)
+        .limit(w.limit)
+        .select((sharing_groups::id, sharing_groups::name, sharing_groups::description, sharing_groups::created_at))
+        .into_boxed();
+    if let Some(after) = &w.after {
+        let name: String = sharing_groups::table
+            .find(after)
+            .select(sharing_groups::name)
+            .first(conn)
+            .optional()?
+            .ok_or_else(AppError::bad_cursor)?;
+        q = q.filter(sharing_groups::name.gt(name));
+    }
+    let groups: Vec<(String, String, String, String)> = q.load(conn)?;
+    let ids: Vec<&String> = groups.iter().map(|g| &g.0).collect();
+    let members: Vec<(String, String)> = group_members::table
+        .filter(group_members::group_id.eq_any(ids))
+        .order((group_members::group_id, group_members::agency_id))
+        .select((group_members::group_id, group_members::agency_id))
+        .load(conn)?;
+    let items = groups
+        .into_iter()
+        .map(|(id, name, description, created_at)| Group {
+            agency_ids: members.iter().filter(|(g, _)| *g == id).map(|(_, a)| a.clone()).collect(),
+            id,
+            name,
+            description,
+            created_at,
+        })
+        .collect();
+    Ok(Page::of(items, w, |g| &g.id))
 }

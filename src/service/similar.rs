@@ -297,7 +297,9 @@ pub fn for_viewer(
     viewer: &crate::policy::Viewer,
     r: &StoredRecord,
     purpose: Option<&str>,
-) -> AppResult<Vec<SimilarClue>> {
+    skip: usize,
+    limit: usize,
+) -> AppResult<(Vec<SimilarClue>, bool)> {
     use crate::policy::similarity::{similar_view, SimilarView};
     crate::policy::similarity::require_may_compare(viewer, &r.facts(), purpose)?;
     let matches = find(conn, r)?;
@@ -307,10 +309,24 @@ pub fn for_viewer(
     let mut out = Vec::new();
     let mut restricted_read = Vec::new();
     let mut handlers_told: Vec<(String, BTreeSet<String>)> = Vec::new();
+    // Only the page asked for is disclosed (and audited): the visible matches after `skip`.
+    let (mut visible, mut more) = (0usize, false);
     for m in matches {
         let Some(other) = others.get(&m.other_id) else { continue };
         let handlers = held.get(&m.other_id).cloned().unwrap_or_default();
-        match similar_view(viewer, &other.facts(), purpose) {
+        let view = similar_view(viewer, &other.facts(), purpose);
+        if view == SimilarView::Omitted {
+            continue;
+        }
+        visible += 1;
+        if visible <= skip {
+            continue;
+        }
+        if out.len() == limit {
+            more = true;
+            break;
+        }
+        match view {
             SimilarView::Omitted => continue,
             SimilarView::Full { audited } => {
                 if audited {
@@ -342,7 +358,7 @@ pub fn for_viewer(
         }
     }
     if restricted_read.is_empty() && handlers_told.is_empty() {
-        return Ok(out);
+        return Ok((out, more));
     }
     let me = crate::store::log::Actor::from(p);
     crate::store::log::write_tx(conn, |_, log| {
@@ -380,5 +396,5 @@ pub fn for_viewer(
         }
         Ok(())
     })?;
-    Ok(out)
+    Ok((out, more))
 }

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::contract::page::{Page, Window};
 use crate::db::schema::subscriptions;
 use crate::db::DbConnection;
 use crate::domain::subscription::Criteria;
@@ -77,17 +78,6 @@ pub fn all_rules(conn: &mut DbConnection) -> QueryResult<Vec<Rule>> {
         .collect())
 }
 
-pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Subscription>> {
-    Ok(subscriptions::table
-        .filter(subscriptions::agency_id.eq(agency_id))
-        .order(subscriptions::created_at)
-        .select(SubscriptionRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Subscription::from)
-        .collect())
-}
-
 /// Inserts a subscription unless the agency already holds `max_per_agency` (every publish
 /// matches each one, so their number is bounded). Counted under the write lock, so
 /// concurrent requests cannot pass the cap together.
@@ -133,4 +123,19 @@ pub fn delete(conn: &mut DbConnection, log: &mut Log, actor: &Actor, agency_id: 
     }
     log.audit(actor, "subscription.delete", "subscription", Some(id), None, serde_json::json!({}));
     Ok(())
+}
+
+/// A page of the agency's subscriptions in the order they were made.
+pub fn page(conn: &mut DbConnection, agency_id: &str, w: &Window) -> AppResult<Page<Subscription>> {
+    let mut q = subscriptions::table
+        .filter(subscriptions::agency_id.eq(agency_id.to_string()))
+        .order(subscriptions::id)
+        .limit(w.limit)
+        .select(SubscriptionRow::as_select())
+        .into_boxed();
+    if let Some(after) = &w.after {
+        q = q.filter(subscriptions::id.gt(after.clone()));
+    }
+    let items = q.load(conn)?.into_iter().map(Subscription::from).collect();
+    Ok(Page::of(items, w, |s| &s.id))
 }

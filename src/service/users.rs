@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::contract::page::{Page, Window};
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::domain::Role;
@@ -93,4 +94,30 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, u: &UserRow
         serde_json::json!({"username": u.username, "agency_id": u.agency_id, "roles": u.roles}),
     );
     Ok(())
+}
+
+/// A page of users in username order: of one agency (`agency_id`), holding a role, or both.
+pub fn page(conn: &mut DbConnection, w: &Window, agency_id: Option<&str>, role: Option<Role>) -> AppResult<Page<User>> {
+    let mut q = users::table.select(UserRow::as_select()).order(users::username).limit(w.limit).into_boxed();
+    if let Some(after) = &w.after {
+        let name: String = users::table
+            .find(after)
+            .select(users::username)
+            .first(conn)
+            .optional()?
+            .ok_or_else(AppError::bad_cursor)?;
+        q = q.filter(users::username.gt(name));
+    }
+    if let Some(a) = agency_id {
+        q = q.filter(users::agency_id.eq(a.to_string()));
+    }
+    if let Some(r) = role {
+        // Roles are stored comma-separated; delimited so `admin` does not match `agency_admin`.
+        q = q.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(',' || users.roles || ',') LIKE ")
+                .bind::<diesel::sql_types::Text, _>(format!("%,{},%", r.as_str())),
+        );
+    }
+    let users = q.load(conn)?.into_iter().map(User::try_from).collect::<Result<Vec<_>, _>>();
+    Ok(Page::of(users.map_err(crate::store::unknown_stored)?, w, |u| &u.id))
 }

@@ -23,7 +23,7 @@ fn admin_manages_agencies_users_groups_and_agreements(b: Backend) {
     assert_eq!(s, 403);
     let (s, list) = app.get(&a.token, "/api/v1/agencies");
     assert_eq!(s, 200);
-    assert!(list.as_array().unwrap().iter().any(|x| x["code"] == "jiwei"));
+    assert!(list["items"].as_array().unwrap().iter().any(|x| x["code"] == "jiwei"));
     // PATCH an agency.
     let (s, upd) = send(
         app.req(reqwest::Method::PATCH, &format!("/api/v1/agencies/{}", a.id), Some(&admin))
@@ -85,7 +85,7 @@ fn admin_manages_agencies_users_groups_and_agreements(b: Backend) {
     );
     assert_eq!(s, 403);
     let (s, list) = app.get(&admin, "/api/v1/agreements");
-    assert_eq!((s, list.as_array().unwrap().len()), (200, 1));
+    assert_eq!((s, list["items"].as_array().unwrap().len()), (200, 1));
 }
 
 /// The mails queued for `to`: (mail type, plain text), oldest first.
@@ -163,7 +163,7 @@ fn hub_admin_mints_no_key_and_chooses_no_content_password(b: Backend) {
     let (s, list) = app.get(&admin, &format!("/api/v1/agencies/{}/api-keys", jw.id));
     assert_eq!(s, 200);
     assert!(!list.to_string().contains(&key));
-    let key_id = list[0]["id"].as_str().unwrap();
+    let key_id = list["items"][0]["id"].as_str().unwrap();
     assert_eq!(app.delete(&admin, &format!("/api/v1/agencies/{}/api-keys/{key_id}", jw.id)).0, 204);
     assert_eq!(app.get(&key, "/api/v1/me").0, 401);
     // A fellow hub administrator may be made with a password (admin role only).
@@ -284,7 +284,7 @@ fn agency_admin_creates_own_users_and_keys_only(b: Backend) {
     );
     assert_eq!(s, 403);
     assert_eq!(app.post(&jw.token, &format!("/api/v1/agencies/{}/api-keys", jw.id), json!({"name": "x"})).0, 403);
-    let users = expect_status(200, app.get(&jw_admin, "/api/v1/users"));
+    let users = expect_status(200, app.get(&jw_admin, "/api/v1/users"))["items"].clone();
     assert!(users.as_array().unwrap().iter().all(|u| u["agency_id"] == jw.id.as_str()), "{users}");
 }
 

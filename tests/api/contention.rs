@@ -209,7 +209,7 @@ fn subscriptions_are_capped_per_agency(b: Backend) {
     let (s, p) = subscription(&app, &jw, "第四个订阅");
     assert_eq!(s, 422, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("订阅已达上限(3 个)"), "{p}");
-    let list = expect_status(200, app.get(&jw.token, "/api/v1/subscriptions"));
+    let list = expect_status(200, app.get(&jw.token, "/api/v1/subscriptions"))["items"].clone();
     assert_eq!(list.as_array().unwrap().len(), 3, "nothing was created beyond the cap");
     // Another agency has its own allowance.
     assert_eq!(subscription(&app, &xc, "巡察订阅").0, 201);

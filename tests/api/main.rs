@@ -13,6 +13,7 @@ mod deliberation_sharing;
 mod faults;
 mod harness;
 mod history_leaks;
+mod lists;
 mod mail;
 mod openapi;
 mod permissions;

@@ -400,7 +400,8 @@ fn duplicate_handling_is_flagged_without_leaking(b: Backend) {
     // /similar: not entitled → only who handles a related clue.
     let (s, sim) = app.get(&xc.token, &format!("/api/v1/records/{mine}/similar"));
     assert_eq!(s, 200);
-    let sim = sim.as_array().unwrap();
+    assert!(sim["next_cursor"].is_null(), "{sim}");
+    let sim = sim["items"].as_array().unwrap();
     assert_eq!(sim.len(), 1, "the unrelated clue on the same object is not similar: {sim:?}");
     assert_eq!(sim[0]["entitled"], false);
     assert_eq!(sim[0]["handled_by"], json!(["测试单位jiwei"]));
@@ -408,7 +409,7 @@ fn duplicate_handling_is_flagged_without_leaking(b: Backend) {
     assert!(!serde_json::to_string(&sim).unwrap().contains(&theirs));
     // Once transferred, the discipline commission may read the clue: full details and the reason.
     transfer(&app, &xc, &mine, &jw);
-    let sim = expect_status(200, app.get(&jw.token, &format!("/api/v1/records/{theirs}/similar")));
+    let sim = expect_status(200, app.get(&jw.token, &format!("/api/v1/records/{theirs}/similar")))["items"].clone();
     let first = &sim.as_array().unwrap()[0];
     assert_eq!(first["entitled"], true);
     assert_eq!(first["record_id"], mine.as_str());
@@ -494,9 +495,9 @@ fn joint_deliberation_with_assignments_and_supervision(b: Backend) {
     assert_eq!((s, d["state"].as_str()), (200, Some("concluded")));
     assert_eq!(d["assignments"][0]["state"], "done");
     assert_eq!(app.post(&jw.token, &format!("/api/v1/deliberations/{did}/minutes"), json!({"text": "x"})).0, 409);
-    let list = expect_status(200, app.get(&sj.token, "/api/v1/deliberations"));
+    let list = expect_status(200, app.get(&sj.token, "/api/v1/deliberations"))["items"].clone();
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let list = expect_status(200, app.get(&outsider.token, "/api/v1/deliberations"));
+    let list = expect_status(200, app.get(&outsider.token, "/api/v1/deliberations"))["items"].clone();
     assert!(list.as_array().unwrap().is_empty());
 }
 

@@ -69,7 +69,7 @@ fn special_targets_are_refused_when_set(b: Backend) {
         assert_eq!(s, 422, "{url}: {p}");
         assert!(url_error(&p).contains(says), "{url}: {p}");
     }
-    assert!(app.get(&admin, "/api/v1/webhooks").1.as_array().unwrap().is_empty(), "nothing was created");
+    assert!(app.get(&admin, "/api/v1/webhooks").1["items"].as_array().unwrap().is_empty(), "nothing was created");
     // A URL may not be changed to such a target either.
     let r = Receiver::start();
     let (s, e) = create(&app, &admin, &r.url());
@@ -81,7 +81,7 @@ fn special_targets_are_refused_when_set(b: Backend) {
     );
     assert_eq!(s, 422, "{p}");
     assert!(url_error(&p).contains("链路本地"));
-    assert_eq!(app.get(&admin, "/api/v1/webhooks").1[0]["url"], r.url().as_str(), "unchanged");
+    assert_eq!(app.get(&admin, "/api/v1/webhooks").1["items"][0]["url"], r.url().as_str(), "unchanged");
 }
 
 fn loopback_is_refused_unless_the_operator_allows_it(b: Backend) {

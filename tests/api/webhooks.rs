@@ -104,7 +104,7 @@ fn endpoints_are_managed_by_their_agency_admins_only(b: Backend) {
         app.req(Method::POST, "/api/v1/webhooks", Some(&jw.admin)).header("Content-Type", "application/json").body("{"),
     );
     assert_eq!(s, 400, "{p}");
-    assert_eq!(app.get(&jw.admin, "/api/v1/webhooks").1, json!([]));
+    assert_eq!(app.get(&jw.admin, "/api/v1/webhooks").1["items"], json!([]));
     // Created: the secret is shown once, never again.
     let (s, e) = app.post(&jw.admin, "/api/v1/webhooks", body);
     assert_eq!(s, 201, "{e}");
@@ -112,12 +112,12 @@ fn endpoints_are_managed_by_their_agency_admins_only(b: Backend) {
     assert!(e["secret"].as_str().unwrap().starts_with("whsec_"));
     assert_eq!(e["agency_id"], jw.agency.id.as_str());
     assert_eq!(e["active"], true);
-    let list = expect_status(200, app.get(&jw.admin, "/api/v1/webhooks"));
+    let list = expect_status(200, app.get(&jw.admin, "/api/v1/webhooks"))["items"].clone();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(list[0].get("secret").is_none(), "{list}");
     assert!(!list.to_string().contains(e["secret"].as_str().unwrap()));
     // Another agency's admin sees none of it: 404 on every endpoint route.
-    assert_eq!(app.get(&xc.admin, "/api/v1/webhooks").1, json!([]));
+    assert_eq!(app.get(&xc.admin, "/api/v1/webhooks").1["items"], json!([]));
     assert_eq!(app.get(&xc.admin, &format!("/api/v1/webhooks/{id}/deliveries")).0, 404);
     assert_eq!(app.post(&xc.admin, &format!("/api/v1/webhooks/{id}/replay"), json!({})).0, 404);
     assert_eq!(app.delete(&xc.admin, &format!("/api/v1/webhooks/{id}")).0, 404);
@@ -125,7 +125,7 @@ fn endpoints_are_managed_by_their_agency_admins_only(b: Backend) {
         app.req(Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(&xc.admin)).json(&json!({"active": false})),
     );
     assert_eq!(s, 404);
-    assert_eq!(app.get(&jw.admin, "/api/v1/webhooks").1[0]["active"], true, "nothing changed");
+    assert_eq!(app.get(&jw.admin, "/api/v1/webhooks").1["items"][0]["active"], true, "nothing changed");
     // Its own admin changes it, reads its log, deletes it.
     let (s, e) = send(
         app.req(Method::PATCH, &format!("/api/v1/webhooks/{id}"), Some(&jw.admin))
@@ -142,7 +142,7 @@ fn endpoints_are_managed_by_their_agency_admins_only(b: Backend) {
     assert_eq!(deliveries(&app, &jw.admin, &id, None), Vec::<Value>::new());
     assert_eq!(app.delete(&jw.admin, &format!("/api/v1/webhooks/{id}")).0, 204);
     assert_eq!(app.delete(&jw.admin, &format!("/api/v1/webhooks/{id}")).0, 404);
-    assert_eq!(app.get(&jw.admin, "/api/v1/webhooks").1, json!([]));
+    assert_eq!(app.get(&jw.admin, "/api/v1/webhooks").1["items"], json!([]));
     assert_eq!(app.get(&jw.admin, "/api/v1/webhooks/not-an-id/deliveries").0, 404);
 }
 
@@ -161,7 +161,7 @@ fn events_arrive_signed_in_order_through_outages(b: Backend) {
         }
     };
     // The hub's failed attempts at the event it is stuck on (the first of the outage).
-    let failed_attempts = || app.get(&xc.admin, "/api/v1/webhooks").1[0]["failed_attempts"].as_i64().unwrap();
+    let failed_attempts = || app.get(&xc.admin, "/api/v1/webhooks").1["items"][0]["failed_attempts"].as_i64().unwrap();
     publish_n(5, "正常");
     r.wait_for(20, "the first five", |got| got.len() == 5);
     // Each kind of outage lasts until the hub has met it twice (and retried in between).
@@ -212,7 +212,7 @@ fn events_arrive_signed_in_order_through_outages(b: Backend) {
     assert_eq!(log.len(), 20);
     assert!(log.iter().all(|d| d["status"] == "delivered" && d["latency_ms"].is_i64()), "{log:?}");
     assert!(log.iter().any(|d| d["attempts"].as_i64().unwrap() > 1), "{log:?}");
-    let eps = expect_status(200, app.get(&xc.admin, "/api/v1/webhooks"));
+    let eps = expect_status(200, app.get(&xc.admin, "/api/v1/webhooks"))["items"].clone();
     assert_eq!(eps[0]["failed_attempts"], 0);
     assert!(eps[0]["failing_since"].is_null());
     // Old successful deliveries are pruned from the log; recent ones stay.
@@ -303,10 +303,10 @@ fn payloads_carry_only_what_the_agency_may_see(b: Backend) {
     assert_eq!(sj_got.len(), 1, "audit may see only the record for all: {sj_got:?}");
     // The round that sent it is recorded just after the receiver answered.
     wait_until(20, "audit's endpoint to record the marker", || {
-        let eps = expect_status(200, app.get(&sj.admin, "/api/v1/webhooks"));
+        let eps = expect_status(200, app.get(&sj.admin, "/api/v1/webhooks"))["items"].clone();
         eps[0]["cursor_seq"].as_i64().unwrap() >= sj_got[0].seq
     });
-    let eps = expect_status(200, app.get(&sj.admin, "/api/v1/webhooks"));
+    let eps = expect_status(200, app.get(&sj.admin, "/api/v1/webhooks"))["items"].clone();
     assert_eq!(eps[0]["id"], sj_endpoint.as_str());
     // A window: nothing else may reach audit (its cursor is already past every event).
     assert_stays(Duration::from_millis(300), "nothing else reached audit", || to_sj.distinct().len() == 1);
@@ -386,8 +386,8 @@ fn an_endpoint_failing_too_long_is_disabled(b: Backend) {
     let mut r = Receiver::stopped();
     let id = endpoint(&app, &jw.admin, &r, &["record.created"]);
     publish(&app, &xc, "无法送达的信息", json!({"level": "agencies", "agencies": [jw.agency.id]}));
-    wait_until(30, "the endpoint disabled", || app.get(&jw.admin, "/api/v1/webhooks").1[0]["active"] == false);
-    let eps = expect_status(200, app.get(&jw.admin, "/api/v1/webhooks"));
+    wait_until(30, "the endpoint disabled", || app.get(&jw.admin, "/api/v1/webhooks").1["items"][0]["active"] == false);
+    let eps = expect_status(200, app.get(&jw.admin, "/api/v1/webhooks"))["items"].clone();
     let reason = eps[0]["disabled_reason"].as_str().unwrap();
     assert!(reason.contains("已自动停用") && reason.contains("无法连接"), "{reason}");
     // The agency hears of it through its event log (from which its admins are mailed).

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::contract::page::{Page, Window};
 use crate::db::schema::{assignments, deliberation_participants, deliberations, record_grants};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
@@ -134,19 +135,6 @@ pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppRes
     } else {
         Err(not_found())
     }
-}
-
-/// The deliberations the agency convened or takes part in, newest first.
-pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<DeliberationRow>> {
-    let mine = deliberation_participants::table
-        .filter(deliberation_participants::agency_id.eq(agency_id.to_string()))
-        .select(deliberation_participants::deliberation_id);
-    deliberations::table
-        .filter(deliberations::convener_agency_id.eq(agency_id.to_string()).or(deliberations::id.eq_any(mine)))
-        .order(deliberations::id.desc())
-        .limit(500)
-        .select(DeliberationRow::as_select())
-        .load(conn)
 }
 
 /// Opens a deliberation on a clue the convener owns or handles by a live transfer; every
@@ -338,4 +326,35 @@ pub fn conclude(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str,
         EventType::DeliberationConcluded,
         &format!("会商结论:{}", conclusion.trim()),
     )
+}
+
+/// A page of the deliberations the agency convened or takes part in, newest first,
+/// optionally in one state (`open`, `concluded`).
+pub fn page(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    w: &Window,
+    state: Option<&str>,
+) -> AppResult<Page<DeliberationView>> {
+    let mine = deliberation_participants::table
+        .filter(deliberation_participants::agency_id.eq(agency_id.to_string()))
+        .select(deliberation_participants::deliberation_id);
+    let mut q = deliberations::table
+        .filter(deliberations::convener_agency_id.eq(agency_id.to_string()).or(deliberations::id.eq_any(mine)))
+        .order(deliberations::id.desc())
+        .limit(w.limit)
+        .select(DeliberationRow::as_select())
+        .into_boxed();
+    if let Some(after) = &w.after {
+        q = q.filter(deliberations::id.lt(after.clone()));
+    }
+    if let Some(s) = state {
+        q = q.filter(deliberations::state.eq(s.to_string()));
+    }
+    let rows = q.load(conn)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for d in rows {
+        items.push(view(conn, d)?);
+    }
+    Ok(Page::of(items, w, |d| &d.id))
 }

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::contract::page::{Page, Window};
 use crate::db::schema::webhook_endpoints;
 use crate::db::DbConnection;
 use crate::domain::new_id;
@@ -161,18 +162,6 @@ pub fn create(
     Ok(row.into())
 }
 
-pub fn list(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<Endpoint>> {
-    Ok(webhook_endpoints::table
-        .filter(webhook_endpoints::agency_id.eq(agency_id))
-        .filter(webhook_endpoints::deleted_at.is_null())
-        .order(webhook_endpoints::created_at)
-        .select(EndpointRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Endpoint::from)
-        .collect())
-}
-
 /// One of the agency's endpoints; another agency's, or a deleted one, is 404.
 pub fn get(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<EndpointRow> {
     webhook_endpoints::table
@@ -286,3 +275,19 @@ mod deliveries;
 pub use deliveries::*;
 
 // ---- The delivery worker's side -------------------------------------------------------
+
+/// A page of the agency's endpoints in the order they were added.
+pub fn page(conn: &mut DbConnection, agency_id: &str, w: &Window) -> AppResult<Page<Endpoint>> {
+    let mut q = webhook_endpoints::table
+        .filter(webhook_endpoints::agency_id.eq(agency_id.to_string()))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .order(webhook_endpoints::id)
+        .limit(w.limit)
+        .select(EndpointRow::as_select())
+        .into_boxed();
+    if let Some(after) = &w.after {
+        q = q.filter(webhook_endpoints::id.gt(after.clone()));
+    }
+    let items = q.load(conn)?.into_iter().map(Endpoint::from).collect();
+    Ok(Page::of(items, w, |e| &e.id))
+}
