@@ -22,6 +22,7 @@ mod receiver;
 mod records;
 mod restricted_text;
 mod schema;
+mod shapes;
 mod sharing;
 mod stored_values;
 mod sync;
