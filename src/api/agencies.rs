@@ -43,7 +43,7 @@ pub async fn list_agencies(
     _auth: Auth,
     params: Query<AgencyParams>,
 ) -> AppResult<HttpResponse> {
-    let w = page::window(params.cursor.as_deref(), params.limit)?;
+    let w = page::key_window(params.cursor.as_deref(), params.limit)?;
     let kind = params.kind.as_deref().filter(|k| !k.is_empty()).map(|k| {
         AgencyKind::parse(k).ok_or_else(|| AppError::validation("kind", format!("可选:{}", AgencyKind::expected())))
     });
@@ -56,7 +56,7 @@ pub async fn list_agencies(
 pub struct AgencyParams {
     #[param(schema_with = crate::contract::agency_kind_param)]
     pub kind: Option<String>,
-    #[param(schema_with = crate::contract::id_cursor_param)]
+    #[param(schema_with = crate::contract::key_cursor_param)]
     pub cursor: Option<String>,
     #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,

@@ -11,7 +11,7 @@ use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::validate_name;
 use crate::domain::Role;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::policy::{self};
 use crate::service::auth::ApiKey;
 use crate::service::{self};
@@ -57,9 +57,7 @@ pub async fn create_api_key(
     let mut errs = Vec::new();
     validate_name("name", &b.name, &mut errs);
     let roles = if b.roles.is_empty() { vec![Role::Liaison] } else { b.roles };
-    if roles.contains(&Role::Admin) {
-        errs.push(FieldError::new("roles", "接入密钥不能拥有平台管理员角色"));
-    }
+    errs.extend(policy::credentials::check_key_roles(&roles));
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
-use crate::api::page::PageParams;
+use crate::api::page::{self, KeyPageParams};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::validate_name;
@@ -29,15 +29,15 @@ pub struct NewGroup {
 
 /// Sharing groups and their members.
 /// In name order, a page at a time.
-#[utoipa::path(tag = "共享组", params(PageParams), responses((status = 200, body = GroupPage), (status = 400, body = Problem)),
+#[utoipa::path(tag = "共享组", params(KeyPageParams), responses((status = 200, body = GroupPage), (status = 400, body = Problem)),
     security(("bearer" = [])))]
 #[get("/groups")]
 pub async fn list_groups(
     state: web::Data<AppState>,
     _auth: Auth,
-    params: Query<PageParams>,
+    params: Query<KeyPageParams>,
 ) -> AppResult<HttpResponse> {
-    let w = params.window()?;
+    let w = page::key_window(params.cursor.as_deref(), params.limit)?;
     let page = run(&state.pool, move |conn| service::groups::page(conn, &w)).await?;
     Ok(HttpResponse::Ok().json(GroupPage::from(page)))
 }

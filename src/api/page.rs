@@ -21,6 +21,24 @@ impl PageParams {
     }
 }
 
+/// The window of a list in key order: `cursor` is a key cursor (empty for the first page).
+pub fn key_window(cursor: Option<&str>, limit_param: Option<i64>) -> AppResult<Window> {
+    let after = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_key(c).ok_or_else(bad_cursor)?),
+        None => None,
+    };
+    Ok(Window { after, limit: limit(limit_param)? })
+}
+
+/// `?cursor=&limit=` of a list in key order without filters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct KeyPageParams {
+    #[param(schema_with = crate::contract::key_cursor_param)]
+    pub cursor: Option<String>,
+    #[param(schema_with = crate::contract::limit_param)]
+    pub limit: Option<i64>,
+}
+
 /// The window a request's `cursor` (an id cursor, empty for the first page) and `limit` ask for.
 pub fn window(cursor: Option<&str>, limit_param: Option<i64>) -> AppResult<Window> {
     let after = match cursor.filter(|c| !c.is_empty()) {

@@ -195,7 +195,7 @@ pub async fn list_users(
 ) -> AppResult<HttpResponse> {
     let scope = policy::user_list_scope(&p)?;
     let params = params.into_inner();
-    let w = page::window(params.cursor.as_deref(), params.limit)?;
+    let w = page::key_window(params.cursor.as_deref(), params.limit)?;
     let role = match params.role.as_deref().filter(|r| !r.is_empty()) {
         None => None,
         Some(r) => {
@@ -222,7 +222,7 @@ pub struct UserParams {
     /// Only the users holding this role.
     #[param(schema_with = crate::contract::role_param)]
     pub role: Option<String>,
-    #[param(schema_with = crate::contract::id_cursor_param)]
+    #[param(schema_with = crate::contract::key_cursor_param)]
     pub cursor: Option<String>,
     #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,

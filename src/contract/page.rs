@@ -8,10 +8,36 @@ pub const SEQ_CURSOR_PATTERN: &str = "^(s[0-9]{1,18})?$";
 /// An id cursor: `i` and an id; empty = first page.
 pub const ID_CURSOR_PATTERN: &str = "^(i[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$";
 
+/// A key cursor: `k` and the hex of the sort key of the last item shown (lists in name or
+/// code order); any such cursor is meaningful (the page starts after that key); empty = first page.
+pub const KEY_CURSOR_PATTERN: &str = "^(k([0-9a-fA-F]{2}){1,400})?$";
+
+/// The key cursor after `key`.
+pub fn encode_key(key: &str) -> String {
+    let mut s = String::with_capacity(1 + 2 * key.len());
+    s.push('k');
+    for b in key.bytes() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// The key a key cursor names (`None`: not a key cursor).
+pub fn decode_key(cursor: &str) -> Option<String> {
+    let hex = cursor.strip_prefix('k')?;
+    if hex.is_empty() || hex.len() % 2 != 0 || hex.len() > 800 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect();
+    Some(String::from_utf8_lossy(&bytes?).into_owned())
+}
+
 /// Where a page of a list starts and how long it is: after the item with id `after` (in the
 /// list's order), at most `limit` items.
 #[derive(Debug, Clone, Default)]
 pub struct Window {
+    /// The id (or, for lists in key order, the key) of the last item of the previous page.
     pub after: Option<String>,
     pub limit: i64,
 }
@@ -29,6 +55,12 @@ impl<T> Page<T> {
     pub fn of(items: Vec<T>, w: &Window, id: impl Fn(&T) -> &str) -> Page<T> {
         let next_cursor =
             if items.len() as i64 == w.limit { items.last().map(|i| format!("i{}", id(i))) } else { None };
+        Page { items, next_cursor }
+    }
+
+    /// As `of`, for a list in the order of a unique key: the cursor names the last item's key.
+    pub fn by_key(items: Vec<T>, w: &Window, key: impl Fn(&T) -> &str) -> Page<T> {
+        let next_cursor = if items.len() as i64 == w.limit { items.last().map(|i| encode_key(key(i))) } else { None };
         Page { items, next_cursor }
     }
 }

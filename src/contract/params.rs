@@ -38,6 +38,13 @@ pub fn id_cursor_param() -> ObjectBuilder {
         .description(Some("上一页返回的 next_cursor"))
 }
 
+pub fn key_cursor_param() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::contract::page::KEY_CURSOR_PATTERN))
+        .description(Some("上一页返回的 next_cursor"))
+}
+
 pub fn id_param() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)

@@ -80,6 +80,16 @@ pub fn check_hub_invitation(agency_kind: &str, roles: &[Role], unit_has_agency_a
     Ok(())
 }
 
+/// The roles an agency system's API key may hold: never `admin` (a key acts for its agency's
+/// systems; hub administration is a person's, with a password).
+pub fn check_key_roles(roles: &[Role]) -> Vec<FieldError> {
+    if roles.contains(&Role::Admin) {
+        vec![FieldError::new("roles", "接入密钥不能拥有平台管理员角色")]
+    } else {
+        vec![]
+    }
+}
+
 /// The roles an account of an agency of `agency_kind` may hold: the hub agency's users the
 /// `admin` role only; other agencies' users content roles only (an admin who also held a
 /// content role in a member unit would read content through the back door).
@@ -175,6 +185,16 @@ pub fn client_address(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn keys_never_hold_the_admin_role() {
+        use crate::domain::Role::*;
+        for (roles, ok) in
+            [(vec![Liaison], true), (vec![Viewer, Reviewer], true), (vec![Admin], false), (vec![Liaison, Admin], false)]
+        {
+            assert_eq!(super::check_key_roles(&roles).is_empty(), ok, "{roles:?}");
+        }
+    }
+
     use super::*;
 
     fn principal(agency: &str, roles: &[Role]) -> Principal {

@@ -5,6 +5,7 @@
 //! read grant (`GrantReason::Deliberation`): the clue without protected fields, which the
 //! owner grants explicitly where it wants to (`field_grants`).
 
+use crate::db::schema::{deliberation_participants, deliberations};
 use crate::error::AppError;
 use crate::policy::records::{AccessFacts, Viewer};
 
@@ -53,6 +54,23 @@ pub fn require_assignee(agency_id: &str, assignee: &str) -> Result<(), AppError>
 /// A deliberation is seen by its convener and participants.
 pub fn can_see_deliberation(agency_id: &str, convener: &str, participants: &[String]) -> bool {
     agency_id == convener || participants.iter().any(|a| a == agency_id)
+}
+
+/// The SQL form of `can_see_deliberation`, over `deliberations` (lists never load-then-filter).
+pub fn deliberation_visible_sql(
+    agency_id: &str,
+) -> Box<
+    dyn diesel::expression::BoxableExpression<
+        deliberations::table,
+        crate::db::MultiBackend,
+        SqlType = diesel::sql_types::Bool,
+    >,
+> {
+    use diesel::prelude::*;
+    let mine = deliberation_participants::table
+        .filter(deliberation_participants::agency_id.eq(agency_id.to_string()))
+        .select(deliberation_participants::deliberation_id);
+    Box::new(deliberations::convener_agency_id.eq(agency_id.to_string()).or(deliberations::id.eq_any(mine)))
 }
 
 #[cfg(test)]

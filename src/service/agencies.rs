@@ -80,16 +80,10 @@ pub fn update(conn: &mut DbConnection, log: &mut Log, actor: &Actor, id: &str, c
 pub fn page(conn: &mut DbConnection, w: &Window, kind: Option<&str>) -> AppResult<Page<Agency>> {
     let mut q = agencies::table.select(Agency::as_select()).order(agencies::code).limit(w.limit).into_boxed();
     if let Some(after) = &w.after {
-        let code: String = agencies::table
-            .find(after)
-            .select(agencies::code)
-            .first(conn)
-            .optional()?
-            .ok_or_else(AppError::bad_cursor)?;
-        q = q.filter(agencies::code.gt(code));
+        q = q.filter(agencies::code.gt(after.clone()));
     }
     if let Some(k) = kind {
         q = q.filter(agencies::kind.eq(k.to_string()));
     }
-    Ok(Page::of(q.load(conn)?, w, |a| &a.id))
+    Ok(Page::by_key(q.load(conn)?, w, |a| &a.code))
 }

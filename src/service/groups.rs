@@ -211,13 +211,7 @@ pub fn page(conn: &mut DbConnection, w: &Window) -> AppResult<Page<Group>> {
         .select((sharing_groups::id, sharing_groups::name, sharing_groups::description, sharing_groups::created_at))
         .into_boxed();
     if let Some(after) = &w.after {
-        let name: String = sharing_groups::table
-            .find(after)
-            .select(sharing_groups::name)
-            .first(conn)
-            .optional()?
-            .ok_or_else(AppError::bad_cursor)?;
-        q = q.filter(sharing_groups::name.gt(name));
+        q = q.filter(sharing_groups::name.gt(after.clone()));
     }
     let groups: Vec<(String, String, String, String)> = q.load(conn)?;
     let ids: Vec<&String> = groups.iter().map(|g| &g.0).collect();
@@ -236,5 +230,5 @@ pub fn page(conn: &mut DbConnection, w: &Window) -> AppResult<Page<Group>> {
             created_at,
         })
         .collect();
-    Ok(Page::of(items, w, |g| &g.id))
+    Ok(Page::by_key(items, w, |g| &g.name))
 }

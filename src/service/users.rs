@@ -100,13 +100,7 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, u: &UserRow
 pub fn page(conn: &mut DbConnection, w: &Window, agency_id: Option<&str>, role: Option<Role>) -> AppResult<Page<User>> {
     let mut q = users::table.select(UserRow::as_select()).order(users::username).limit(w.limit).into_boxed();
     if let Some(after) = &w.after {
-        let name: String = users::table
-            .find(after)
-            .select(users::username)
-            .first(conn)
-            .optional()?
-            .ok_or_else(AppError::bad_cursor)?;
-        q = q.filter(users::username.gt(name));
+        q = q.filter(users::username.gt(after.clone()));
     }
     if let Some(a) = agency_id {
         q = q.filter(users::agency_id.eq(a.to_string()));
@@ -119,5 +113,5 @@ pub fn page(conn: &mut DbConnection, w: &Window, agency_id: Option<&str>, role: 
         );
     }
     let users = q.load(conn)?.into_iter().map(User::try_from).collect::<Result<Vec<_>, _>>();
-    Ok(Page::of(users.map_err(crate::store::unknown_stored)?, w, |u| &u.id))
+    Ok(Page::by_key(users.map_err(crate::store::unknown_stored)?, w, |u| &u.username))
 }

@@ -115,6 +115,9 @@ fn lists_filter_and_refuse_foreign_cursors(b: Backend) {
     let admin = app.admin_token();
     let xc = app.agency(&admin, "xuncha", "inspection");
     let jw = app.agency(&admin, "jiwei", "discipline");
+    // A list in key order starts after any key a cursor names (`k` + hex): "m" is 6d.
+    let after_m = field_of(&app, &admin, "/api/v1/agencies?cursor=k6d", "code");
+    assert_eq!(after_m, ["xuncha"]);
     // Units by kind.
     let ids = all(&app, &admin, "/api/v1/agencies", &[("kind", "discipline")]);
     assert_eq!(ids, std::slice::from_ref(&jw.id));
@@ -156,8 +159,9 @@ fn lists_filter_and_refuse_foreign_cursors(b: Backend) {
 
     // Bad paging input: a clear 4xx problem, never a page.
     type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
-    let bad: [Case; 7] = [
+    let bad: [Case; 8] = [
         (&admin, "/api/v1/agencies", &[("cursor", "i00000000-0000-0000-0000-000000000000")], 400),
+        (&admin, "/api/v1/groups", &[("cursor", "k0")], 400),
         (&admin, "/api/v1/users", &[("cursor", "garbage")], 400),
         (&admin, "/api/v1/groups", &[("limit", "0")], 422),
         (&admin, "/api/v1/agreements", &[("limit", "501")], 422),

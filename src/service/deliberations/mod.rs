@@ -336,11 +336,8 @@ pub fn page(
     w: &Window,
     state: Option<&str>,
 ) -> AppResult<Page<DeliberationView>> {
-    let mine = deliberation_participants::table
-        .filter(deliberation_participants::agency_id.eq(agency_id.to_string()))
-        .select(deliberation_participants::deliberation_id);
     let mut q = deliberations::table
-        .filter(deliberations::convener_agency_id.eq(agency_id.to_string()).or(deliberations::id.eq_any(mine)))
+        .filter(policy::deliberation_visible_sql(agency_id))
         .order(deliberations::id.desc())
         .limit(w.limit)
         .select(DeliberationRow::as_select())
