@@ -203,6 +203,9 @@ pub async fn list_users(
         }
     };
     let wanted = params.agency_id.filter(|a| !a.is_empty());
+    if wanted.as_deref().is_some_and(|a| !is_id(a)) {
+        return Err(AppError::validation("agency_id", "单位编号格式无效"));
+    }
     let agency = match (scope, wanted) {
         (Some(own), Some(other)) if own != other => {
             return Ok(HttpResponse::Ok().json(UserPage { items: vec![], next_cursor: None }))

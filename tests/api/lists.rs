@@ -159,13 +159,14 @@ fn lists_filter_and_refuse_foreign_cursors(b: Backend) {
 
     // Bad paging input: a clear 4xx problem, never a page.
     type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
-    let bad: [Case; 8] = [
+    let bad: [Case; 9] = [
         (&admin, "/api/v1/agencies", &[("cursor", "i00000000-0000-0000-0000-000000000000")], 400),
         (&admin, "/api/v1/groups", &[("cursor", "k0")], 400),
         (&admin, "/api/v1/users", &[("cursor", "garbage")], 400),
         (&admin, "/api/v1/groups", &[("limit", "0")], 422),
         (&admin, "/api/v1/agreements", &[("limit", "501")], 422),
         (&admin, "/api/v1/users", &[("role", "superuser")], 422),
+        (&admin, "/api/v1/users", &[("agency_id", "not-an-id")], 422),
         (&jw.token, "/api/v1/deliberations", &[("state", "pending")], 422),
         (&admin, "/api/v1/agencies", &[("kind", "ministry")], 422),
     ];
