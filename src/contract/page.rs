@@ -10,7 +10,8 @@ pub const ID_CURSOR_PATTERN: &str = "^(i[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 /// A key cursor: `k` and the hex of the sort key of the last item shown (lists in name or
 /// code order); any such cursor is meaningful (the page starts after that key); empty = first page.
-pub const KEY_CURSOR_PATTERN: &str = "^(k([0-9a-fA-F]{2}){1,400})?$";
+/// No byte of the key is NUL (no stored text holds one, and PostgreSQL refuses it).
+pub const KEY_CURSOR_PATTERN: &str = "^(k([1-9a-fA-F][0-9a-fA-F]|0[1-9a-fA-F]){1,400})?$";
 
 /// The key cursor after `key`.
 pub fn encode_key(key: &str) -> String {
@@ -29,7 +30,7 @@ pub fn decode_key(cursor: &str) -> Option<String> {
         return None;
     }
     let bytes: Option<Vec<u8>> =
-        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect();
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok().filter(|b| *b != 0)).collect();
     Some(String::from_utf8_lossy(&bytes?).into_owned())
 }
 
@@ -62,5 +63,26 @@ impl<T> Page<T> {
     pub fn by_key(items: Vec<T>, w: &Window, key: impl Fn(&T) -> &str) -> Page<T> {
         let next_cursor = if items.len() as i64 == w.limit { items.last().map(|i| encode_key(key(i))) } else { None };
         Page { items, next_cursor }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_cursors_round_trip_and_refuse_what_the_pattern_refuses() {
+        for key in ["jiwei", "四方会审组", "a b"] {
+            assert_eq!(decode_key(&encode_key(key)).as_deref(), Some(key));
+        }
+        let pattern = regex::Regex::new(KEY_CURSOR_PATTERN).unwrap();
+        for bad in ["k", "k0", "k00", "k6100", "x61", "k6g"] {
+            assert_eq!(decode_key(bad), None, "{bad}");
+            assert!(!pattern.is_match(bad), "{bad}");
+        }
+        for good in ["k61", "kE6B5", "k0A"] {
+            assert!(decode_key(good).is_some(), "{good}");
+            assert!(pattern.is_match(good), "{good}");
+        }
     }
 }

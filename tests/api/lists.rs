@@ -159,9 +159,10 @@ fn lists_filter_and_refuse_foreign_cursors(b: Backend) {
 
     // Bad paging input: a clear 4xx problem, never a page.
     type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
-    let bad: [Case; 9] = [
+    let bad: [Case; 10] = [
         (&admin, "/api/v1/agencies", &[("cursor", "i00000000-0000-0000-0000-000000000000")], 400),
         (&admin, "/api/v1/groups", &[("cursor", "k0")], 400),
+        (&admin, "/api/v1/groups", &[("cursor", "k00EEECABF608")], 400),
         (&admin, "/api/v1/users", &[("cursor", "garbage")], 400),
         (&admin, "/api/v1/groups", &[("limit", "0")], 422),
         (&admin, "/api/v1/agreements", &[("limit", "501")], 422),
