@@ -4,11 +4,12 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
+use crate::api::extract::{run, Auth, JsonBody, Query};
 use crate::api::page::{self, KeyPageParams};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::agency::validate_name;
+use crate::domain::ids::{AgencyId, GroupId};
 use crate::domain::{is_id, new_id};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self};
@@ -120,11 +121,9 @@ pub async fn add_group_member(
     body: JsonBody<NewMember>,
 ) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
-    let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
-    if !is_id(&body.0.agency_id) {
-        return Err(AppError::validation("agency_id", "单位编号格式无效"));
-    }
-    let agency_id = body.0.agency_id;
+    let group_id = GroupId::parse(&id).ok_or_else(|| AppError::NotFound("共享组不存在".into()))?;
+    let agency_id =
+        AgencyId::parse(&body.0.agency_id).ok_or_else(|| AppError::validation("agency_id", "单位编号格式无效"))?;
     let out =
         run(&state.pool, move |conn| service::groups::change_membership(conn, &p, &group_id, &agency_id, true)).await?;
     Ok(HttpResponse::Ok().json(MembershipChange::from(out)))
@@ -142,8 +141,8 @@ pub async fn remove_group_member(
 ) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let (id, agency_id) = path.into_inner();
-    let group_id = path_id(&id, || AppError::NotFound("共享组不存在".into()))?;
-    let agency_id = path_id(&agency_id, || AppError::NotFound("该单位不是此共享组成员".into()))?;
+    let group_id = GroupId::parse(&id).ok_or_else(|| AppError::NotFound("共享组不存在".into()))?;
+    let agency_id = AgencyId::parse(&agency_id).ok_or_else(|| AppError::NotFound("该单位不是此共享组成员".into()))?;
     let out = run(&state.pool, move |conn| service::groups::change_membership(conn, &p, &group_id, &agency_id, false))
         .await?;
     Ok(HttpResponse::Ok().json(MembershipChange::from(out)))

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod event;
 mod field_error;
+pub mod ids;
 pub mod mail;
 pub mod record;
 pub mod retry;

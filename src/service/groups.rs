@@ -8,6 +8,7 @@ use crate::contract::page::{Page, Window};
 use crate::db::schema::{group_members, sharing_groups};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
+use crate::domain::ids::{AgencyId, GroupId};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, DirectoryEntry, Principal};
 use crate::service::{agencies, inbox, membership, subscriptions};
@@ -125,8 +126,8 @@ pub struct MembershipOutcome {
 pub fn change_membership(
     conn: &mut DbConnection,
     p: &Principal,
-    group_id: &str,
-    agency_id: &str,
+    group_id: &GroupId,
+    agency_id: &AgencyId,
     join: bool,
 ) -> AppResult<MembershipOutcome> {
     write_tx(conn, |conn, log| {
@@ -152,8 +153,8 @@ pub fn change_membership(
 
 /// A membership change: the directory before and after it.
 struct Membership<'a> {
-    group_id: &'a str,
-    agency_id: &'a str,
+    group_id: &'a GroupId,
+    agency_id: &'a AgencyId,
     before: &'a [DirectoryEntry],
     after: &'a [DirectoryEntry],
 }
@@ -162,7 +163,7 @@ struct Membership<'a> {
 /// group's records it gained are shared to it (feed event and subscriptions), and those it
 /// lost are tombstoned.
 fn propagate(conn: &mut DbConnection, log: &mut Log, actor_agency: &str, m: &Membership) -> AppResult<(usize, usize)> {
-    let find = |d: &[DirectoryEntry]| d.iter().find(|e| e.agency_id == m.agency_id).cloned();
+    let find = |d: &[DirectoryEntry]| d.iter().find(|e| e.agency_id == m.agency_id.as_str()).cloned();
     let (Some(v_before), Some(v_after)) = (find(m.before), find(m.after)) else {
         return Ok((0, 0));
     };

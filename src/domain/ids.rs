@@ -1,0 +1,91 @@
+//! Typed identifiers: an agency id cannot be passed where a group id is wanted, and a
+//! function taking several ids says which is which. All are hyphenated UUIDs as the hub
+//! writes them (`new_id`); on the wire they are plain strings (`serde(transparent)`).
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A syntactically valid id (`None` for anything else: a clean 404 or 422).
+            pub fn parse(s: &str) -> Option<$name> {
+                crate::domain::is_id(s).then(|| $name(s.to_string()))
+            }
+            /// An id as the database holds it (written by the hub).
+            pub fn from_stored(s: String) -> $name {
+                $name(s)
+            }
+            /// A new id.
+            pub fn generate() -> $name {
+                $name(crate::domain::new_id())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A member unit (成员单位).
+    AgencyId
+);
+id_type!(
+    /// A user account.
+    UserId
+);
+id_type!(
+    /// A record (信息).
+    RecordId
+);
+id_type!(
+    /// A supervision object (监督对象).
+    ObjectId
+);
+id_type!(
+    /// A sharing group (共享组).
+    GroupId
+);
+id_type!(
+    /// A clue transfer (线索移交).
+    TransferId
+);
+id_type!(
+    /// A deliberation (会商).
+    DeliberationId
+);
+id_type!(
+    /// A webhook endpoint.
+    WebhookId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_only_as_the_hub_writes_them() {
+        let id = GroupId::generate();
+        assert_eq!(GroupId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(serde_json::to_value(&id).unwrap(), serde_json::json!(id.as_str()));
+        for bad in ["", "not-an-id", "00000000000000000000000000000000", "{00000000-0000-0000-0000-000000000000}"] {
+            assert_eq!(AgencyId::parse(bad), None, "{bad}");
+        }
+    }
+}
