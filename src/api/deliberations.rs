@@ -82,16 +82,16 @@ pub async fn list_deliberations(
     let params = params.into_inner();
     let w = page::window(params.cursor.as_deref(), params.limit)?;
     let wanted = params.state.filter(|s| !s.is_empty());
-    if let Some(s) = wanted.as_deref().filter(|s| !DELIBERATION_STATES.contains(s)) {
-        return Err(AppError::validation("state", format!("状态“{s}”无效,可选:{}", DELIBERATION_STATES.join("、"))));
+    if let Some(s) = wanted.as_deref().filter(|s| !crate::contract::DELIBERATION_STATES.contains(s)) {
+        return Err(AppError::validation(
+            "state",
+            format!("状态“{s}”无效,可选:{}", crate::contract::DELIBERATION_STATES.join("、")),
+        ));
     }
     let page =
         run(&state.pool, move |conn| service::deliberations::page(conn, &p.agency_id, &w, wanted.as_deref())).await?;
     Ok(HttpResponse::Ok().json(DeliberationPage::from(page)))
 }
-
-/// The states of a deliberation, as filtered on.
-const DELIBERATION_STATES: [&str; 2] = ["open", "concluded"];
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeliberationParams {

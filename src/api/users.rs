@@ -193,8 +193,9 @@ pub async fn list_users(
     Auth(p): Auth,
     params: Query<UserParams>,
 ) -> AppResult<HttpResponse> {
-    let scope = policy::user_list_scope(&p)?;
     let params = params.into_inner();
+    let wanted = params.agency_id.filter(|a| !a.is_empty());
+    let scope = policy::user_list_scope(&p, wanted.as_deref())?;
     let w = page::key_window(params.cursor.as_deref(), params.limit)?;
     let role = match params.role.as_deref().filter(|r| !r.is_empty()) {
         None => None,
@@ -202,16 +203,13 @@ pub async fn list_users(
             Some(Role::parse(r).ok_or_else(|| AppError::validation("role", format!("可选:{}", Role::expected())))?)
         }
     };
-    let wanted = params.agency_id.filter(|a| !a.is_empty());
     if wanted.as_deref().is_some_and(|a| !is_id(a)) {
         return Err(AppError::validation("agency_id", "单位编号格式无效"));
     }
-    let agency = match (scope, wanted) {
-        (Some(own), Some(other)) if own != other => {
-            return Ok(HttpResponse::Ok().json(UserPage { items: vec![], next_cursor: None }))
-        }
-        (Some(own), _) => Some(own),
-        (None, wanted) => wanted,
+    let agency = match scope {
+        policy::UserList::All => None,
+        policy::UserList::Agency(a) => Some(a),
+        policy::UserList::Nothing => return Ok(HttpResponse::Ok().json(UserPage { items: vec![], next_cursor: None })),
     };
     let page = run(&state.pool, move |conn| service::users::page(conn, &w, agency.as_deref(), role)).await?;
     Ok(HttpResponse::Ok().json(UserPage::from(page)))

@@ -15,23 +15,14 @@ pub const KEY_CURSOR_PATTERN: &str = "^(k([1-9a-fA-F][0-9a-fA-F]|0[1-9a-fA-F]){1
 
 /// The key cursor after `key`.
 pub fn encode_key(key: &str) -> String {
-    let mut s = String::with_capacity(1 + 2 * key.len());
-    s.push('k');
-    for b in key.bytes() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    format!("k{}", hex::encode(key))
 }
 
-/// The key a key cursor names (`None`: not a key cursor).
+/// The key a key cursor names (`None`: not a key cursor, or one naming a NUL byte).
 pub fn decode_key(cursor: &str) -> Option<String> {
-    let hex = cursor.strip_prefix('k')?;
-    if hex.is_empty() || hex.len() % 2 != 0 || hex.len() > 800 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> =
-        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok().filter(|b| *b != 0)).collect();
-    Some(String::from_utf8_lossy(&bytes?).into_owned())
+    let hex = cursor.strip_prefix('k').filter(|h| !h.is_empty() && h.len() <= 800)?;
+    let bytes = hex::decode(hex).ok().filter(|b| !b.contains(&0))?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Where a page of a list starts and how long it is: after the item with id `after` (in the

@@ -130,13 +130,16 @@ pub fn role_param() -> ObjectBuilder {
     choice_param(&wires(crate::domain::Role::ALL.iter().map(|r| r.as_str())))
 }
 
+/// The states of a deliberation, as filtered on.
+pub const DELIBERATION_STATES: [&str; 2] = ["open", "concluded"];
+
 pub fn deliberation_state_param() -> ObjectBuilder {
-    choice_param(&["open", "concluded"])
+    choice_param(&DELIBERATION_STATES)
 }
 
 /// An id, or "" (not given).
 pub fn id_or_empty_param() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"))
+        .pattern(Some(format!("^({})?$", ID_PATTERN.trim_start_matches('^').trim_end_matches('$'))))
 }

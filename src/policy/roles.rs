@@ -59,14 +59,29 @@ pub fn require_webhook_manager(p: &Principal) -> Result<&str, AppError> {
     }
 }
 
-/// Whose users a principal may list: everyone's (`None`) for the hub admin, its own
-/// agency's for an agency admin.
-pub fn user_list_scope(p: &Principal) -> Result<Option<String>, AppError> {
+/// Which users a user list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserList {
+    /// Every agency's users.
+    All,
+    /// One agency's users.
+    Agency(String),
+    /// None: an agency admin asked for another agency's users.
+    Nothing,
+}
+
+/// Whose users a principal may list, given the agency it asks for (`wanted`): any agency's
+/// for the hub admin; its own agency's for an agency admin, whatever it asks for (another
+/// agency's list is empty to it).
+pub fn user_list_scope(p: &Principal, wanted: Option<&str>) -> Result<UserList, AppError> {
     if p.has(Role::Admin) {
-        return Ok(None);
+        return Ok(wanted.map_or(UserList::All, |a| UserList::Agency(a.to_string())));
     }
     require_agency_manager(p, &p.agency_id)?;
-    Ok(Some(p.agency_id.clone()))
+    Ok(match wanted {
+        Some(a) if a != p.agency_id => UserList::Nothing,
+        _ => UserList::Agency(p.agency_id.clone()),
+    })
 }
 
 /// Which part of the audit log a principal may list.
@@ -154,9 +169,12 @@ mod tests {
         let admin = principal("hub", &[Role::Admin]);
         let unit_admin = principal("a", &[Role::AgencyAdmin]);
         let liaison = principal("a", &[Role::Liaison]);
-        assert_eq!(user_list_scope(&admin).unwrap(), None);
-        assert_eq!(user_list_scope(&unit_admin).unwrap(), Some("a".to_string()));
-        assert!(user_list_scope(&liaison).is_err());
+        assert_eq!(user_list_scope(&admin, None).unwrap(), UserList::All);
+        assert_eq!(user_list_scope(&admin, Some("b")).unwrap(), UserList::Agency("b".into()));
+        assert_eq!(user_list_scope(&unit_admin, None).unwrap(), UserList::Agency("a".into()));
+        assert_eq!(user_list_scope(&unit_admin, Some("a")).unwrap(), UserList::Agency("a".into()));
+        assert_eq!(user_list_scope(&unit_admin, Some("b")).unwrap(), UserList::Nothing);
+        assert!(user_list_scope(&liaison, None).is_err());
         assert!(require_agency_manager(&unit_admin, "a").is_ok());
         assert!(require_agency_manager(&unit_admin, "b").is_err());
         assert!(require_agency_manager(&admin, "b").is_ok());
