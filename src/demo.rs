@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::db::DbPool;
 use crate::domain::record::{Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
+use crate::domain::transfer::NewTransfer;
 use crate::domain::transfer::{Command, Outcome, Sanctions};
 use crate::domain::{new_id, now, Role};
 use crate::error::AppError;
@@ -14,7 +15,6 @@ use crate::service::agencies::Agency;
 use crate::service::agreements::AgreementView;
 use crate::service::objects::SubjectObject;
 use crate::service::records::WriteContext;
-use crate::service::transfers::NewTransfer;
 use crate::service::users::UserRow;
 use crate::service::{self};
 use crate::store::log::{write_tx, Actor};

@@ -147,6 +147,13 @@ pub(crate) fn is_transient(e: &anyhow::Error) -> bool {
     })
 }
 
+/// A draft that did not parse: every field error at once (422).
+impl From<Vec<FieldError>> for AppError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

@@ -8,13 +8,12 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page::{self};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::agency::{validate_code, validate_name, AgencyKind, AgencyLevel};
-use crate::domain::{is_id, new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::agency::{AgencyDraft, AgencyEdit, AgencyKind, AgencyLevel};
+use crate::domain::ids::AgencyId;
+use crate::error::{AppError, AppResult};
 use crate::policy::{self};
-use crate::service::agencies::{Agency, AgencyChanges};
+use crate::service::agencies::Agency;
 use crate::service::{self};
-use crate::store::log::{write_tx, Actor};
 use utoipa::IntoParams;
 
 pub(super) fn agency_not_found() -> AppError {
@@ -76,39 +75,8 @@ pub async fn create_agency(
 ) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let b = body.0;
-    let mut errs = Vec::new();
-    validate_code(&b.code, &mut errs);
-    if b.kind == AgencyKind::Hub {
-        errs.push(FieldError::new("kind", "平台运维单位(hub)由系统创建,不能新建"));
-    }
-    validate_name("name", &b.name, &mut errs);
-    if b.parent_id.as_ref().is_some_and(|id| !is_id(id)) {
-        errs.push(FieldError::new("parent_id", "上级单位编号格式无效"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let agency = Agency {
-        id: new_id(),
-        code: b.code,
-        name: b.name.trim().to_string(),
-        kind: b.kind.as_str().into(),
-        level: b.level.as_str().into(),
-        parent_id: b.parent_id,
-        active: true,
-        created_at: now(),
-    };
-    let a = agency.clone();
-    run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            if let Some(parent) = &a.parent_id {
-                service::agencies::get(conn, parent)
-                    .map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
-            }
-            service::agencies::insert(conn, log, &Actor::from(&p), &a)
-        })
-    })
-    .await?;
+    let draft = AgencyDraft::parse(b.code, &b.name, b.kind, b.level, b.parent_id.as_deref())?;
+    let agency = run(&state.pool, move |conn| service::agencies::create(conn, &p, draft)).await?;
     Ok(HttpResponse::Created().json(agency))
 }
 
@@ -116,7 +84,7 @@ pub async fn create_agency(
 #[utoipa::path(tag = "成员单位", responses((status = 200, body = Agency), (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/agencies/{id}")]
 pub async fn get_agency(state: web::Data<AppState>, _auth: Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path_id(&id, agency_not_found)?;
+    let id: AgencyId = path_id(&id, agency_not_found)?;
     let a = run(&state.pool, move |conn| service::agencies::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(a))
 }
@@ -144,41 +112,9 @@ pub async fn update_agency(
     body: JsonBody<AgencyPatch>,
 ) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
-    let id = path_id(&id, agency_not_found)?;
+    let id: AgencyId = path_id(&id, agency_not_found)?;
     let b = body.0;
-    let mut errs = Vec::new();
-    if let Some(n) = &b.name {
-        validate_name("name", n, &mut errs);
-    }
-    if b.parent_id.as_ref().is_some_and(|pid| !is_id(pid) || *pid == id) {
-        errs.push(FieldError::new("parent_id", "上级单位无效"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let changes = AgencyChanges {
-        name: b.name.map(|n| n.trim().to_string()),
-        kind: b.kind.map(|k| k.as_str().to_string()),
-        level: b.level.map(|l| l.as_str().to_string()),
-        parent_id: b.parent_id.map(Some),
-        active: b.active,
-    };
-    let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            // The hub agency stays the hub and no member unit becomes one: the hub's users
-            // hold only the admin role, and member units' users never do.
-            if let Some(kind) = &changes.kind {
-                let current = service::agencies::get(conn, &id)?;
-                if policy::credentials::is_hub(&current.kind) != policy::credentials::is_hub(kind) {
-                    return Err(AppError::validation(
-                        "kind",
-                        "不能把成员单位改为平台运维单位,也不能改变平台运维单位的类别",
-                    ));
-                }
-            }
-            service::agencies::update(conn, log, &Actor::from(&p), &id, changes)
-        })
-    })
-    .await?;
+    let edit = AgencyEdit::parse(&id, b.name.as_deref(), b.kind, b.level, b.parent_id.as_deref(), b.active)?;
+    let a = run(&state.pool, move |conn| service::agencies::change(conn, &p, &id, edit)).await?;
     Ok(HttpResponse::Ok().json(a))
 }

@@ -9,13 +9,12 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page::PageParams;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::agency::validate_name;
+use crate::domain::ids::{AgencyId, ApiKeyId};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self};
 use crate::service::auth::ApiKey;
 use crate::service::{self};
-use crate::store::log::{write_tx, Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewApiKey {
@@ -51,25 +50,10 @@ pub async fn create_api_key(
     id: web::Path<String>,
     body: JsonBody<NewApiKey>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id, agency_not_found)?;
-    policy::credentials::require_key_issuer(&p, &id)?;
+    let id: AgencyId = path_id(&id, agency_not_found)?;
     let b = body.0;
-    let mut errs = Vec::new();
-    validate_name("name", &b.name, &mut errs);
-    let roles = if b.roles.is_empty() { vec![Role::Liaison] } else { b.roles };
-    errs.extend(policy::credentials::check_key_roles(&roles));
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let secret = crate::auth::random_secret("gtk_");
-    let s = secret.clone();
-    let key = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            service::agencies::get(conn, &id)?;
-            service::auth::create_api_key(conn, log, &Actor::from(&p), &id, b.name.trim(), &roles, &s)
-        })
-    })
-    .await?;
+    let (key, secret) =
+        run(&state.pool, move |conn| service::auth::issue_api_key(conn, &p, &id, &b.name, b.roles)).await?;
     Ok(HttpResponse::Created().json(CreatedApiKey {
         roles: Role::from_stored_list(&key.roles).map_err(anyhow::Error::from)?,
         id: key.id,
@@ -91,7 +75,7 @@ pub async fn list_api_keys(
     id: web::Path<String>,
     params: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id, agency_not_found)?;
+    let id: AgencyId = path_id(&id, agency_not_found)?;
     policy::credentials::require_key_keeper(&p, &id)?;
     let w = params.window()?;
     let page = run(&state.pool, move |conn| service::auth::page_api_keys(conn, &id, &w)).await?;
@@ -109,12 +93,9 @@ pub async fn revoke_api_key(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, key_id) = path.into_inner();
-    let id = path_id(&id, agency_not_found)?;
+    let id: AgencyId = path_id(&id, agency_not_found)?;
     policy::credentials::require_key_keeper(&p, &id)?;
-    let key_id = path_id(&key_id, || AppError::NotFound("接入密钥不存在".into()))?;
-    run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| service::auth::revoke_api_key(conn, log, &Actor::from(&p), &id, &key_id))
-    })
-    .await?;
+    let key_id: ApiKeyId = path_id(&key_id, || AppError::NotFound("接入密钥不存在".into()))?;
+    run(&state.pool, move |conn| service::auth::revoke_api_key(conn, &p, &id, &key_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,6 +9,7 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page::{self};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
+use crate::domain::ids::{AssignmentId, DeliberationId};
 use crate::domain::is_id;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
@@ -114,7 +115,7 @@ pub async fn get_deliberation(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, not_found)?;
+    let id: DeliberationId = path_id(&id, not_found)?;
     let v = run(&state.pool, move |conn| {
         let (d, _) = service::deliberations::get_visible(conn, &p.agency_id, &id)?;
         Ok(service::deliberations::view(conn, d)?)
@@ -172,7 +173,7 @@ async fn with_deliberation(
         + 'static,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(id, not_found)?;
+    let id: DeliberationId = path_id(id, not_found)?;
     let v = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| {
             f(conn, log, &p, &id)?;
@@ -227,7 +228,7 @@ pub async fn create_assignment(
     body: JsonBody<AssignmentRequest>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(&id, not_found)?;
+    let id: DeliberationId = path_id(&id, not_found)?;
     let b = body.0;
     if !is_id(&b.agency_id) {
         return Err(AppError::validation("agency_id", "单位编号格式无效"));
@@ -256,7 +257,7 @@ pub async fn urge_assignment(
     body: JsonBody<UrgeRequest>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(&id, assignment_not_found)?;
+    let id: AssignmentId = path_id(&id, assignment_not_found)?;
     let note = body.0.note;
     let a = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| service::deliberations::urge(conn, log, &p, &id, &note))
@@ -276,7 +277,7 @@ pub async fn complete_assignment(
     body: JsonBody<CompleteRequest>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(&id, assignment_not_found)?;
+    let id: AssignmentId = path_id(&id, assignment_not_found)?;
     let result = body.0.result;
     let a = run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| service::deliberations::complete(conn, log, &p, &id, &result))

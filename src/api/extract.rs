@@ -260,10 +260,6 @@ pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
 }
 
 /// A path id that is not a well-formed identifier cannot name anything: 404 at once.
-pub fn path_id(id: &str, not_found: fn() -> AppError) -> AppResult<String> {
-    if crate::domain::is_id(id) {
-        Ok(id.to_string())
-    } else {
-        Err(not_found())
-    }
+pub fn path_id<I: crate::domain::ids::Id>(id: &str, not_found: fn() -> AppError) -> AppResult<I> {
+    I::parse(id).ok_or_else(not_found)
 }

@@ -6,6 +6,7 @@ use crate::api::extract::{path_id, run, Auth};
 use crate::api::problem::Problem;
 use crate::api::records::record_not_found;
 use crate::api::state::AppState;
+use crate::domain::ids::RecordId;
 use crate::error::AppResult;
 use crate::policy;
 use crate::service::grants::GrantView;
@@ -23,7 +24,7 @@ pub async fn record_grants(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, record_not_found)?;
+    let id: RecordId = path_id(&id, record_not_found)?;
     let grants = run(&state.pool, move |conn| {
         let viewer = directory::viewer(conn, &p.agency_id)?;
         service::grants::for_owner(conn, &viewer, &id)

@@ -8,14 +8,12 @@ use crate::api::extract::{run, Auth, JsonBody, Query};
 use crate::api::page::{self, KeyPageParams};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::agency::validate_name;
+use crate::domain::group::GroupDraft;
 use crate::domain::ids::{AgencyId, GroupId};
-use crate::domain::{is_id, new_id};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::policy::{self};
 use crate::service::groups::Group;
 use crate::service::{self};
-use crate::store::log::{write_tx, Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroup {
@@ -57,35 +55,8 @@ pub async fn create_group(
 ) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let b = body.0;
-    let mut errs = Vec::new();
-    validate_name("name", &b.name, &mut errs);
-    for (i, a) in b.agency_ids.iter().enumerate() {
-        if !is_id(a) {
-            errs.push(FieldError::new(format!("agency_ids[{i}]"), "单位编号格式无效"));
-        }
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let id = new_id();
-    let group = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let actor = Actor::from(&p);
-            for (i, a) in b.agency_ids.iter().enumerate() {
-                let agency = service::agencies::get(conn, a)
-                    .map_err(|_| AppError::validation(&format!("agency_ids[{i}]"), "成员单位不存在"))?;
-                if !policy::credentials::receives_records(&agency.kind) {
-                    return Err(AppError::validation(
-                        &format!("agency_ids[{i}]"),
-                        policy::credentials::HUB_RECEIVES_NOTHING,
-                    ));
-                }
-            }
-            service::groups::insert(conn, log, &actor, &id, b.name.trim(), &b.description, &b.agency_ids)?;
-            service::groups::get(conn, &id)
-        })
-    })
-    .await?;
+    let draft = GroupDraft::parse(&b.name, b.description, &b.agency_ids)?;
+    let group = run(&state.pool, move |conn| service::groups::create(conn, &p, draft)).await?;
     Ok(HttpResponse::Created().json(group))
 }
 

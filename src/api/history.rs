@@ -9,6 +9,7 @@ use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::records::record_not_found;
 use crate::api::state::AppState;
+use crate::domain::ids::RecordId;
 use crate::error::AppResult;
 use crate::policy;
 use crate::service::history::HistoryEntry;
@@ -49,7 +50,7 @@ pub async fn record_history(
     params: Query<HistoryParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, record_not_found)?;
+    let id: RecordId = path_id(&id, record_not_found)?;
     let purpose = access_purpose(&req)?;
     let after = page::decode(params.cursor.as_deref())?;
     let limit = page::limit(params.limit)?;

@@ -8,12 +8,11 @@ use crate::api::extract::{access_purpose, path_id, run, Auth, Query};
 use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
+use crate::domain::ids::InboxItemId;
 use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::service::inbox::{InboxItem, InboxQuery};
 use crate::service::{self};
-use crate::store::directory;
-use crate::store::log::{write_tx, Actor};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InboxParams {
@@ -55,39 +54,8 @@ pub async fn list_inbox(
         before_seq: page::decode(params.cursor.as_deref())?,
         limit: page::limit(params.limit)?,
     };
-    let out = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        let rows = service::inbox::list(conn, &viewer, &f)?;
-        let ids: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();
-        let records = crate::store::records::load_many(conn, &ids)?;
-        let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.seq));
-        let rows: Vec<_> = rows.into_iter().filter(|r| records.contains_key(&r.record_id)).collect();
-        // Restricted titles only with a purpose, audited (as in record lists).
-        let views = service::records::present_listing(
-            conn,
-            &p,
-            &viewer,
-            rows.iter().filter_map(|r| records.get(&r.record_id)),
-            purpose.as_deref(),
-        )?;
-        let mut items = Vec::with_capacity(rows.len());
-        for (r, view) in rows.into_iter().zip(views) {
-            let note = policy::inbox_note(&r.reason, r.note, view.content_withheld);
-            items.push(InboxItem {
-                id: r.id,
-                reason: r.reason,
-                subscription_id: r.subscription_id,
-                ref_id: r.ref_id,
-                note,
-                seq: r.seq,
-                created_at: r.created_at,
-                acked_at: r.acked_at,
-                record: view,
-            });
-        }
-        Ok(InboxPage { items, next_cursor })
-    })
-    .await?;
+    let out = run(&state.pool, move |conn| service::inbox::page(conn, &p, &f, purpose.as_deref())).await?;
+    let out = InboxPage { items: out.items, next_cursor: out.next_cursor };
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -102,12 +70,8 @@ pub struct Acked {
 #[post("/inbox/{id}/ack")]
 pub async fn ack_inbox(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, || AppError::NotFound("待办事项不存在".into()))?;
+    let id: InboxItemId = path_id(&id, || AppError::NotFound("待办事项不存在".into()))?;
     let i = id.clone();
-    let acked_at = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        write_tx(conn, |conn, log| service::inbox::ack(conn, log, &Actor::from(&p), &viewer, &i, &p.actor_id()))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Acked { id, acked_at }))
+    let acked_at = run(&state.pool, move |conn| service::inbox::acknowledge(conn, &p, &i)).await?;
+    Ok(HttpResponse::Ok().json(Acked { id: id.into(), acked_at }))
 }

@@ -9,6 +9,7 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
+use crate::domain::ids::ObjectId;
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
@@ -144,7 +145,7 @@ pub async fn list_objects(
 #[get("/objects/{id}")]
 pub async fn get_object(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
+    let id: ObjectId = path_id(&id, || AppError::NotFound("监督对象不存在".into()))?;
     let o = run(&state.pool, move |conn| service::objects::get(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(o.view_for(&p.agency_id)))
 }

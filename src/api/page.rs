@@ -69,9 +69,7 @@ fn bad_cursor() -> AppError {
     AppError::bad_cursor()
 }
 
-pub fn encode(position: i64) -> String {
-    format!("s{position}")
-}
+pub use crate::contract::page::{encode, encode_id, next};
 
 pub fn decode(cursor: Option<&str>) -> AppResult<Option<i64>> {
     let Some(c) = cursor.filter(|c| !c.is_empty()) else {
@@ -84,10 +82,6 @@ pub fn decode(cursor: Option<&str>) -> AppResult<Option<i64>> {
     digits.parse::<i64>().map(Some).map_err(|_| bad_cursor())
 }
 
-pub fn encode_id(id: &str) -> String {
-    format!("i{id}")
-}
-
 pub fn decode_id(cursor: &str) -> AppResult<String> {
     cursor.strip_prefix('i').filter(|id| crate::domain::is_id(id)).map(str::to_string).ok_or_else(bad_cursor)
 }
@@ -97,15 +91,6 @@ pub fn limit(l: Option<i64>) -> AppResult<i64> {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         Some(_) => Err(AppError::validation("limit", format!("每页条数须在 1 到 {MAX_LIMIT} 之间"))),
-    }
-}
-
-/// The cursor for the next page: present only when the page was full.
-pub fn next(count: usize, limit: i64, last_position: Option<i64>) -> Option<String> {
-    if count as i64 == limit {
-        last_position.map(encode)
-    } else {
-        None
     }
 }
 

@@ -14,15 +14,13 @@ use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::contract::record::RecordInput;
 use crate::contract::record::RecordView;
+use crate::domain::ids::RecordId;
 use crate::domain::is_id;
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy;
-use crate::service::records::{present, UpdateOutcome, WriteContext};
+use crate::service::records::{RecordQuery, Repeatable};
 use crate::service::{self};
-use crate::store::directory;
-use crate::store::log::write_tx;
-use crate::store::records::RecordQuery;
 
 /// Publishes a record. With `Idempotency-Key`, a repeated request returns the first answer.
 #[utoipa::path(tag = "信息", request_body = RecordInput, responses(
@@ -39,37 +37,8 @@ pub async fn create_record(
     policy::require_content_writer(&p)?;
     let key = idempotency_key(&req)?;
     let input: RecordInput = crate::json::parse(&body)?;
-    let request_hash = crate::auth::digest(&String::from_utf8_lossy(&body));
-    let (status, json) = run(&state.pool, move |conn| {
-        if let Some(k) = &key {
-            if let Some(s) = crate::store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
-                return Ok((s.status, s.response));
-            }
-        }
-        let created = write_tx(conn, |conn, log| {
-            // Again under the lock: a retry racing its own first attempt (the client timed
-            // out while that one committed) gets the first answer, not a second record.
-            if let Some(k) = &key {
-                if let Some(s) = crate::store::idempotency::lookup(conn, &p.agency_id, k, &request_hash)? {
-                    return Ok((s.status, s.response, None));
-                }
-            }
-            let ctx = WriteContext::load(conn)?;
-            let s = service::records::create(conn, log, &ctx, &p, input.into())?;
-            let view = present(&s, policy::Disclosure::OWNER);
-            let json = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
-            if let Some(k) = &key {
-                crate::store::idempotency::save(conn, &p.agency_id, k, &request_hash, 201, &json, log.at())?;
-            }
-            Ok((201, json, Some(s.row.id)))
-        })?;
-        let (status, json, id) = created;
-        if let Some(id) = id {
-            service::similar::flag_after_commit(conn, &[id]);
-        }
-        Ok((status, json))
-    })
-    .await?;
+    let repeat = key.map(|key| Repeatable { key, request_hash: crate::auth::digest(&String::from_utf8_lossy(&body)) });
+    let (status, json) = run(&state.pool, move |conn| service::records::publish(conn, &p, input, repeat)).await?;
     Ok(HttpResponse::build(
         actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED),
     )
@@ -166,17 +135,8 @@ pub async fn list_records(
     policy::require_content_reader(&p)?;
     let mut f = record_query(params.into_inner())?;
     f.purpose = access_purpose(&req)?;
-    let page = run(&state.pool, move |conn| {
-        if let Some(c) = &f.category {
-            f.category = Some(crate::store::catalog::resolve(conn, c)?.unwrap_or_else(|| c.clone()));
-        }
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        let rows = crate::store::records::list(conn, &viewer, &f)?;
-        let next_cursor = page::next(rows.len(), f.limit, rows.last().map(|r| r.row.seq));
-        let items = service::records::present_listing(conn, &p, &viewer, &rows, f.purpose.as_deref())?;
-        Ok(RecordPage { items, next_cursor })
-    })
-    .await?;
+    let page = run(&state.pool, move |conn| service::records::page(conn, &p, f)).await?;
+    let page = RecordPage { items: page.items, next_cursor: page.next_cursor };
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -196,13 +156,9 @@ pub async fn get_record(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, record_not_found)?;
+    let id: RecordId = path_id(&id, record_not_found)?;
     let purpose = access_purpose(&req)?;
-    let view = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        service::records::read(conn, &p, &viewer, &id, purpose.as_deref())
-    })
-    .await?;
+    let view = run(&state.pool, move |conn| service::records::show(conn, &p, &id, purpose.as_deref())).await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
 }
 
@@ -285,21 +241,11 @@ pub async fn update_record(
     body: JsonBody<RecordPatch>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(&id, record_not_found)?;
+    let id: RecordId = path_id(&id, record_not_found)?;
     let version = if_match(&req)?;
     let patch = body.0;
-    let view = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let ctx = WriteContext::load(conn)?;
-            let viewer = directory::viewer(conn, &p.agency_id)?;
-            let s =
-                match service::records::update(conn, log, &ctx, &p, &viewer, &id, Some(version), |c| patch.apply(c))? {
-                    UpdateOutcome::Updated(s) | UpdateOutcome::Unchanged(s) => s,
-                };
-            Ok(present(&s, policy::Disclosure::OWNER))
-        })
-    })
-    .await?;
+    let view =
+        run(&state.pool, move |conn| service::records::change(conn, &p, &id, version, |c| patch.apply(c))).await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", view.version))).json(view))
 }
 
@@ -316,15 +262,8 @@ pub async fn withdraw_record(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(&id, record_not_found)?;
+    let id: RecordId = path_id(&id, record_not_found)?;
     let version = optional_if_match(&req)?;
-    run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let ctx = WriteContext::load(conn)?;
-            let viewer = directory::viewer(conn, &p.agency_id)?;
-            service::records::withdraw(conn, log, &ctx, &p, &viewer, &id, version)
-        })
-    })
-    .await?;
+    run(&state.pool, move |conn| service::records::withdraw(conn, &p, &id, version)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

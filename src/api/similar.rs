@@ -6,6 +6,7 @@ use crate::api::extract::{path_id, run, Auth, Query};
 use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
+use crate::domain::ids::RecordId;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self};
 use crate::service::similar::SimilarClue;
@@ -29,7 +30,7 @@ pub async fn similar_records(
     params: Query<SimilarParams>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, AppError::record_not_found)?;
+    let id: RecordId = path_id(&id, AppError::record_not_found)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
     let skip = page::decode(params.cursor.as_deref())?.unwrap_or(0);
     let limit = page::limit(params.limit)?;

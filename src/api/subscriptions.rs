@@ -8,6 +8,7 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page::PageParams;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
+use crate::domain::ids::SubscriptionId;
 use crate::domain::record::RecordKind;
 use crate::domain::subscription::Criteria;
 use crate::domain::{is_id, new_id, now};
@@ -123,7 +124,7 @@ pub async fn delete_subscription(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(&id, || AppError::NotFound("订阅不存在".into()))?;
+    let id: SubscriptionId = path_id(&id, || AppError::NotFound("订阅不存在".into()))?;
     run(&state.pool, move |conn| {
         write_tx(conn, |conn, log| service::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id))
     })

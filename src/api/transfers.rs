@@ -8,15 +8,13 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody, Query}
 use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
+use crate::domain::ids::{RecordId, TransferId};
 use crate::domain::is_id;
-use crate::domain::transfer::{Command, Outcome, Sanctions, TransferState};
+use crate::domain::transfer::{Command, NewTransfer, Outcome, Sanctions, TransferState};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal};
-use crate::service::records::WriteContext;
-use crate::service::transfers::{Direction, LedgerQuery, NewTransfer, TransferView};
+use crate::service::transfers::{Direction, ExportFormat, LedgerQuery, TransferView};
 use crate::service::{self};
-use crate::store::directory;
-use crate::store::log::write_tx;
 
 fn transfer_not_found() -> AppError {
     AppError::NotFound("移交记录不存在或无权查看".into())
@@ -52,29 +50,13 @@ pub async fn create_transfer(
     body: JsonBody<TransferRequest>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let record_id = path_id(&id, AppError::record_not_found)?;
+    let record_id: RecordId = path_id(&id, AppError::record_not_found)?;
     let b = body.0;
-    if !is_id(&b.to_agency_id) {
-        return Err(AppError::validation("to_agency_id", "单位编号格式无效"));
-    }
     let purpose = crate::api::extract::access_purpose(&req)?;
-    let view = run(&state.pool, move |conn| {
-        let view = write_tx(conn, |conn, log| {
-            let ctx = WriteContext::load(conn)?;
-            let viewer = directory::viewer(conn, &p.agency_id)?;
-            let n = NewTransfer {
-                to_agency_id: b.to_agency_id,
-                suggestion: b.suggestion,
-                deadline: b.deadline,
-                round: b.round,
-            };
-            let row = service::transfers::create(conn, log, &ctx, &p, &viewer, &record_id, n)?;
-            service::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
-        })?;
-        service::similar::flag_after_commit(conn, &[record_id]);
-        Ok(view)
-    })
-    .await?;
+    let n =
+        NewTransfer { to_agency_id: b.to_agency_id, suggestion: b.suggestion, deadline: b.deadline, round: b.round };
+    let view =
+        run(&state.pool, move |conn| service::transfers::send(conn, &p, &record_id, n, purpose.as_deref())).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -188,12 +170,8 @@ pub async fn list_transfers(
     policy::require_content_reader(&p)?;
     let f = ledger_query(&params, page::limit(params.limit)?)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
-    let out = run(&state.pool, move |conn| {
-        let rows = service::transfers::ledger(conn, &p.agency_id, &f)?;
-        let next_cursor = if rows.len() as i64 == f.limit { rows.last().map(|r| page::encode_id(&r.id)) } else { None };
-        Ok(TransferPage { items: service::transfers::present(conn, &p, rows, purpose.as_deref())?, next_cursor })
-    })
-    .await?;
+    let page = run(&state.pool, move |conn| service::transfers::ledger_page(conn, &p, &f, purpose.as_deref())).await?;
+    let out = TransferPage { items: page.items, next_cursor: page.next_cursor };
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -211,35 +189,19 @@ pub async fn export_transfers(
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
-    let format = params.format.clone().unwrap_or_else(|| "csv".into());
-    if format != "csv" && format != "xlsx" {
-        return Err(AppError::validation("format", "format 须为 csv 或 xlsx"));
-    }
+    let format = match params.format.as_deref() {
+        None | Some("csv") => ExportFormat::Csv,
+        Some("xlsx") => ExportFormat::Xlsx,
+        Some(_) => return Err(AppError::validation("format", "format 须为 csv 或 xlsx")),
+    };
     // `limit` pages the list, not the export; it is still checked as documented.
     page::limit(params.limit)?;
     // The file is built in memory: at most `ledger_export_max_rows`, else narrow the filters.
     let max = state.settings.ledger_export_max_rows.max(1);
     let f = ledger_query(&params, max + 1)?;
-    let (bytes, ct) = run(&state.pool, move |conn| {
-        let rows = service::transfers::ledger(conn, &p.agency_id, &f)?;
-        if rows.len() as i64 > max {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "",
-                format!("一次最多导出 {max} 条移交记录,请按期间(from、to)、状态或轮次缩小范围后分批导出"),
-            )]));
-        }
-        let views = service::transfers::present(conn, &p, rows, purpose.as_deref())?;
-        Ok(if format == "xlsx" {
-            (
-                service::ledger_export::to_xlsx(&views, "问题线索管理台账")?,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        } else {
-            (service::ledger_export::to_csv(&views)?, "text/csv; charset=utf-8")
-        })
-    })
-    .await?;
-    let ext = if ct.starts_with("text/csv") { "csv" } else { "xlsx" };
+    let bytes =
+        run(&state.pool, move |conn| service::transfers::export(conn, &p, &f, max, format, purpose.as_deref())).await?;
+    let (ct, ext) = (format.content_type(), format.extension());
     let filename = format!("问题线索管理台账-{}.{ext}", service::transfers::today());
     let encoded: String =
         percent_encoding::utf8_percent_encode(&filename, percent_encoding::NON_ALPHANUMERIC).to_string();
@@ -262,13 +224,9 @@ pub async fn get_transfer(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
-    let id = path_id(&id, transfer_not_found)?;
+    let id: TransferId = path_id(&id, transfer_not_found)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
-    let view = run(&state.pool, move |conn| {
-        let row = service::transfers::get_visible(conn, &p.agency_id, &id)?;
-        Ok(service::transfers::present(conn, &p, vec![row], purpose.as_deref())?.remove(0))
-    })
-    .await?;
+    let view = run(&state.pool, move |conn| service::transfers::show(conn, &p, &id, purpose.as_deref())).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -280,15 +238,9 @@ async fn act(
     cmd: Command,
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
-    let id = path_id(id, transfer_not_found)?;
+    let id: TransferId = path_id(id, transfer_not_found)?;
     let purpose = crate::api::extract::access_purpose(req)?;
-    let view = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let row = service::transfers::act(conn, log, &p, &id, cmd)?;
-            service::transfers::present_in_tx(conn, log, &p, row, purpose.as_deref())
-        })
-    })
-    .await?;
+    let view = run(&state.pool, move |conn| service::transfers::step(conn, &p, &id, cmd, purpose.as_deref())).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -8,15 +8,13 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page::{self};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::agency::validate_name;
-use crate::domain::mail::AccountLink;
-use crate::domain::{is_id, new_id, now, Role};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::ids::UserId;
+use crate::domain::user::UserDraft;
+use crate::domain::{is_id, Role};
+use crate::error::{AppError, AppResult};
 use crate::policy::{self};
-use crate::service::credentials::Delivery;
-use crate::service::users::{User, UserRow};
+use crate::service::users::User;
 use crate::service::{self};
-use crate::store::log::{write_tx, Actor};
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,41 +29,6 @@ pub struct NewUser {
     /// Required when inviting (no `password`).
     pub email: Option<String>,
     pub display_name: Option<String>,
-}
-
-fn check_user(b: &NewUser) -> Vec<FieldError> {
-    let mut errs = Vec::new();
-    let ok_name = (3..=64).contains(&b.username.len())
-        && b.username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
-    if !ok_name {
-        errs.push(FieldError::new("username", "用户名须为 3–64 位字母、数字、下划线、点或连字符"));
-    }
-    if let Some(pw) = &b.password {
-        if !(10..=128).contains(&pw.chars().count()) {
-            errs.push(FieldError::new("password", "密码须为 10–128 个字符"));
-        }
-    }
-    if !is_id(&b.agency_id) {
-        errs.push(FieldError::new("agency_id", "单位编号格式无效"));
-    }
-    if b.roles.is_empty() {
-        errs.push(FieldError::new("roles", "至少指定一个角色"));
-    }
-    match &b.email {
-        Some(e) => {
-            let parts: Vec<&str> = e.split('@').collect();
-            if parts.len() != 2 || parts[0].is_empty() || !parts[1].contains('.') || e.len() > 254 {
-                errs.push(FieldError::new("email", "电子邮箱格式无效"));
-            }
-        }
-        None if b.password.is_none() => errs
-            .push(FieldError::new("email", "以邀请方式创建用户(不填 password)须填写电子邮箱,激活链接将发送至该邮箱")),
-        None => {}
-    }
-    if let Some(d) = &b.display_name {
-        validate_name("display_name", d, &mut errs);
-    }
-    errs
 }
 
 /// Creates a user. The hub admin invites a unit's first agency admin (no `password`): the
@@ -83,59 +46,13 @@ pub async fn create_user(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     policy::credentials::require_user_creator(&p, &b.agency_id, &b.roles, b.password.is_some())?;
-    let errs = check_user(&b);
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let (hash, b) = match b.password.clone() {
-        Some(pw) => web::block(move || crate::auth::hash_password(&pw).map(|h| (h, b))).await??,
-        // An invited user has no password until they set one through the link.
-        None => (String::new(), b),
-    };
-    let invited = hash.is_empty();
-    let row = UserRow {
-        id: new_id(),
-        display_name: b.display_name.clone().unwrap_or_else(|| b.username.clone()),
-        username: b.username,
-        password_hash: hash,
-        agency_id: b.agency_id,
-        roles: Role::join(&b.roles),
-        email: b.email,
-        active: !invited,
-        created_at: now(),
+    let draft = UserDraft::parse(b.username, b.password, &b.agency_id, b.roles, b.email, b.display_name)?;
+    let hash = match draft.password.clone() {
+        Some(pw) => Some(web::block(move || crate::auth::hash_password(&pw)).await??),
+        None => None,
     };
     let settings = state.settings.clone();
-    let user = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let agency = service::agencies::get(conn, &row.agency_id)
-                .map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
-            let roles = Role::from_stored_list(&row.roles).map_err(anyhow::Error::from)?;
-            let errs = policy::credentials::check_roles_for_agency(&agency.kind, &roles);
-            if !errs.is_empty() {
-                return Err(AppError::Validation(errs));
-            }
-            if p.has(Role::Admin) {
-                let has_admin = service::users::has_role(conn, &agency.id, Role::AgencyAdmin)?;
-                policy::credentials::check_hub_invitation(&agency.kind, &roles, has_admin)?;
-            }
-            let actor = Actor::from(&p);
-            service::users::insert(conn, log, &actor, &row)?;
-            if invited {
-                service::credentials::issue(
-                    conn,
-                    log,
-                    &actor,
-                    &row,
-                    AccountLink::Activation,
-                    settings.activation_ttl_secs,
-                    |t| settings.activation_link(t),
-                    Delivery::Mail,
-                )?;
-            }
-            Ok(User::try_from(row).map_err(anyhow::Error::from)?)
-        })
-    })
-    .await?;
+    let user = run(&state.pool, move |conn| service::users::create(conn, &p, draft, hash, &settings)).await?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -151,34 +68,9 @@ pub async fn send_user_link(
     Auth(p): Auth,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let not_found = || AppError::NotFound("用户不存在".into());
-    let id = path_id(&id, not_found)?;
+    let id: UserId = path_id(&id, || AppError::NotFound("用户不存在".into()))?;
     let settings = state.settings.clone();
-    run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let user = service::users::by_id(conn, &id)?.ok_or_else(not_found)?;
-            policy::credentials::require_link_sender(&p, &user.agency_id)?;
-            let kind = service::credentials::link_kind(&user);
-            if kind == AccountLink::Reset && !user.active {
-                return Err(AppError::validation("id", "该用户已停用"));
-            }
-            let ttl = match kind {
-                AccountLink::Activation => settings.activation_ttl_secs,
-                AccountLink::Reset => settings.reset_ttl_secs,
-            };
-            service::credentials::issue(
-                conn,
-                log,
-                &Actor::from(&p),
-                &user,
-                kind,
-                ttl,
-                |t| settings.activation_link(t),
-                Delivery::Mail,
-            )
-        })
-    })
-    .await?;
+    run(&state.pool, move |conn| service::users::send_link(conn, &p, &id, &settings)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

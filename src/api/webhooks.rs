@@ -9,11 +9,11 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, OptionalJsonBody, Query}
 use crate::api::page::{self, PageParams};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::webhook;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::ids::WebhookId;
+use crate::domain::webhook::{self, EndpointChange, EndpointDraft};
+use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::service::webhooks::{self as hooks, Delivery, Endpoint, EndpointChange};
-use crate::store::log::{write_tx, Actor};
+use crate::service::webhooks::{self as hooks, Delivery, Endpoint};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewEndpoint {
@@ -46,19 +46,6 @@ pub struct EndpointPatch {
     pub description: Option<String>,
     /// `true` re-enables a disabled endpoint: delivery resumes where it stopped.
     pub active: Option<bool>,
-}
-
-fn check(url: Option<&str>, types: Option<&[String]>, description: Option<&str>) -> AppResult<()> {
-    let mut errs = Vec::new();
-    webhook::validate(url, types, &mut errs);
-    if description.is_some_and(|d| d.chars().count() > 500) {
-        errs.push(FieldError::new("description", "说明不超过 500 个字"));
-    }
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errs))
-    }
 }
 
 /// The URL's target must be an address webhooks may reach (no loopback, link-local,
@@ -106,19 +93,10 @@ pub async fn create_webhook(
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
     let b = body.0;
-    check(Some(&b.url), Some(&b.event_types), Some(&b.description))?;
-    check_target(&state, Some(&b.url)).await?;
-    let secret = webhook::new_secret();
-    let draft = hooks::EndpointDraft {
-        url: b.url,
-        event_types: b.event_types,
-        description: b.description,
-        secret: secret.clone(),
-    };
-    let endpoint = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| hooks::create(conn, log, &Actor::from(&p), &agency, &draft))
-    })
-    .await?;
+    let draft = EndpointDraft::parse(b.url, b.event_types, b.description)?;
+    check_target(&state, Some(&draft.url)).await?;
+    let secret = draft.secret.clone();
+    let endpoint = run(&state.pool, move |conn| hooks::create(conn, &p, &agency, &draft)).await?;
     Ok(HttpResponse::Created().json(CreatedEndpoint { endpoint, secret }))
 }
 
@@ -133,20 +111,11 @@ pub async fn update_webhook(
     body: JsonBody<EndpointPatch>,
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
-    let id = path_id(&id, not_found)?;
+    let id: WebhookId = path_id(&id, not_found)?;
     let b = body.0;
-    check(b.url.as_deref(), b.event_types.as_deref(), b.description.as_deref())?;
-    check_target(&state, b.url.as_deref()).await?;
-    let change = EndpointChange {
-        url: b.url,
-        event_types: b.event_types,
-        description: b.description.map(|d| d.trim().to_string()),
-        active: b.active,
-    };
-    let endpoint = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| hooks::update(conn, log, &Actor::from(&p), &agency, &id, change))
-    })
-    .await?;
+    let change = EndpointChange::parse(b.url, b.event_types, b.description, b.active)?;
+    check_target(&state, change.url.as_deref()).await?;
+    let endpoint = run(&state.pool, move |conn| hooks::update(conn, &p, &agency, &id, change)).await?;
     Ok(HttpResponse::Ok().json(endpoint))
 }
 
@@ -159,9 +128,8 @@ pub async fn delete_webhook(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
-    let id = path_id(&id, not_found)?;
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| hooks::delete(conn, log, &Actor::from(&p), &agency, &id)))
-        .await?;
+    let id: WebhookId = path_id(&id, not_found)?;
+    run(&state.pool, move |conn| hooks::delete(conn, &p, &agency, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -194,7 +162,7 @@ pub async fn rotate_webhook_secret(
     body: OptionalJsonBody<RotateRequest>,
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
-    let id = path_id(&id, not_found)?;
+    let id: WebhookId = path_id(&id, not_found)?;
     let hours = body.0.unwrap_or_default().keep_previous_hours.unwrap_or(24);
     if !(0..=168).contains(&hours) {
         return Err(AppError::validation("keep_previous_hours", "须在 0 到 168 小时之间"));
@@ -202,10 +170,7 @@ pub async fn rotate_webhook_secret(
     let until = crate::domain::format_time(chrono::Utc::now() + chrono::Duration::hours(hours));
     let secret = webhook::new_secret();
     let s = secret.clone();
-    let endpoint = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| hooks::rotate_secret(conn, log, &Actor::from(&p), &agency, &id, &s, &until))
-    })
-    .await?;
+    let endpoint = run(&state.pool, move |conn| hooks::rotate_secret(conn, &p, &agency, &id, &s, &until)).await?;
     Ok(HttpResponse::Ok().json(RotatedSecret { endpoint, secret }))
 }
 
@@ -238,7 +203,7 @@ pub async fn list_deliveries(
     params: Query<DeliveryParams>,
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
-    let id = path_id(&id, not_found)?;
+    let id: WebhookId = path_id(&id, not_found)?;
     if let Some(s) = params.status.as_deref().filter(|s| !hooks::STATUSES.contains(s)) {
         return Err(AppError::validation("status", format!("状态“{s}”无效,可选:{}", hooks::STATUSES.join("、"))));
     }
@@ -277,16 +242,13 @@ pub async fn replay_webhook(
     body: OptionalJsonBody<ReplayRequest>,
 ) -> AppResult<HttpResponse> {
     let agency = policy::require_webhook_manager(&p)?.to_string();
-    let id = path_id(&id, not_found)?;
+    let id: WebhookId = path_id(&id, not_found)?;
     let ids = body.0.and_then(|b| b.delivery_ids);
     if let Some(ids) = &ids {
         if let Some(i) = ids.iter().position(|d| !crate::domain::is_id(d)) {
             return Err(AppError::validation(&format!("delivery_ids[{i}]"), "编号格式无效"));
         }
     }
-    let queued = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| hooks::replay(conn, log, &Actor::from(&p), &agency, &id, ids.as_deref()))
-    })
-    .await?;
+    let queued = run(&state.pool, move |conn| hooks::replay(conn, &p, &agency, &id, ids.as_deref())).await?;
     Ok(HttpResponse::Accepted().json(ReplayQueued { queued }))
 }

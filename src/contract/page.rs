@@ -13,6 +13,25 @@ pub const ID_CURSOR_PATTERN: &str = "^(i[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F
 /// No byte of the key is NUL (no stored text holds one, and PostgreSQL refuses it).
 pub const KEY_CURSOR_PATTERN: &str = "^(k([1-9a-fA-F][0-9a-fA-F]|0[1-9a-fA-F]){1,400})?$";
 
+/// The position cursor after `position`.
+pub fn encode(position: i64) -> String {
+    format!("s{position}")
+}
+
+/// The position cursor for the next page: present only when the page was full.
+pub fn next(count: usize, limit: i64, last_position: Option<i64>) -> Option<String> {
+    if count as i64 == limit {
+        last_position.map(encode)
+    } else {
+        None
+    }
+}
+
+/// The id cursor after the item with id `id`.
+pub fn encode_id(id: &str) -> String {
+    format!("i{id}")
+}
+
 /// The key cursor after `key`.
 pub fn encode_key(key: &str) -> String {
     format!("k{}", hex::encode(key))

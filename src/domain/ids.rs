@@ -2,6 +2,34 @@
 //! function taking several ids says which is which. All are hyphenated UUIDs as the hub
 //! writes them (`new_id`); on the wire they are plain strings (`serde(transparent)`).
 
+/// What every typed id can do: parse one from a path or a body (a clean 404 or 422 for
+/// anything else), and give its text.
+pub trait Id: Sized + std::ops::Deref<Target = str> {
+    fn parse(s: &str) -> Option<Self>;
+}
+
+/// Parses a list of ids from a body field: every bad one is reported as `field[i]`.
+pub fn parse_list<I: Id>(field: &str, ids: &[String], errors: &mut Vec<crate::domain::FieldError>) -> Vec<I> {
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, s) in ids.iter().enumerate() {
+        match I::parse(s) {
+            Some(id) => out.push(id),
+            None => errors.push(crate::domain::FieldError::new(format!("{field}[{i}]"), "编号格式无效")),
+        }
+    }
+    out
+}
+
+/// Parses an optional id from a body field.
+pub fn parse_opt<I: Id>(field: &str, id: Option<&str>, errors: &mut Vec<crate::domain::FieldError>) -> Option<I> {
+    let s = id?;
+    let parsed = I::parse(s);
+    if parsed.is_none() {
+        errors.push(crate::domain::FieldError::new(field, "编号格式无效"));
+    }
+    parsed
+}
+
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
@@ -24,6 +52,18 @@ macro_rules! id_type {
             }
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl Id for $name {
+            fn parse(s: &str) -> Option<$name> {
+                $name::parse(s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
             }
         }
 
@@ -73,6 +113,23 @@ id_type!(
 id_type!(
     /// A webhook endpoint.
     WebhookId
+);
+
+id_type!(
+    /// An agency's API key (接入密钥).
+    ApiKeyId
+);
+id_type!(
+    /// A subscription (订阅).
+    SubscriptionId
+);
+id_type!(
+    /// A task assigned in a deliberation (交办事项).
+    AssignmentId
+);
+id_type!(
+    /// An inbox item (待办).
+    InboxItemId
 );
 
 #[cfg(test)]

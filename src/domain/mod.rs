@@ -2,10 +2,12 @@
 //! the audit hash chain, subscription matching and text normalisation for Chinese search.
 
 pub mod agency;
+pub mod agreement;
 pub mod audit;
 pub mod clock;
 pub mod event;
 mod field_error;
+pub mod group;
 pub mod ids;
 pub mod mail;
 pub mod record;
@@ -14,6 +16,7 @@ pub mod similarity;
 pub mod subscription;
 pub mod text;
 pub mod transfer;
+pub mod user;
 pub mod webhook;
 
 pub use field_error::FieldError;

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::AgencyId;
 use crate::domain::FieldError;
 use crate::wire_enum;
 
@@ -193,6 +194,52 @@ pub fn validate_deadline(deadline: &str, today: &str) -> Option<FieldError> {
     }
 }
 
+/// A transfer as its sender asks for it (the wire fields, unchecked).
+#[derive(Debug, Clone)]
+pub struct NewTransfer {
+    pub to_agency_id: String,
+    pub suggestion: String,
+    pub deadline: String,
+    pub round: Option<String>,
+}
+
+/// A transfer's own fields, checked: the receiver's id, the suggestion (1–5000 characters),
+/// the deadline (a date not before `today`) and the round (≤ 100 characters).
+#[derive(Debug, Clone)]
+pub struct TransferDraft {
+    pub to_agency_id: AgencyId,
+    pub suggestion: String,
+    pub deadline: String,
+    pub round: Option<String>,
+}
+
+impl TransferDraft {
+    pub fn parse(n: NewTransfer, today: &str) -> Result<TransferDraft, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let to = AgencyId::parse(&n.to_agency_id);
+        if to.is_none() {
+            errs.push(FieldError::new("to_agency_id", "单位编号格式无效"));
+        }
+        let len = n.suggestion.trim().chars().count();
+        if len == 0 || n.suggestion.chars().count() > MAX_TEXT_CHARS {
+            errs.push(FieldError::new("suggestion", "处置建议不能为空,且不超过 5000 个字符"));
+        }
+        errs.extend(validate_deadline(&n.deadline, today));
+        if n.round.as_ref().is_some_and(|r| r.trim().is_empty() || r.chars().count() > 100) {
+            errs.push(FieldError::new("round", "巡察轮次不超过 100 个字符"));
+        }
+        match to {
+            Some(to_agency_id) if errs.is_empty() => Ok(TransferDraft {
+                to_agency_id,
+                suggestion: n.suggestion.trim().to_string(),
+                deadline: n.deadline,
+                round: n.round.map(|r| r.trim().to_string()),
+            }),
+            _ => Err(errs),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +328,25 @@ mod tests {
         assert!(validate_deadline("2027-1-5", "2026-01-01").is_some(), "not canonical");
         assert!(validate_deadline("2026-01-01", "2026-11-21").is_some());
         assert!(validate_deadline("2027-01-31", "2026-11-21").is_none());
+    }
+
+    #[test]
+    fn a_transfer_draft_reports_every_field() {
+        let n = NewTransfer {
+            to_agency_id: "x".into(),
+            suggestion: " ".into(),
+            deadline: "2026-1-5".into(),
+            round: Some("".into()),
+        };
+        let errs = TransferDraft::parse(n, "2026-11-26").unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["to_agency_id", "suggestion", "deadline", "round"]);
+        let n = NewTransfer {
+            to_agency_id: crate::domain::new_id(),
+            suggestion: " 建议谈话函询 ".into(),
+            deadline: "2026-11-26".into(),
+            round: None,
+        };
+        assert_eq!(TransferDraft::parse(n, "2026-11-26").unwrap().suggestion, "建议谈话函询");
     }
 }

@@ -83,6 +83,58 @@ pub fn validate(url: Option<&str>, event_types: Option<&[String]>, errs: &mut Ve
     }
 }
 
+/// A new endpoint as its agency admin asks for it, with the secret the hub made up.
+#[derive(Debug, Clone)]
+pub struct EndpointDraft {
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub description: String,
+    pub secret: String,
+}
+
+impl EndpointDraft {
+    /// Checks the URL, the event types and the description (every error at once) and makes
+    /// up the signing secret.
+    pub fn parse(url: String, event_types: Vec<String>, description: String) -> Result<EndpointDraft, Vec<FieldError>> {
+        check(Some(&url), Some(&event_types), Some(&description))?;
+        Ok(EndpointDraft { url, event_types, description, secret: new_secret() })
+    }
+}
+
+/// What changing an endpoint sets; absent fields stay.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointChange {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub active: Option<bool>,
+}
+
+impl EndpointChange {
+    pub fn parse(
+        url: Option<String>,
+        event_types: Option<Vec<String>>,
+        description: Option<String>,
+        active: Option<bool>,
+    ) -> Result<EndpointChange, Vec<FieldError>> {
+        check(url.as_deref(), event_types.as_deref(), description.as_deref())?;
+        Ok(EndpointChange { url, event_types, description: description.map(|d| d.trim().to_string()), active })
+    }
+}
+
+fn check(url: Option<&str>, types: Option<&[String]>, description: Option<&str>) -> Result<(), Vec<FieldError>> {
+    let mut errs = Vec::new();
+    validate(url, types, &mut errs);
+    if description.is_some_and(|d| d.chars().count() > 500) {
+        errs.push(FieldError::new("description", "说明不超过 500 个字"));
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

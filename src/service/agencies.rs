@@ -6,8 +6,12 @@ use serde::Serialize;
 use crate::contract::page::{Page, Window};
 use crate::db::schema::agencies;
 use crate::db::DbConnection;
+use crate::domain::agency::{AgencyDraft, AgencyEdit};
+use crate::domain::ids::AgencyId;
+use crate::domain::now;
 use crate::error::{AppError, AppResult};
-use crate::store::log::{Actor, Log};
+use crate::policy::{self, Principal};
+use crate::store::log::{write_tx, Actor, Log};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = agencies)]
@@ -24,7 +28,7 @@ pub struct Agency {
 
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = agencies)]
-pub struct AgencyChanges {
+struct AgencyChanges {
     pub name: Option<String>,
     pub kind: Option<String>,
     pub level: Option<String>,
@@ -58,22 +62,64 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, a: &Agency)
     Ok(())
 }
 
-pub fn update(conn: &mut DbConnection, log: &mut Log, actor: &Actor, id: &str, ch: AgencyChanges) -> AppResult<Agency> {
-    let before = get(conn, id)?;
-    if ch.name.is_none() && ch.kind.is_none() && ch.level.is_none() && ch.parent_id.is_none() && ch.active.is_none() {
-        return Ok(before);
-    }
-    diesel::update(agencies::table.find(id)).set(&ch).execute(conn)?;
-    let after = get(conn, id)?;
-    log.audit(
-        actor,
-        "agency.update",
-        "agency",
-        Some(id),
-        None,
-        serde_json::json!({"name": after.name, "kind": after.kind, "level": after.level, "active": after.active}),
-    );
-    Ok(after)
+/// Creates a member unit (the hub admin); its parent must exist.
+pub fn create(conn: &mut DbConnection, p: &Principal, draft: AgencyDraft) -> AppResult<Agency> {
+    policy::require_admin(p)?;
+    let agency = Agency {
+        id: AgencyId::generate().into(),
+        code: draft.code,
+        name: draft.name,
+        kind: draft.kind.as_str().into(),
+        level: draft.level.as_str().into(),
+        parent_id: draft.parent_id.map(String::from),
+        active: true,
+        created_at: now(),
+    };
+    write_tx(conn, |conn, log| {
+        if let Some(parent) = &agency.parent_id {
+            get(conn, parent).map_err(|_| AppError::validation("parent_id", "上级单位不存在"))?;
+        }
+        insert(conn, log, &Actor::from(p), &agency)
+    })?;
+    Ok(agency)
+}
+
+/// Changes a member unit (the hub admin). The hub agency stays the hub and no member unit
+/// becomes one: the hub's users hold only the admin role, and member units' users never do.
+pub fn change(conn: &mut DbConnection, p: &Principal, id: &AgencyId, edit: AgencyEdit) -> AppResult<Agency> {
+    policy::require_admin(p)?;
+    write_tx(conn, |conn, log| {
+        let before = get(conn, id)?;
+        if edit.is_empty() {
+            return Ok(before);
+        }
+        if let Some(kind) = edit.kind {
+            if policy::credentials::is_hub(&before.kind) != policy::credentials::is_hub(kind.as_str()) {
+                return Err(AppError::validation(
+                    "kind",
+                    "不能把成员单位改为平台运维单位,也不能改变平台运维单位的类别",
+                ));
+            }
+        }
+        let ch = AgencyChanges {
+            name: edit.name,
+            kind: edit.kind.map(|k| k.as_str().to_string()),
+            level: edit.level.map(|l| l.as_str().to_string()),
+            parent_id: edit.parent_id.map(|p| Some(p.into())),
+            active: edit.active,
+        };
+        diesel::update(agencies::table.find(id.as_str())).set(&ch).execute(conn)?;
+        let after = get(conn, id)?;
+        log.audit(
+            &Actor::from(p),
+            "agency.update",
+            "agency",
+            Some(id),
+            None,
+            serde_json::json!({"name": after.name, "kind": after.kind, "level": after.level, "active": after.active}),
+        );
+        Ok(after)
+    })
 }
 
 /// A page of member units in code order, optionally of one kind.

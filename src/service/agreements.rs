@@ -6,9 +6,12 @@ use serde::Serialize;
 use crate::contract::page::{Page, Window};
 use crate::db::schema::agreements;
 use crate::db::DbConnection;
-use crate::error::AppResult;
+use crate::domain::agreement::AgreementDraft;
+use crate::domain::now;
+use crate::error::{AppError, AppResult};
 use crate::policy::agreements::Agreement;
-use crate::store::log::{Actor, Log};
+use crate::policy::{self, Principal};
+use crate::store::log::{write_tx, Actor, Log};
 use crate::store::{json_list, to_json};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -101,6 +104,30 @@ pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, v: &Agreeme
         serde_json::json!({"name": v.name, "record_kind": v.record_kind}),
     );
     Ok(())
+}
+
+/// Creates a sharing agreement (the hub admin); every agency it names must exist.
+pub fn create(conn: &mut DbConnection, p: &Principal, d: AgreementDraft) -> AppResult<AgreementView> {
+    policy::require_admin(p)?;
+    let view = AgreementView {
+        id: crate::domain::new_id(),
+        name: d.name,
+        source_agency_id: d.source_agency_id.map(String::from),
+        source_kind: d.source_kind.map(|k| k.as_str().to_string()),
+        record_kind: d.record_kind.as_str().to_string(),
+        recipient_agency_ids: d.recipient_agency_ids.into_iter().map(String::from).collect(),
+        recipient_kinds: d.recipient_kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        protected_fields: d.protected_fields,
+        created_at: now(),
+    };
+    write_tx(conn, |conn, log| {
+        for id in view.source_agency_id.iter().chain(view.recipient_agency_ids.iter()) {
+            crate::service::agencies::get(conn, id)
+                .map_err(|_| AppError::validation("recipient_agency_ids", format!("成员单位 {id} 不存在")))?;
+        }
+        insert(conn, log, &Actor::from(p), &view)
+    })?;
+    Ok(view)
 }
 
 /// A page of agreements in the order they were made.

@@ -7,10 +7,12 @@ use crate::auth::digest;
 use crate::contract::page::{Page, Window};
 use crate::db::schema::{agencies, api_keys, refresh_tokens, users};
 use crate::db::DbConnection;
+use crate::domain::agency::validate_name;
+use crate::domain::ids::{AgencyId, ApiKeyId};
 use crate::domain::{new_id, Role};
 use crate::error::{AppError, AppResult};
-use crate::policy::Principal;
-use crate::store::log::{Actor, Log};
+use crate::policy::{self, Principal};
+use crate::store::log::{write_tx, Actor};
 
 /// Stores a new refresh token of `family_id`.
 pub fn insert_refresh(
@@ -142,59 +144,84 @@ pub struct ApiKey {
     pub last_used_at: Option<String>,
 }
 
-pub fn create_api_key(
+/// Issues an API key for an agency system (the agency's own admin): the name is checked,
+/// the roles default to liaison and never include admin. Returns the key row and the key
+/// itself, which is shown once and stored only as a digest.
+pub fn issue_api_key(
     conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    agency_id: &str,
+    p: &Principal,
+    agency_id: &AgencyId,
     name: &str,
-    roles: &[Role],
-    secret: &str,
-) -> AppResult<ApiKey> {
-    let id = new_id();
-    let prefix: String = secret.chars().take(12).collect();
-    diesel::insert_into(api_keys::table)
-        .values((
-            api_keys::id.eq(&id),
-            api_keys::agency_id.eq(agency_id),
-            api_keys::name.eq(name),
-            api_keys::prefix.eq(&prefix),
-            api_keys::key_hash.eq(digest(secret)),
-            api_keys::roles.eq(Role::join(roles)),
-            api_keys::created_at.eq(log.at()),
-        ))
-        .execute(conn)?;
-    log.audit(
-        actor,
-        "api_key.create",
-        "api_key",
-        Some(&id),
-        None,
-        serde_json::json!({"agency_id": agency_id, "name": name, "prefix": prefix}),
-    );
-    Ok(api_keys::table.find(&id).select(ApiKey::as_select()).first(conn)?)
+    roles: Vec<Role>,
+) -> AppResult<(ApiKey, String)> {
+    policy::credentials::require_key_issuer(p, agency_id)?;
+    let mut errs = Vec::new();
+    validate_name("name", name, &mut errs);
+    let roles = if roles.is_empty() { vec![Role::Liaison] } else { roles };
+    errs.extend(policy::credentials::check_key_roles(&roles));
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let secret = crate::auth::random_secret("gtk_");
+    let key = write_tx(conn, |conn, log| {
+        crate::service::agencies::get(conn, agency_id)?;
+        let id = new_id();
+        let prefix: String = secret.chars().take(12).collect();
+        let name = name.trim();
+        diesel::insert_into(api_keys::table)
+            .values((
+                api_keys::id.eq(&id),
+                api_keys::agency_id.eq(agency_id.as_str()),
+                api_keys::name.eq(name),
+                api_keys::prefix.eq(&prefix),
+                api_keys::key_hash.eq(digest(&secret)),
+                api_keys::roles.eq(Role::join(&roles)),
+                api_keys::created_at.eq(log.at()),
+            ))
+            .execute(conn)?;
+        log.audit(
+            &Actor::from(p),
+            "api_key.create",
+            "api_key",
+            Some(&id),
+            None,
+            serde_json::json!({"agency_id": agency_id, "name": name, "prefix": prefix}),
+        );
+        Ok(api_keys::table.find(&id).select(ApiKey::as_select()).first(conn)?)
+    })?;
+    Ok((key, secret))
 }
 
+/// Revokes an API key at once (the agency's own admin, or the hub admin).
 pub fn revoke_api_key(
     conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    agency_id: &str,
-    key_id: &str,
+    p: &Principal,
+    agency_id: &AgencyId,
+    key_id: &ApiKeyId,
 ) -> AppResult<()> {
-    let n = diesel::update(
-        api_keys::table
-            .filter(api_keys::id.eq(key_id))
-            .filter(api_keys::agency_id.eq(agency_id))
-            .filter(api_keys::revoked_at.is_null()),
-    )
-    .set(api_keys::revoked_at.eq(log.at()))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(AppError::NotFound("接入密钥不存在或已吊销".into()));
-    }
-    log.audit(actor, "api_key.revoke", "api_key", Some(key_id), None, serde_json::json!({"agency_id": agency_id}));
-    Ok(())
+    policy::credentials::require_key_keeper(p, agency_id)?;
+    write_tx(conn, |conn, log| {
+        let n = diesel::update(
+            api_keys::table
+                .filter(api_keys::id.eq(key_id.as_str()))
+                .filter(api_keys::agency_id.eq(agency_id.as_str()))
+                .filter(api_keys::revoked_at.is_null()),
+        )
+        .set(api_keys::revoked_at.eq(log.at()))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(AppError::NotFound("接入密钥不存在或已吊销".into()));
+        }
+        log.audit(
+            &Actor::from(p),
+            "api_key.revoke",
+            "api_key",
+            Some(key_id),
+            None,
+            serde_json::json!({"agency_id": agency_id}),
+        );
+        Ok(())
+    })
 }
 
 /// Resolves an API key into a principal, if it is live and its agency active.

@@ -8,6 +8,7 @@ use crate::contract::page::{Page, Window};
 use crate::db::schema::{group_members, sharing_groups};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
+use crate::domain::group::GroupDraft;
 use crate::domain::ids::{AgencyId, GroupId};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, DirectoryEntry, Principal};
@@ -71,6 +72,25 @@ pub fn insert(
         add_member_row(conn, log, actor, id, a)?;
     }
     Ok(())
+}
+
+/// Creates a sharing group (the hub admin) with its first members, each an existing unit
+/// that receives records (not the hub's own).
+pub fn create(conn: &mut DbConnection, p: &Principal, d: GroupDraft) -> AppResult<Group> {
+    policy::require_admin(p)?;
+    let id = GroupId::generate();
+    write_tx(conn, |conn, log| {
+        for (i, a) in d.agency_ids.iter().enumerate() {
+            let field = format!("agency_ids[{i}]");
+            let agency = agencies::get(conn, a).map_err(|_| AppError::validation(&field, "成员单位不存在"))?;
+            if !policy::credentials::receives_records(&agency.kind) {
+                return Err(AppError::validation(&field, policy::credentials::HUB_RECEIVES_NOTHING));
+            }
+        }
+        let members: Vec<String> = d.agency_ids.into_iter().map(String::from).collect();
+        insert(conn, log, &Actor::from(p), &id, &d.name, &d.description, &members)?;
+        get(conn, &id)
+    })
 }
 
 /// Adds the membership row; false when the agency already was a member.

@@ -18,8 +18,11 @@ use crate::store::log::{Actor, Log};
 use crate::store::records::{self, by_external_ids, content_hash, load, RowMeta, StoredRecord, VersionRow};
 
 mod context;
+mod requests;
 
+pub use crate::store::records::RecordQuery;
 pub use context::*;
+pub use requests::*;
 
 /// Builds the view of a record under the policy's disclosure `d`.
 pub fn present(s: &StoredRecord, d: Disclosure) -> RecordView {
@@ -212,7 +215,7 @@ pub fn update(
 }
 
 /// Withdraws a record (the owner only): a tombstone for every agency that had it.
-pub fn withdraw(
+fn withdraw_in(
     conn: &mut DbConnection,
     log: &mut Log,
     ctx: &WriteContext,
@@ -247,7 +250,7 @@ pub fn get_entitled(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppRe
 }
 
 /// Reads one record for `viewer`, auditing the read where the policy says so.
-pub fn read(
+fn read(
     conn: &mut DbConnection,
     p: &Principal,
     viewer: &Viewer,

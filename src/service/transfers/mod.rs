@@ -9,7 +9,9 @@ use serde_json::json;
 use crate::db::schema::{record_grants, transfers};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
-use crate::domain::transfer::{self, Command, Outcome, Sanctions, Side, TransferState, TransitionError};
+use crate::domain::transfer::{
+    self, Command, NewTransfer, Outcome, Sanctions, Side, TransferDraft, TransferState, TransitionError,
+};
 use crate::domain::{from_stored, new_id, record::RecordKind, UnknownStoredValue};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::{self, Principal, Viewer};
@@ -70,13 +72,6 @@ pub fn today() -> String {
     crate::domain::clock::today()
 }
 
-pub struct NewTransfer {
-    pub to_agency_id: String,
-    pub suggestion: String,
-    pub deadline: String,
-    pub round: Option<String>,
-}
-
 /// Emits a transfer step to both parties' feeds.
 fn step_events(log: &mut Log, t: &TransferRow, event_type: EventType, actor_agency: &str) -> i64 {
     let payload = json!({"transfer_id": t.id, "state": t.state});
@@ -98,6 +93,7 @@ pub fn create(
 ) -> AppResult<TransferRow> {
     let s = records::get_entitled(conn, viewer, record_id)?;
     policy::require_may_transfer(viewer, &s.facts())?;
+    // The record's and the receiver's checks and the draft's own, reported together.
     let mut errs = Vec::new();
     if s.row.kind != RecordKind::Clue.as_str() {
         errs.push(FieldError::new("record_id", "只有问题线索(clue)可以移交"));
@@ -107,25 +103,25 @@ pub fn create(
     } else if n.to_agency_id == s.row.owner_agency_id {
         errs.push(FieldError::new("to_agency_id", "不能移交给本单位"));
     }
-    let len = n.suggestion.trim().chars().count();
-    if len == 0 || n.suggestion.chars().count() > transfer::MAX_TEXT_CHARS {
-        errs.push(FieldError::new("suggestion", "处置建议不能为空,且不超过 5000 个字符"));
-    }
-    let today = today();
-    errs.extend(transfer::validate_deadline(&n.deadline, &today));
-    if n.round.as_ref().is_some_and(|r| r.trim().is_empty() || r.chars().count() > 100) {
-        errs.push(FieldError::new("round", "巡察轮次不超过 100 个字符"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let errs = ctx.check_transfer(&s.row.owner_agency_id, &s.row.kind, &n.to_agency_id);
+    let draft = TransferDraft::parse(n, &today());
+    let n = match draft {
+        Ok(d) if errs.is_empty() => d,
+        Ok(_) => return Err(AppError::Validation(errs)),
+        Err(e) => {
+            // A malformed receiver id is already "does not exist": one error for the field.
+            let receiver_reported = errs.iter().any(|x| x.field == "to_agency_id");
+            errs.extend(e.into_iter().filter(|e| e.field != "to_agency_id" || !receiver_reported));
+            return Err(AppError::Validation(errs));
+        }
+    };
+    let to_agency_id = n.to_agency_id.to_string();
+    let errs = ctx.check_transfer(&s.row.owner_agency_id, &s.row.kind, &to_agency_id);
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
     let live: i64 = transfers::table
         .filter(transfers::record_id.eq(record_id))
-        .filter(transfers::to_agency_id.eq(&n.to_agency_id))
+        .filter(transfers::to_agency_id.eq(&to_agency_id))
         .filter(transfers::state.ne(TransferState::Returned.as_str()))
         .count()
         .get_result(conn)?;
@@ -137,10 +133,10 @@ pub fn create(
         id: id.clone(),
         record_id: record_id.to_string(),
         from_agency_id: s.row.owner_agency_id.clone(),
-        to_agency_id: n.to_agency_id.clone(),
-        suggestion: n.suggestion.trim().to_string(),
+        to_agency_id: to_agency_id.clone(),
+        suggestion: n.suggestion,
         deadline: n.deadline,
-        round: n.round.map(|r| r.trim().to_string()),
+        round: n.round,
         category: s.row.category.clone(),
         state: TransferState::Transferred.as_str().into(),
         created_by: p.actor_id(),
@@ -160,13 +156,13 @@ pub fn create(
         feedback_note: None,
         version: 1,
     };
-    let receiver = ctx.directory.iter().find(|e| e.agency_id == n.to_agency_id).cloned();
+    let receiver = ctx.directory.iter().find(|e| e.agency_id == to_agency_id).cloned();
     let had_access = receiver.as_ref().is_some_and(|v| policy::can_read(v, &s.facts()));
     diesel::insert_into(transfers::table).values(&row).execute(conn)?;
     diesel::insert_into(record_grants::table)
         .values((
             record_grants::record_id.eq(record_id),
-            record_grants::agency_id.eq(&n.to_agency_id),
+            record_grants::agency_id.eq(&to_agency_id),
             record_grants::reason.eq("transfer"),
             record_grants::source_id.eq(&id),
             record_grants::created_at.eq(log.at()),
@@ -176,7 +172,7 @@ pub fn create(
         log.event(
             EventType::RecordShared,
             Some(record_id),
-            Some(&n.to_agency_id),
+            Some(&to_agency_id),
             Some(&p.agency_id),
             json!({"transfer_id": id}),
         );
@@ -307,8 +303,10 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
 pub use stats::{stats, stats_by_agency, ClueStats};
 
 mod ledger;
+mod requests;
 mod stats;
 mod views;
 
 pub use ledger::*;
+pub use requests::*;
 pub use views::*;

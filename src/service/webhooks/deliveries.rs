@@ -67,47 +67,49 @@ pub fn prune_delivered(conn: &mut DbConnection, before: &str) -> QueryResult<usi
 /// returns how many were queued. Naming a delivery that is not dead is a 409.
 pub fn replay(
     conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
+    p: &Principal,
     agency_id: &str,
     endpoint_id: &str,
     ids: Option<&[String]>,
 ) -> AppResult<usize> {
-    get(conn, agency_id, endpoint_id)?;
-    let base = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id));
-    if let Some(ids) = ids {
-        let found: Vec<(String, String)> = base
-            .filter(webhook_deliveries::id.eq_any(ids))
-            .select((webhook_deliveries::id, webhook_deliveries::status))
-            .load(conn)?;
-        if let Some(missing) = ids.iter().find(|id| !found.iter().any(|(f, _)| f == *id)) {
-            return Err(AppError::NotFound(format!("投递记录 {missing} 不存在")));
+    write_tx(conn, |conn, log| {
+        let actor = &Actor::from(p);
+        get(conn, agency_id, endpoint_id)?;
+        let base = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id));
+        if let Some(ids) = ids {
+            let found: Vec<(String, String)> = base
+                .filter(webhook_deliveries::id.eq_any(ids))
+                .select((webhook_deliveries::id, webhook_deliveries::status))
+                .load(conn)?;
+            if let Some(missing) = ids.iter().find(|id| !found.iter().any(|(f, _)| f == *id)) {
+                return Err(AppError::NotFound(format!("投递记录 {missing} 不存在")));
+            }
+            if let Some((id, s)) = found.iter().find(|(_, s)| s != "dead") {
+                return Err(AppError::Conflict(format!("投递记录 {id} 的状态为 {s},只能重放失败(死信)的投递")));
+            }
         }
-        if let Some((id, s)) = found.iter().find(|(_, s)| s != "dead") {
-            return Err(AppError::Conflict(format!("投递记录 {id} 的状态为 {s},只能重放失败(死信)的投递")));
+        let mut q = diesel::update(webhook_deliveries::table)
+            .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+            .filter(webhook_deliveries::status.eq("dead"))
+            .into_boxed();
+        if let Some(ids) = ids {
+            q = q.filter(webhook_deliveries::id.eq_any(ids));
         }
-    }
-    let mut q = diesel::update(webhook_deliveries::table)
-        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
-        .filter(webhook_deliveries::status.eq("dead"))
-        .into_boxed();
-    if let Some(ids) = ids {
-        q = q.filter(webhook_deliveries::id.eq_any(ids));
-    }
-    let n = q
-        .set((
-            webhook_deliveries::status.eq("replay"),
-            webhook_deliveries::attempts.eq(0),
-            webhook_deliveries::updated_at.eq(log.at()),
-        ))
-        .execute(conn)?;
-    if n > 0 {
-        diesel::update(webhook_endpoints::table.find(endpoint_id))
-            .set(webhook_endpoints::next_attempt_at.eq(log.at()))
+        let n = q
+            .set((
+                webhook_deliveries::status.eq("replay"),
+                webhook_deliveries::attempts.eq(0),
+                webhook_deliveries::updated_at.eq(log.at()),
+            ))
             .execute(conn)?;
-    }
-    log.audit(actor, "webhook.replay", "webhook", Some(endpoint_id), None, json!({"queued": n}));
-    Ok(n)
+        if n > 0 {
+            diesel::update(webhook_endpoints::table.find(endpoint_id))
+                .set(webhook_endpoints::next_attempt_at.eq(log.at()))
+                .execute(conn)?;
+        }
+        log.audit(actor, "webhook.replay", "webhook", Some(endpoint_id), None, json!({"queued": n}));
+        Ok(n)
+    })
 }
 
 /// Counts for the operations dashboard (no content): endpoints by state, delivery log lines

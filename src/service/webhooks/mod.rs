@@ -11,8 +11,10 @@ use crate::contract::page::{Page, Window};
 use crate::db::schema::webhook_endpoints;
 use crate::db::DbConnection;
 use crate::domain::new_id;
+pub use crate::domain::webhook::{EndpointChange, EndpointDraft};
 use crate::error::{AppError, AppResult};
-use crate::store::log::{Actor, Log};
+use crate::policy::Principal;
+use crate::store::log::{write_tx, Actor};
 use crate::store::{json_list, to_json};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -107,59 +109,46 @@ impl From<EndpointRow> for Endpoint {
     }
 }
 
-/// What creating or changing an endpoint sets.
-#[derive(Debug, Clone, Default)]
-pub struct EndpointChange {
-    pub url: Option<String>,
-    pub event_types: Option<Vec<String>>,
-    pub description: Option<String>,
-    pub active: Option<bool>,
-}
-
 /// Creates an endpoint that receives the events committed from now on.
-/// A new endpoint as its agency admin asks for it, with the secret the hub made up.
-pub struct EndpointDraft {
-    pub url: String,
-    pub event_types: Vec<String>,
-    pub description: String,
-    pub secret: String,
-}
-
-pub fn create(
-    conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
-    agency_id: &str,
-    draft: &EndpointDraft,
-) -> AppResult<Endpoint> {
-    let EndpointDraft { url, event_types, description, secret } = draft;
-    let at = log.at().to_string();
-    let row = EndpointRow {
-        id: new_id(),
-        agency_id: agency_id.to_string(),
-        url: url.to_string(),
-        secret: secret.to_string(),
-        previous_secret: None,
-        previous_secret_until: None,
-        event_types: to_json(&event_types),
-        description: description.trim().to_string(),
-        active: true,
-        disabled_reason: None,
-        cursor_seq: log.last_seq(),
-        attempts: 0,
-        next_attempt_at: at.clone(),
-        failing_since: None,
-        last_success_at: None,
-        lease_owner: None,
-        lease_until: None,
-        created_by: actor.user_id.clone().unwrap_or_default(),
-        created_at: at.clone(),
-        updated_at: at,
-        deleted_at: None,
-    };
-    diesel::insert_into(webhook_endpoints::table).values(&row).execute(conn)?;
-    log.audit(actor, "webhook.create", "webhook", Some(&row.id), None, json!({"url": url, "event_types": event_types}));
-    Ok(row.into())
+pub fn create(conn: &mut DbConnection, p: &Principal, agency_id: &str, draft: &EndpointDraft) -> AppResult<Endpoint> {
+    write_tx(conn, |conn, log| {
+        let actor = &Actor::from(p);
+        let EndpointDraft { url, event_types, description, secret } = draft;
+        let at = log.at().to_string();
+        let row = EndpointRow {
+            id: new_id(),
+            agency_id: agency_id.to_string(),
+            url: url.to_string(),
+            secret: secret.to_string(),
+            previous_secret: None,
+            previous_secret_until: None,
+            event_types: to_json(&event_types),
+            description: description.trim().to_string(),
+            active: true,
+            disabled_reason: None,
+            cursor_seq: log.last_seq(),
+            attempts: 0,
+            next_attempt_at: at.clone(),
+            failing_since: None,
+            last_success_at: None,
+            lease_owner: None,
+            lease_until: None,
+            created_by: actor.user_id.clone().unwrap_or_default(),
+            created_at: at.clone(),
+            updated_at: at,
+            deleted_at: None,
+        };
+        diesel::insert_into(webhook_endpoints::table).values(&row).execute(conn)?;
+        log.audit(
+            actor,
+            "webhook.create",
+            "webhook",
+            Some(&row.id),
+            None,
+            json!({"url": url, "event_types": event_types}),
+        );
+        Ok(row.into())
+    })
 }
 
 /// One of the agency's endpoints; another agency's, or a deleted one, is 404.
@@ -178,94 +167,101 @@ pub fn get(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<Endp
 /// once from where it stopped.
 pub fn update(
     conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
+    p: &Principal,
     agency_id: &str,
     id: &str,
     change: EndpointChange,
 ) -> AppResult<Endpoint> {
-    let mut row = get(conn, agency_id, id)?;
-    if let Some(url) = &change.url {
-        row.url = url.clone();
-    }
-    if let Some(t) = &change.event_types {
-        row.event_types = to_json(t);
-    }
-    if let Some(d) = &change.description {
-        row.description = d.clone();
-    }
-    if let Some(active) = change.active {
-        if active && !row.active {
-            row.attempts = 0;
-            row.failing_since = None;
-            row.disabled_reason = None;
-            row.next_attempt_at = log.at().to_string();
+    write_tx(conn, |conn, log| {
+        let actor = &Actor::from(p);
+        let mut row = get(conn, agency_id, id)?;
+        if let Some(url) = &change.url {
+            row.url = url.clone();
         }
-        row.active = active;
-    }
-    row.updated_at = log.at().to_string();
-    diesel::update(webhook_endpoints::table.find(id))
-        .set((
-            webhook_endpoints::url.eq(&row.url),
-            webhook_endpoints::event_types.eq(&row.event_types),
-            webhook_endpoints::description.eq(&row.description),
-            webhook_endpoints::active.eq(row.active),
-            webhook_endpoints::attempts.eq(row.attempts),
-            webhook_endpoints::failing_since.eq(&row.failing_since),
-            webhook_endpoints::disabled_reason.eq(&row.disabled_reason),
-            webhook_endpoints::next_attempt_at.eq(&row.next_attempt_at),
-            webhook_endpoints::updated_at.eq(&row.updated_at),
-        ))
-        .execute(conn)?;
-    log.audit(
-        actor,
-        "webhook.update",
-        "webhook",
-        Some(id),
-        None,
-        json!({"url": change.url, "event_types": change.event_types, "active": change.active}),
-    );
-    Ok(row.into())
+        if let Some(t) = &change.event_types {
+            row.event_types = to_json(t);
+        }
+        if let Some(d) = &change.description {
+            row.description = d.clone();
+        }
+        if let Some(active) = change.active {
+            if active && !row.active {
+                row.attempts = 0;
+                row.failing_since = None;
+                row.disabled_reason = None;
+                row.next_attempt_at = log.at().to_string();
+            }
+            row.active = active;
+        }
+        row.updated_at = log.at().to_string();
+        diesel::update(webhook_endpoints::table.find(id))
+            .set((
+                webhook_endpoints::url.eq(&row.url),
+                webhook_endpoints::event_types.eq(&row.event_types),
+                webhook_endpoints::description.eq(&row.description),
+                webhook_endpoints::active.eq(row.active),
+                webhook_endpoints::attempts.eq(row.attempts),
+                webhook_endpoints::failing_since.eq(&row.failing_since),
+                webhook_endpoints::disabled_reason.eq(&row.disabled_reason),
+                webhook_endpoints::next_attempt_at.eq(&row.next_attempt_at),
+                webhook_endpoints::updated_at.eq(&row.updated_at),
+            ))
+            .execute(conn)?;
+        log.audit(
+            actor,
+            "webhook.update",
+            "webhook",
+            Some(id),
+            None,
+            json!({"url": change.url, "event_types": change.event_types, "active": change.active}),
+        );
+        Ok(row.into())
+    })
 }
 
 /// Replaces the endpoint's signing secret; the old one keeps signing beside it until
 /// `keep_previous_until` (if that is in the future).
 pub fn rotate_secret(
     conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
+    p: &Principal,
     agency_id: &str,
     id: &str,
     secret: &str,
     keep_previous_until: &str,
 ) -> AppResult<Endpoint> {
-    let row = get(conn, agency_id, id)?;
-    let keep = keep_previous_until > log.at();
-    diesel::update(webhook_endpoints::table.find(id))
-        .set((
-            webhook_endpoints::secret.eq(secret),
-            webhook_endpoints::previous_secret.eq(keep.then_some(&row.secret)),
-            webhook_endpoints::previous_secret_until.eq(keep.then_some(keep_previous_until)),
-            webhook_endpoints::updated_at.eq(log.at()),
-        ))
-        .execute(conn)?;
-    let until = keep.then_some(keep_previous_until);
-    log.audit(actor, "webhook.rotate_secret", "webhook", Some(id), None, json!({"previous_valid_until": until}));
-    Ok(get(conn, agency_id, id)?.into())
+    write_tx(conn, |conn, log| {
+        let actor = &Actor::from(p);
+        let row = get(conn, agency_id, id)?;
+        let keep = keep_previous_until > log.at();
+        diesel::update(webhook_endpoints::table.find(id))
+            .set((
+                webhook_endpoints::secret.eq(secret),
+                webhook_endpoints::previous_secret.eq(keep.then_some(&row.secret)),
+                webhook_endpoints::previous_secret_until.eq(keep.then_some(keep_previous_until)),
+                webhook_endpoints::updated_at.eq(log.at()),
+            ))
+            .execute(conn)?;
+        let until = keep.then_some(keep_previous_until);
+        log.audit(actor, "webhook.rotate_secret", "webhook", Some(id), None, json!({"previous_valid_until": until}));
+        Ok(get(conn, agency_id, id)?.into())
+    })
 }
 
 /// Deletes an endpoint: nothing more is delivered to it; its log stays for the record.
-pub fn delete(conn: &mut DbConnection, log: &mut Log, actor: &Actor, agency_id: &str, id: &str) -> AppResult<()> {
-    get(conn, agency_id, id)?;
-    diesel::update(webhook_endpoints::table.find(id))
-        .set((
-            webhook_endpoints::deleted_at.eq(log.at()),
-            webhook_endpoints::active.eq(false),
-            webhook_endpoints::updated_at.eq(log.at()),
-        ))
-        .execute(conn)?;
-    log.audit(actor, "webhook.delete", "webhook", Some(id), None, json!({}));
-    Ok(())
+pub fn delete(conn: &mut DbConnection, p: &Principal, agency_id: &str, id: &str) -> AppResult<()> {
+    write_tx(conn, |conn, log| {
+        let actor = &Actor::from(p);
+        get(conn, agency_id, id)?;
+        diesel::update(webhook_endpoints::table.find(id))
+            .set((
+                webhook_endpoints::deleted_at.eq(log.at()),
+                webhook_endpoints::active.eq(false),
+                webhook_endpoints::updated_at.eq(log.at()),
+            ))
+            .execute(conn)?;
+        log.audit(actor, "webhook.delete", "webhook", Some(id), None, json!({}));
+        Ok(())
+    })
 }
 
 pub use crate::domain::webhook::DELIVERY_STATUSES as STATUSES;
