@@ -3,18 +3,16 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::api::extract::{run, Auth, JsonBody};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::mail::AccountLink;
-use crate::domain::{format_time, new_id, Role};
+use crate::domain::{format_time, Role};
 use crate::error::{AppError, AppResult};
 use crate::policy;
+use crate::service::sessions::Reservation;
 use crate::service::{self};
-use crate::store::{log::write_tx, log::Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -92,24 +90,11 @@ pub async fn login(
     //    user; the connection goes back to the pool before any hashing.
     let name = username.clone();
     let k = keys.clone();
-    let (reservation, user) = run(&state.pool, move |conn| {
-        let r = crate::store::throttle::reserve(conn, &k, window)?;
-        if matches!(r, crate::store::throttle::Reservation::Locked { .. }) {
-            return Ok((r, None));
-        }
-        let user = match service::users::by_username(conn, &name)? {
-            Some(u) => {
-                let agency_active = service::agencies::get(conn, &u.agency_id)?.active;
-                Some((u, agency_active))
-            }
-            None => None,
-        };
-        Ok((r, user))
-    })
-    .await?;
+    let (reservation, user) =
+        run(&state.pool, move |conn| service::sessions::login_attempt(conn, &k, window, &name)).await?;
     let locked_now = match reservation {
-        crate::store::throttle::Reservation::Locked { retry_after_secs } => return Err(throttled(retry_after_secs)),
-        crate::store::throttle::Reservation::Granted { locked_now } => locked_now,
+        Reservation::Locked { retry_after_secs } => return Err(throttled(retry_after_secs)),
+        Reservation::Granted { locked_now } => locked_now,
     };
     // 2. Verify off the pool. Unknown, deactivated and not yet activated users are verified
     //    against a dummy hash: the same work, the same answer.
@@ -127,22 +112,7 @@ pub async fn login(
         if !locked_now.is_empty() {
             let pool = state.pool.clone();
             actix_web::rt::spawn(async move {
-                let r = run(&pool, move |conn| {
-                    write_tx(conn, |_, log| {
-                        for (key, failures) in &locked_now {
-                            log.audit(
-                                &Actor::default(),
-                                "auth.login_locked",
-                                "session",
-                                None,
-                                None,
-                                json!({"key": key, "failures": failures}),
-                            );
-                        }
-                        Ok(())
-                    })
-                })
-                .await;
+                let r = run(&pool, move |conn| service::sessions::audit_locks(conn, &locked_now)).await;
                 if let Err(e) = r {
                     tracing::warn!(error = %e, "登录锁定未能写入审计日志");
                 }
@@ -155,22 +125,8 @@ pub async fn login(
     let expires = refresh_expiry(&state);
     let address_keys = vec![keys[1].clone()];
     let tokens = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let failed_before = (crate::store::throttle::failures(conn, &user_key)? - 1).max(0);
-            crate::store::throttle::succeeded(conn, &user_key, &address_keys)?;
-            let family = new_id();
-            let new_refresh = crate::auth::random_secret("gtr_");
-            service::auth::insert_refresh(conn, &u.id, &family, &new_refresh, &expires, log.at())?;
-            let actor = Actor { user_id: Some(u.id.clone()), agency_id: Some(u.agency_id.clone()) };
-            log.audit(
-                &actor,
-                "auth.login",
-                "session",
-                Some(&family),
-                None,
-                json!({"username": u.username, "failed_attempts_before": failed_before}),
-            );
-            tokens(&st, &u.id, &family, new_refresh)
+        service::sessions::open_session(conn, &u, &user_key, &address_keys, &expires, |user, family, token| {
+            tokens(&st, user, family, token)
         })
     })
     .await?;
@@ -207,10 +163,7 @@ pub async fn activate(state: web::Data<AppState>, body: JsonBody<ActivateRequest
         return Err(AppError::validation("token", "链接无效、已使用或已过期,请重新申请"));
     }
     let hash = web::block(move || crate::auth::hash_password(&password)).await??;
-    let username = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| service::credentials::redeem(conn, log, &token, &hash))
-    })
-    .await?;
+    let username = run(&state.pool, move |conn| service::sessions::redeem_link(conn, &token, &hash)).await?;
     Ok(HttpResponse::Ok().json(Activated { username }))
 }
 
@@ -241,34 +194,14 @@ pub async fn request_password_reset(
         (format!("reset-{}", client_key(&state, &req)), s.login_backoff(true)),
     ];
     let window = s.login_window_secs;
-    let r = run(&state.pool, move |conn| Ok(crate::store::throttle::reserve(conn, &keys, window)?)).await?;
-    if let crate::store::throttle::Reservation::Locked { retry_after_secs } = r {
+    let r = run(&state.pool, move |conn| service::sessions::reserve(conn, &keys, window)).await?;
+    if let Reservation::Locked { retry_after_secs } = r {
         return Err(throttled(retry_after_secs));
     }
     // The answer does not wait for the lookup and the mail, so its timing tells nothing.
     let (pool, settings) = (state.pool.clone(), state.settings.clone());
     actix_web::rt::spawn(async move {
-        let r = run(&pool, move |conn| {
-            let Some(user) = service::users::by_username(conn, &username)? else { return Ok(()) };
-            if !user.active || user.password_hash.is_empty() || user.email.is_none() {
-                return Ok(());
-            }
-            write_tx(conn, |conn, log| {
-                let actor = Actor { user_id: Some(user.id.clone()), agency_id: Some(user.agency_id.clone()) };
-                service::credentials::issue(
-                    conn,
-                    log,
-                    &actor,
-                    &user,
-                    AccountLink::Reset,
-                    settings.reset_ttl_secs,
-                    |t| settings.activation_link(t),
-                    service::credentials::Delivery::Mail,
-                )
-                .map(|_| ())
-            })
-        })
-        .await;
+        let r = run(&pool, move |conn| service::sessions::mail_reset_link(conn, &username, &settings)).await;
         if let Err(e) = r {
             tracing::warn!(error = %e, "重设密码链接未能生成");
         }
@@ -286,19 +219,7 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>)
     let st = state.clone();
     let expires = refresh_expiry(&state);
     let out = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| match service::auth::rotate_refresh(conn, &token, log.at())? {
-            service::auth::RefreshOutcome::Rejected => Ok(None),
-            service::auth::RefreshOutcome::Rotated { user_id, family_id } => {
-                let active = service::users::by_id(conn, &user_id)?.is_some_and(|u| u.active);
-                if !active {
-                    service::auth::revoke_family(conn, &family_id, log.at())?;
-                    return Ok(None);
-                }
-                let next = crate::auth::random_secret("gtr_");
-                service::auth::insert_refresh(conn, &user_id, &family_id, &next, &expires, log.at())?;
-                Ok(Some(tokens(&st, &user_id, &family_id, next)?))
-            }
-        })
+        service::sessions::refresh(conn, &token, &expires, |user, family, next| tokens(&st, user, family, next))
     })
     .await?;
     out.map(|t| HttpResponse::Ok().json(t))
@@ -315,17 +236,7 @@ pub async fn logout(
     body: JsonBody<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
     let token = body.0.refresh_token;
-    run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| match service::auth::family_of(conn, &token)? {
-            Some((family, user)) if Some(&user) == p.user_id.as_ref() => {
-                service::auth::revoke_family(conn, &family, log.at())?;
-                log.audit(&Actor::from(&p), "auth.logout", "session", Some(&family), None, json!({}));
-                Ok(())
-            }
-            _ => Err(AppError::Unauthorized("刷新令牌无效".into())),
-        })
-    })
-    .await?;
+    run(&state.pool, move |conn| service::sessions::logout(conn, &p, &token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

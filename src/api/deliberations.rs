@@ -9,13 +9,12 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page::{self};
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::ids::{AssignmentId, DeliberationId};
-use crate::domain::is_id;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::deliberation::DeliberationDraft;
+use crate::domain::ids::{AgencyId, AssignmentId, DeliberationId};
+use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::service::deliberations::{Assignment, DeliberationView};
 use crate::service::{self};
-use crate::store::log::write_tx;
 use utoipa::IntoParams;
 
 fn not_found() -> AppError {
@@ -47,24 +46,7 @@ pub async fn open_deliberation(
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let b = body.0;
-    let mut errs = Vec::new();
-    if !is_id(&b.record_id) {
-        errs.push(FieldError::new("record_id", "编号格式无效"));
-    }
-    for (i, a) in b.participant_agency_ids.iter().enumerate() {
-        if !is_id(a) {
-            errs.push(FieldError::new(format!("participant_agency_ids[{i}]"), "单位编号格式无效"));
-        }
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let draft = service::deliberations::DeliberationDraft {
-        record_id: b.record_id,
-        title: b.title,
-        agency_ids: b.participant_agency_ids,
-        minutes: b.minutes,
-    };
+    let draft = DeliberationDraft::parse(&b.record_id, b.title, &b.participant_agency_ids, b.minutes)?;
     let v = run(&state.pool, move |conn| service::deliberations::open(conn, &p, &draft)).await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -116,11 +98,7 @@ pub async fn get_deliberation(
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id: DeliberationId = path_id(&id, not_found)?;
-    let v = run(&state.pool, move |conn| {
-        let (d, _) = service::deliberations::get_visible(conn, &p.agency_id, &id)?;
-        Ok(service::deliberations::view(conn, d)?)
-    })
-    .await?;
+    let v = run(&state.pool, move |conn| service::deliberations::show(conn, &p, &id)).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -159,32 +137,6 @@ pub struct CompleteRequest {
     pub result: String,
 }
 
-async fn with_deliberation(
-    state: web::Data<AppState>,
-    p: crate::policy::Principal,
-    id: &str,
-    f: impl FnOnce(
-            &mut crate::db::DbConnection,
-            &mut crate::store::log::Log,
-            &crate::policy::Principal,
-            &str,
-        ) -> AppResult<()>
-        + Send
-        + 'static,
-) -> AppResult<HttpResponse> {
-    policy::require_content_writer(&p)?;
-    let id: DeliberationId = path_id(id, not_found)?;
-    let v = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            f(conn, log, &p, &id)?;
-            let (d, _) = service::deliberations::get_visible(conn, &p.agency_id, &id)?;
-            Ok(service::deliberations::view(conn, d)?)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(v))
-}
-
 /// Adds to the minutes (会商纪要; any participant while open).
 #[utoipa::path(tag = "会商", request_body = MinutesRequest, responses((status = 200, body = DeliberationView), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -195,11 +147,11 @@ pub async fn add_minutes(
     id: web::Path<String>,
     body: JsonBody<MinutesRequest>,
 ) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id: DeliberationId = path_id(&id, not_found)?;
     let text = body.0.text;
-    with_deliberation(state, p, &id, move |conn, log, p, id| {
-        service::deliberations::add_minutes(conn, log, p, id, &text)
-    })
-    .await
+    let v = run(&state.pool, move |conn| service::deliberations::add_minutes(conn, &p, &id, &text)).await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 /// Records the conclusion (会商结论; the convener).
@@ -212,9 +164,11 @@ pub async fn conclude_deliberation(
     id: web::Path<String>,
     body: JsonBody<ConclusionRequest>,
 ) -> AppResult<HttpResponse> {
+    policy::require_content_writer(&p)?;
+    let id: DeliberationId = path_id(&id, not_found)?;
     let text = body.0.conclusion;
-    with_deliberation(state, p, &id, move |conn, log, p, id| service::deliberations::conclude(conn, log, p, id, &text))
-        .await
+    let v = run(&state.pool, move |conn| service::deliberations::conclude(conn, &p, &id, &text)).await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 /// Assigns a task with a deadline to a participant (交办; the convener).
@@ -230,15 +184,11 @@ pub async fn create_assignment(
     policy::require_content_writer(&p)?;
     let id: DeliberationId = path_id(&id, not_found)?;
     let b = body.0;
-    if !is_id(&b.agency_id) {
-        return Err(AppError::validation("agency_id", "单位编号格式无效"));
-    }
-    let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            service::deliberations::assign(conn, log, &p, &id, &b.agency_id, &b.task, &b.deadline)
-        })
-    })
-    .await?;
+    let agency_id: AgencyId =
+        AgencyId::parse(&b.agency_id).ok_or_else(|| AppError::validation("agency_id", "单位编号格式无效"))?;
+    let a =
+        run(&state.pool, move |conn| service::deliberations::assign(conn, &p, &id, &agency_id, &b.task, &b.deadline))
+            .await?;
     Ok(HttpResponse::Created().json(a))
 }
 
@@ -259,10 +209,7 @@ pub async fn urge_assignment(
     policy::require_content_writer(&p)?;
     let id: AssignmentId = path_id(&id, assignment_not_found)?;
     let note = body.0.note;
-    let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| service::deliberations::urge(conn, log, &p, &id, &note))
-    })
-    .await?;
+    let a = run(&state.pool, move |conn| service::deliberations::urge(conn, &p, &id, &note)).await?;
     Ok(HttpResponse::Ok().json(a))
 }
 
@@ -279,9 +226,6 @@ pub async fn complete_assignment(
     policy::require_content_writer(&p)?;
     let id: AssignmentId = path_id(&id, assignment_not_found)?;
     let result = body.0.result;
-    let a = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| service::deliberations::complete(conn, log, &p, &id, &result))
-    })
-    .await?;
+    let a = run(&state.pool, move |conn| service::deliberations::complete(conn, &p, &id, &result)).await?;
     Ok(HttpResponse::Ok().json(a))
 }

@@ -12,8 +12,6 @@ use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::service::feed::FeedEvent;
 use crate::service::{self};
-use crate::store::directory;
-use crate::store::log::Actor;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FeedParams {
@@ -53,15 +51,8 @@ pub async fn feed(
     }
     let limit = page::limit(params.limit)?;
     let purpose = access_purpose(&req)?;
-    let out = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        let events = service::feed::page(conn, &Actor::from(&p), &viewer, after, limit + 1, purpose.as_deref())?;
-        let has_more = events.len() as i64 > limit;
-        let events: Vec<FeedEvent> = events.into_iter().take(limit as usize).collect();
-        let next_cursor = events.last().map(|e| e.seq).unwrap_or(after);
-        let head_seq = crate::store::log::head_seq(conn)?;
-        Ok(FeedPage { events, next_cursor, has_more, head_seq })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    let (events, has_more, head_seq) =
+        run(&state.pool, move |conn| service::feed::read(conn, &p, after, limit, purpose.as_deref())).await?;
+    let next_cursor = events.last().map(|e| e.seq).unwrap_or(after);
+    Ok(HttpResponse::Ok().json(FeedPage { events, next_cursor, has_more, head_seq }))
 }

@@ -11,7 +11,6 @@ use crate::error::AppResult;
 use crate::policy;
 use crate::service::grants::GrantView;
 use crate::service::{self};
-use crate::store::directory;
 
 /// Every grant made on the record — live transfers, deliberations, field grants — with who
 /// made it and why. The owner only: 403 for other readers, 404 for agencies that may not read it.
@@ -25,10 +24,6 @@ pub async fn record_grants(
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let id: RecordId = path_id(&id, record_not_found)?;
-    let grants = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        service::grants::for_owner(conn, &viewer, &id)
-    })
-    .await?;
+    let grants = run(&state.pool, move |conn| service::grants::for_owner(conn, &p, &id)).await?;
     Ok(HttpResponse::Ok().json(grants))
 }

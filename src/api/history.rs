@@ -14,7 +14,6 @@ use crate::error::AppResult;
 use crate::policy;
 use crate::service::history::HistoryEntry;
 use crate::service::{self};
-use crate::store::directory;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HistoryParams {
@@ -54,10 +53,8 @@ pub async fn record_history(
     let purpose = access_purpose(&req)?;
     let after = page::decode(params.cursor.as_deref())?;
     let limit = page::limit(params.limit)?;
-    let (items, next) = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        service::history::history(conn, &p, &viewer, &id, purpose.as_deref(), after, limit)
-    })
-    .await?;
+    let (items, next) =
+        run(&state.pool, move |conn| service::history::history(conn, &p, &id, purpose.as_deref(), after, limit))
+            .await?;
     Ok(HttpResponse::Ok().json(HistoryPage { items, next_cursor: next.map(page::encode) }))
 }

@@ -14,7 +14,6 @@ use crate::domain::mail::{self, MailMode};
 use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::service::{mail as mails, users};
-use crate::store::log::{write_tx, Actor};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MailPreferences {
@@ -56,9 +55,6 @@ pub async fn put_mail_preferences(
     let user_id = policy::require_user(&p)?.to_string();
     let changes = mail::parse_preferences(&body.0).map_err(AppError::Validation)?;
     let u = user_id.clone();
-    let prefs = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| mails::set_preferences(conn, log, &Actor::from(&p), &u, &changes))
-    })
-    .await?;
+    let prefs = run(&state.pool, move |conn| mails::set_preferences(conn, &p, &u, &changes)).await?;
     answer(&state, user_id, prefs).await
 }

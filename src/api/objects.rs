@@ -10,12 +10,11 @@ use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::ids::ObjectId;
-use crate::domain::{new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::object::ObjectDraft;
+use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::service::objects::{ObjectQuery, ObjectView, SubjectObject};
+use crate::service::objects::{LookupBudget, ObjectQuery, ObjectView};
 use crate::service::{self};
-use crate::store::log::{write_tx, Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewObject {
@@ -44,36 +43,10 @@ pub async fn create_object(
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let b = body.0;
-    let mut errs = Vec::new();
-    crate::domain::agency::validate_name("name", &b.name, &mut errs);
-    if b.kind != "unit" && b.kind != "person" {
-        errs.push(FieldError::new("kind", "监督对象类别须为 unit(单位)或 person(个人)"));
-    }
-    for (f, v) in [("unit", &b.unit), ("position", &b.position)] {
-        if v.as_ref().is_some_and(|v| v.chars().count() > 200) {
-            errs.push(FieldError::new(f, "不超过 200 个字符"));
-        }
-    }
-    if b.id_number.as_ref().is_some_and(|v| v.trim().is_empty() || v.chars().count() > 64) {
-        errs.push(FieldError::new("id_number", "证件号码格式无效"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let obj = SubjectObject {
-        id: new_id(),
-        name: b.name.trim().to_string(),
-        kind: b.kind,
-        unit: b.unit,
-        position: b.position,
-        id_number_hash: b.id_number.as_deref().map(|n| service::objects::id_number_digest(identity_key(&state), n)),
-        created_by_agency_id: p.agency_id.clone(),
-        created_at: now(),
-    };
-    let (o, agency) = (obj.clone(), p.agency_id.clone());
-    run(&state.pool, move |conn| write_tx(conn, |conn, log| service::objects::insert(conn, log, &Actor::from(&p), &o)))
-        .await?;
-    Ok(HttpResponse::Created().json(obj.view_for(&agency)))
+    let draft = ObjectDraft::parse(&b.name, b.kind, b.unit, b.position, b.id_number)?;
+    let key = identity_key(&state).to_string();
+    let view = run(&state.pool, move |conn| service::objects::create(conn, &p, draft, &key)).await?;
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// The server's identity-number key (checked at start: `Application::build`).
@@ -116,27 +89,16 @@ pub async fn list_objects(
         Some(c) => Some(page::decode_id(c)?),
         None => None,
     };
-    let id_number_digest = match params.id_number.as_deref() {
-        None => None,
-        Some(n) => {
-            // Each guess costs one of a small budget, shared by every instance of the hub, so
-            // numbers cannot be enumerated.
-            let (key, limit) = (format!("lookup:{}", p.actor_id()), state.settings.object_lookup_limit);
-            let window = state.settings.object_lookup_window_secs as i64;
-            let taken =
-                run(&state.pool, move |conn| Ok(crate::store::throttle::take_budget(conn, &key, limit, window)?))
-                    .await?;
-            if let Err(secs) = taken {
-                return Err(AppError::TooManyRequests(format!("按证件号码查询过于频繁,请 {secs} 秒后再试"), secs));
-            }
-            Some(service::objects::id_number_digest(identity_key(&state), n))
-        }
+    let f = ObjectQuery { q: params.q, kind: params.kind, id_number_digest: None, after, limit };
+    let budget = LookupBudget {
+        limit: state.settings.object_lookup_limit,
+        window_secs: state.settings.object_lookup_window_secs as i64,
     };
-    let f = ObjectQuery { q: params.q, kind: params.kind, id_number_digest, after, limit };
-    let agency = p.agency_id.clone();
-    let rows = run(&state.pool, move |conn| Ok(service::objects::list(conn, &f)?)).await?;
-    let items: Vec<ObjectView> = rows.into_iter().map(|o| o.view_for(&agency)).collect();
-    let next_cursor = if items.len() as i64 == limit { items.last().map(|o| page::encode_id(&o.id)) } else { None };
+    let key = identity_key(&state).to_string();
+    let id_number = params.id_number;
+    let page =
+        run(&state.pool, move |conn| service::objects::search(conn, &p, f, id_number.as_deref(), budget, &key)).await?;
+    let (items, next_cursor) = (page.items, page.next_cursor);
     Ok(HttpResponse::Ok().json(ObjectPage { items, next_cursor }))
 }
 

@@ -27,9 +27,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "运维", responses((status = 200, body = Health), (status = 503, body = Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    run(&state.pool, |conn| Ok(crate::store::log::head_seq(conn)?))
-        .await
-        .map_err(|_| AppError::Unavailable("数据库不可用".into()))?;
+    run(&state.pool, service::ops::ready).await.map_err(|_| AppError::Unavailable("数据库不可用".into()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
 
@@ -37,12 +35,11 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 #[utoipa::path(tag = "运维", responses((status = 200, description = "Prometheus 指标", content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let read = run(&state.pool, |conn| {
-        Ok((crate::store::log::head_seq(conn)?, service::webhooks::gauges(conn)?, service::mail::outbox_counts(conn)?))
-    });
-    if let Ok((seq, hooks, mail)) = read.await {
+    let read = run(&state.pool, service::ops::gauges);
+    if let Ok(g) = read.await {
+        let (hooks, mail) = (g.webhooks, g.mail);
         let m = &state.metrics;
-        m.event_seq.set(seq);
+        m.event_seq.set(g.event_seq);
         m.webhook_endpoints.with_label_values(&["active"]).set(hooks.endpoints_active);
         m.webhook_endpoints.with_label_values(&["disabled"]).set(hooks.endpoints_disabled);
         for status in service::webhooks::STATUSES {
@@ -58,7 +55,7 @@ pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let s = state.pool.state();
     state.metrics.pool_idle.set(s.idle_connections as i64);
     state.metrics.pool_size.set(s.connections as i64);
-    state.metrics.write_lock_hold_max.set(crate::store::log::lock_hold::max_seconds());
+    state.metrics.write_lock_hold_max.set(service::ops::write_lock_hold_max());
     let mut buf = Vec::new();
     TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf).map_err(anyhow::Error::from)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buf))

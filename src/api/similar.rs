@@ -11,7 +11,6 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{self};
 use crate::service::similar::SimilarClue;
 use crate::service::{self};
-use crate::store::directory;
 
 /// Possible duplicate handling: clues on the same supervision objects with similar text.
 /// A clue the caller may read is shown with its score and the shared text; of any other,
@@ -35,9 +34,7 @@ pub async fn similar_records(
     let skip = page::decode(params.cursor.as_deref())?.unwrap_or(0);
     let limit = page::limit(params.limit)?;
     let (items, more) = run(&state.pool, move |conn| {
-        let viewer = directory::viewer(conn, &p.agency_id)?;
-        let s = service::records::get_entitled(conn, &viewer, &id)?;
-        service::similar::for_viewer(conn, &p, &viewer, &s, purpose.as_deref(), skip as usize, limit as usize)
+        service::similar::for_viewer(conn, &p, &id, (purpose.as_deref(), skip as usize, limit as usize))
     })
     .await?;
     let next_cursor = more.then(|| page::encode(skip + items.len() as i64));

@@ -9,14 +9,11 @@ use crate::api::page::PageParams;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
 use crate::domain::ids::SubscriptionId;
-use crate::domain::record::RecordKind;
-use crate::domain::subscription::Criteria;
-use crate::domain::{is_id, new_id, now};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::subscription::{Criteria, SubscriptionDraft};
+use crate::error::{AppError, AppResult};
 use crate::policy;
 use crate::service::subscriptions::Subscription;
 use crate::service::{self};
-use crate::store::log::{write_tx, Actor};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSubscription {
@@ -68,50 +65,9 @@ pub async fn create_subscription(
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let NewSubscription { name, kinds, categories, object_ids, source_agency_ids, tags } = body.0;
-    let b = (name, Criteria { kinds, categories, object_ids, source_agency_ids, tags });
-    let mut errs = Vec::new();
-    crate::domain::agency::validate_name("name", &b.0, &mut errs);
-    for (i, k) in b.1.kinds.iter().enumerate() {
-        if RecordKind::parse(k).is_none() {
-            errs.push(FieldError::new(format!("kinds[{i}]"), format!("信息类别无效,可选:{}", RecordKind::expected())));
-        }
-    }
-    for (f, list) in [("object_ids", &b.1.object_ids), ("source_agency_ids", &b.1.source_agency_ids)] {
-        for (i, id) in list.iter().enumerate() {
-            if !is_id(id) {
-                errs.push(FieldError::new(format!("{f}[{i}]"), "编号格式无效"));
-            }
-        }
-    }
-    let total =
-        b.1.kinds.len() + b.1.categories.len() + b.1.object_ids.len() + b.1.source_agency_ids.len() + b.1.tags.len();
-    if total > 200 {
-        errs.push(FieldError::new("", "订阅条件合计不超过 200 项"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
+    let draft = SubscriptionDraft::parse(&name, Criteria { kinds, categories, object_ids, source_agency_ids, tags })?;
     let cap = state.settings.max_subscriptions_per_agency;
-    let sub = run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| {
-            let mut criteria = b.1;
-            for (i, c) in criteria.categories.iter_mut().enumerate() {
-                *c = crate::store::catalog::resolve(conn, c)?
-                    .ok_or_else(|| AppError::validation(&format!("categories[{i}]"), format!("问题类别“{c}”不存在")))?;
-            }
-            let s = Subscription {
-                id: new_id(),
-                agency_id: p.agency_id.clone(),
-                user_id: p.user_id.clone(),
-                name: b.0.trim().to_string(),
-                criteria,
-                created_at: now(),
-            };
-            service::subscriptions::insert(conn, log, &Actor::from(&p), &s, cap)?;
-            Ok(s)
-        })
-    })
-    .await?;
+    let sub = run(&state.pool, move |conn| service::subscriptions::create(conn, &p, draft, cap)).await?;
     Ok(HttpResponse::Created().json(sub))
 }
 
@@ -125,9 +81,6 @@ pub async fn delete_subscription(
 ) -> AppResult<HttpResponse> {
     policy::require_content_writer(&p)?;
     let id: SubscriptionId = path_id(&id, || AppError::NotFound("订阅不存在".into()))?;
-    run(&state.pool, move |conn| {
-        write_tx(conn, |conn, log| service::subscriptions::delete(conn, log, &Actor::from(&p), &p.agency_id, &id))
-    })
-    .await?;
+    run(&state.pool, move |conn| service::subscriptions::remove(conn, &p, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

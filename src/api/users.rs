@@ -52,7 +52,7 @@ pub async fn create_user(
         None => None,
     };
     let settings = state.settings.clone();
-    let user = run(&state.pool, move |conn| service::users::create(conn, &p, draft, hash, &settings)).await?;
+    let user = run(&state.pool, move |conn| service::accounts::create(conn, &p, draft, hash, &settings)).await?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -70,7 +70,7 @@ pub async fn send_user_link(
 ) -> AppResult<HttpResponse> {
     let id: UserId = path_id(&id, || AppError::NotFound("用户不存在".into()))?;
     let settings = state.settings.clone();
-    run(&state.pool, move |conn| service::users::send_link(conn, &p, &id, &settings)).await?;
+    run(&state.pool, move |conn| service::accounts::send_link(conn, &p, &id, &settings)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

@@ -39,6 +39,46 @@ impl Criteria {
     }
 }
 
+/// A new subscription, checked: a name, known record kinds, well-formed ids, and at most
+/// 200 criteria in all (categories are resolved against the taxonomy by the service).
+#[derive(Debug, Clone)]
+pub struct SubscriptionDraft {
+    pub name: String,
+    pub criteria: Criteria,
+}
+
+impl SubscriptionDraft {
+    pub fn parse(name: &str, criteria: Criteria) -> Result<SubscriptionDraft, Vec<crate::domain::FieldError>> {
+        use crate::domain::record::RecordKind;
+        use crate::domain::FieldError;
+        let mut errs = Vec::new();
+        crate::domain::agency::validate_name("name", name, &mut errs);
+        for (i, k) in criteria.kinds.iter().enumerate() {
+            if RecordKind::parse(k).is_none() {
+                errs.push(FieldError::new(
+                    format!("kinds[{i}]"),
+                    format!("信息类别无效,可选:{}", RecordKind::expected()),
+                ));
+            }
+        }
+        for (f, list) in [("object_ids", &criteria.object_ids), ("source_agency_ids", &criteria.source_agency_ids)] {
+            for (i, id) in list.iter().enumerate() {
+                if !crate::domain::is_id(id) {
+                    errs.push(FieldError::new(format!("{f}[{i}]"), "编号格式无效"));
+                }
+            }
+        }
+        let c = &criteria;
+        if c.kinds.len() + c.categories.len() + c.object_ids.len() + c.source_agency_ids.len() + c.tags.len() > 200 {
+            errs.push(FieldError::new("", "订阅条件合计不超过 200 项"));
+        }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        Ok(SubscriptionDraft { name: name.trim().to_string(), criteria })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use crate::db::schema::{events, records};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::error::AppResult;
-use crate::policy::{self, ReadMode, Viewer};
+use crate::policy::{self, Principal, ReadMode, Viewer};
 use crate::service::records::present;
 use crate::store::log::{write_tx, Actor, EventRow};
 use crate::store::records::load_many;
@@ -48,6 +48,24 @@ pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit:
         .limit(limit)
         .select(EventRow::as_select())
         .load(conn)
+}
+
+/// What the agency's sync job reads: up to `limit` events after `after`, whether more
+/// follow, and the hub's latest sequence number (how far behind the job is).
+pub fn read(
+    conn: &mut DbConnection,
+    p: &Principal,
+    after: i64,
+    limit: i64,
+    purpose: Option<&str>,
+) -> AppResult<(Vec<FeedEvent>, bool, i64)> {
+    policy::require_content_reader(p)?;
+    let viewer = crate::store::directory::viewer(conn, &p.agency_id)?;
+    let mut events = page(conn, &Actor::from(p), &viewer, after, limit + 1, purpose)?;
+    let has_more = events.len() as i64 > limit;
+    events.truncate(limit as usize);
+    let head_seq = crate::store::log::head_seq(conn)?;
+    Ok((events, has_more, head_seq))
 }
 
 /// One page of the feed with records disclosed for sync jobs; disclosures of protected or

@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use crate::db::schema::{agencies, deliberations, record_grants, transfers};
 use crate::db::DbConnection;
+use crate::domain::ids::RecordId;
 use crate::error::AppResult;
-use crate::policy::{self, GrantReason, Viewer};
+use crate::policy::{self, GrantReason, Principal};
 use crate::service::records;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -35,7 +36,9 @@ pub struct GrantView {
 
 /// Every grant on the record, for its owner only (404 for non-readers, 403 for readers who
 /// are not the owner).
-pub fn for_owner(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppResult<Vec<GrantView>> {
+pub fn for_owner(conn: &mut DbConnection, p: &Principal, id: &RecordId) -> AppResult<Vec<GrantView>> {
+    let viewer = &crate::store::directory::viewer(conn, &p.agency_id)?;
+    let id = id.as_str();
     let s = records::get_entitled(conn, viewer, id)?;
     let facts = s.facts();
     policy::require_grant_viewer(viewer, &facts)?;

@@ -8,9 +8,10 @@ use serde_json::{json, Value};
 use crate::contract::record::RecordView;
 use crate::db::schema::record_versions;
 use crate::db::DbConnection;
+use crate::domain::ids::RecordId;
 use crate::domain::record::{Distribution, Sensitivity};
 use crate::error::AppResult;
-use crate::policy::{self, Principal, Viewer};
+use crate::policy::{self, Principal};
 use crate::service::records::{get_entitled, present};
 use crate::store::log::Actor;
 use crate::store::records::StoredRecord;
@@ -35,12 +36,13 @@ pub struct HistoryEntry {
 pub fn history(
     conn: &mut DbConnection,
     p: &Principal,
-    viewer: &Viewer,
-    id: &str,
+    id: &RecordId,
     purpose: Option<&str>,
     after: Option<i64>,
     limit: i64,
 ) -> AppResult<(Vec<HistoryEntry>, Option<i64>)> {
+    let viewer = &crate::store::directory::viewer(conn, &p.agency_id)?;
+    let id = id.as_str();
     let s = get_entitled(conn, viewer, id)?;
     let now = s.facts();
     let rows: Vec<(i32, String, String, String, Option<String>)> = record_versions::table

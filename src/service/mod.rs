@@ -3,6 +3,7 @@
 //! workers call. Each checks the policy, validates, and writes through `store::log::write_tx`,
 //! so a change, its events and its audit entries commit together.
 
+pub mod accounts;
 pub mod agencies;
 pub mod agreements;
 pub mod audit;
@@ -19,7 +20,9 @@ pub mod ledger_export;
 pub mod mail;
 pub mod membership;
 pub mod objects;
+pub mod ops;
 pub mod records;
+pub mod sessions;
 pub mod similar;
 pub mod subscriptions;
 pub mod transfers;

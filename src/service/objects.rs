@@ -8,10 +8,14 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
+use crate::contract::page::{encode_id, Page};
 use crate::db::schema::subject_objects;
 use crate::db::DbConnection;
+use crate::domain::object::ObjectDraft;
+use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
-use crate::store::log::{Actor, Log};
+use crate::policy::{self, Principal};
+use crate::store::log::{write_tx, Actor, Log};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = subject_objects)]
@@ -111,4 +115,53 @@ pub fn list(conn: &mut DbConnection, f: &ObjectQuery) -> QueryResult<Vec<Subject
 /// Which of `ids` exist.
 pub fn existing(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
     subject_objects::table.filter(subject_objects::id.eq_any(ids)).select(subject_objects::id).load(conn)
+}
+
+/// Registers an object for the caller's agency; its identity number is stored as a digest
+/// under `identity_key`.
+pub fn create(conn: &mut DbConnection, p: &Principal, d: ObjectDraft, identity_key: &str) -> AppResult<ObjectView> {
+    policy::require_content_writer(p)?;
+    let obj = SubjectObject {
+        id: new_id(),
+        name: d.name,
+        kind: d.kind,
+        unit: d.unit,
+        position: d.position,
+        id_number_hash: d.id_number.as_deref().map(|n| id_number_digest(identity_key, n)),
+        created_by_agency_id: p.agency_id.clone(),
+        created_at: now(),
+    };
+    write_tx(conn, |conn, log| insert(conn, log, &Actor::from(p), &obj))?;
+    Ok(obj.view_for(&p.agency_id))
+}
+
+/// How many lookups by identity number a principal may make in a window (shared by every
+/// instance of the hub, so numbers cannot be enumerated).
+#[derive(Debug, Clone, Copy)]
+pub struct LookupBudget {
+    pub limit: u32,
+    pub window_secs: i64,
+}
+
+/// A search of the objects: by name fragment and kind, or by identity number (each such
+/// lookup costs one of the caller's budget: 429 with the seconds to wait when spent).
+pub fn search(
+    conn: &mut DbConnection,
+    p: &Principal,
+    mut f: ObjectQuery,
+    id_number: Option<&str>,
+    budget: LookupBudget,
+    identity_key: &str,
+) -> AppResult<Page<ObjectView>> {
+    policy::require_content_reader(p)?;
+    if let Some(n) = id_number {
+        let key = format!("lookup:{}", p.actor_id());
+        if let Err(secs) = crate::store::throttle::take_budget(conn, &key, budget.limit, budget.window_secs)? {
+            return Err(AppError::TooManyRequests(format!("按证件号码查询过于频繁,请 {secs} 秒后再试"), secs));
+        }
+        f.id_number_digest = Some(id_number_digest(identity_key, n));
+    }
+    let items: Vec<ObjectView> = list(conn, &f)?.into_iter().map(|o| o.view_for(&p.agency_id)).collect();
+    let next_cursor = if items.len() as i64 == f.limit { items.last().map(|o| encode_id(&o.id)) } else { None };
+    Ok(Page { items, next_cursor })
 }

@@ -287,20 +287,19 @@ pub struct SimilarClue {
     pub handled_by: Vec<String>,
 }
 
-/// The similar clues of `r` as `viewer` may see them (`policy::similarity`): a clue it may
-/// read with the shared text; of any other only that a related clue on the same object
+/// The similar clues of record `id` as the caller may see them (`policy::similarity`): a
+/// clue it may read with the shared text; of any other only that a related clue on the same object
 /// exists and who handles it. Without a purpose no restricted clue takes part. Restricted
 /// disclosures and every handlers-only disclosure are audited (the latter for both sides).
 pub fn for_viewer(
     conn: &mut DbConnection,
     p: &crate::policy::Principal,
-    viewer: &crate::policy::Viewer,
-    r: &StoredRecord,
-    purpose: Option<&str>,
-    skip: usize,
-    limit: usize,
+    id: &crate::domain::ids::RecordId,
+    (purpose, skip, limit): (Option<&str>, usize, usize),
 ) -> AppResult<(Vec<SimilarClue>, bool)> {
     use crate::policy::similarity::{similar_view, SimilarView};
+    let viewer = &crate::store::directory::viewer(conn, &p.agency_id)?;
+    let r = &crate::service::records::get_entitled(conn, viewer, id)?;
     crate::policy::similarity::require_may_compare(viewer, &r.facts(), purpose)?;
     let matches = find(conn, r)?;
     let ids: Vec<String> = matches.iter().map(|m| m.other_id.clone()).collect();

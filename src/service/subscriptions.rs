@@ -7,9 +7,12 @@ use serde::Serialize;
 use crate::contract::page::{Page, Window};
 use crate::db::schema::subscriptions;
 use crate::db::DbConnection;
+use crate::domain::ids::SubscriptionId;
 use crate::domain::subscription::Criteria;
+use crate::domain::subscription::SubscriptionDraft;
 use crate::error::{AppError, AppResult};
-use crate::store::log::{Actor, Log};
+use crate::policy::{self, Principal};
+use crate::store::log::{write_tx, Actor, Log};
 use crate::store::{json_list, to_json};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -138,4 +141,38 @@ pub fn page(conn: &mut DbConnection, agency_id: &str, w: &Window) -> AppResult<P
     }
     let items = q.load(conn)?.into_iter().map(Subscription::from).collect();
     Ok(Page::of(items, w, |s| &s.id))
+}
+
+/// Creates a subscription for the caller's agency (at most `max_per_agency` per agency);
+/// categories are given by name or code and stored by code.
+pub fn create(
+    conn: &mut DbConnection,
+    p: &Principal,
+    d: SubscriptionDraft,
+    max_per_agency: i64,
+) -> AppResult<Subscription> {
+    policy::require_content_writer(p)?;
+    write_tx(conn, |conn, log| {
+        let mut criteria = d.criteria;
+        for (i, c) in criteria.categories.iter_mut().enumerate() {
+            *c = crate::store::catalog::resolve(conn, c)?
+                .ok_or_else(|| AppError::validation(&format!("categories[{i}]"), format!("问题类别“{c}”不存在")))?;
+        }
+        let s = Subscription {
+            id: crate::domain::new_id(),
+            agency_id: p.agency_id.clone(),
+            user_id: p.user_id.clone(),
+            name: d.name,
+            criteria,
+            created_at: crate::domain::now(),
+        };
+        insert(conn, log, &Actor::from(p), &s, max_per_agency)?;
+        Ok(s)
+    })
+}
+
+/// Deletes one of the caller's agency's subscriptions.
+pub fn remove(conn: &mut DbConnection, p: &Principal, id: &SubscriptionId) -> AppResult<()> {
+    policy::require_content_writer(p)?;
+    write_tx(conn, |conn, log| delete(conn, log, &Actor::from(p), &p.agency_id, id))
 }

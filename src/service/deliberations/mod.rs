@@ -21,9 +21,11 @@ use crate::service::{inbox, transfers::today};
 use crate::store::directory;
 use crate::store::log::{write_tx, Actor, Log};
 
+mod requests;
 mod tasks;
 
-pub use tasks::*;
+pub use crate::domain::deliberation::DeliberationDraft;
+pub use requests::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = deliberations)]
@@ -148,15 +150,6 @@ pub fn open(conn: &mut DbConnection, p: &Principal, draft: &DeliberationDraft) -
     })
 }
 
-/// A deliberation as its convener asks for it (`POST /deliberations`).
-pub struct DeliberationDraft {
-    /// The clue to deliberate on.
-    pub record_id: String,
-    pub title: String,
-    pub agency_ids: Vec<String>,
-    pub minutes: String,
-}
-
 fn open_in_tx(
     conn: &mut DbConnection,
     log: &mut Log,
@@ -167,6 +160,7 @@ fn open_in_tx(
 ) -> AppResult<DeliberationRow> {
     let DeliberationDraft { record_id, title, agency_ids, minutes } = draft;
     let (record_id, title, minutes) = (record_id.as_str(), title.as_str(), minutes.as_str());
+    let agency_ids: Vec<String> = agency_ids.iter().map(|a| a.to_string()).collect();
     let s = records::get_entitled(conn, viewer, record_id)?;
     policy::require_may_convene(viewer, &s.facts())?;
     let mut errs = Vec::new();
@@ -277,7 +271,13 @@ fn notify_all(
 }
 
 /// Appends to the minutes (any participant, while open).
-pub fn add_minutes(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, text: &str) -> AppResult<()> {
+pub(super) fn add_minutes_in(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    p: &Principal,
+    id: &str,
+    text: &str,
+) -> AppResult<()> {
     let (d, parts) = get_visible(conn, &p.agency_id, id)?;
     if d.state != "open" {
         return Err(AppError::Conflict("会商已结束,不能再记录纪要".into()));
@@ -298,7 +298,13 @@ pub fn add_minutes(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &s
 }
 
 /// Records the conclusion (the convener only).
-pub fn conclude(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, conclusion: &str) -> AppResult<()> {
+pub(super) fn conclude_in(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    p: &Principal,
+    id: &str,
+    conclusion: &str,
+) -> AppResult<()> {
     let (d, parts) = get_visible(conn, &p.agency_id, id)?;
     policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Conclude)?;
     if d.state != "open" {

@@ -13,7 +13,7 @@ use crate::store::log::{Actor, Log};
 use serde_json::json;
 
 /// Assigns a task to a participant (交办; the convener only).
-pub fn assign(
+pub(super) fn assign_in(
     conn: &mut DbConnection,
     log: &mut Log,
     p: &Principal,
@@ -87,7 +87,13 @@ pub(super) fn load_assignment(
 }
 
 /// Urges an open assignment (督办; the convener only).
-pub fn urge(conn: &mut DbConnection, log: &mut Log, p: &Principal, aid: &str, note: &str) -> AppResult<Assignment> {
+pub(super) fn urge_in(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    p: &Principal,
+    aid: &str,
+    note: &str,
+) -> AppResult<Assignment> {
     let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
     policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Urge)?;
     if a.state != "assigned" {
@@ -127,7 +133,7 @@ pub fn urge(conn: &mut DbConnection, log: &mut Log, p: &Principal, aid: &str, no
 }
 
 /// Reports an assignment done (the assignee only).
-pub fn complete(
+pub(super) fn complete_in(
     conn: &mut DbConnection,
     log: &mut Log,
     p: &Principal,

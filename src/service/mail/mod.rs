@@ -15,7 +15,8 @@ use crate::db::DbConnection;
 use crate::domain::mail::{self, MailMode};
 use crate::domain::now;
 use crate::error::AppResult;
-use crate::store::log::{Actor, Log};
+use crate::policy::Principal;
+use crate::store::log::{write_tx, Actor};
 
 mod outbox;
 mod plan;
@@ -52,38 +53,40 @@ pub fn preferences(conn: &mut DbConnection, user_id: &str) -> QueryResult<BTreeM
 /// Sets the user's modes for the given types (others keep theirs); audited.
 pub fn set_preferences(
     conn: &mut DbConnection,
-    log: &mut Log,
-    actor: &Actor,
+    p: &Principal,
     user_id: &str,
     changes: &BTreeMap<String, MailMode>,
 ) -> AppResult<BTreeMap<String, MailMode>> {
-    let before = preferences(conn, user_id)?;
-    let types: Vec<&String> = changes.keys().collect();
-    diesel::delete(
-        mail_preferences::table
-            .filter(mail_preferences::user_id.eq(user_id))
-            .filter(mail_preferences::event_type.eq_any(types)),
-    )
-    .execute(conn)?;
-    let rows: Vec<_> = changes
-        .iter()
-        .map(|(t, m)| {
-            (
-                mail_preferences::user_id.eq(user_id),
-                mail_preferences::event_type.eq(t),
-                mail_preferences::mode.eq(m.as_str()),
-                mail_preferences::updated_at.eq(log.at()),
-            )
-        })
-        .collect();
-    crate::insert_batch!(conn, mail_preferences::table, &rows)?;
-    let changed: BTreeMap<&String, Value> = changes
-        .iter()
-        .filter(|(t, m)| before.get(*t) != Some(*m))
-        .map(|(t, m)| (t, json!({"from": before.get(t).map(|b| b.as_str()), "to": m.as_str()})))
-        .collect();
-    log.audit(actor, "mail.preferences", "user", Some(user_id), None, json!({"changed": changed}));
-    Ok(preferences(conn, user_id)?)
+    write_tx(conn, |conn, log| {
+        let actor = &Actor::from(p);
+        let before = preferences(conn, user_id)?;
+        let types: Vec<&String> = changes.keys().collect();
+        diesel::delete(
+            mail_preferences::table
+                .filter(mail_preferences::user_id.eq(user_id))
+                .filter(mail_preferences::event_type.eq_any(types)),
+        )
+        .execute(conn)?;
+        let rows: Vec<_> = changes
+            .iter()
+            .map(|(t, m)| {
+                (
+                    mail_preferences::user_id.eq(user_id),
+                    mail_preferences::event_type.eq(t),
+                    mail_preferences::mode.eq(m.as_str()),
+                    mail_preferences::updated_at.eq(log.at()),
+                )
+            })
+            .collect();
+        crate::insert_batch!(conn, mail_preferences::table, &rows)?;
+        let changed: BTreeMap<&String, Value> = changes
+            .iter()
+            .filter(|(t, m)| before.get(*t) != Some(*m))
+            .map(|(t, m)| (t, json!({"from": before.get(t).map(|b| b.as_str()), "to": m.as_str()})))
+            .collect();
+        log.audit(actor, "mail.preferences", "user", Some(user_id), None, json!({"changed": changed}));
+        Ok(preferences(conn, user_id)?)
+    })
 }
 
 // ---- The dispatcher: events → outbox rows and digest items --------------------------------
