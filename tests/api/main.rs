@@ -18,6 +18,7 @@ mod mail;
 mod openapi;
 mod permissions;
 mod policy_equivalence;
+mod policy_equivalence_workflow;
 mod receiver;
 mod records;
 mod restricted_text;

@@ -3,7 +3,11 @@
 //! random agencies (active or not), groups, distributions, grants (transfer: full access;
 //! deliberation: read only), field grants, sensitivities and withdrawals, on both backends.
 //! The same worlds check the feed (`events_after`), `audience`, disclosure and redaction,
-//! and transfer visibility (`can_see_transfer`, `transfer_visible_sql`).
+//! and transfer visibility (`can_see_transfer`, `transfer_visible_sql`). The worlds also hold
+//! deliberations (convener, participants, assignments), and the same run holds the workflow
+//! rules against the model in `policy_equivalence_workflow`: which side of a transfer an
+//! agency is on and who may transfer a record; who sees a deliberation (Rust and SQL), who
+//! may convene one, and what only its convener or an assignee does.
 //!
 //! Reproducible: the seed is printed (rerun with `GUANTONG_PROPTEST_SEED=<n>`), and failing
 //! cases are persisted to `policy_equivalence.regressions` (committed) and replayed first.
@@ -26,31 +30,34 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
 
 use crate::helpers::*;
+use crate::policy_equivalence_workflow::{self as workflow, Deliberation};
 
 #[derive(Debug, Clone)]
-struct World {
-    active: Vec<bool>,
+pub(crate) struct World {
+    pub(crate) active: Vec<bool>,
     groups: Vec<Vec<usize>>,
-    records: Vec<Rec>,
+    pub(crate) records: Vec<Rec>,
     /// (record, from, to, state index into `STATES`)
-    transfers: Vec<(usize, usize, usize, usize)>,
+    pub(crate) transfers: Vec<(usize, usize, usize, usize)>,
     /// Targeted events (tombstones): (record, target agency).
     tombstones: Vec<(usize, usize)>,
+    pub(crate) deliberations: Vec<Deliberation>,
 }
 
 #[derive(Debug, Clone)]
-struct Rec {
-    owner: usize,
+pub(crate) struct Rec {
+    pub(crate) owner: usize,
     /// 0 own, 1 agencies, 2 group, 3 all
-    level: u8,
-    recipients: Vec<usize>,
-    group: usize,
-    /// (agency, by transfer: full access; else by deliberation: read only)
-    grants: Vec<(usize, bool)>,
-    field_grants: Vec<usize>,
+    pub(crate) level: u8,
+    pub(crate) recipients: Vec<usize>,
+    pub(crate) group: usize,
+    /// (agency, by transfer: full access; else by deliberation: read only), those the
+    /// world's live transfers and deliberations leave included (as the services write them).
+    pub(crate) grants: Vec<(usize, bool)>,
+    pub(crate) field_grants: Vec<usize>,
     /// 0 general, 1 sensitive, 2 restricted
-    sensitivity: u8,
-    withdrawn: bool,
+    pub(crate) sensitivity: u8,
+    pub(crate) withdrawn: bool,
 }
 
 const STATES: [TransferState; 6] = [
@@ -87,14 +94,24 @@ fn world() -> impl Strategy<Value = World> {
             proptest::collection::vec(rec, 1..14),
             proptest::collection::vec((0usize..14, agency.clone(), agency.clone(), 0usize..6), 0..6),
             proptest::collection::vec((0usize..14, agency), 0..4),
+            workflow::deliberations(n),
         )
-            .prop_map(|(active, groups, records, transfers, tombstones)| {
+            .prop_map(|(active, groups, mut records, transfers, tombstones, deliberations)| {
                 let r = records.len();
+                let transfers: Vec<_> = transfers.into_iter().map(|(x, f, t, s)| (x % r, f, t, s)).collect();
+                // A live transfer grants its receiver full access (`transfers::create`; a
+                // return deletes the grant).
+                for (x, _, to, s) in &transfers {
+                    if STATES[*s] != TransferState::Returned {
+                        records[*x].grants.push((*to, true));
+                    }
+                }
                 World {
                     active,
                     groups,
-                    transfers: transfers.into_iter().map(|(x, f, t, s)| (x % r, f, t, s)).collect(),
+                    transfers,
                     tombstones: tombstones.into_iter().map(|(x, a)| (x % r, a)).collect(),
+                    deliberations: workflow::settle(deliberations, &mut records),
                     records,
                 }
             })
@@ -136,12 +153,13 @@ fn model_sees_transfer(a: usize, from: usize, to: usize, state: TransferState) -
 
 // ---- Loading a world into the database ----------------------------------------------------
 
-fn id(kind: &str, i: usize) -> String {
+pub(crate) fn id(kind: &str, i: usize) -> String {
     // Fixed, valid UUIDs per index, so the run is reproducible.
     let k = match kind {
         "a" => 1,
         "g" => 2,
         "t" => 4,
+        "d" => 5,
         _ => 3,
     };
     format!("00000000-0000-7000-8000-{k:04}{i:08}")
@@ -155,6 +173,8 @@ macro_rules! exec {
 
 fn load_world(conn: &mut DbConnection, w: &World) {
     for t in [
+        "deliberation_participants",
+        "deliberations",
         "events",
         "transfers",
         "record_field_grants",
@@ -313,6 +333,7 @@ fn load_world(conn: &mut DbConnection, w: &World) {
         };
         exec!(conn, diesel::insert_into(transfers::table).values(&row));
     }
+    workflow::load_deliberations(conn, w);
 }
 
 // ---- The property ---------------------------------------------------------------------------
@@ -424,14 +445,18 @@ fn rust_sql_and_model_agree(b: Backend) {
     let conn = std::cell::RefCell::new(app.pool.get().unwrap());
     assert!(head_seq(&mut conn.borrow_mut()).is_ok());
     let compared = std::cell::Cell::new(0usize);
+    let workflow_compared = std::cell::Cell::new(0usize);
     runner(96)
         .run(&world(), |w| {
             let mut conn = conn.borrow_mut();
             compared.set(compared.get() + check_world(&mut conn, &w)?);
+            workflow_compared.set(workflow_compared.get() + workflow::check_world(&mut conn, &w)?);
             Ok(())
         })
         .unwrap();
     assert!(compared.get() > 500, "the property compared {} (agency, record) pairs", compared.get());
+    let n = workflow_compared.get();
+    assert!(n > 300, "the workflow property compared {n} (agency, transfer or deliberation) pairs");
 }
 
 /// The model itself is checked by hand on the cases that were leaks once.
@@ -443,6 +468,7 @@ fn the_model_encodes_the_rules() {
         records: vec![],
         transfers: vec![],
         tombstones: vec![],
+        deliberations: vec![],
     };
     let rec = |level: u8, grants: Vec<(usize, bool)>| Rec {
         owner: 0,
