@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::db::DbPool;
+use crate::domain::ids::{AgencyId, GroupId, TransferId};
 use crate::domain::record::{Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
 use crate::domain::transfer::NewTransfer;
 use crate::domain::transfer::{Command, Outcome, Sanctions};
@@ -100,11 +101,12 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
             };
             service::users::insert(conn, log, &sys, &admin)?;
         }
-        let city: Vec<String> = AGENCIES.iter().filter(|a| a.3 == "city").map(|a| ids[a.0].clone()).collect();
-        let joint = new_id();
+        let agency = |code: &str| AgencyId::from_stored(ids[code].clone());
+        let city: Vec<AgencyId> = AGENCIES.iter().filter(|a| a.3 == "city").map(|a| agency(a.0)).collect();
+        let joint = GroupId::generate();
         service::groups::insert(conn, log, &sys, &joint, "联席会议成员单位", "市委巡察工作联席会议成员单位", &city)?;
-        let four = new_id();
-        let four_members: Vec<String> = ["xunchaban", "jiwei", "zuzhibu", "shenjiju"].iter().map(|c| ids[*c].clone()).collect();
+        let four = GroupId::generate();
+        let four_members: Vec<AgencyId> = ["xunchaban", "jiwei", "zuzhibu", "shenjiju"].iter().map(|c| agency(c)).collect();
         service::groups::insert(conn, log, &sys, &four, "四方会审组", "巡察、纪检、组织、审计四方会审", &four_members)?;
         service::agreements::insert(conn, log, &sys, &AgreementView {
             id: new_id(),
@@ -186,14 +188,14 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
             round: Some("七届市委第十三轮巡察".into()),
         };
         let t1 = service::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &created[0].row.id, transfer("jiwei", "建议由市纪委监委谈话函询"))?;
-        service::transfers::act(conn, log, &as_agency("jiwei"), &t1.id, Command::Accept)?;
+        service::transfers::act(conn, log, &as_agency("jiwei"), &TransferId::from_stored(t1.id.clone()), Command::Accept)?;
         let t2 = service::transfers::create(conn, log, &ctx, &xc, &xc_viewer, &second.row.id, transfer("zuzhibu", "建议由市委组织部进行组织处理"))?;
         let zz = as_agency("zuzhibu");
-        service::transfers::act(conn, log, &zz, &t2.id, Command::Accept)?;
-        service::transfers::act(conn, log, &zz, &t2.id, Command::Start)?;
+        service::transfers::act(conn, log, &zz, &TransferId::from_stored(t2.id.clone()), Command::Accept)?;
+        service::transfers::act(conn, log, &zz, &TransferId::from_stored(t2.id.clone()), Command::Start)?;
         let sanctions = Sanctions { disciplinary: 0, organizational: 2, judicial: 0 };
         let summary = "对2名相关责任人诫勉谈话".to_string();
-        service::transfers::act(conn, log, &zz, &t2.id, Command::Conclude { outcome: Outcome::Form1, sanctions, summary })?;
+        service::transfers::act(conn, log, &zz, &TransferId::from_stored(t2.id.clone()), Command::Conclude { outcome: Outcome::Form1, sanctions, summary })?;
         Ok::<_, AppError>(created.iter().chain([&second, &jw_clue]).map(|r| r.row.id.clone()).collect::<Vec<_>>())
     })
     .map_err(|e| anyhow::anyhow!("载入演示数据失败:{e}"))?;

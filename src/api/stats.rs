@@ -57,8 +57,7 @@ pub async fn clue_stats(
     let (direction, from, to) = stats_params(&params)?;
     let agency = policy::stats_scope(&p, params.agency_id.as_deref())?;
     let s = run(&state.pool, move |conn| {
-        service::agencies::get(conn, &agency)?;
-        Ok(service::transfers::stats(conn, &agency, direction, from.as_deref(), to.as_deref())?)
+        service::transfers::stats_of(conn, &agency, direction, from.as_deref(), to.as_deref())
     })
     .await?;
     Ok(HttpResponse::Ok().json(s))
@@ -83,16 +82,11 @@ pub async fn clue_stats_by_agency(
 ) -> AppResult<HttpResponse> {
     policy::require_admin(&p)?;
     let (direction, from, to) = stats_params(&params)?;
-    let out = run(&state.pool, move |conn| {
-        let agencies = service::agencies::list(conn)?;
-        let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let stats = service::transfers::stats_by_agency(conn, &ids, direction, from.as_deref(), to.as_deref())?;
-        Ok(agencies
-            .into_iter()
-            .zip(stats)
-            .map(|(a, stats)| AgencyClueStats { agency_name: a.name, stats })
-            .collect::<Vec<_>>())
+    let rows = run(&state.pool, move |conn| {
+        service::transfers::stats_by_agency(conn, direction, from.as_deref(), to.as_deref())
     })
     .await?;
+    let out: Vec<AgencyClueStats> =
+        rows.into_iter().map(|(agency_name, stats)| AgencyClueStats { agency_name, stats }).collect();
     Ok(HttpResponse::Ok().json(out))
 }

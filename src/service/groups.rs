@@ -49,11 +49,12 @@ pub fn insert(
     conn: &mut DbConnection,
     log: &mut Log,
     actor: &Actor,
-    id: &str,
+    group_id: &GroupId,
     name: &str,
     description: &str,
-    agency_ids: &[String],
+    agency_ids: &[AgencyId],
 ) -> AppResult<()> {
+    let id = group_id.as_str();
     let taken: bool = diesel::select(diesel::dsl::exists(sharing_groups::table.filter(sharing_groups::name.eq(name))))
         .get_result(conn)?;
     if taken {
@@ -69,7 +70,7 @@ pub fn insert(
         .execute(conn)?;
     log.audit(actor, "group.create", "group", Some(id), None, serde_json::json!({"name": name}));
     for a in agency_ids {
-        add_member_row(conn, log, actor, id, a)?;
+        add_member_row(conn, log, actor, group_id, a)?;
     }
     Ok(())
 }
@@ -87,8 +88,7 @@ pub fn create(conn: &mut DbConnection, p: &Principal, d: GroupDraft) -> AppResul
                 return Err(AppError::validation(&field, policy::credentials::HUB_RECEIVES_NOTHING));
             }
         }
-        let members: Vec<String> = d.agency_ids.into_iter().map(String::from).collect();
-        insert(conn, log, &Actor::from(p), &id, &d.name, &d.description, &members)?;
+        insert(conn, log, &Actor::from(p), &id, &d.name, &d.description, &d.agency_ids)?;
         get(conn, &id)
     })
 }
@@ -98,9 +98,11 @@ pub fn add_member_row(
     conn: &mut DbConnection,
     log: &mut Log,
     actor: &Actor,
-    group_id: &str,
-    agency_id: &str,
+    group_id: &GroupId,
+    agency_id: &AgencyId,
 ) -> AppResult<bool> {
+    let agency_id = agency_id.as_str();
+    let group_id = group_id.as_str();
     let present: bool =
         diesel::select(diesel::dsl::exists(group_members::table.find((group_id, agency_id)))).get_result(conn)?;
     if present {
@@ -121,9 +123,11 @@ pub fn remove_member_row(
     conn: &mut DbConnection,
     log: &mut Log,
     actor: &Actor,
-    group_id: &str,
-    agency_id: &str,
+    group_id: &GroupId,
+    agency_id: &AgencyId,
 ) -> AppResult<()> {
+    let agency_id = agency_id.as_str();
+    let group_id = group_id.as_str();
     let n = diesel::delete(group_members::table.find((group_id, agency_id))).execute(conn)?;
     if n == 0 {
         return Err(AppError::NotFound("该单位不是此共享组成员".into()));

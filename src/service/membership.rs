@@ -4,12 +4,19 @@ use diesel::prelude::*;
 
 use crate::db::schema::{agencies, records as r};
 use crate::db::DbConnection;
+use crate::domain::ids::{AgencyId, GroupId};
 use crate::error::{AppError, AppResult};
 use crate::policy::agreements::{self, Party};
 
 /// An agency may join only if every live record of the group may go to it under its
 /// owner's sharing agreements (`crate::policy::membership`): 422 on `agency_id` otherwise.
-pub fn refuse_join_outside_agreements(conn: &mut DbConnection, group_id: &str, agency_id: &str) -> AppResult<()> {
+pub fn refuse_join_outside_agreements(
+    conn: &mut DbConnection,
+    group_id: &GroupId,
+    agency_id: &AgencyId,
+) -> AppResult<()> {
+    let agency_id = agency_id.as_str();
+    let group_id = group_id.as_str();
     let sources: Vec<(String, String)> = r::table
         .filter(r::distribution_level.eq("group"))
         .filter(r::group_id.eq(group_id))

@@ -116,7 +116,14 @@ pub fn insert(
 }
 
 /// Deletes one of the agency's subscriptions (another agency's is 404).
-pub fn delete(conn: &mut DbConnection, log: &mut Log, actor: &Actor, agency_id: &str, id: &str) -> AppResult<()> {
+pub fn delete(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    agency_id: &str,
+    id: &SubscriptionId,
+) -> AppResult<()> {
+    let id = id.as_str();
     let n = diesel::delete(
         subscriptions::table.filter(subscriptions::id.eq(id)).filter(subscriptions::agency_id.eq(agency_id)),
     )

@@ -12,6 +12,7 @@ use crate::contract::page::{Page, Window};
 use crate::db::schema::{assignments, deliberation_participants, deliberations, record_grants};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
+use crate::domain::ids::DeliberationId;
 use crate::domain::new_id;
 use crate::domain::transfer::MAX_TEXT_CHARS;
 use crate::error::{AppError, AppResult, FieldError};
@@ -126,7 +127,12 @@ pub fn view(conn: &mut DbConnection, d: DeliberationRow) -> QueryResult<Delibera
 }
 
 /// A deliberation the agency convened or takes part in, or 404.
-pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<(DeliberationRow, Vec<String>)> {
+pub fn get_visible(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    id: &DeliberationId,
+) -> AppResult<(DeliberationRow, Vec<String>)> {
+    let id = id.as_str();
     let d: Option<DeliberationRow> =
         deliberations::table.find(id).select(DeliberationRow::as_select()).first(conn).optional()?;
     let not_found = || AppError::NotFound("会商不存在或无权查看".into());
@@ -275,10 +281,11 @@ pub(super) fn add_minutes_in(
     conn: &mut DbConnection,
     log: &mut Log,
     p: &Principal,
-    id: &str,
+    id: &DeliberationId,
     text: &str,
 ) -> AppResult<()> {
-    let (d, parts) = get_visible(conn, &p.agency_id, id)?;
+    let (id_typed, id) = (id, id.as_str());
+    let (d, parts) = get_visible(conn, &p.agency_id, id_typed)?;
     if d.state != "open" {
         return Err(AppError::Conflict("会商已结束,不能再记录纪要".into()));
     }
@@ -302,10 +309,11 @@ pub(super) fn conclude_in(
     conn: &mut DbConnection,
     log: &mut Log,
     p: &Principal,
-    id: &str,
+    id: &DeliberationId,
     conclusion: &str,
 ) -> AppResult<()> {
-    let (d, parts) = get_visible(conn, &p.agency_id, id)?;
+    let (id_typed, id) = (id, id.as_str());
+    let (d, parts) = get_visible(conn, &p.agency_id, id_typed)?;
     policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Conclude)?;
     if d.state != "open" {
         return Err(AppError::Conflict("会商已有结论".into()));

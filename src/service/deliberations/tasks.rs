@@ -4,6 +4,7 @@ use super::*;
 use crate::db::schema::assignments;
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
+use crate::domain::ids::{AgencyId, AssignmentId, DeliberationId};
 use crate::domain::new_id;
 use crate::domain::transfer::validate_deadline;
 use crate::error::{AppError, AppResult, FieldError};
@@ -17,12 +18,14 @@ pub(super) fn assign_in(
     conn: &mut DbConnection,
     log: &mut Log,
     p: &Principal,
-    id: &str,
-    agency_id: &str,
+    id: &DeliberationId,
+    agency_id: &AgencyId,
     task: &str,
     deadline: &str,
 ) -> AppResult<Assignment> {
-    let (d, parts) = get_visible(conn, &p.agency_id, id)?;
+    let agency_id = agency_id.as_str();
+    let (id_typed, id) = (id, id.as_str());
+    let (d, parts) = get_visible(conn, &p.agency_id, id_typed)?;
     policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Assign)?;
     let mut errs = Vec::new();
     text_ok("task", task, &mut errs);
@@ -77,12 +80,14 @@ pub(super) fn assign_in(
 pub(super) fn load_assignment(
     conn: &mut DbConnection,
     agency_id: &str,
-    aid: &str,
+    aid: &AssignmentId,
 ) -> AppResult<(Assignment, DeliberationRow)> {
+    let aid = aid.as_str();
     let not_found = || AppError::NotFound("交办任务不存在或无权查看".into());
     let a: Assignment =
         assignments::table.find(aid).select(Assignment::as_select()).first(conn).optional()?.ok_or_else(not_found)?;
-    let (d, _) = get_visible(conn, agency_id, &a.deliberation_id).map_err(|_| not_found())?;
+    let (d, _) = get_visible(conn, agency_id, &DeliberationId::from_stored(a.deliberation_id.clone()))
+        .map_err(|_| not_found())?;
     Ok((a, d))
 }
 
@@ -91,10 +96,11 @@ pub(super) fn urge_in(
     conn: &mut DbConnection,
     log: &mut Log,
     p: &Principal,
-    aid: &str,
+    aid: &AssignmentId,
     note: &str,
 ) -> AppResult<Assignment> {
-    let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
+    let (aid_typed, aid) = (aid, aid.as_str());
+    let (a, d) = load_assignment(conn, &p.agency_id, aid_typed)?;
     policy::require_convener(&p.agency_id, &d.convener_agency_id, policy::ConveneAction::Urge)?;
     if a.state != "assigned" {
         return Err(AppError::Conflict("任务已办结,无需督办".into()));
@@ -137,10 +143,11 @@ pub(super) fn complete_in(
     conn: &mut DbConnection,
     log: &mut Log,
     p: &Principal,
-    aid: &str,
+    aid: &AssignmentId,
     result: &str,
 ) -> AppResult<Assignment> {
-    let (a, d) = load_assignment(conn, &p.agency_id, aid)?;
+    let (aid_typed, aid) = (aid, aid.as_str());
+    let (a, d) = load_assignment(conn, &p.agency_id, aid_typed)?;
     policy::require_assignee(&p.agency_id, &a.agency_id)?;
     if a.state != "assigned" {
         return Err(AppError::Conflict("任务已办结".into()));

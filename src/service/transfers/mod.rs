@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::db::schema::{record_grants, transfers};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
+use crate::domain::ids::TransferId;
 use crate::domain::transfer::{
     self, Command, NewTransfer, Outcome, Sanctions, Side, TransferDraft, TransferState, TransitionError,
 };
@@ -203,7 +204,8 @@ pub fn create(
 }
 
 /// A transfer the agency may see, or 404.
-pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<TransferRow> {
+pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &TransferId) -> AppResult<TransferRow> {
+    let id = id.as_str();
     let row: Option<TransferRow> = transfers::table.find(id).select(TransferRow::as_select()).first(conn).optional()?;
     let not_found = || AppError::NotFound("移交记录不存在或无权查看".into());
     let t = row.ok_or_else(not_found)?;
@@ -215,8 +217,15 @@ pub fn get_visible(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppRes
 }
 
 /// Moves a transfer one step (the receiving agency only); notifies the sender.
-pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd: Command) -> AppResult<TransferRow> {
-    let mut t = get_visible(conn, &p.agency_id, id)?;
+pub fn act(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    p: &Principal,
+    id: &TransferId,
+    cmd: Command,
+) -> AppResult<TransferRow> {
+    let (id_typed, id) = (id, id.as_str());
+    let mut t = get_visible(conn, &p.agency_id, id_typed)?;
     let side = policy::transfer_side(&p.agency_id, &t.from_agency_id, &t.to_agency_id).unwrap_or(Side::Sender);
     let next = transfer::transition(t.state().map_err(anyhow::Error::from)?, side, &cmd).map_err(|e| match e {
         TransitionError::NotReceiver => AppError::Forbidden(e.to_string()),
@@ -300,7 +309,7 @@ pub fn act(conn: &mut DbConnection, log: &mut Log, p: &Principal, id: &str, cmd:
     Ok(t)
 }
 
-pub use stats::{stats, stats_by_agency, ClueStats};
+pub use stats::{stats, stats_by_agency, stats_of, ClueStats};
 
 mod ledger;
 mod requests;

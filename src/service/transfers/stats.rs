@@ -11,6 +11,7 @@ use super::{period, today, Direction};
 use crate::db::schema::transfers;
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::transfer::{Outcome, Sanctions, TransferState};
+use crate::error::AppResult;
 use crate::policy;
 
 /// Clue statistics (DESIGN.md, "Clue transfer states").
@@ -163,12 +164,25 @@ pub fn stats(
 }
 
 /// The statistics of each of `agency_ids` (aggregated in the database, one agency at a time).
-pub fn stats_by_agency(
+/// The statistics of one existing agency (404 for an unknown one).
+pub fn stats_of(
     conn: &mut DbConnection,
-    agency_ids: &[String],
+    agency_id: &str,
     direction: Direction,
     from: Option<&str>,
     to: Option<&str>,
-) -> QueryResult<Vec<ClueStats>> {
-    agency_ids.iter().map(|a| stats(conn, a, direction, from, to)).collect()
+) -> AppResult<ClueStats> {
+    crate::service::agencies::get(conn, agency_id)?;
+    Ok(stats(conn, agency_id, direction, from, to)?)
+}
+
+/// The statistics of every member unit, with its name, in code order.
+pub fn stats_by_agency(
+    conn: &mut DbConnection,
+    direction: Direction,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<Vec<(String, ClueStats)>> {
+    let agencies = crate::service::agencies::list(conn)?;
+    agencies.into_iter().map(|a| Ok((a.name, stats(conn, &a.id, direction, from, to)?))).collect()
 }

@@ -35,13 +35,18 @@ pub struct Delivery {
 }
 
 /// The endpoint's delivery log, newest first, after the `before` sequence number.
+/// The delivery log of one of the agency's endpoints (404 for another agency's), newest
+/// first, optionally in one status.
 pub fn deliveries(
     conn: &mut DbConnection,
-    endpoint_id: &str,
+    agency_id: &str,
+    endpoint_id: &WebhookId,
     status: Option<&str>,
     before: Option<i64>,
     limit: i64,
-) -> QueryResult<Vec<Delivery>> {
+) -> AppResult<Vec<Delivery>> {
+    get(conn, agency_id, endpoint_id)?;
+    let endpoint_id = endpoint_id.as_str();
     let mut q = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id)).into_boxed();
     if let Some(s) = status {
         q = q.filter(webhook_deliveries::status.eq(s.to_string()));
@@ -49,7 +54,7 @@ pub fn deliveries(
     if let Some(b) = before {
         q = q.filter(webhook_deliveries::seq.lt(b));
     }
-    q.order(webhook_deliveries::seq.desc()).limit(limit).select(Delivery::as_select()).load(conn)
+    Ok(q.order(webhook_deliveries::seq.desc()).limit(limit).select(Delivery::as_select()).load(conn)?)
 }
 
 /// Deletes log lines of successful deliveries last touched before `before` (dead letters
@@ -69,12 +74,13 @@ pub fn replay(
     conn: &mut DbConnection,
     p: &Principal,
     agency_id: &str,
-    endpoint_id: &str,
+    endpoint_id: &WebhookId,
     ids: Option<&[String]>,
 ) -> AppResult<usize> {
+    let (endpoint_id_typed, endpoint_id) = (endpoint_id, endpoint_id.as_str());
     write_tx(conn, |conn, log| {
         let actor = &Actor::from(p);
-        get(conn, agency_id, endpoint_id)?;
+        get(conn, agency_id, endpoint_id_typed)?;
         let base = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id));
         if let Some(ids) = ids {
             let found: Vec<(String, String)> = base

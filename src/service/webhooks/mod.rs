@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::contract::page::{Page, Window};
 use crate::db::schema::webhook_endpoints;
 use crate::db::DbConnection;
+use crate::domain::ids::WebhookId;
 use crate::domain::new_id;
 pub use crate::domain::webhook::{EndpointChange, EndpointDraft};
 use crate::error::{AppError, AppResult};
@@ -152,7 +153,8 @@ pub fn create(conn: &mut DbConnection, p: &Principal, agency_id: &str, draft: &E
 }
 
 /// One of the agency's endpoints; another agency's, or a deleted one, is 404.
-pub fn get(conn: &mut DbConnection, agency_id: &str, id: &str) -> AppResult<EndpointRow> {
+pub fn get(conn: &mut DbConnection, agency_id: &str, id: &WebhookId) -> AppResult<EndpointRow> {
+    let id = id.as_str();
     webhook_endpoints::table
         .find(id)
         .filter(webhook_endpoints::agency_id.eq(agency_id))
@@ -169,12 +171,13 @@ pub fn update(
     conn: &mut DbConnection,
     p: &Principal,
     agency_id: &str,
-    id: &str,
+    id: &WebhookId,
     change: EndpointChange,
 ) -> AppResult<Endpoint> {
+    let (id_typed, id) = (id, id.as_str());
     write_tx(conn, |conn, log| {
         let actor = &Actor::from(p);
-        let mut row = get(conn, agency_id, id)?;
+        let mut row = get(conn, agency_id, id_typed)?;
         if let Some(url) = &change.url {
             row.url = url.clone();
         }
@@ -225,13 +228,14 @@ pub fn rotate_secret(
     conn: &mut DbConnection,
     p: &Principal,
     agency_id: &str,
-    id: &str,
+    id: &WebhookId,
     secret: &str,
     keep_previous_until: &str,
 ) -> AppResult<Endpoint> {
+    let (id_typed, id) = (id, id.as_str());
     write_tx(conn, |conn, log| {
         let actor = &Actor::from(p);
-        let row = get(conn, agency_id, id)?;
+        let row = get(conn, agency_id, id_typed)?;
         let keep = keep_previous_until > log.at();
         diesel::update(webhook_endpoints::table.find(id))
             .set((
@@ -243,15 +247,16 @@ pub fn rotate_secret(
             .execute(conn)?;
         let until = keep.then_some(keep_previous_until);
         log.audit(actor, "webhook.rotate_secret", "webhook", Some(id), None, json!({"previous_valid_until": until}));
-        Ok(get(conn, agency_id, id)?.into())
+        Ok(get(conn, agency_id, id_typed)?.into())
     })
 }
 
 /// Deletes an endpoint: nothing more is delivered to it; its log stays for the record.
-pub fn delete(conn: &mut DbConnection, p: &Principal, agency_id: &str, id: &str) -> AppResult<()> {
+pub fn delete(conn: &mut DbConnection, p: &Principal, agency_id: &str, id: &WebhookId) -> AppResult<()> {
+    let (id_typed, id) = (id, id.as_str());
     write_tx(conn, |conn, log| {
         let actor = &Actor::from(p);
-        get(conn, agency_id, id)?;
+        get(conn, agency_id, id_typed)?;
         diesel::update(webhook_endpoints::table.find(id))
             .set((
                 webhook_endpoints::deleted_at.eq(log.at()),
