@@ -34,7 +34,7 @@ pub async fn similar_records(
     let skip = page::decode(params.cursor.as_deref())?.unwrap_or(0);
     let limit = page::limit(params.limit)?;
     let (items, more) = run(&state.pool, move |conn| {
-        service::similar::for_viewer(conn, &p, &id, (purpose.as_deref(), skip as usize, limit as usize))
+        service::similar::for_viewer(conn, &p, &id, purpose.as_deref(), skip as usize, limit as usize)
     })
     .await?;
     let next_cursor = more.then(|| page::encode(skip + items.len() as i64));
