@@ -1,9 +1,15 @@
 //! Building and running the HTTP server: bootstrap the database (migrations, taxonomy,
 //! first administrator), then serve on the configured address (port 0 picks a free one).
+//!
+//! Stopping: `AppHandle::stop` (or the server ending any other way) stops the HTTP server and
+//! then the background loops (delivery, maintenance), waiting a bounded time for them to end.
+//! The server listens to no OS signal itself: `guantong serve` turns SIGTERM and SIGINT into
+//! `AppHandle::stop`.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::FutureExt;
 use tracing_actix_web::TracingLogger;
@@ -11,6 +17,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::api::state::AppState;
 use crate::api::{self, ApiDoc};
+use crate::background::Background;
 use crate::config::{Secret, Settings};
 use crate::contract::MethodTable;
 use crate::db::{self, Backend, DbPool};
@@ -26,8 +33,38 @@ use utoipa::OpenApi;
 pub struct Application {
     port: u16,
     server: Server,
+    background: Background,
     pub pool: DbPool,
     pub backend: Backend,
+}
+
+/// How long a stopping server waits for its background loops to finish their current step.
+/// A loop's step is one transaction or one send (a webhook request under way is abandoned);
+/// one still running past this (e.g. waiting for a database that is down) ends on its own
+/// when the step does.
+pub const LOOPS_STOP_WITHIN: Duration = Duration::from_secs(5);
+
+/// Stops a running `Application` from elsewhere (a signal handler, a test harness).
+#[derive(Clone)]
+pub struct AppHandle {
+    server: ServerHandle,
+    background: Background,
+}
+
+impl AppHandle {
+    /// Stops the HTTP server (`graceful`: requests under way are answered first, for up to the
+    /// shutdown timeout; idle keep-alive connections are closed), then asks the background
+    /// loops to stop and waits up to `LOOPS_STOP_WITHIN` for them to end. Returns whether they
+    /// all did.
+    pub async fn stop(&self, graceful: bool) -> bool {
+        self.server.stop(graceful).await;
+        self.background.stop_and_wait(LOOPS_STOP_WITHIN).await
+    }
+
+    /// How many background loops still run.
+    pub fn loops_running(&self) -> usize {
+        self.background.running()
+    }
 }
 
 /// Opens the database, runs migrations and seeds what every hub needs.
@@ -125,10 +162,8 @@ impl Application {
         let openapi = api::openapi();
         let openapi_json = openapi.to_json()?;
         let methods = web::Data::new(MethodTable::new(&openapi));
-        if settings.delivery_workers {
-            crate::delivery::spawn(pool.clone(), settings.clone())?;
-        }
-        crate::db::spawn_maintenance(pool.clone())?;
+        let background = Background::new();
+        let loops = (settings.delivery_workers, settings.clone());
         let state =
             web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
         let server = HttpServer::new(move || {
@@ -168,15 +203,45 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(10)
+        .disable_signals()
         .run();
-        Ok(Application { port, server, pool, backend })
+        let started = match loops {
+            (true, settings) => crate::delivery::spawn(pool.clone(), settings, &background),
+            (false, _) => Ok(()),
+        }
+        .and_then(|()| crate::db::spawn_maintenance(pool.clone(), &background));
+        if let Err(e) = started {
+            background.stop();
+            return Err(e.into());
+        }
+        Ok(Application { port, server, background, pool, backend })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    pub fn handle(&self) -> AppHandle {
+        AppHandle { server: self.server.handle(), background: self.background.clone() }
+    }
+
+    /// Serves until the server is stopped (`AppHandle::stop`), then stops the background loops
+    /// and waits up to `LOOPS_STOP_WITHIN` for them to end. Should this future be dropped
+    /// before, the loops are still told to stop (not waited for).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let background = self.background;
+        let _stop_loops = background.stop_on_drop();
+        let served = self.server.await;
+        tracing::info!("HTTP 服务已停止,正在停止后台任务(投递、维护)");
+        if background.stop_and_wait(LOOPS_STOP_WITHIN).await {
+            tracing::info!("后台任务已全部结束");
+        } else {
+            tracing::warn!(
+                running = background.running(),
+                "后台任务未在 {} 秒内全部结束:未完成的投递留在数据库中,下次启动或由其他实例继续",
+                LOOPS_STOP_WITHIN.as_secs()
+            );
+        }
+        served
     }
 }

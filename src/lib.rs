@@ -4,6 +4,7 @@ pub mod admin_cli;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod background;
 pub mod config;
 pub mod contract;
 pub mod db;

@@ -251,10 +251,40 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
                     settings.listen.replace(":0", &format!(":{}", app.port())),
                     guantong::db::redact_url(&settings.database_url)
                 );
+                let handle = app.handle();
+                actix_web::rt::spawn(async move {
+                    let signal = stop_signal().await;
+                    tracing::info!(signal, "收到 {signal},正在停止服务:不再接受新连接,处理中的请求完成后退出");
+                    handle.stop(true).await;
+                });
                 app.run_until_stopped().await?;
+                tracing::info!("贯通已停止");
                 Ok::<_, anyhow::Error>(ExitCode::SUCCESS)
             })
         }
+    }
+}
+
+/// Resolves at the first SIGTERM or SIGINT (Ctrl-C); names it.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "无法监听停止信号;服务只能被强制结束");
+                std::future::pending().await
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }
 

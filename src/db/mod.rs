@@ -7,6 +7,8 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::background::Background;
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Pg(diesel::PgConnection),
@@ -100,29 +102,42 @@ pub const MAINTENANCE_EVERY: std::time::Duration = std::time::Duration::from_sec
 /// - PostgreSQL: merging the pending list of the search's trigram index into the index
 ///   (`gin_clean_pending_list`); otherwise the insert that finds the list over its limit
 ///   merges it, 100–250 ms inside a bulk-import chunk under the load bench.
-pub fn spawn_maintenance(pool: DbPool) -> std::io::Result<()> {
-    let mut warned = false;
-    std::thread::Builder::new().name("guantong-maintenance".into()).spawn(move || loop {
-        std::thread::sleep(MAINTENANCE_EVERY);
-        let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            let sql = match &*conn {
-                DbConnection::Sqlite(_) => "PRAGMA wal_checkpoint(PASSIVE)",
-                DbConnection::Pg(_) => "SELECT gin_clean_pending_list('records_search_trgm'::regclass)",
-            };
-            conn.batch_execute(sql).map_err(|e| e.to_string())
-        });
-        match done {
-            // The first failure is worth an operator's look (e.g. the database user does not
-            // own the index); repeats while the database is down are not.
-            Err(e) if !warned => {
-                tracing::warn!(error = %e, "后台维护(检查点/索引待处理列表)未完成,稍后重试");
-                warned = true;
-            }
-            Err(e) => tracing::debug!(error = %e, "后台维护未完成,稍后重试"),
-            Ok(()) => warned = false,
+///
+/// The thread runs until `background` is stopped (it looks between rounds; a round is one
+/// statement, which changes no data), then drops its pool.
+pub fn spawn_maintenance(pool: DbPool, background: &Background) -> std::io::Result<()> {
+    let (guard, background) = (background.enter(), background.clone());
+    std::thread::Builder::new().name("guantong-maintenance".into()).spawn(move || {
+        let _running = guard;
+        let mut warned = false;
+        while !background.sleep(MAINTENANCE_EVERY) {
+            maintain(&pool, &mut warned);
         }
+        drop(pool);
+        tracing::debug!("后台维护已停止");
     })?;
     Ok(())
+}
+
+/// One maintenance round.
+fn maintain(pool: &DbPool, warned: &mut bool) {
+    let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+        let sql = match &*conn {
+            DbConnection::Sqlite(_) => "PRAGMA wal_checkpoint(PASSIVE)",
+            DbConnection::Pg(_) => "SELECT gin_clean_pending_list('records_search_trgm'::regclass)",
+        };
+        conn.batch_execute(sql).map_err(|e| e.to_string())
+    });
+    match done {
+        // The first failure is worth an operator's look (e.g. the database user does not
+        // own the index); repeats while the database is down are not.
+        Err(e) if !*warned => {
+            tracing::warn!(error = %e, "后台维护(检查点/索引待处理列表)未完成,稍后重试");
+            *warned = true;
+        }
+        Err(e) => tracing::debug!(error = %e, "后台维护未完成,稍后重试"),
+        Ok(()) => *warned = false,
+    }
 }
 
 /// The default of `Settings::db_lock_timeout_ms`.

@@ -135,13 +135,13 @@ pub async fn run(ctx: WorkerContext) {
     let sweep_every = Duration::from_secs(ctx.settings.mail_sweep_interval_secs);
     let mut last_sweep: Option<Instant> = None;
     let mut commits = log::commits().subscribe();
-    loop {
+    while !ctx.stopping() {
         if last_sweep.is_none_or(|t| t.elapsed() >= sweep_every) {
             last_sweep = Some(Instant::now());
             sweep(&ctx).await;
         }
         dispatch(&ctx).await;
-        if let Some(s) = schedule {
+        if let Some(s) = schedule.filter(|_| !ctx.stopping()) {
             if let Some(day) = s.due_day(clock.now()) {
                 let d = day.clone();
                 match ctx.db(move |conn| outbox::run_digest(conn, &d)).await {
@@ -152,14 +152,24 @@ pub async fn run(ctx: WorkerContext) {
             }
         }
         send_due(&ctx, &transport).await;
-        wait_for_work(&mut commits, ctx.poll_interval()).await;
+        wait_for_work(&ctx, &mut commits).await;
     }
+    // Stopping: give back what this instance holds, so that another one (or the next start)
+    // need not wait for the leases to run out.
+    let owner = ctx.instance.clone();
+    if let Err(e) = ctx.db(move |conn| Ok(outbox::release_leases(conn, &owner)?)).await {
+        tracing::warn!(error = %e, "停止时未能交还邮件租约(租约到期后由其他实例接手)");
+    }
+    tracing::debug!("邮件投递已停止");
 }
 
 /// Appends the deadline reminders that are due, a batch at a time until none are left.
 async fn sweep(ctx: &WorkerContext) {
     let limit = ctx.settings.mail_batch.clamp(1, 1000);
     for _ in 0..DISPATCH_ROUNDS {
+        if ctx.stopping() {
+            return;
+        }
         let today = crate::service::transfers::today();
         match ctx.db(move |conn| outbox::sweep_deadlines(conn, &today, limit)).await {
             Ok(n) => {
@@ -182,6 +192,9 @@ async fn sweep(ctx: &WorkerContext) {
 async fn dispatch(ctx: &WorkerContext) {
     let batch = ctx.settings.mail_batch.clamp(1, 1000);
     for _ in 0..DISPATCH_ROUNDS {
+        if ctx.stopping() {
+            return;
+        }
         let owner = ctx.instance.clone();
         let result = ctx
             .db(move |conn| {
@@ -222,7 +235,7 @@ fn backoff(ctx: &WorkerContext) -> Backoff {
 /// Sends the due outbox rows, round after round until none are due.
 async fn send_due(ctx: &WorkerContext, transport: &Transport) {
     let limit = ctx.settings.mail_batch.clamp(1, 500);
-    loop {
+    while !ctx.stopping() {
         let owner = ctx.instance.clone();
         let due = match ctx.db(move |conn| Ok(outbox::claim_due(conn, &owner, &after(LEASE), limit)?)).await {
             Ok(d) => d,
@@ -237,6 +250,10 @@ async fn send_due(ctx: &WorkerContext, transport: &Transport) {
         let full = due.len() as i64 >= limit;
         let mut failures = 0;
         for m in due {
+            // Stopping: the rest stay pending (their leases are given back at the end).
+            if ctx.stopping() {
+                return;
+            }
             let attempts = m.attempts + 1;
             let result = match transport.send(&m).await {
                 Ok(()) => SendResult::Sent,

@@ -7,6 +7,12 @@
 //! The loops run on their own thread and Tokio runtime, beside the HTTP server. Several hub
 //! instances may run them at once: work is claimed with leases (PostgreSQL: `FOR UPDATE SKIP
 //! LOCKED`; SQLite: its single writer), so no two instances deliver the same thing at once.
+//!
+//! They run until the server's `Background` is stopped. A loop looks at the stop between its
+//! steps (a step is one transaction, or one send and the transaction recording it), records
+//! what it did, gives back its leases and ends; what it has not done stays owed in the
+//! database. A webhook request still under way at the stop is abandoned (the event stays
+//! owed and is sent again later: receivers de-duplicate); a mail being sent is finished.
 
 pub mod mail;
 pub mod webhook_guard;
@@ -17,6 +23,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::background::Background;
 use crate::config::Settings;
 use crate::db::{DbConnection, DbPool};
 use crate::error::{AppError, AppResult};
@@ -28,15 +35,23 @@ pub struct WorkerContext {
     pub settings: Arc<Settings>,
     /// This process's lease owner name.
     pub instance: String,
+    /// The server's stop switch.
+    pub background: Background,
 }
 
 impl WorkerContext {
-    pub fn new(pool: DbPool, settings: Settings) -> WorkerContext {
+    pub fn new(pool: DbPool, settings: Settings, background: Background) -> WorkerContext {
         WorkerContext {
             pool,
             settings: Arc::new(settings),
             instance: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            background,
         }
+    }
+
+    /// Whether the loops are asked to stop (looked at between steps).
+    pub fn stopping(&self) -> bool {
+        self.background.is_stopping()
     }
 
     /// Runs blocking diesel work on Tokio's blocking pool with a pooled connection.
@@ -63,31 +78,40 @@ pub fn after(d: Duration) -> String {
     crate::domain::format_time(chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()))
 }
 
-/// Waits until this process commits new events or `poll` passes (other instances' commits
-/// are only seen by polling).
-pub async fn wait_for_work(commits: &mut watch::Receiver<i64>, poll: Duration) {
-    let _ = tokio::time::timeout(poll, commits.changed()).await;
+/// Waits until this process commits new events, `poll` passes (other instances' commits
+/// are only seen by polling) or the loops are asked to stop.
+pub async fn wait_for_work(ctx: &WorkerContext, commits: &mut watch::Receiver<i64>) {
+    tokio::select! {
+        _ = tokio::time::timeout(ctx.poll_interval(), commits.changed()) => {}
+        _ = ctx.background.stopping() => {}
+    }
 }
 
-/// Starts the delivery loops on a thread of their own; they run until the process ends.
-pub fn spawn(pool: DbPool, settings: Settings) -> std::io::Result<()> {
-    let ctx = WorkerContext::new(pool, settings);
+/// Starts the delivery loops on a thread of their own; they run until `background` is
+/// stopped. The thread ends once both loops have ended and their runtime is shut down (its
+/// blocking database work finished), so no connection of `pool` is used after it.
+pub fn spawn(pool: DbPool, settings: Settings, background: &Background) -> std::io::Result<()> {
+    let guard = background.enter();
+    let ctx = WorkerContext::new(pool, settings, background.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("guantong-delivery")
         .enable_all()
         .build()?;
     std::thread::Builder::new().name("guantong-delivery".into()).spawn(move || {
+        let _running = guard;
         runtime.block_on(async move {
             let mut loops = tokio::task::JoinSet::new();
             loops.spawn(webhooks::run(ctx.clone()));
-            loops.spawn(mail::run(ctx.clone()));
+            loops.spawn(mail::run(ctx));
             while let Some(ended) = loops.join_next().await {
                 if let Err(e) = ended {
                     tracing::error!(error = %e, "投递任务异常结束");
                 }
             }
-        })
+        });
+        drop(runtime);
+        tracing::debug!("投递线程已停止");
     })?;
     Ok(())
 }

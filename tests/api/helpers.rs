@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use guantong::app::{ensure_admin, open_database, Application};
+use guantong::app::{ensure_admin, open_database, AppHandle, Application};
 use guantong::config::{Secret, Settings};
 use guantong::db::DbPool;
 use reqwest::blocking::{Client, RequestBuilder, Response};
@@ -59,9 +59,10 @@ pub struct PgDatabase {
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         use diesel::{Connection, RunQueryDsl};
-        // WITH (FORCE) (PostgreSQL ≥ 13) ends the connections still open: a server's delivery
-        // loops and maintenance thread keep a pool until the test process exits (src/ offers
-        // no way to stop them).
+        // WITH (FORCE) (PostgreSQL ≥ 13) ends the connections still open: a server's stopped
+        // loops have let go of theirs (harness::a_stopped_server_leaves_no_loop_behind), but
+        // a test may hold a pool of its own, or a loop may still be finishing a step on a
+        // slow database past the bound of `ServerThread::stop`.
         let dropped = diesel::PgConnection::establish(&self.admin_url).map_err(|e| e.to_string()).and_then(|mut c| {
             diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
                 .execute(&mut c)
@@ -150,6 +151,16 @@ impl TestApp {
         let (_, port, server) = start_server(settings);
         self.servers.lock().unwrap().push(server);
         format!("http://127.0.0.1:{port}")
+    }
+
+    /// Stops every server of this test now (as `Drop` would), their loops included; returns
+    /// whether all the loops ended within the bound. The pool and the database stay.
+    pub fn stop_servers(&self) -> bool {
+        let mut all = true;
+        for server in self.servers.lock().unwrap().iter_mut() {
+            all &= server.stop();
+        }
+        all
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -293,7 +304,7 @@ impl TestApp {
     }
 }
 
-fn test_settings(database_url: &str) -> Settings {
+pub fn test_settings(database_url: &str) -> Settings {
     Settings {
         database_url: database_url.to_string(),
         listen: "127.0.0.1:0".into(),
@@ -308,20 +319,27 @@ fn test_settings(database_url: &str) -> Settings {
 }
 
 /// A test server running on its own thread.
-struct ServerThread {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+pub struct ServerThread {
+    handle: AppHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ServerThread {
-    /// Stops the server and waits until its port is closed.
-    fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    /// Stops the server gracefully and its background loops (`AppHandle::stop`), and waits
+    /// until its thread has ended (the port is closed). Returns whether the loops ended within
+    /// the server's bound (`LOOPS_STOP_WITHIN`); after a `true` none of them runs any more.
+    pub fn stop(&mut self) -> bool {
         if let Some(thread) = self.thread.take() {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
+            runtime.expect("a runtime to stop the server on").block_on(self.handle.stop(true));
             let _ = thread.join();
         }
+        self.loops_running() == 0
+    }
+
+    /// How many of the server's background loops run.
+    pub fn loops_running(&self) -> usize {
+        self.handle.loops_running()
     }
 }
 
@@ -332,28 +350,22 @@ impl Drop for ServerThread {
 }
 
 /// Runs the real server on its own thread; returns its pool, port and the thread to stop.
-fn start_server(settings: Settings) -> (DbPool, u16, ServerThread) {
+pub fn start_server(settings: Settings) -> (DbPool, u16, ServerThread) {
     let (pool, be) = open_database(&settings).expect("open database");
     ensure_admin(&pool, settings.admin_password.as_ref()).expect("create admin");
     let (tx, rx) = std::sync::mpsc::channel();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let p = pool.clone();
     let thread = std::thread::spawn(move || {
         let sys = actix_web::rt::System::new();
         sys.block_on(async move {
             let app = Application::build(settings, p, be).expect("build app");
-            tx.send(app.port()).unwrap();
-            // `Application` keeps its server handle to itself, so the test stops the server by
-            // dropping the running server: actix-server then stops its workers and its
-            // acceptor (joined, so the port is closed when this thread ends).
-            tokio::select! {
-                _ = app.run_until_stopped() => {}
-                _ = stopped => {}
-            }
+            tx.send((app.port(), app.handle())).unwrap();
+            // Until `ServerThread::stop`; then the loops are stopped too.
+            let _ = app.run_until_stopped().await;
         });
     });
-    let port = rx.recv().expect("server started");
-    (pool, port, ServerThread { stop: Some(stop), thread: Some(thread) })
+    let (port, handle) = rx.recv().expect("server started");
+    (pool, port, ServerThread { handle, thread: Some(thread) })
 }
 
 #[derive(Debug, Clone)]
@@ -525,6 +537,31 @@ impl ServerProcess {
             .unwrap();
         assert!(out.status.success(), "guantong {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Sends the server `signal` (`TERM`, `INT`…) and waits up to `within` for it to exit;
+    /// returns its exit status and everything it logged. Fails if it has not exited by then.
+    pub fn signal(mut self, signal: &str, within: std::time::Duration) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("run kill");
+        assert!(sent.success(), "kill -{signal} {pid}: {sent}");
+        let deadline = std::time::Instant::now() + within;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("the server did not exit within {within:?} of SIG{signal}; log:\n{}", self.log.lock().unwrap());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        };
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let logs = self.log.lock().unwrap().clone();
+        (status, logs)
     }
 
     /// Stops the server; returns everything it logged.

@@ -92,11 +92,23 @@ fn by_subject<'a>(mails: &'a [Received], needle: &str) -> Vec<&'a Received> {
     mails.iter().filter(|m| m.subject.contains(needle)).collect()
 }
 
-/// A second hub instance's delivery loops over the same database, with the digest due now.
-fn digest_instance(app: &TestApp) {
+/// A second hub instance's delivery loops over the same database, with the digest due now;
+/// they stop (and are waited for) when the returned guard goes.
+fn digest_instance(app: &TestApp) -> SecondLoops {
     let mut s = app.settings.clone();
     s.mail_digest_time = "00:00".into();
-    guantong::delivery::spawn(app.pool.clone(), s).expect("start the second instance's loops");
+    let loops = guantong::background::Background::new();
+    guantong::delivery::spawn(app.pool.clone(), s, &loops).expect("start the second instance's loops");
+    SecondLoops(loops)
+}
+
+struct SecondLoops(guantong::background::Background);
+
+impl Drop for SecondLoops {
+    fn drop(&mut self) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        runtime.block_on(self.0.stop_and_wait(guantong::app::LOOPS_STOP_WITHIN));
+    }
 }
 
 fn day_offset(days: i64) -> String {
@@ -129,7 +141,7 @@ fn mail_transfer_reaches_the_receiving_agency_by_preference(b: Backend) {
     assert!(m.html.contains("七届市委第八轮巡察"), "{}", m.html);
 
     // The digest user gets it in the next digest; the never user gets nothing at all.
-    digest_instance(&app);
+    let _second = digest_instance(&app);
     let mails = smtp.exactly(2);
     assert_clean(&mails);
     let d = &mails[1];
@@ -303,7 +315,7 @@ fn mail_subscription_matches_come_in_one_daily_digest(b: Backend) {
     });
     assert_stays(std::time::Duration::from_secs(2), "no mail before the digest", || smtp.messages().is_empty());
     assert!(smtp.messages().is_empty(), "{:#?}", smtp.messages());
-    digest_instance(&app);
+    let _second = digest_instance(&app);
     let mails = smtp.exactly(1);
     assert_clean(&mails);
     let d = &mails[0];

@@ -513,7 +513,34 @@ fn secrets_rotate_without_losing_a_message(b: Backend) {
     assert_eq!(app.post(&xc.admin, &path, json!({"keep_previous_hours": "x"})).0, 422);
 }
 
+/// A server stopped while it waits for a receiver abandons the request at once, records the
+/// round and gives the endpoint's lease back: the event stays owed (nothing is lost), and the
+/// next instance delivers it at once, not after the lease has run out (two minutes here).
+fn a_stop_mid_request_leaves_the_event_owed(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| {
+        fast(s);
+        s.webhook_timeout_ms = 30_000;
+    });
+    let hub = app.admin_token();
+    let xc = unit(&app, &hub, "xuncha", "inspection");
+    let r = Receiver::start();
+    r.set_mode(Mode::Hang(Duration::from_secs(60)));
+    endpoint(&app, &xc.admin, &r, &["record.created"]);
+    publish(&app, &xc, "停止时正在投递的信息", json!({"level": "own"}));
+    wait_until(20, "the request under way", || r.max_in_flight() == 1);
+    let started = Instant::now();
+    assert!(app.stop_servers(), "the loops ended within the bound");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "stopping waited {took:?} for the hanging receiver");
+    assert!(r.distinct().is_empty());
+    r.set_mode(Mode::Accept);
+    app.another_instance(fast);
+    let got = r.wait_for(10, "the owed event, from the next instance", |got| got.len() == 1);
+    assert_eq!(got[0].body["data"]["record"]["title"], "停止时正在投递的信息");
+}
+
 both!(
+    a_stop_mid_request_leaves_the_event_owed,
     secrets_rotate_without_losing_a_message,
     a_deactivated_agency_receives_nothing_until_reactivated,
     endpoints_are_managed_by_their_agency_admins_only,

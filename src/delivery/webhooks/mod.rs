@@ -70,7 +70,7 @@ pub async fn run(ctx: WorkerContext) {
     let mut commits = log::commits().subscribe();
     let mut tasks = tokio::task::JoinSet::new();
     let mut pruned_at: Option<Instant> = None;
-    loop {
+    while !ctx.stopping() {
         while tasks.try_join_next().is_some() {}
         if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
             pruned_at = Some(Instant::now());
@@ -98,10 +98,14 @@ pub async fn run(ctx: WorkerContext) {
             }
         }
         tokio::select! {
-            _ = wait_for_work(&mut commits, ctx.poll_interval()) => {}
+            _ = wait_for_work(&ctx, &mut commits) => {}
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
+    // Stopping: each endpoint being served ends its round at once (a request under way is
+    // abandoned), records it and gives its lease back; wait for that.
+    while tasks.join_next().await.is_some() {}
+    tracing::debug!("回调投递已停止");
 }
 
 /// How often the delivery log is pruned of old successful deliveries.
@@ -156,7 +160,7 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &Sender<'_>, mut e: Endpoin
             r.stream(&events, events.len() as i64 >= batch, head).await
         };
         let (attempts, mut progress) = (r.attempts, r.progress);
-        if !more || round == ROUNDS_PER_CLAIM || progress.disable.is_some() {
+        if !more || round == ROUNDS_PER_CLAIM || progress.disable.is_some() || ctx.stopping() {
             progress.lease_until = None;
         }
         let keep = progress.lease_until.is_some();

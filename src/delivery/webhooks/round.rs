@@ -46,9 +46,19 @@ impl<'a> Round<'a> {
         Round { ctx, client, e, viewer, actor, started, head_attempts: e.attempts, attempts: Vec::new(), progress }
     }
 
-    /// Whether the round has used its share of the lease.
+    /// Whether the round has used its share of the lease, or the loops are stopping.
     pub(super) fn out_of_time(&self) -> bool {
-        self.started.elapsed() > lease_len(self.ctx) / 3
+        self.started.elapsed() > lease_len(self.ctx) / 3 || self.ctx.stopping()
+    }
+
+    /// One POST, or `None` if the loops are asked to stop first: the request is abandoned
+    /// and the event stays owed (the receiver may have it already; it de-duplicates).
+    async fn post(&self, ev: &FeedEvent) -> Option<Attempt> {
+        tokio::select! {
+            biased;
+            _ = self.ctx.background.stopping() => None,
+            at = self.client.post(self.e, ev) => Some(at),
+        }
     }
 
     /// Sends dead letters queued for replay, each once, as the agency may see the event now;
@@ -63,7 +73,7 @@ impl<'a> Round<'a> {
                 self.ctx.db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, 1, None)?.into_iter().next())).await?;
             let attempt = match rendered.filter(|ev| ev.seq == seq) {
                 Some(ev) => {
-                    let mut at = self.client.post(self.e, &ev).await;
+                    let Some(mut at) = self.post(&ev).await else { break };
                     at.attempts = d.attempts + 1;
                     if at.status != "delivered" {
                         at.status = "dead";
@@ -103,7 +113,10 @@ impl<'a> Round<'a> {
                 stop = RoundEnd::OutOfTime;
                 break;
             }
-            let mut at = self.client.post(self.e, ev).await;
+            let Some(mut at) = self.post(ev).await else {
+                stop = RoundEnd::OutOfTime;
+                break;
+            };
             at.attempts = self.head_attempts + 1;
             if at.status == "delivered" {
                 self.progress.attempts = 0;

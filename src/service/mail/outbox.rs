@@ -113,6 +113,17 @@ pub fn record_send(conn: &mut DbConnection, id: &str, owner: &str, attempts: i32
     Ok(n > 0)
 }
 
+/// Gives back every lease `owner` holds: its claimed mails not sent yet (they stay pending,
+/// due as they were) and the dispatcher's cursor. For a mail loop that stops.
+pub fn release_leases(conn: &mut DbConnection, owner: &str) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(mail_outbox::table.filter(mail_outbox::lease_owner.eq(owner)))
+            .set((mail_outbox::lease_owner.eq(None::<String>), mail_outbox::lease_until.eq(None::<String>)))
+            .execute(conn)?;
+        super::release_cursor(conn, owner)
+    })
+}
+
 /// Queues a mail to one user outside the event dispatcher (an account's one-time link),
 /// due at once, in the caller's transaction.
 pub fn queue_direct(
