@@ -131,7 +131,13 @@ pub fn ensure_admin(pool: &DbPool, password: Option<&Secret>) -> anyhow::Result<
 /// No route matched: an undeclared method on a declared path is 405 with `Allow` (the
 /// methods the OpenAPI document declares for it); anything else is 404.
 async fn no_route(req: HttpRequest, table: web::Data<MethodTable>) -> Result<HttpResponse, AppError> {
-    match table.allow(req.path()) {
+    let path = req.path();
+    let machine = path.starts_with("/api/") || ["/healthz", "/readyz", "/metrics"].contains(&path);
+    if !machine {
+        // A person's browser: the web client's not-found page.
+        return Ok(crate::web::not_found());
+    }
+    match table.allow(path) {
         Some(allow) => Err(AppError::MethodNotAllowed { allow: allow.to_string() }),
         None => Err(AppError::NotFound("接口不存在".into())),
     }
@@ -181,6 +187,8 @@ impl Application {
                 .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
                 .configure(api::configure_ops)
                 .into_app()
+                .app_data(crate::web::form_config())
+                .configure(crate::web::configure)
                 .route(
                     "/api/openapi.json",
                     web::get().to(move || {
@@ -199,6 +207,7 @@ impl Application {
                         res
                     })
                 })
+                .wrap(crate::web::security_headers())
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?

@@ -38,6 +38,10 @@ pub struct Settings {
     pub admin_password: Option<Secret>,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
+    /// Web client: a session ends after this many seconds without a request…
+    pub web_session_idle_secs: i64,
+    /// …and this many seconds after login whatever happens.
+    pub web_session_max_secs: i64,
     pub max_json_bytes: usize,
     pub max_batch_bytes: usize,
     pub pool_size: u32,
@@ -145,6 +149,8 @@ impl Default for Settings {
             admin_password: None,
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            web_session_idle_secs: 30 * 60,
+            web_session_max_secs: 12 * 3600,
             max_json_bytes: 1024 * 1024,
             max_batch_bytes: 64 * 1024 * 1024,
             pool_size: 8,
@@ -221,6 +227,11 @@ impl Settings {
             base_secs: self.login_lock_base_secs,
             max_secs: self.login_lock_max_secs,
         }
+    }
+
+    /// Whether the hub is reached over HTTPS (then the web client's cookie is `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 
     /// The one-time link for `token`.

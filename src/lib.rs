@@ -18,4 +18,5 @@ pub mod service;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod web;
 pub mod wire;

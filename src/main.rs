@@ -246,11 +246,9 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
                 let app = Application::build(settings.clone(), pool, backend)?;
-                println!(
-                    "贯通已启动:http://{}(数据库:{})",
-                    settings.listen.replace(":0", &format!(":{}", app.port())),
-                    guantong::db::redact_url(&settings.database_url)
-                );
+                let address = format!("http://{}", settings.listen.replace(":0", &format!(":{}", app.port())));
+                println!("贯通已启动:{address}(数据库:{})", guantong::db::redact_url(&settings.database_url));
+                println!("网页端:用浏览器打开 {address}/ 登录;接口文档:{address}/api/openapi.json");
                 let handle = app.handle();
                 actix_web::rt::spawn(async move {
                     let signal = stop_signal().await;

@@ -11,7 +11,7 @@ use crate::api::state::AppState;
 use crate::domain::{format_time, Role};
 use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::service::sessions::Reservation;
+use crate::service::sessions::{LoginAttempt, LoginOutcome, Reservation};
 use crate::service::{self};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -58,7 +58,7 @@ fn throttled(secs: i64) -> AppError {
 
 /// The client address a login is counted against (`X-Forwarded-For` only from a trusted
 /// proxy).
-fn client_key(state: &AppState, req: &HttpRequest) -> String {
+pub(crate) fn client_key(state: &AppState, req: &HttpRequest) -> String {
     let trusted = state.settings.trusted_proxy_addrs().unwrap_or_default();
     let xff = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let addr = policy::credentials::client_address(req.peer_addr().map(|a| a.ip()), xff, &trusted);
@@ -81,55 +81,26 @@ pub async fn login(
     if username.len() > 64 || password.len() > 256 {
         return Err(bad_credentials());
     }
-    let user_key = format!("user:{}", username.to_lowercase());
-    let address_key = client_key(&state, &req);
     let s = &state.settings;
-    let keys = vec![(user_key.clone(), s.login_backoff(false)), (address_key.clone(), s.login_backoff(true))];
-    let window = s.login_window_secs;
-    // 1. Count the attempt (its own short transaction, not the log head) and load the
-    //    user; the connection goes back to the pool before any hashing.
-    let name = username.clone();
-    let k = keys.clone();
-    let (reservation, user) =
-        run(&state.pool, move |conn| service::sessions::login_attempt(conn, &k, window, &name)).await?;
-    let locked_now = match reservation {
-        Reservation::Locked { retry_after_secs } => return Err(throttled(retry_after_secs)),
-        Reservation::Granted { locked_now } => locked_now,
-    };
-    // 2. Verify off the pool. Unknown, deactivated and not yet activated users are verified
-    //    against a dummy hash: the same work, the same answer.
-    let usable =
-        user.as_ref().is_some_and(|(u, agency_active)| u.active && *agency_active && !u.password_hash.is_empty());
-    let hash = match (&user, usable) {
-        (Some((u, _)), true) => u.password_hash.clone(),
-        _ => crate::auth::dummy_hash().to_string(),
-    };
-    let verified = web::block(move || crate::auth::verify_password(&password, &hash)).await?;
-    let user = user.map(|(u, _)| u).filter(|_| usable && verified);
-    let Some(u) = user else {
-        // No audit entry per failure (that would take the global write lock for every
-        // guess): a lock is audited once, after the answer.
-        if !locked_now.is_empty() {
-            let pool = state.pool.clone();
-            actix_web::rt::spawn(async move {
-                let r = run(&pool, move |conn| service::sessions::audit_locks(conn, &locked_now)).await;
-                if let Err(e) = r {
-                    tracing::warn!(error = %e, "登录锁定未能写入审计日志");
-                }
-            });
-        }
-        return Err(bad_credentials());
-    };
-    // 3. Success: start the username's count over, open the session, audit.
-    let st = state.clone();
-    let expires = refresh_expiry(&state);
-    let address_keys = vec![keys[1].clone()];
-    let tokens = run(&state.pool, move |conn| {
-        service::sessions::open_session(conn, &u, &user_key, &address_keys, &expires, |user, family, token| {
-            tokens(&st, user, family, token)
+    let keys = vec![
+        (format!("user:{}", username.to_lowercase()), s.login_backoff(false)),
+        (client_key(&state, &req), s.login_backoff(true)),
+    ];
+    let attempt = LoginAttempt { username, password, keys, window_secs: s.login_window_secs };
+    let (pool, st, expires) = (state.pool.clone(), state.clone(), refresh_expiry(&state));
+    let outcome = web::block(move || {
+        service::sessions::login(&pool, attempt, |conn, u, user_key, address_keys| {
+            service::sessions::open_session(conn, u, user_key, address_keys, &expires, |user, family, token| {
+                tokens(&st, user, family, token)
+            })
         })
     })
-    .await?;
+    .await??;
+    let tokens = match outcome {
+        LoginOutcome::Locked(secs) => return Err(throttled(secs)),
+        LoginOutcome::Refused => return Err(bad_credentials()),
+        LoginOutcome::Opened(tokens) => tokens,
+    };
     Ok(HttpResponse::Ok().json(tokens))
 }
 

@@ -46,7 +46,7 @@ pub async fn create_record(
     .body(json))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct RecordParams {
     #[param(schema_with = crate::contract::record_kind_param)]
     pub kind: Option<String>,
@@ -74,7 +74,7 @@ pub struct RecordPage {
     pub next_cursor: Option<String>,
 }
 
-fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
+pub(crate) fn record_query(p: RecordParams) -> AppResult<RecordQuery> {
     let mut errs = Vec::new();
     let kind = match p.kind.as_deref().filter(|k| !k.is_empty()) {
         None => None,

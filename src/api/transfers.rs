@@ -145,6 +145,7 @@ fn ledger_query(p: &LedgerParams, limit: i64) -> AppResult<LedgerQuery> {
         object_id: p.object_id.clone(),
         from,
         to,
+        due_by: None,
         before_id,
         limit,
     })

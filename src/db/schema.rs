@@ -511,3 +511,19 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(credential_tokens, users);
+
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        csrf_token -> Text,
+        created_at -> Text,
+        last_seen_at -> Text,
+        expires_at -> Text,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(web_sessions, users);
+diesel::allow_tables_to_appear_in_same_query!(web_sessions, agencies);

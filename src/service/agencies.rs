@@ -40,6 +40,11 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Agency>> {
     agencies::table.order(agencies::code).select(Agency::as_select()).load(conn)
 }
 
+/// Every unit's name by id (to show names where rows hold ids).
+pub fn names(conn: &mut DbConnection) -> AppResult<std::collections::HashMap<String, String>> {
+    Ok(agencies::table.select((agencies::id, agencies::name)).load::<(String, String)>(conn)?.into_iter().collect())
+}
+
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Agency> {
     agencies::table
         .find(id)

@@ -97,7 +97,22 @@ pub fn principal_for_session(
     session_id: &str,
     now: &str,
 ) -> QueryResult<Option<Principal>> {
-    // A deactivated user, or a user of a deactivated unit, has no session.
+    let live: i64 = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(session_id))
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .filter(refresh_tokens::expires_at.gt(now))
+        .count()
+        .get_result(conn)?;
+    if live == 0 {
+        return Ok(None);
+    }
+    principal_of_user(conn, user_id)
+}
+
+/// The principal of an active user of an active unit (`None` for any other user: a
+/// deactivated user, or a user of a deactivated unit, has no session).
+pub fn principal_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<Principal>> {
     let user: Option<(String, String, String)> = users::table
         .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
         .filter(users::id.eq(user_id))
@@ -109,16 +124,6 @@ pub fn principal_for_session(
     let Some((username, agency_id, roles)) = user else {
         return Ok(None);
     };
-    let live: i64 = refresh_tokens::table
-        .filter(refresh_tokens::family_id.eq(session_id))
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .filter(refresh_tokens::revoked_at.is_null())
-        .filter(refresh_tokens::expires_at.gt(now))
-        .count()
-        .get_result(conn)?;
-    if live == 0 {
-        return Ok(None);
-    }
     Ok(Some(Principal {
         user_id: Some(user_id.to_string()),
         api_key_id: None,

@@ -27,4 +27,6 @@ pub mod similar;
 pub mod subscriptions;
 pub mod transfers;
 pub mod users;
+pub mod web_sessions;
 pub mod webhooks;
+pub mod workbench;

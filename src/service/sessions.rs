@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::config::Settings;
-use crate::db::DbConnection;
+use crate::db::{DbConnection, DbPool};
 use crate::domain::mail::AccountLink;
 use crate::domain::new_id;
 use crate::error::{AppError, AppResult};
@@ -18,6 +18,68 @@ use crate::store::throttle;
 
 pub use crate::store::throttle::Reservation;
 
+/// A login as a person types it, with the throttle keys it is counted against (the
+/// username's and the client address's, in that order).
+pub struct LoginAttempt {
+    pub username: String,
+    pub password: String,
+    pub keys: Vec<(String, Backoff)>,
+    pub window_secs: i64,
+}
+
+impl std::fmt::Debug for LoginAttempt {
+    /// Never prints the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginAttempt").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+/// How a login ended.
+#[derive(Debug)]
+pub enum LoginOutcome<T> {
+    /// A key is locked: retry after this many seconds (429), even with the right password.
+    Locked(i64),
+    /// Unknown user, wrong password, deactivated or not yet activated: one answer for all.
+    Refused,
+    Opened(T),
+}
+
+/// The whole login, for the REST API and the web client alike; blocking (run it off the
+/// async runtime). 1. The attempt is counted (its own short transaction) and the user
+/// loaded; the connection goes back to the pool. 2. The password is verified off the pool;
+/// unknown, deactivated and not yet activated users against a dummy hash (the same work, the
+/// same answer). 3. On success `open` makes the session (API tokens or a web session) in a
+/// new checkout. A failure that locks a key is audited once; failures themselves are not
+/// (that would take the global write lock for every guess).
+pub fn login<T>(
+    pool: &DbPool,
+    a: LoginAttempt,
+    open: impl FnOnce(&mut DbConnection, &UserRow, &str, &[(String, Backoff)]) -> AppResult<T>,
+) -> AppResult<LoginOutcome<T>> {
+    let (reservation, user) = login_attempt(&mut *pool.get()?, &a.keys, a.window_secs, &a.username)?;
+    let locked_now = match reservation {
+        Reservation::Locked { retry_after_secs } => return Ok(LoginOutcome::Locked(retry_after_secs)),
+        Reservation::Granted { locked_now } => locked_now,
+    };
+    let usable =
+        user.as_ref().is_some_and(|(u, agency_active)| u.active && *agency_active && !u.password_hash.is_empty());
+    let hash = match (&user, usable) {
+        (Some((u, _)), true) => u.password_hash.as_str(),
+        _ => crate::auth::dummy_hash(),
+    };
+    let verified = crate::auth::verify_password(&a.password, hash);
+    let Some(u) = user.map(|(u, _)| u).filter(|_| usable && verified) else {
+        if !locked_now.is_empty() {
+            if let Err(e) = audit_locks(&mut *pool.get()?, &locked_now) {
+                tracing::warn!(error = %e, "登录锁定未能写入审计日志");
+            }
+        }
+        return Ok(LoginOutcome::Refused);
+    };
+    let (user_key, address_keys) = (a.keys[0].0.clone(), a.keys[1..].to_vec());
+    Ok(LoginOutcome::Opened(open(&mut *pool.get()?, &u, &user_key, &address_keys)?))
+}
+
 /// Counts an attempt against every key (its own short transaction, not the log head).
 pub fn reserve(conn: &mut DbConnection, keys: &[(String, Backoff)], window_secs: i64) -> AppResult<Reservation> {
     Ok(throttle::reserve(conn, keys, window_secs)?)
@@ -25,7 +87,7 @@ pub fn reserve(conn: &mut DbConnection, keys: &[(String, Backoff)], window_secs:
 
 /// A login's first step: count the attempt and, unless locked, load the user and whether
 /// its agency is active.
-pub fn login_attempt(
+fn login_attempt(
     conn: &mut DbConnection,
     keys: &[(String, Backoff)],
     window_secs: i64,
@@ -46,7 +108,7 @@ pub fn login_attempt(
 }
 
 /// Audits the keys a failed attempt locked (once per lock, not per failure).
-pub fn audit_locks(conn: &mut DbConnection, locked_now: &[(String, i64)]) -> AppResult<()> {
+fn audit_locks(conn: &mut DbConnection, locked_now: &[(String, i64)]) -> AppResult<()> {
     write_tx(conn, |_, log| {
         for (key, failures) in locked_now {
             let detail = json!({"key": key, "failures": failures});

@@ -1,5 +1,6 @@
 //! Integration tests: the real server over real HTTP, on SQLite and on PostgreSQL.
 
+mod browser;
 mod helpers;
 mod logging;
 mod smtp;
@@ -29,6 +30,7 @@ mod stored_values;
 mod sync;
 mod sync_cli;
 pub mod transfers;
+mod web_client;
 mod webhooks;
 
 mod abuse_objects;

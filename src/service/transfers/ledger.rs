@@ -32,6 +32,8 @@ pub struct LedgerQuery {
     pub from: Option<String>,
     /// Transfers made on or before this date.
     pub to: Option<String>,
+    /// Only open transfers due on or before this date (YYYY-MM-DD), overdue ones included.
+    pub due_by: Option<String>,
     pub before_id: Option<String>,
     pub limit: i64,
 }
@@ -55,6 +57,9 @@ pub fn ledger(conn: &mut DbConnection, agency_id: &str, f: &LedgerQuery) -> Quer
             q = q.filter(transfers::state.ne_all(open).or(transfers::deadline.ge(today())));
         }
         None => {}
+    }
+    if let Some(d) = &f.due_by {
+        q = q.filter(transfers::state.eq_any(open)).filter(transfers::deadline.le(d.clone()));
     }
     if let Some(r) = &f.round {
         q = q.filter(transfers::round.eq(r.clone()));

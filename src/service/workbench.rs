@@ -1,0 +1,106 @@
+//! 工作台: what needs the officer's unit now — transfers waiting for acceptance, deadlines
+//! within three days and overdue, unread inbox items, possible duplicate handling, and tasks
+//! assigned in deliberations. Everything through the same entitled views as the lists.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::{assignments, deliberations};
+use crate::db::DbConnection;
+use crate::domain::clock;
+use crate::domain::transfer::TransferState;
+use crate::error::AppResult;
+use crate::policy::{self, Principal};
+use crate::service::inbox::{self, InboxItem, InboxQuery};
+use crate::service::transfers::{self, Direction, LedgerQuery, TransferView};
+
+/// How many of each the workbench shows (the full lists are a click away).
+pub const SHOWN: i64 = 10;
+/// Deadlines this many days ahead count as due soon.
+pub const DUE_SOON_DAYS: i64 = 3;
+
+pub struct Workbench {
+    /// Transfers to the unit not yet accepted (受理).
+    pub awaiting_acceptance: Vec<TransferView>,
+    /// Open transfers to the unit due within `DUE_SOON_DAYS` days or overdue, soonest first.
+    pub due_soon: Vec<TransferView>,
+    /// Unread inbox items other than duplicate flags.
+    pub inbox: Vec<InboxItem>,
+    /// Unread flags of possible duplicate handling (重复办理).
+    pub duplicates: Vec<InboxItem>,
+    /// Tasks assigned to the unit in deliberations and not yet done, soonest first.
+    pub assignments: Vec<AssignmentDue>,
+}
+
+pub struct AssignmentDue {
+    pub id: String,
+    pub deliberation_id: String,
+    pub deliberation_title: String,
+    pub task: String,
+    pub deadline: String,
+    pub overdue: bool,
+    pub urge_count: i32,
+}
+
+fn ledger(direction: Direction, state: Option<TransferState>, due_by: Option<String>, limit: i64) -> LedgerQuery {
+    LedgerQuery {
+        direction,
+        state,
+        overdue: None,
+        round: None,
+        category: None,
+        object_id: None,
+        from: None,
+        to: None,
+        due_by,
+        before_id: None,
+        limit,
+    }
+}
+
+pub fn of(conn: &mut DbConnection, p: &Principal) -> AppResult<Workbench> {
+    policy::require_content_reader(p)?;
+    let awaiting = ledger(Direction::In, Some(TransferState::Transferred), None, SHOWN);
+    let awaiting_acceptance = transfers::ledger_page(conn, p, &awaiting, None)?.items;
+    let due_by = clock::format_date(clock::current().date_at(Utc::now() + Duration::days(DUE_SOON_DAYS)));
+    let mut due_soon = transfers::ledger_page(conn, p, &ledger(Direction::In, None, Some(due_by), 100), None)?.items;
+    due_soon.sort_by(|a, b| a.deadline.cmp(&b.deadline));
+    due_soon.truncate(SHOWN as usize);
+    let unread = inbox::page(conn, p, &InboxQuery { unacked_only: true, before_seq: None, limit: 100 }, None)?.items;
+    let (mut duplicates, mut inbox): (Vec<_>, Vec<_>) = unread.into_iter().partition(|i| i.reason == "duplicate");
+    duplicates.truncate(SHOWN as usize);
+    inbox.truncate(SHOWN as usize);
+    Ok(Workbench { awaiting_acceptance, due_soon, inbox, duplicates, assignments: assignments_due(conn, p)? })
+}
+
+/// The unit's open deliberation tasks, soonest deadline first.
+fn assignments_due(conn: &mut DbConnection, p: &Principal) -> AppResult<Vec<AssignmentDue>> {
+    let today = clock::today();
+    let rows: Vec<(String, String, String, String, String, i32)> = assignments::table
+        .inner_join(deliberations::table.on(deliberations::id.eq(assignments::deliberation_id)))
+        .filter(assignments::agency_id.eq(&p.agency_id))
+        .filter(assignments::state.eq("assigned"))
+        .order((assignments::deadline.asc(), assignments::id.asc()))
+        .limit(SHOWN)
+        .select((
+            assignments::id,
+            assignments::deliberation_id,
+            deliberations::title,
+            assignments::task,
+            assignments::deadline,
+            assignments::urge_count,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, deliberation_id, deliberation_title, task, deadline, urge_count)| AssignmentDue {
+            overdue: deadline < today,
+            id,
+            deliberation_id,
+            deliberation_title,
+            task,
+            deadline,
+            urge_count,
+        })
+        .collect())
+}

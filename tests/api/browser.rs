@@ -1,0 +1,214 @@
+//! A real Chromium for the web client's tests: Debian's `chromium`, driven over WebDriver by
+//! its `chromedriver` (package `chromium-driver`, installed by `.ci/test`) through fantoccini.
+//! Each test gets its own driver and browser, headless at 1366×768 (a common office screen),
+//! with the browser's console log kept so a test can require that a page logged no error
+//! and no failed request.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+pub struct Browser {
+    rt: tokio::runtime::Runtime,
+    client: Option<Client>,
+    driver: Child,
+    /// The hub's base URL (`http://127.0.0.1:<port>`).
+    pub base: String,
+}
+
+/// chromedriver's console log (`goog:loggingPrefs`), read and emptied with each call.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"type": "browser"}).to_string()))
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    /// A fresh headless Chromium (no profile, no cookies) for the hub at `base`.
+    pub fn open(base: &str) -> Browser {
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                std::path::Path::new(path).exists(),
+                "{path} is missing: the browser tests need Debian's {package} (bash .ci/test installs it)"
+            );
+        }
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1366,768", "--lang=zh-CN", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            },
+            "goog:loggingPrefs": {"browser": "ALL"},
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = rt.block_on(async {
+            loop {
+                let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+                match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&webdriver).await {
+                    Ok(c) => break c,
+                    Err(e) if Instant::now() < deadline => {
+                        let _ = e;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => panic!("chromedriver did not start a Chromium session within 30 s: {e}"),
+                }
+            }
+        });
+        Browser { rt, client: Some(client), driver, base: base.to_string() }
+    }
+
+    fn c(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    /// Opens a page of the hub (`path` like `/login`).
+    pub fn goto(&self, path: &str) {
+        let url = format!("{}{}", self.base, path);
+        self.rt.block_on(self.c().goto(&url)).unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// The path (and query) the browser shows now.
+    pub fn path(&self) -> String {
+        let u = self.rt.block_on(self.c().current_url()).unwrap();
+        match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        }
+    }
+
+    pub fn title(&self) -> String {
+        self.rt.block_on(self.c().title()).unwrap()
+    }
+
+    /// The page's HTML as the server sent it and scripts left it.
+    pub fn source(&self) -> String {
+        self.rt.block_on(self.c().source()).unwrap()
+    }
+
+    /// The visible text of the first element matching `css`.
+    pub fn text(&self, css: &str) -> String {
+        self.rt
+            .block_on(async { self.c().find(Locator::Css(css)).await?.text().await })
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    /// Types into the field matching `css` (after clearing it).
+    pub fn fill(&self, css: &str, value: &str) {
+        self.rt
+            .block_on(async {
+                let e = self.c().find(Locator::Css(css)).await?;
+                e.clear().await?;
+                e.send_keys(value).await
+            })
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Clicks the element matching `css` and waits until the page it leads to has loaded.
+    pub fn click(&self, css: &str) {
+        self.rt
+            .block_on(async {
+                let e = self.c().find(Locator::Css(css)).await?;
+                e.click().await?;
+                self.c().wait().for_element(Locator::Css("body")).await.map(|_| ())
+            })
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub fn script(&self, js: &str) -> Value {
+        self.rt.block_on(self.c().execute(js, vec![])).unwrap_or_else(|e| panic!("{js}: {e}"))
+    }
+
+    /// The cookies the browser holds for the hub: (name, value, HttpOnly, SameSite).
+    pub fn cookies(&self) -> Vec<(String, String, bool, String)> {
+        let cookies = self.rt.block_on(self.c().get_all_cookies()).unwrap();
+        cookies
+            .into_iter()
+            .map(|c| {
+                let same_site = c.same_site().map(|s| s.to_string()).unwrap_or_default();
+                (c.name().to_string(), c.value().to_string(), c.http_only().unwrap_or(false), same_site)
+            })
+            .collect()
+    }
+
+    /// Signs in through the login form.
+    pub fn sign_in(&self, username: &str, password: &str) {
+        self.goto("/login");
+        self.fill("#username", username);
+        self.fill("#password", password);
+        self.click("form[action='/login'] button[type=submit]");
+    }
+
+    /// What the console logged since the last call: errors, warnings and failed requests
+    /// ("Failed to load resource …") each as `LEVEL message`.
+    pub fn console(&self) -> Vec<String> {
+        let entries = self.rt.block_on(self.c().issue_cmd(BrowserLog)).unwrap_or_else(|e| panic!("browser log: {e}"));
+        entries
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| format!("{} {}", e["level"].as_str().unwrap_or("?"), e["message"].as_str().unwrap_or("")))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Fails the test when the console logged an error or a failed request since the last
+    /// look (warnings too: a CSP violation is one).
+    pub fn assert_console_clean(&self, page: &str) {
+        let bad: Vec<String> =
+            self.console().into_iter().filter(|l| l.starts_with("SEVERE") || l.starts_with("WARNING")).collect();
+        assert!(bad.is_empty(), "{page}: the browser console logged {bad:#?}");
+    }
+
+    /// A PNG of the window. With `GUANTONG_UPDATE_SCREENSHOTS=1` it replaces
+    /// `docs/screenshots/<name>.png` (the ones README shows); otherwise it is only checked to
+    /// be a picture of the page.
+    pub fn screenshot(&self, name: &str) {
+        let png = self.rt.block_on(self.c().screenshot()).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}: not a screenshot of a page");
+        if std::env::var("GUANTONG_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.take() {
+            let _ = self.rt.block_on(c.close());
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

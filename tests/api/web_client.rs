@@ -1,0 +1,207 @@
+//! The web client in a real Chromium (issue 10): signing in and out, the session cookie out
+//! of reach of scripts, CSRF tokens on every form, and pages that load without a console
+//! error or a failed request.
+
+use crate::both;
+use crate::browser::Browser;
+use crate::helpers::*;
+
+/// A form post over plain HTTP (no browser), with the cookies given.
+fn post_form(app: &TestApp, path: &str, cookies: &str, form: &[(&str, &str)]) -> reqwest::blocking::Response {
+    let client = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    client.post(app.url(path)).header("Cookie", cookies).form(form).send().expect("the server answers")
+}
+
+fn get_page(app: &TestApp, path: &str, cookies: &str) -> reqwest::blocking::Response {
+    let client = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    client.get(app.url(path)).header("Cookie", cookies).send().expect("the server answers")
+}
+
+fn an_officer_signs_in_to_the_workbench_and_out_again(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let unit = app.agency(&admin, "xunchaban", "inspection");
+    let _ = unit;
+    let browser = Browser::open(&app.base);
+
+    // Not signed in: any page leads to the login form, and back afterwards.
+    browser.goto("/");
+    assert!(browser.path().starts_with("/login"), "{}", browser.path());
+    assert_eq!(browser.script("return document.documentElement.lang"), "zh-CN");
+    browser.assert_console_clean("登录");
+
+    // A wrong password: the form again, with a plain-Chinese error, no session.
+    browser.fill("#username", "xunchaban_user");
+    browser.fill("#password", "not-the-password");
+    browser.click("form[action='/login'] button[type=submit]");
+    assert!(browser.text(".notice").contains("用户名或密码不正确"));
+    assert!(browser.cookies().iter().all(|c| c.0 != "gt_session"));
+
+    browser.sign_in("xunchaban_user", PASSWORD);
+    assert_eq!(browser.path(), "/");
+    assert!(browser.title().starts_with("工作台"), "{}", browser.title());
+    assert!(browser.text("main h1").contains("工作台"));
+    browser.assert_console_clean("工作台");
+    browser.screenshot("workbench");
+
+    // The session cookie: HttpOnly (no script reads it) and SameSite=Strict.
+    let cookies = browser.cookies();
+    let session = cookies.iter().find(|c| c.0 == "gt_session").expect("a session cookie");
+    assert!(session.2, "the session cookie is not HttpOnly");
+    assert_eq!(session.3, "Strict");
+    let visible = browser.script("return document.cookie");
+    assert!(!visible.as_str().unwrap_or_default().contains("gt_session"), "a script can read the session: {visible}");
+    let stolen = format!("gt_session={}", session.1);
+
+    // Logging out ends the session: the browser is back at the login form, and the old
+    // cookie (as a thief would replay it) opens nothing any more.
+    assert_eq!(get_page(&app, "/", &stolen).status().as_u16(), 200);
+    browser.click("form[action='/logout'] button[type=submit]");
+    assert!(browser.path().starts_with("/login"), "{}", browser.path());
+    browser.goto("/");
+    assert!(browser.path().starts_with("/login"), "{}", browser.path());
+    let replay = get_page(&app, "/", &stolen);
+    assert_eq!(replay.status().as_u16(), 303);
+    assert!(replay.headers()["location"].to_str().unwrap().starts_with("/login"));
+}
+
+fn a_form_without_its_csrf_token_is_refused(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    app.agency(&admin, "shenjiju", "audit");
+
+    // The login form: its token must match the login cookie.
+    let r = post_form(&app, "/login", "", &[("csrf", "forged"), ("username", "shenjiju_user"), ("password", PASSWORD)]);
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(r.headers().get("set-cookie").is_none_or(|c| !c.to_str().unwrap().contains("gt_session=gtw_")));
+
+    // Signed in (through the browser), a logout posted without the session's token changes
+    // nothing: the session still opens the workbench.
+    let browser = Browser::open(&app.base);
+    browser.sign_in("shenjiju_user", PASSWORD);
+    let session = browser.cookies().into_iter().find(|c| c.0 == "gt_session").expect("a session cookie");
+    let cookie = format!("gt_session={}", session.1);
+    for form in [vec![], vec![("csrf", "")], vec![("csrf", "wrong")]] {
+        let r = post_form(&app, "/logout", &cookie, &form);
+        let status = r.status().as_u16();
+        assert!(status == 403 || status == 400, "logout without the token: {status}");
+    }
+    assert_eq!(get_page(&app, "/", &cookie).status().as_u16(), 200);
+    // With the token the page carries, it works.
+    let csrf = browser.script("return document.querySelector(\"form[action='/logout'] input[name=csrf]\").value");
+    let r = post_form(&app, "/logout", &cookie, &[("csrf", csrf.as_str().unwrap())]);
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(get_page(&app, "/", &cookie).status().as_u16(), 303);
+}
+
+fn pages_carry_a_strict_content_security_policy(b: Backend) {
+    let app = TestApp::spawn(b);
+    for path in ["/login", "/no-such-page"] {
+        let r = get_page(&app, path, "");
+        let csp =
+            r.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    }
+    let r = get_page(&app, "/no-such-page", "");
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.text().unwrap().contains("页面不存在"));
+    // The API keeps its problem+json answers.
+    let r = get_page(&app, "/api/v1/no-such-thing", "");
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
+}
+
+const REPORTER: &str = "王举报";
+
+/// Record pages show what the API would, no more: a redacted field never reaches the page
+/// source, a restricted record asks for the purpose first (which lands in the audit log),
+/// and an officer of an unentitled unit who types the record's URL gets the not-found page.
+fn record_pages_disclose_only_what_the_api_would(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let owner = app.agency(&admin, "jiwei", "discipline");
+    let reader = app.agency(&admin, "shenji", "audit");
+    let outsider = app.agency(&admin, "xinfang", "petition");
+    let to_reader = serde_json::json!({"level": "agencies", "agencies": [reader.id]});
+    let (s, sensitive) = app.post(
+        &owner.token,
+        "/api/v1/records",
+        serde_json::json!({
+        "kind": "clue", "title": "关于某局违规发放津补贴的问题线索", "body": "信访举报反映该局以加班费名义发放津补贴。",
+        "distribution": to_reader, "sensitivity": "sensitive", "protected": {"reporter_name": REPORTER}}),
+    );
+    assert_eq!(s, 201, "{sensitive}");
+    let (s, restricted) = app.post(
+        &owner.token,
+        "/api/v1/records",
+        serde_json::json!({
+        "kind": "clue", "title": "某区主要领导干部插手工程项目线索", "body": "受限线索正文:涉及工程招投标。",
+        "distribution": to_reader, "sensitivity": "restricted"}),
+    );
+    assert_eq!(s, 201, "{restricted}");
+    let (sensitive, restricted) = (sensitive["id"].as_str().unwrap(), restricted["id"].as_str().unwrap());
+
+    let browser = Browser::open(&app.base);
+    browser.sign_in("shenji_user", PASSWORD);
+    browser.goto("/records");
+    let list = browser.source();
+    assert!(list.contains("关于某局违规发放津补贴的问题线索"), "the entitled record is listed");
+    assert!(!list.contains("某区主要领导干部插手工程项目线索"), "a restricted title is listed without a purpose");
+    assert!(!list.contains(REPORTER));
+    browser.assert_console_clean("信息库");
+    browser.screenshot("records");
+
+    browser.goto(&format!("/records/{sensitive}"));
+    let page = browser.source();
+    assert!(page.contains("信访举报反映该局以加班费名义发放津补贴"));
+    assert!(page.contains("reporter_name") && page.contains("已隐去"), "the protected field is named and redacted");
+    assert!(!page.contains(REPORTER), "a redacted value reached the page source");
+    browser.assert_console_clean("信息详情");
+
+    // Restricted: the purpose first; the content after, and the purpose in the audit log.
+    browser.goto(&format!("/records/{restricted}"));
+    assert!(browser.text("main h1").contains("查阅事由"));
+    assert!(!browser.source().contains("涉及工程招投标"));
+    browser.fill("#purpose", "核查巡察移交线索办理情况");
+    browser.click("form[action$='/read'] button[type=submit]");
+    assert!(browser.source().contains("涉及工程招投标"), "the content after the purpose");
+    browser.assert_console_clean("受限信息");
+    let audit = expect_status(
+        200,
+        send(
+            app.req(reqwest::Method::GET, "/api/v1/audit", Some(&admin))
+                .query(&[("action", "record.read"), ("resource_id", restricted)]),
+        ),
+    );
+    let purposes: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["purpose"].as_str()).collect();
+    assert_eq!(purposes, ["核查巡察移交线索办理情况"], "{audit}");
+
+    // An unentitled unit: the not-found page, nothing of the record in it.
+    let other = Browser::open(&app.base);
+    other.sign_in("xinfang_user", PASSWORD);
+    for id in [sensitive, restricted] {
+        let status = get_page_status(&app, &other, &format!("/records/{id}"));
+        assert_eq!(status, 404);
+        other.goto(&format!("/records/{id}"));
+        let page = other.source();
+        assert!(page.contains("页面不存在"), "{page}");
+        assert!(!page.contains("违规发放津补贴") && !page.contains("插手工程") && !page.contains(REPORTER));
+    }
+    let _ = outsider;
+}
+
+/// The status a signed-in browser's page gets (over plain HTTP, with the browser's cookies).
+fn get_page_status(app: &TestApp, browser: &Browser, path: &str) -> u16 {
+    let cookies: Vec<String> = browser.cookies().into_iter().map(|c| format!("{}={}", c.0, c.1)).collect();
+    get_page(app, path, &cookies.join("; ")).status().as_u16()
+}
+
+both!(
+    record_pages_disclose_only_what_the_api_would,
+    an_officer_signs_in_to_the_workbench_and_out_again,
+    a_form_without_its_csrf_token_is_refused,
+    pages_carry_a_strict_content_security_policy
+);
