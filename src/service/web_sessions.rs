@@ -35,8 +35,11 @@ pub struct WebSession {
     pub principal: Principal,
 }
 
-/// How often `last_seen_at` is written at most (not a write per page view).
-const TOUCH_EVERY_SECS: i64 = 60;
+/// How often `last_seen_at` is written at most (not a write per page view): every minute, or
+/// every half of the idle limit where that is shorter.
+fn touch_every_secs(life: Lifetimes) -> i64 {
+    (life.idle_secs / 2).clamp(0, 60)
+}
 
 /// Opens a session after the password verified: the username's failure count starts over,
 /// the login is audited. Returns the cookie's token (shown to the browser only) and the
@@ -91,7 +94,7 @@ pub fn resolve(conn: &mut DbConnection, token: &str, life: Lifetimes) -> AppResu
         .optional()?;
     let Some((id, user_id, csrf_token, last_seen)) = row else { return Ok(None) };
     let Some(principal) = principal_of_user(conn, &user_id)? else { return Ok(None) };
-    if last_seen < format_time(now - Duration::seconds(TOUCH_EVERY_SECS)) {
+    if last_seen < format_time(now - Duration::seconds(touch_every_secs(life))) {
         diesel::update(ws::table.find(&id)).set(ws::last_seen_at.eq(format_time(now))).execute(conn)?;
     }
     Ok(Some(WebSession { id, csrf_token, principal }))

@@ -89,10 +89,32 @@ impl Browser {
         self.client.as_ref().unwrap()
     }
 
-    /// Opens a page of the hub (`path` like `/login`).
+    /// Opens a page of the hub (`path` like `/login`) and waits until it has loaded.
     pub fn goto(&self, path: &str) {
         let url = format!("{}{}", self.base, path);
-        self.rt.block_on(self.c().goto(&url)).unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.rt
+            .block_on(async {
+                let _ = self.c().execute("window.__gtOld = true", vec![]).await;
+                self.c().goto(&url).await?;
+                self.wait_for_new_page(&url).await;
+                Ok::<_, fantoccini::error::CmdError>(())
+            })
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// Waits until the document marked `__gtOld` is replaced by a new one that has loaded.
+    async fn wait_for_new_page(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let check = "return typeof window.__gtOld === 'undefined' && document.readyState === 'complete' \
+                     && document.documentElement !== null && document.body !== null";
+        loop {
+            // While the next page loads the script may fail (no document yet): retry.
+            if let Ok(Value::Bool(true)) = self.c().execute(check, vec![]).await {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what}: no new page within 20 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The path (and query) the browser shows now.
@@ -131,13 +153,17 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}: {e}"));
     }
 
-    /// Clicks the element matching `css` and waits until the page it leads to has loaded.
+    /// Clicks the element matching `css` (a link or a submit button) and waits until the page
+    /// it leads to has loaded: the old document is marked first, so a form shown again at the
+    /// same URL counts as a new page too.
     pub fn click(&self, css: &str) {
         self.rt
             .block_on(async {
                 let e = self.c().find(Locator::Css(css)).await?;
+                self.c().execute("window.__gtOld = true", vec![]).await?;
                 e.click().await?;
-                self.c().wait().for_element(Locator::Css("body")).await.map(|_| ())
+                self.wait_for_new_page(css).await;
+                Ok::<_, fantoccini::error::CmdError>(())
             })
             .unwrap_or_else(|e| panic!("{css}: {e}"));
     }

@@ -148,7 +148,7 @@ fn record_pages_disclose_only_what_the_api_would(b: Backend) {
     browser.sign_in("shenji_user", PASSWORD);
     browser.goto("/records");
     let list = browser.source();
-    assert!(list.contains("关于某局违规发放津补贴的问题线索"), "the entitled record is listed");
+    assert!(list.contains("关于某局违规发放津补贴的问题线索"), "the entitled record is listed: {list}");
     assert!(!list.contains("某区主要领导干部插手工程项目线索"), "a restricted title is listed without a purpose");
     assert!(!list.contains(REPORTER));
     browser.assert_console_clean("信息库");
@@ -156,7 +156,7 @@ fn record_pages_disclose_only_what_the_api_would(b: Backend) {
 
     browser.goto(&format!("/records/{sensitive}"));
     let page = browser.source();
-    assert!(page.contains("信访举报反映该局以加班费名义发放津补贴"));
+    assert!(page.contains("信访举报反映该局以加班费名义发放津补贴"), "{page}");
     assert!(page.contains("reporter_name") && page.contains("已隐去"), "the protected field is named and redacted");
     assert!(!page.contains(REPORTER), "a redacted value reached the page source");
     browser.assert_console_clean("信息详情");
@@ -188,7 +188,7 @@ fn record_pages_disclose_only_what_the_api_would(b: Backend) {
         other.goto(&format!("/records/{id}"));
         let page = other.source();
         assert!(page.contains("页面不存在"), "{page}");
-        assert!(!page.contains("违规发放津补贴") && !page.contains("插手工程") && !page.contains(REPORTER));
+        assert!(!page.contains("违规发放津补贴") && !page.contains("插手工程") && !page.contains(REPORTER), "{page}");
     }
     let _ = outsider;
 }
@@ -199,7 +199,78 @@ fn get_page_status(app: &TestApp, browser: &Browser, path: &str) -> u16 {
     get_page(app, path, &cookies.join("; ")).status().as_u16()
 }
 
+/// Signs in over plain HTTP (the login form's CSRF cookie and token taken from the page);
+/// returns the session cookie, or the login page shown again.
+fn http_sign_in(app: &TestApp, username: &str, password: &str) -> Result<String, String> {
+    let page = get_page(app, "/login", "");
+    let login_cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("gt_login_csrf="))
+        .expect("the login form sets its CSRF cookie");
+    let html = page.text().unwrap();
+    let token = regex::Regex::new(r#"name="csrf" value="([^"]+)""#).unwrap().captures(&html).expect("a CSRF field")[1].to_string();
+    let r = post_form(app, "/login", &login_cookie, &[("csrf", &token), ("username", username), ("password", password)]);
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("gt_session=") && c.len() > "gt_session=".len());
+    match session {
+        Some(c) if r.status().as_u16() == 303 => Ok(c),
+        _ => Err(r.text().unwrap()),
+    }
+}
+
+/// The web login is the API's login: failures through either count against the same
+/// username, and a lock holds for both.
+fn web_and_api_logins_share_one_throttle(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| {
+        s.login_free_failures = 2;
+        s.login_lock_base_secs = 600;
+    });
+    let admin = app.admin_token();
+    app.agency(&admin, "zuzhibu", "organization");
+    for _ in 0..2 {
+        let page = http_sign_in(&app, "zuzhibu_user", "wrong-password-1").unwrap_err();
+        assert!(page.contains("用户名或密码不正确"), "{page}");
+    }
+    let page = http_sign_in(&app, "zuzhibu_user", "wrong-password-1").unwrap_err();
+    assert!(page.contains("登录失败次数过多"), "the third failure locks: {page}");
+    // Locked for the right password too, on the web and on the API.
+    let page = http_sign_in(&app, "zuzhibu_user", PASSWORD).unwrap_err();
+    assert!(page.contains("登录失败次数过多"), "{page}");
+    let (s, _) = send(app.req(reqwest::Method::POST, "/api/v1/auth/login", None)
+        .json(&serde_json::json!({"username": "zuzhibu_user", "password": PASSWORD})));
+    assert_eq!(s, 429);
+}
+
+/// A session in use stays open; unused for `web_session_idle_secs` it ends.
+fn an_idle_session_ends(b: Backend) {
+    use std::time::{Duration, Instant};
+    let app = TestApp::spawn_with(b, |s| s.web_session_idle_secs = 2);
+    let admin = app.admin_token();
+    app.agency(&admin, "gongan", "police");
+    let cookie = http_sign_in(&app, "gongan_user", PASSWORD).expect("signed in");
+    // In use for twice the idle limit: still open.
+    let busy_until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < busy_until {
+        assert_eq!(get_page(&app, "/", &cookie).status().as_u16(), 200, "a session in use ended");
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    // Then left alone past the limit (the behaviour under test is the passing of time).
+    std::thread::sleep(Duration::from_millis(3500));
+    let r = get_page(&app, "/", &cookie);
+    assert_eq!(r.status().as_u16(), 303, "an idle session still opens pages");
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+}
+
 both!(
+    web_and_api_logins_share_one_throttle,
+    an_idle_session_ends,
     record_pages_disclose_only_what_the_api_would,
     an_officer_signs_in_to_the_workbench_and_out_again,
     a_form_without_its_csrf_token_is_refused,
