@@ -167,7 +167,7 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
     };
     let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let distribution = match r.distribution.level {
-        DistributionLevel::Agencies => {
+        DistributionLevel::Agencies if !r.distribution.agencies.is_empty() => {
             format!("指定单位:{}", r.distribution.agencies.iter().map(|a| name(a)).collect::<Vec<_>>().join("、"))
         }
         level => level.label().to_string(),

@@ -29,6 +29,7 @@ fn an_officer_signs_in_to_the_workbench_and_out_again(b: Backend) {
     assert!(browser.path().starts_with("/login"), "{}", browser.path());
     assert_eq!(browser.script("return document.documentElement.lang"), "zh-CN");
     browser.assert_console_clean("登录");
+    browser.screenshot("login");
 
     // A wrong password: the form again, with a plain-Chinese error, no session.
     browser.fill("#username", "xunchaban_user");
@@ -160,6 +161,7 @@ fn record_pages_disclose_only_what_the_api_would(b: Backend) {
     assert!(page.contains("reporter_name") && page.contains("已隐去"), "the protected field is named and redacted");
     assert!(!page.contains(REPORTER), "a redacted value reached the page source");
     browser.assert_console_clean("信息详情");
+    browser.screenshot("record");
 
     // Restricted: the purpose first; the content after, and the purpose in the audit log.
     browser.goto(&format!("/records/{restricted}"));
@@ -211,8 +213,10 @@ fn http_sign_in(app: &TestApp, username: &str, password: &str) -> Result<String,
         .find(|c| c.starts_with("gt_login_csrf="))
         .expect("the login form sets its CSRF cookie");
     let html = page.text().unwrap();
-    let token = regex::Regex::new(r#"name="csrf" value="([^"]+)""#).unwrap().captures(&html).expect("a CSRF field")[1].to_string();
-    let r = post_form(app, "/login", &login_cookie, &[("csrf", &token), ("username", username), ("password", password)]);
+    let token = regex::Regex::new(r#"name="csrf" value="([^"]+)""#).unwrap().captures(&html).expect("a CSRF field")[1]
+        .to_string();
+    let r =
+        post_form(app, "/login", &login_cookie, &[("csrf", &token), ("username", username), ("password", password)]);
     let session = r
         .headers()
         .get_all("set-cookie")
@@ -243,8 +247,10 @@ fn web_and_api_logins_share_one_throttle(b: Backend) {
     // Locked for the right password too, on the web and on the API.
     let page = http_sign_in(&app, "zuzhibu_user", PASSWORD).unwrap_err();
     assert!(page.contains("登录失败次数过多"), "{page}");
-    let (s, _) = send(app.req(reqwest::Method::POST, "/api/v1/auth/login", None)
-        .json(&serde_json::json!({"username": "zuzhibu_user", "password": PASSWORD})));
+    let (s, _) = send(
+        app.req(reqwest::Method::POST, "/api/v1/auth/login", None)
+            .json(&serde_json::json!({"username": "zuzhibu_user", "password": PASSWORD})),
+    );
     assert_eq!(s, 429);
 }
 
