@@ -1,5 +1,6 @@
 //! `guantong`: the hub's one binary.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -247,8 +248,13 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             sys.block_on(async move {
                 let app = Application::build(settings.clone(), pool, backend)?;
                 let address = format!("http://{}", settings.listen.replace(":0", &format!(":{}", app.port())));
-                println!("贯通已启动:{address}(数据库:{})", guantong::db::redact_url(&settings.database_url));
-                println!("网页端:用浏览器打开 {address}/ 登录;接口文档:{address}/api/openapi.json");
+                // One write, and a closed stdout (a supervisor that stopped reading) is no reason
+                // to stop serving.
+                let db = guantong::db::redact_url(&settings.database_url);
+                let _ = writeln!(
+                    std::io::stdout().lock(),
+                    "贯通已启动:{address}(数据库:{db})\n网页端:用浏览器打开 {address}/ 登录;接口文档:{address}/api/openapi.json"
+                );
                 let handle = app.handle();
                 actix_web::rt::spawn(async move {
                     let signal = stop_signal().await;
