@@ -13,7 +13,7 @@ use crate::policy::credentials::Backoff;
 use crate::policy::Principal;
 use crate::service::users::UserRow;
 use crate::service::{agencies, auth, credentials, users};
-use crate::store::log::{write_tx, Actor};
+use crate::store::log::{write_tx, Actor, Log};
 use crate::store::throttle;
 
 pub use crate::store::throttle::Reservation;
@@ -129,16 +129,35 @@ pub fn open_session<T>(
     mint: impl FnOnce(&str, &str, String) -> AppResult<T>,
 ) -> AppResult<T> {
     write_tx(conn, |conn, log| {
-        let failed_before = (throttle::failures(conn, user_key)? - 1).max(0);
-        throttle::succeeded(conn, user_key, address_keys)?;
         let family = new_id();
         let refresh = crate::auth::random_secret("gtr_");
         auth::insert_refresh(conn, &u.id, &family, &refresh, expires, log.at())?;
-        let actor = Actor { user_id: Some(u.id.clone()), agency_id: Some(u.agency_id.clone()) };
-        let detail = json!({"username": u.username, "failed_attempts_before": failed_before});
-        log.audit(&actor, "auth.login", "session", Some(&family), None, detail);
+        login_succeeded(conn, log, u, user_key, address_keys, &family, "api")?;
         mint(&u.id, &family, refresh)
     })
+}
+
+/// What every successful login does in its session's transaction, API or web: the
+/// username's failure count starts over (the address keys' too) and the login is audited
+/// with the failures before it.
+pub fn login_succeeded(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    u: &UserRow,
+    user_key: &str,
+    address_keys: &[(String, Backoff)],
+    session_id: &str,
+    client: &str,
+) -> AppResult<()> {
+    let failed_before = (throttle::failures(conn, user_key)? - 1).max(0);
+    throttle::succeeded(conn, user_key, address_keys)?;
+    let actor = Actor { user_id: Some(u.id.clone()), agency_id: Some(u.agency_id.clone()) };
+    let mut detail = json!({"username": u.username, "failed_attempts_before": failed_before});
+    if client != "api" {
+        detail["client"] = json!(client);
+    }
+    log.audit(&actor, "auth.login", "session", Some(session_id), None, detail);
+    Ok(())
 }
 
 /// Exchanges a refresh token for a new one (`None`: rejected). Reusing a used token

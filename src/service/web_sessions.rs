@@ -17,7 +17,6 @@ use crate::policy::Principal;
 use crate::service::auth::principal_of_user;
 use crate::service::users::UserRow;
 use crate::store::log::{write_tx, Actor};
-use crate::store::throttle;
 
 /// How long a web session lives: `idle_secs` without a request, `max_secs` after login.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +54,6 @@ pub fn open(
     let csrf_token = random_secret("");
     let id = new_id();
     write_tx(conn, |conn, log| {
-        let failed_before = (throttle::failures(conn, user_key)? - 1).max(0);
-        throttle::succeeded(conn, user_key, address_keys)?;
         let now = Utc::now();
         diesel::insert_into(ws::table)
             .values((
@@ -69,10 +66,7 @@ pub fn open(
                 ws::expires_at.eq(format_time(now + Duration::seconds(life.max_secs))),
             ))
             .execute(conn)?;
-        let actor = Actor { user_id: Some(u.id.clone()), agency_id: Some(u.agency_id.clone()) };
-        let detail = json!({"username": u.username, "failed_attempts_before": failed_before, "client": "web"});
-        log.audit(&actor, "auth.login", "session", Some(&id), None, detail);
-        Ok(())
+        crate::service::sessions::login_succeeded(conn, log, u, user_key, address_keys, &id, "web")
     })?;
     let principal =
         principal_of_user(conn, &u.id)?.ok_or_else(|| crate::error::AppError::Unauthorized("账号不可用".into()))?;

@@ -1,7 +1,6 @@
 //! What every signed-in page shows around its content: who is signed in, and the sections
 //! the user's roles open (a section a role may not use is not offered).
 
-use crate::domain::Role;
 use crate::service::web_sessions::WebSession;
 
 pub struct Nav {
@@ -11,8 +10,6 @@ pub struct Nav {
     /// The section the page belongs to (highlighted).
     pub here: &'static str,
     pub reads_content: bool,
-    pub agency_admin: bool,
-    pub hub_admin: bool,
 }
 
 impl Nav {
@@ -23,8 +20,6 @@ impl Nav {
             csrf: s.csrf_token.clone(),
             here,
             reads_content: crate::policy::require_content_reader(p).is_ok(),
-            agency_admin: p.has(Role::AgencyAdmin),
-            hub_admin: p.has(Role::Admin),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::db::DbConnection;
 use crate::domain::ids::{AgencyId, AssignmentId, DeliberationId};
 use crate::error::AppResult;
 use crate::policy::{self, Principal};
-use crate::store::log::write_tx;
+use crate::store::log::{write_tx, Log};
 
 use super::tasks::{assign_in, complete_in, urge_in};
 use super::{add_minutes_in, conclude_in, get_visible, view, Assignment, DeliberationView};
@@ -24,12 +24,7 @@ pub fn add_minutes(
     id: &DeliberationId,
     text: &str,
 ) -> AppResult<DeliberationView> {
-    policy::require_content_writer(p)?;
-    write_tx(conn, |conn, log| {
-        add_minutes_in(conn, log, p, id, text)?;
-        let (d, _) = get_visible(conn, &p.agency_id, id)?;
-        Ok(view(conn, d)?)
-    })
+    change(conn, p, id, |conn, log| add_minutes_in(conn, log, p, id, text))
 }
 
 /// Records the conclusion (会商结论; the convener).
@@ -39,9 +34,20 @@ pub fn conclude(
     id: &DeliberationId,
     text: &str,
 ) -> AppResult<DeliberationView> {
+    change(conn, p, id, |conn, log| conclude_in(conn, log, p, id, text))
+}
+
+/// A change to a deliberation in one transaction, answered with the deliberation as it now
+/// stands.
+fn change(
+    conn: &mut DbConnection,
+    p: &Principal,
+    id: &DeliberationId,
+    step: impl FnOnce(&mut DbConnection, &mut Log) -> AppResult<()>,
+) -> AppResult<DeliberationView> {
     policy::require_content_writer(p)?;
     write_tx(conn, |conn, log| {
-        conclude_in(conn, log, p, id, text)?;
+        step(conn, log)?;
         let (d, _) = get_visible(conn, &p.agency_id, id)?;
         Ok(view(conn, d)?)
     })
