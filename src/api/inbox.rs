@@ -50,6 +50,7 @@ pub async fn list_inbox(
     };
     let purpose = access_purpose(&req)?;
     let f = InboxQuery {
+        duplicates: None,
         unacked_only,
         before_seq: page::decode(params.cursor.as_deref())?,
         limit: page::limit(params.limit)?,

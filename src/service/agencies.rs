@@ -40,9 +40,15 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Agency>> {
     agencies::table.order(agencies::code).select(Agency::as_select()).load(conn)
 }
 
-/// Every unit's name by id (to show names where rows hold ids).
-pub fn names(conn: &mut DbConnection) -> AppResult<std::collections::HashMap<String, String>> {
-    Ok(agencies::table.select((agencies::id, agencies::name)).load::<(String, String)>(conn)?.into_iter().collect())
+/// The names of the given units by id (to show names where rows hold ids).
+pub fn names_of<'a>(
+    conn: &mut DbConnection,
+    ids: impl IntoIterator<Item = &'a String>,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<&String> = ids.into_iter().collect();
+    let rows: Vec<(String, String)> =
+        agencies::table.filter(agencies::id.eq_any(ids)).select((agencies::id, agencies::name)).load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Agency> {

@@ -62,13 +62,11 @@ pub fn of(conn: &mut DbConnection, p: &Principal) -> AppResult<Workbench> {
     let awaiting = ledger(Direction::In, Some(TransferState::Transferred), None, SHOWN);
     let awaiting_acceptance = transfers::ledger_page(conn, p, &awaiting, None)?.items;
     let due_by = clock::format_date(clock::current().date_at(Utc::now() + Duration::days(DUE_SOON_DAYS)));
-    let mut due_soon = transfers::ledger_page(conn, p, &ledger(Direction::In, None, Some(due_by), 100), None)?.items;
-    due_soon.sort_by(|a, b| a.deadline.cmp(&b.deadline));
-    due_soon.truncate(SHOWN as usize);
-    let unread = inbox::page(conn, p, &InboxQuery { unacked_only: true, before_seq: None, limit: 100 }, None)?.items;
-    let (mut duplicates, mut inbox): (Vec<_>, Vec<_>) = unread.into_iter().partition(|i| i.reason == "duplicate");
-    duplicates.truncate(SHOWN as usize);
-    inbox.truncate(SHOWN as usize);
+    let due_soon = transfers::ledger_page(conn, p, &ledger(Direction::In, None, Some(due_by), SHOWN), None)?.items;
+    let unread =
+        |duplicates| InboxQuery { unacked_only: true, before_seq: None, limit: SHOWN, duplicates: Some(duplicates) };
+    let inbox = inbox::page(conn, p, &unread(false), None)?.items;
+    let duplicates = inbox::page(conn, p, &unread(true), None)?.items;
     Ok(Workbench { awaiting_acceptance, due_soon, inbox, duplicates, assignments: assignments_due(conn, p)? })
 }
 

@@ -73,7 +73,8 @@ pub async fn records(
     let p = s.principal.clone();
     let (items, next_cursor, names) = run(&state.pool, move |conn| {
         let page = service::records::page(conn, &p, f)?;
-        Ok((page.items, page.next_cursor, service::agencies::names(conn)?))
+        let names = service::agencies::names_of(conn, page.items.iter().map(|r| &r.owner_agency_id))?;
+        Ok((page.items, page.next_cursor, names))
     })
     .await?;
     let next = next_cursor.map(|c| {
@@ -155,7 +156,8 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
     let read = run(&state.pool, move |conn| {
         let r = service::records::show(conn, &p, &id, purpose.as_deref())?;
         let (history, _) = service::history::history(conn, &p, &id, purpose.as_deref(), None, 50)?;
-        Ok((r, history, service::agencies::names(conn)?))
+        let names = service::agencies::names_of(conn, r.distribution.agencies.iter().chain([&r.owner_agency_id]))?;
+        Ok((r, history, names))
     })
     .await;
     let (r, history, names) = match read {

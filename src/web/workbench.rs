@@ -52,7 +52,7 @@ impl From<InboxItem> for InboxLine {
 fn reason_label(reason: &str) -> &'static str {
     match reason {
         "subscription" => "订阅命中",
-        "duplicate" => "可能重复办理",
+        crate::service::inbox::DUPLICATE => "可能重复办理",
         r if r.starts_with("transfer") => "线索移交",
         r if r.starts_with("deliberation") || r.starts_with("assignment") => "会商",
         _ => "新信息",

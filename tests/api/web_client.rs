@@ -274,7 +274,51 @@ fn an_idle_session_ends(b: Backend) {
     assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
 }
 
+/// The workbench shows a unit the transfers waiting for it through the same entitled views
+/// as the ledger: a restricted clue's title only with a purpose (so not here), a protected
+/// value never, and another unit's workbench nothing of either.
+fn the_workbench_shows_only_what_the_unit_may_see(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let owner = app.agency(&admin, "xunchaban", "inspection");
+    let receiver = app.agency(&admin, "jiwei", "discipline");
+    app.agency(&admin, "shenji", "audit");
+    let mut ids = vec![];
+    for (title, sensitivity) in
+        [("关于某局违规发放津补贴的问题线索", "sensitive"), ("某区主要领导干部插手工程项目线索", "restricted")]
+    {
+        let (s, r) = app.post(
+            &owner.token,
+            "/api/v1/records",
+            serde_json::json!({
+            "kind": "clue", "title": title, "body": "线索正文", "distribution": {"level": "own"},
+            "sensitivity": sensitivity, "protected": {"reporter_name": REPORTER}}),
+        );
+        assert_eq!(s, 201, "{r}");
+        let id = r["id"].as_str().unwrap().to_string();
+        let (s, t) = app.post(
+            &owner.token,
+            &format!("/api/v1/records/{id}/transfers"),
+            serde_json::json!({
+            "to_agency_id": receiver.id, "suggestion": "建议谈话函询", "deadline": "2099-01-01"}),
+        );
+        assert_eq!(s, 201, "{t}");
+        ids.push(id);
+    }
+    let receiver_page = get_page(&app, "/", &http_sign_in(&app, "jiwei_user", PASSWORD).unwrap()).text().unwrap();
+    assert!(receiver_page.contains("关于某局违规发放津补贴的问题线索"), "{receiver_page}");
+    assert!(receiver_page.contains(&format!("/records/{}", ids[1])), "the restricted transfer is listed");
+    assert!(!receiver_page.contains("插手工程"), "a restricted title without a purpose: {receiver_page}");
+    assert!(!receiver_page.contains(REPORTER));
+    let outsider_page = get_page(&app, "/", &http_sign_in(&app, "shenji_user", PASSWORD).unwrap()).text().unwrap();
+    assert!(outsider_page.contains("工作台"));
+    for leak in ["违规发放津补贴", "插手工程", REPORTER, &ids[0], &ids[1]] {
+        assert!(!outsider_page.contains(leak), "another unit's workbench shows {leak}");
+    }
+}
+
 both!(
+    the_workbench_shows_only_what_the_unit_may_see,
     web_and_api_logins_share_one_throttle,
     an_idle_session_ends,
     record_pages_disclose_only_what_the_api_would,

@@ -156,10 +156,15 @@ pub struct InboxItem {
     pub record: RecordView,
 }
 
+/// The reason of an inbox item that flags possible duplicate handling (重复办理).
+pub const DUPLICATE: &str = "duplicate";
+
 pub struct InboxQuery {
     pub unacked_only: bool,
     pub before_seq: Option<i64>,
     pub limit: i64,
+    /// `Some(true)`: only flags of possible duplicate handling; `Some(false)`: none of them.
+    pub duplicates: Option<bool>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -189,6 +194,11 @@ pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &InboxQuery) -> QueryRe
     }
     if let Some(b) = f.before_seq {
         q = q.filter(inbox_items::seq.lt(b));
+    }
+    match f.duplicates {
+        Some(true) => q = q.filter(inbox_items::reason.eq(DUPLICATE)),
+        Some(false) => q = q.filter(inbox_items::reason.ne(DUPLICATE)),
+        None => {}
     }
     q.order((inbox_items::seq.desc(), inbox_items::id.desc())).limit(f.limit).load(conn)
 }

@@ -225,12 +225,12 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches
         // one; both sides of each such disclosure are audited (as for `/similar`).
         for a in &mine {
             let note = duplicate_note(conn, &theirs, a)?;
-            inbox::notify(conn, a, record_id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
+            inbox::notify(conn, a, record_id, inbox::DUPLICATE, Some(&flag_id), &note, seq, log.at())?;
             audit_disclosure(log, &flag_id, a, record_id, &m.other_id, &theirs);
         }
         for a in theirs.iter().filter(|a| !mine.contains(*a)) {
             let note = duplicate_note(conn, &mine, a)?;
-            inbox::notify(conn, a, &m.other_id, "duplicate", Some(&flag_id), &note, seq, log.at())?;
+            inbox::notify(conn, a, &m.other_id, inbox::DUPLICATE, Some(&flag_id), &note, seq, log.at())?;
             audit_disclosure(log, &flag_id, a, &m.other_id, record_id, &mine);
         }
         flagged += 1;

@@ -32,7 +32,8 @@ pub struct LedgerQuery {
     pub from: Option<String>,
     /// Transfers made on or before this date.
     pub to: Option<String>,
-    /// Only open transfers due on or before this date (YYYY-MM-DD), overdue ones included.
+    /// Only open transfers due on or before this date (YYYY-MM-DD), overdue ones included,
+    /// soonest deadline first (not paged by cursor).
     pub due_by: Option<String>,
     pub before_id: Option<String>,
     pub limit: i64,
@@ -81,6 +82,9 @@ pub fn ledger(conn: &mut DbConnection, agency_id: &str, f: &LedgerQuery) -> Quer
     }
     if let Some(b) = &f.before_id {
         q = q.filter(transfers::id.lt(b.clone()));
+    }
+    if f.due_by.is_some() {
+        return q.order((transfers::deadline.asc(), transfers::id.asc())).limit(f.limit).load(conn);
     }
     q.order(transfers::id.desc()).limit(f.limit).load(conn)
 }
