@@ -9,11 +9,20 @@ use askama::Template;
 
 use crate::error::AppError;
 
+mod account;
 mod assets;
+mod deliberations;
+mod inbox;
 mod login;
 mod nav;
+mod objects;
+mod platform_admin;
+mod record_forms;
 mod records;
 pub mod session;
+mod stats;
+mod transfers;
+mod unit_admin;
 mod workbench;
 
 pub use nav::Nav;
@@ -42,7 +51,9 @@ pub fn form_config() -> web::FormConfig {
 
 /// The routes of the web client (the REST API lives under `/api`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(assets::asset)
+    // `/records/new` before `/records/{id}`: the first route that matches answers.
+    cfg.configure(record_forms::routes)
+        .service(assets::asset)
         .service(assets::favicon)
         .service(login::login_page)
         .service(login::login)
@@ -51,7 +62,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(workbench::workbench)
         .service(records::records)
         .service(records::record)
-        .service(records::read_with_purpose);
+        .service(records::read_with_purpose)
+        .configure(objects::routes)
+        .configure(inbox::routes)
+        .configure(transfers::routes)
+        .configure(deliberations::routes)
+        .configure(stats::routes)
+        .configure(unit_admin::routes)
+        .configure(platform_admin::routes)
+        .configure(account::routes);
 }
 
 /// What a page answers when it cannot show itself.

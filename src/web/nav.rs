@@ -1,6 +1,7 @@
 //! What every signed-in page shows around its content: who is signed in, and the sections
 //! the user's roles open (a section a role may not use is not offered).
 
+use crate::domain::Role;
 use crate::service::web_sessions::WebSession;
 
 pub struct Nav {
@@ -10,6 +11,12 @@ pub struct Nav {
     /// The section the page belongs to (highlighted).
     pub here: &'static str,
     pub reads_content: bool,
+    /// Publishing, transferring, subscribing: 联络员 and 单位管理员.
+    pub writes_content: bool,
+    /// 单位管理 (the unit's users, API keys, webhooks): 单位管理员.
+    pub unit_admin: bool,
+    /// 平台管理 (units, groups, agreements, audit): 平台管理员.
+    pub platform_admin: bool,
 }
 
 impl Nav {
@@ -20,6 +27,9 @@ impl Nav {
             csrf: s.csrf_token.clone(),
             here,
             reads_content: crate::policy::require_content_reader(p).is_ok(),
+            writes_content: crate::policy::require_content_writer(p).is_ok(),
+            unit_admin: p.has(Role::AgencyAdmin),
+            platform_admin: p.has(Role::Admin),
         }
     }
 }

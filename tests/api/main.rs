@@ -30,7 +30,14 @@ mod stored_values;
 mod sync;
 mod sync_cli;
 pub mod transfers;
+mod web_admin;
 mod web_client;
+mod web_deliberations;
+mod web_forms;
+mod web_http;
+mod web_inbox;
+mod web_stats;
+mod web_transfers;
 mod webhooks;
 
 mod abuse_objects;
