@@ -77,7 +77,10 @@ fn identity_key(state: &AppState) -> String {
 }
 
 fn budget(state: &AppState) -> LookupBudget {
-    LookupBudget { limit: state.settings.object_lookup_limit, window_secs: state.settings.object_lookup_window_secs as i64 }
+    LookupBudget {
+        limit: state.settings.object_lookup_limit,
+        window_secs: state.settings.object_lookup_window_secs as i64,
+    }
 }
 
 #[derive(Deserialize)]
@@ -131,7 +134,9 @@ pub async fn objects(
 
 #[derive(Deserialize)]
 pub struct LookupForm {
+    #[serde(default)]
     csrf: String,
+    #[serde(default)]
     id_number: String,
 }
 
@@ -155,8 +160,7 @@ pub async fn lookup(
     }
     let f = ObjectQuery { q: None, kind: None, id_number_digest: None, after: None, limit: 20 };
     let (p, budget, key) = (s.principal.clone(), budget(&state), identity_key(&state));
-    let found =
-        run(&state.pool, move |conn| service::objects::search(conn, &p, f, Some(&number), budget, &key)).await;
+    let found = run(&state.pool, move |conn| service::objects::search(conn, &p, f, Some(&number), budget, &key)).await;
     match found {
         Ok(found) => shown(StatusCode::OK, None, found.items.into_iter().map(Into::into).collect()),
         Err(AppError::TooManyRequests(m, _)) => shown(StatusCode::TOO_MANY_REQUESTS, Some(m), vec![]),
@@ -216,8 +220,7 @@ pub async fn create(
     policy::require_content_writer(&s.principal)?;
     let mut v = f.into_inner();
     let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let draft =
-        ObjectDraft::parse(&v.name, v.kind.clone(), text(&v.unit), text(&v.position), text(&v.id_number));
+    let draft = ObjectDraft::parse(&v.name, v.kind.clone(), text(&v.unit), text(&v.position), text(&v.id_number));
     let draft = match draft {
         Ok(d) => d,
         Err(errors) => {

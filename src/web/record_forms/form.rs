@@ -59,11 +59,13 @@ fn padded(mut rows: Vec<(String, String)>) -> Vec<(String, String)> {
 
 /// Items typed into one field: separated by commas, 、, semicolons or new lines.
 fn items(s: &str, spaces_too: bool) -> Vec<String> {
-    s.split(|c: char| matches!(c, ',' | '\u{FF0C}' | '、' | ';' | '\u{FF1B}' | '\n' | '\r') || (spaces_too && c.is_whitespace()))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(String::from)
-        .collect()
+    s.split(|c: char| {
+        matches!(c, ',' | '\u{FF0C}' | '、' | ';' | '\u{FF1B}' | '\n' | '\r') || (spaces_too && c.is_whitespace())
+    })
+    .map(str::trim)
+    .filter(|t| !t.is_empty())
+    .map(String::from)
+    .collect()
 }
 
 impl Values {
@@ -303,7 +305,9 @@ impl Picker {
             })
             .collect();
         if v.level == "group" && !v.group.is_empty() && !groups.iter().any(|g| g.id == v.group) {
-            groups.push(Choice { id: v.group.clone(), label: "现有共享组".into(), checked: true, note: KEPT.into() });
+            groups.push(Choice {
+                id: v.group.clone(), label: "现有共享组".into(), checked: true, note: KEPT.into()
+            });
         }
         let all = if fits(&t.all) && !t.all.is_empty() {
             Some(kinds_note(&t.all, fixed))

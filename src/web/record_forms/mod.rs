@@ -284,6 +284,7 @@ pub async fn save(
 
 #[derive(Deserialize)]
 pub struct WithdrawForm {
+    #[serde(default)]
     csrf: String,
     version: Option<String>,
 }
