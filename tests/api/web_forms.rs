@@ -75,6 +75,7 @@ fn an_officer_publishes_changes_and_withdraws_through_the_forms(b: Backend) {
     browser.click(".actions a[href='/records/new']");
     assert_eq!(browser.path(), "/records/new");
     browser.assert_console_clean("发布信息");
+    browser.script("document.querySelector('#part-distribution').scrollIntoView()");
     browser.screenshot("record_form");
     let form = browser.source();
     // The picker: every unit the agreements allow for some kind, the audit office marked as
@@ -133,6 +134,7 @@ fn an_officer_publishes_changes_and_withdraws_through_the_forms(b: Backend) {
     // 修改: a petition's form offers only what petitions may reach.
     browser.click(&format!(".actions a[href='/records/{id}/edit']"));
     browser.assert_console_clean("修改信息");
+    browser.script("document.querySelector('#part-distribution').scrollIntoView()");
     browser.screenshot("record_edit");
     let form = browser.source();
     assert!(form.contains(&format!("id=\"agency-{}\"", jiwei.id)));
