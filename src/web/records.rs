@@ -33,7 +33,7 @@ pub struct RecordLine {
     pub updated: String,
 }
 
-fn line(r: RecordView, names: &HashMap<String, String>) -> RecordLine {
+pub(super) fn line(r: RecordView, names: &HashMap<String, String>) -> RecordLine {
     RecordLine {
         owner: names.get(&r.owner_agency_id).cloned().unwrap_or_default(),
         updated: chinese_date(&r.updated_at),
@@ -134,6 +134,8 @@ struct RecordPage {
     /// Protected fields as (name, value); the value is `None` where redacted.
     protected: Vec<(String, Option<String>)>,
     history: Vec<VersionLine>,
+    /// 信息库 forms: 修改 / 撤回 are offered (a content writer of the owner unit).
+    can_change: bool,
 }
 
 #[derive(Template)]
@@ -186,6 +188,7 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
         distribution,
         protected,
         history: history.into_iter().rev().map(version_line).collect(),
+        can_change: service::records::may_change(&s.principal, &r),
         r,
     })
 }

@@ -185,3 +185,17 @@ pub fn check_content(
     }
     Ok(())
 }
+
+// ---- For the distribution picker of the web client (`forms::distribution_targets`) -------
+
+impl WriteContext {
+    /// Rule 4 alone, for a distribution and field grants the owner considers: whether the
+    /// sharing agreements let `owner` send a record of `kind` there (the same check
+    /// `check_content` makes, on the same resolution of the distribution to recipients).
+    pub fn agreements_allow(&self, owner: &str, kind: &str, d: &Distribution, field_grants: &[String]) -> bool {
+        let Some(source) = self.party(owner) else { return false };
+        let recipients = self.recipients_of(owner, d);
+        let grants: Vec<Party> = field_grants.iter().filter_map(|a| self.party(a)).collect();
+        agreements::check(&self.agreements, &source, kind, &recipients, &grants).is_empty()
+    }
+}

@@ -18,10 +18,12 @@ use crate::store::log::{Actor, Log};
 use crate::store::records::{self, by_external_ids, content_hash, load, RowMeta, StoredRecord, VersionRow};
 
 mod context;
+mod forms;
 mod requests;
 
 pub use crate::store::records::RecordQuery;
 pub use context::*;
+pub use forms::*;
 pub use requests::*;
 
 /// Builds the view of a record under the policy's disclosure `d`.
