@@ -13,8 +13,8 @@ use crate::db::DbConnection;
 use crate::domain::mail::{render_account_link, AccountLink};
 use crate::domain::{format_time, new_id};
 use crate::error::{AppError, AppResult};
-use crate::service::users::UserRow;
 use crate::policy::Principal;
+use crate::service::users::UserRow;
 use crate::store::log::{write_tx, Actor, Log};
 
 /// Whether the user has set a password yet (an invited account has none until activated).

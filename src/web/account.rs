@@ -72,8 +72,7 @@ async fn account_page(
         Ok((mails::preferences(conn, &user_id)?, users::by_id(conn, &user_id)?.and_then(|u| u.email)))
     })
     .await?;
-    let other_errors =
-        errors.0.iter().filter(|e| !prefs.contains_key(&e.field)).map(|e| e.message.clone()).collect();
+    let other_errors = errors.0.iter().filter(|e| !prefs.contains_key(&e.field)).map(|e| e.message.clone()).collect();
     let prefs = prefs
         .into_iter()
         .map(|(t, m)| PrefLine {
@@ -214,10 +213,9 @@ pub async fn change_password(
         return again(vec![FieldError::new("current", "当前密码不正确")]);
     };
     let (p, keep) = (s.principal.clone(), s.id.clone());
-    let changed = run(&state.pool, move |conn| {
-        credentials::change_password(conn, &p, &old_hash, &new_hash, &keep, &user_key)
-    })
-    .await;
+    let changed =
+        run(&state.pool, move |conn| credentials::change_password(conn, &p, &old_hash, &new_hash, &keep, &user_key))
+            .await;
     match changed {
         Ok(()) => Ok(see_other("/account/password?done=1")),
         Err(AppError::Conflict(m)) => again(vec![FieldError::new("current", m)]),

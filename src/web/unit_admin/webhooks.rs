@@ -14,8 +14,8 @@ use crate::api::state::AppState;
 use crate::api::webhooks::check_target;
 use crate::domain::event::EventType;
 use crate::domain::ids::WebhookId;
-use crate::service::webhooks::{self as hooks, Delivery, Endpoint, EndpointChange, EndpointDraft};
 use crate::service::web_sessions::WebSession;
+use crate::service::webhooks::{self as hooks, Delivery, Endpoint, EndpointChange, EndpointDraft};
 use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
@@ -235,7 +235,8 @@ pub async fn show(
         Ok((e, rows))
     })
     .await?;
-    let next = page::next(rows.len(), limit, rows.last().map(|d| d.seq)).map(|c| format!("/unit/webhooks/{}?cursor={c}", e.id));
+    let next = page::next(rows.len(), limit, rows.last().map(|d| d.seq))
+        .map(|c| format!("/unit/webhooks/{}?cursor={c}", e.id));
     let notice = q.queued.map(|n| match n {
         0 => "没有需要重新投递的记录。".to_string(),
         n => format!("已安排重新投递 {n} 条,稍后刷新本页查看结果。"),
