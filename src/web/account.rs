@@ -73,6 +73,9 @@ async fn account_page(
     })
     .await?;
     let other_errors = errors.0.iter().filter(|e| !prefs.contains_key(&e.field)).map(|e| e.message.clone()).collect();
+    // In the order the kinds of mail are listed (transfers first), not by name.
+    let mut prefs: Vec<(String, MailMode)> = prefs.into_iter().collect();
+    prefs.sort_by_key(|(t, _)| mail::MAIL_TYPES.iter().position(|(k, _)| k == t));
     let prefs = prefs
         .into_iter()
         .map(|(t, m)| PrefLine {

@@ -8,6 +8,9 @@ use crate::browser::Browser;
 use crate::helpers::*;
 use crate::web_http::*;
 
+/// A form's fields.
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 const NEW_PASSWORD: &str = "a-brand-new-password-77";
 
 /// The browser's cookies as a `Cookie` header (for posts over plain HTTP in its session).
@@ -351,7 +354,7 @@ fn bad_input_is_shown_in_place_and_changes_nothing(b: Backend) {
     let cookie = http_sign_in(&app, "jiwei_unitadmin", PASSWORD).unwrap();
     let csrf = csrf_of(&get_page(&app, "/unit", &cookie).text().unwrap());
     let users_before = usernames(&app, &unit);
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    let cases: Vec<(&str, Form, Vec<&str>)> = vec![
         (
             "/unit/users/invite",
             vec![("username", "x"), ("email", "not-an-address"), ("roles", "liaison")],
