@@ -183,8 +183,6 @@ pub async fn change_password(
         errs.push(FieldError::new("new_password", "密码须为 10–128 个字符"));
     } else if f.new_password != f.confirm {
         errs.push(FieldError::new("confirm", "两次输入的新密码不一致"));
-    } else if f.new_password == f.current {
-        errs.push(FieldError::new("new_password", "新密码不能与当前密码相同"));
     }
     if !errs.is_empty() {
         return again(errs);
