@@ -50,7 +50,7 @@ pub struct EndpointPatch {
 
 /// The URL's target must be an address webhooks may reach (no loopback, link-local,
 /// private… unless the operator allows it): 422 on `url` otherwise.
-async fn check_target(state: &AppState, url: Option<&str>) -> AppResult<()> {
+pub async fn check_target(state: &AppState, url: Option<&str>) -> AppResult<()> {
     let Some(url) = url else { return Ok(()) };
     let rules = policy::webhook_targets::TargetRules::from_settings(&state.settings)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;

@@ -8,13 +8,14 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::auth::digest;
-use crate::db::schema::{credential_tokens as ct, refresh_tokens, users};
+use crate::db::schema::{credential_tokens as ct, refresh_tokens, users, web_sessions};
 use crate::db::DbConnection;
 use crate::domain::mail::{render_account_link, AccountLink};
 use crate::domain::{format_time, new_id};
 use crate::error::{AppError, AppResult};
+use crate::policy::Principal;
 use crate::service::users::UserRow;
-use crate::store::log::{Actor, Log};
+use crate::store::log::{write_tx, Actor, Log};
 
 /// Whether the user has set a password yet (an invited account has none until activated).
 pub fn is_activated(u: &UserRow) -> bool {
@@ -135,4 +136,46 @@ pub fn redeem(conn: &mut DbConnection, log: &mut Log, token: &str, password_hash
     let action = if activation { "user.activate" } else { "user.password_reset" };
     log.audit(&actor, action, "user", Some(&user.id), None, json!({"username": user.username, "link_id": id}));
     Ok(user.username)
+}
+
+/// A signed-in user changes their own password. The caller verified the current password
+/// against `verified_hash` (off the connection) and hashed the new one: the new hash is set
+/// only while the stored one is still the one verified (else 409, nothing changes). The
+/// username's failed-attempt count (`user_key`) starts over, and every other session of the
+/// user ends: its web sessions but `keep_web_session`, and all its API sessions. Audited
+/// (never a password or hash).
+pub fn change_password(
+    conn: &mut DbConnection,
+    p: &Principal,
+    verified_hash: &str,
+    new_hash: &str,
+    keep_web_session: &str,
+    user_key: &str,
+) -> AppResult<()> {
+    let user_id = crate::policy::require_user(p)?.to_string();
+    write_tx(conn, |conn, log| {
+        let at = log.at().to_string();
+        let n = diesel::update(users::table.find(&user_id).filter(users::password_hash.eq(verified_hash)))
+            .set(users::password_hash.eq(new_hash))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(AppError::Conflict("密码刚刚已被修改,请重新输入当前密码".into()));
+        }
+        let web = diesel::update(
+            web_sessions::table
+                .filter(web_sessions::user_id.eq(&user_id))
+                .filter(web_sessions::id.ne(keep_web_session))
+                .filter(web_sessions::revoked_at.is_null()),
+        )
+        .set(web_sessions::revoked_at.eq(&at))
+        .execute(conn)?;
+        let api = diesel::update(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&user_id)))
+            .filter(refresh_tokens::revoked_at.is_null())
+            .set(refresh_tokens::revoked_at.eq(&at))
+            .execute(conn)?;
+        crate::store::throttle::succeeded(conn, user_key, &[])?;
+        let detail = json!({"username": p.username, "web_sessions_ended": web, "api_tokens_revoked": api});
+        log.audit(&Actor::from(p), "user.password_change", "user", Some(&user_id), None, detail);
+        Ok(())
+    })
 }
