@@ -101,7 +101,7 @@ pub fn issue(
 }
 
 /// Redeems a one-time link: sets the user's password (hashed by the caller), activates an
-/// invited account or ends every session after a reset, and consumes the link. Returns the
+/// invited account or ends every session (API and web) after a reset, and consumes the link. Returns the
 /// username. An unknown, used or expired link is one 422 on `token`, whichever it was.
 pub fn redeem(conn: &mut DbConnection, log: &mut Log, token: &str, password_hash: &str) -> AppResult<String> {
     let invalid = || AppError::validation("token", "链接无效、已使用或已过期,请重新申请");
@@ -131,6 +131,10 @@ pub fn redeem(conn: &mut DbConnection, log: &mut Log, token: &str, password_hash
     diesel::update(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&user.id)))
         .filter(refresh_tokens::revoked_at.is_null())
         .set(refresh_tokens::revoked_at.eq(&at))
+        .execute(conn)?;
+    diesel::update(web_sessions::table.filter(web_sessions::user_id.eq(&user.id)))
+        .filter(web_sessions::revoked_at.is_null())
+        .set(web_sessions::revoked_at.eq(&at))
         .execute(conn)?;
     let actor = Actor { user_id: Some(user.id.clone()), agency_id: Some(user.agency_id.clone()) };
     let action = if activation { "user.activate" } else { "user.password_reset" };

@@ -320,6 +320,8 @@ fn password_reset_by_one_time_link_without_enumeration(b: Backend) {
     let jw = app.agency(&admin, "jiwei", "discipline");
     let ask =
         |name: &str| send(app.req(Method::POST, "/api/v1/auth/password-reset", None).json(&json!({"username": name})));
+    // Signed in on the web too: the reset ends that session as well.
+    let web = crate::web_http::http_sign_in(&app, "jiwei_user", PASSWORD).expect("a web session");
     let known = ask("jiwei_user");
     let unknown = ask("no_such_user");
     assert_eq!(known, (202, serde_json::Value::Null));
@@ -339,6 +341,9 @@ fn password_reset_by_one_time_link_without_enumeration(b: Backend) {
     let (s, v) = app.activate(&token, "my-new-password-01");
     assert_eq!((s, v["username"].as_str()), (200, Some("jiwei_user")));
     assert_eq!(app.get(&jw.token, "/api/v1/me").0, 401, "a reset ends the old sessions");
+    let page = crate::web_http::get_page(&app, "/", &web);
+    assert_eq!(page.status().as_u16(), 303, "a reset ends the web sessions too");
+    assert!(page.headers()["location"].to_str().unwrap().starts_with("/login"));
     assert_eq!(login(&app, "jiwei_user", PASSWORD).status().as_u16(), 401);
     assert_eq!(login(&app, "jiwei_user", "my-new-password-01").status().as_u16(), 200);
     assert_eq!(app.activate(&token, "yet-another-pass-01").0, 422, "single use");
