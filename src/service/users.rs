@@ -80,6 +80,17 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> 
     users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
 
+/// The usernames of the given users by id (to show who acted where rows hold ids).
+pub fn usernames_of<'a>(
+    conn: &mut DbConnection,
+    ids: impl IntoIterator<Item = &'a String>,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let ids: Vec<&String> = ids.into_iter().collect();
+    let rows: Vec<(String, String)> =
+        users::table.filter(users::id.eq_any(ids)).select((users::id, users::username)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 pub fn insert(conn: &mut DbConnection, log: &mut Log, actor: &Actor, u: &UserRow) -> AppResult<()> {
     if by_username(conn, &u.username)?.is_some() {
         return Err(AppError::Conflict(format!("用户名 {} 已存在", u.username)));

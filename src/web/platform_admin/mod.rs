@@ -1,0 +1,111 @@
+//! 平台管理 — member units, sharing groups, agreements and the audit log: the hub admin's
+//! pages. The hub admin administers and reads no content (rule 1): these pages show units,
+//! groups, agreements and audit entries as the API gives them to the admin, nothing of a
+//! record. Every page and post asks the same policy as the API (`policy::require_admin`);
+//! anyone else gets the refusal page and nothing changes.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+
+use crate::domain::FieldError;
+use crate::error::AppError;
+use crate::policy;
+use crate::service::web_sessions::WebSession;
+use crate::web::session::SignedIn;
+use crate::web::{page, Nav, WebError};
+
+mod agreements;
+mod audit;
+mod groups;
+mod unit;
+mod units;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(overview);
+    units::routes(cfg);
+    groups::routes(cfg);
+    agreements::routes(cfg);
+    audit::routes(cfg);
+}
+
+/// The nav of a 平台管理 page, for the hub admin only (the API's rule); anyone else is
+/// refused (403 page).
+fn admin_nav(s: &WebSession) -> Result<Nav, WebError> {
+    policy::require_admin(&s.principal)?;
+    Ok(Nav::of(s, "admin"))
+}
+
+/// A form's errors: each field's messages (shown next to the field) and one for the form
+/// as a whole (a conflict such as a code already taken).
+#[derive(Default)]
+pub struct Errors {
+    fields: Vec<FieldError>,
+    pub notice: Option<String>,
+}
+
+impl Errors {
+    /// The messages for `field` (and its items, `field[0]` …), joined; `None` when it is fine.
+    pub fn get(&self, field: &str) -> Option<String> {
+        let hits: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|e| e.field == field || e.field.strip_prefix(field).is_some_and(|r| r.starts_with('[')))
+            .map(|e| e.message.as_str())
+            .collect();
+        (!hits.is_empty()).then(|| hits.join(";"))
+    }
+
+    /// Messages of fields the form does not show (so none is lost).
+    pub fn others(&self, shown: &[&str]) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|e| !shown.iter().any(|f| e.field == *f || e.field.strip_prefix(f).is_some_and(|r| r.starts_with('['))))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+}
+
+/// What a form post's service call came to: done, or the form again with its errors
+/// (422 for field errors, 409 for a conflict); anything else is an error page.
+pub fn form_result<T>(r: Result<T, AppError>) -> Result<Result<T, (StatusCode, Errors)>, WebError> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(AppError::Validation(fields)) => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, Errors { fields, notice: None }))),
+        Err(AppError::Conflict(m)) => Ok(Err((StatusCode::CONFLICT, Errors { fields: vec![], notice: Some(m) }))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Field errors found while reading a form (before any service call).
+pub fn invalid(fields: Vec<FieldError>) -> (StatusCode, Errors) {
+    (StatusCode::UNPROCESSABLE_ENTITY, Errors { fields, notice: None })
+}
+
+/// A query string's `done=…` as the sentence the page confirms it with.
+pub fn done_notice(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "created" => "成员单位已创建。下一步:邀请该单位的第一位单位管理员。",
+        "saved" => "修改已保存。",
+        "deactivated" => "该单位已停用:其用户不能再登录,API 密钥失效,也不再接收共享信息。",
+        "activated" => "该单位已重新启用。",
+        "invited" => "邀请已发出:激活链接已发送至被邀请人的电子邮箱,由本人设置密码。",
+        "group" => "共享组已创建。",
+        "joined" => "该单位已加入共享组,组内信息即时对其共享。",
+        "left" => "该单位已移出共享组,其对组内信息的访问即时撤销。",
+        "agreement" => "协作意见已创建,即日起按其限定信息的流向。",
+        _ => return None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin.html", config = "src/web/askama.toml")]
+struct OverviewPage {
+    nav: Nav,
+}
+
+/// 平台管理: the four sections.
+#[get("/admin")]
+async fn overview(SignedIn(s): SignedIn) -> Result<HttpResponse, WebError> {
+    page(&OverviewPage { nav: admin_nav(&s)? })
+}
