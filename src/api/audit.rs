@@ -44,6 +44,7 @@ pub async fn list_audit(
         resource_id: params.resource_id.filter(|a| !a.is_empty()),
         before_seq: page::decode(params.cursor.as_deref())?,
         limit: page::limit(params.limit)?,
+        ..AuditQuery::default()
     };
     let limit = f.limit;
     let items = run(&state.pool, move |conn| Ok(service::audit::list(conn, &scope, &f)?)).await?;

@@ -24,9 +24,15 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+#[derive(Default)]
 pub struct AuditQuery {
     pub action: Option<String>,
     pub resource_id: Option<String>,
+    /// Only the entries of this unit's actors (the hub admin's pages).
+    pub actor_agency_id: Option<String>,
+    /// Only entries at or after / before these instants (RFC 3339 UTC, as stored).
+    pub since: Option<String>,
+    pub until: Option<String>,
     pub before_seq: Option<i64>,
     pub limit: i64,
 }
@@ -41,6 +47,15 @@ pub fn list(conn: &mut DbConnection, scope: &AuditScope, f: &AuditQuery) -> Quer
     }
     if let Some(r) = &f.resource_id {
         q = q.filter(audit_log::resource_id.eq(r.clone()));
+    }
+    if let Some(a) = &f.actor_agency_id {
+        q = q.filter(audit_log::actor_agency_id.eq(a.clone()));
+    }
+    if let Some(t) = &f.since {
+        q = q.filter(audit_log::at.ge(t.clone()));
+    }
+    if let Some(t) = &f.until {
+        q = q.filter(audit_log::at.lt(t.clone()));
     }
     if let Some(b) = f.before_seq {
         q = q.filter(audit_log::seq.lt(b));

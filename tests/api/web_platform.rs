@@ -72,7 +72,10 @@ fn the_hub_admin_runs_units_groups_agreements_and_the_audit_log(b: Backend) {
     assert_eq!(browser.path(), format!("/admin/units/{sj}?done=created"));
     assert!(browser.text(".notice").contains("成员单位已创建"));
     let unit = expect_status(200, app.get(&admin, &format!("/api/v1/agencies/{sj}")));
-    assert_eq!((unit["name"].as_str(), unit["kind"].as_str(), unit["level"].as_str()), (Some("市审计局"), Some("audit"), Some("county")));
+    assert_eq!(
+        (unit["name"].as_str(), unit["kind"].as_str(), unit["level"].as_str()),
+        (Some("市审计局"), Some("audit"), Some("county"))
+    );
     browser.assert_console_clean("成员单位详情");
 
     // Its first unit admin, invited: the link goes by mail, never to the page.
@@ -108,7 +111,8 @@ fn the_hub_admin_runs_units_groups_agreements_and_the_audit_log(b: Backend) {
     browser.fill("#description", "市纪委牵头的贯通协调机制");
     browser.click("form[action='/admin/groups'] button[type=submit]");
     let groups = items(&app, &admin, "/api/v1/groups");
-    let gid = groups.iter().find(|g| g["name"] == "联席会议成员单位").expect("the group")["id"].as_str().unwrap().to_string();
+    let gid =
+        groups.iter().find(|g| g["name"] == "联席会议成员单位").expect("the group")["id"].as_str().unwrap().to_string();
     choose(&browser, &format!("#add-{gid}"), &jw.id);
     browser.click(&format!("form[action='/admin/groups/{gid}/members'] button[type=submit]"));
     assert!(browser.text(".notice").contains("已加入共享组"));
@@ -135,7 +139,10 @@ fn the_hub_admin_runs_units_groups_agreements_and_the_audit_log(b: Backend) {
     browser.click("form[action='/admin/agreements'] button[type=submit]");
     assert!(browser.text(".notice").contains("协作意见已创建"));
     let table = browser.text("main table");
-    assert!(table.contains("组织部门线索仅送纪检") && table.contains("问题线索") && table.contains("全部纪检监察机关"), "{table}");
+    assert!(
+        table.contains("组织部门线索仅送纪检") && table.contains("问题线索") && table.contains("全部纪检监察机关"),
+        "{table}"
+    );
     assert!(table.contains("测试单位zuzhi"), "{table}");
     let to = |id: &str| json!({"level": "agencies", "agencies": [id]});
     let (s, p) = app.post(&zz.token, "/api/v1/records", record("送审计局的线索", to(&sj)));
@@ -146,7 +153,9 @@ fn the_hub_admin_runs_units_groups_agreements_and_the_audit_log(b: Backend) {
     // 审计日志: what was done here, in words; the chain verified.
     browser.goto("/admin/audit");
     let log = browser.text("main table");
-    for done in ["新建成员单位", "修改成员单位", "发送激活链接", "新建共享组", "加入共享组", "移出共享组", "新建协作意见"] {
+    for done in
+        ["新建成员单位", "修改成员单位", "发送激活链接", "新建共享组", "加入共享组", "移出共享组", "新建协作意见"]
+    {
         assert!(log.contains(done), "{done}: {log}");
     }
     browser.assert_console_clean("审计日志");
@@ -200,14 +209,25 @@ fn other_roles_get_no_platform_admin(b: Backend) {
         }
         let unit = format!("/admin/units/{}", sj.id);
         let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
-            ("/admin/units/new".into(), vec![("code", "weizao"), ("name", "伪造单位"), ("kind", "audit"), ("level", "city")]),
+            (
+                "/admin/units/new".into(),
+                vec![("code", "weizao"), ("name", "伪造单位"), ("kind", "audit"), ("level", "city")],
+            ),
             (unit.clone(), vec![("name", "改名"), ("kind", "audit"), ("level", "city")]),
             (format!("{unit}/active"), vec![("active", "false")]),
             (format!("{unit}/invite"), vec![("username", "sneaky"), ("email", "s@example.gov.cn")]),
             ("/admin/groups".into(), vec![("name", "私设组")]),
             (format!("/admin/groups/{gid}/members"), vec![("agency_id", sj.id.as_str())]),
             (format!("/admin/groups/{gid}/members/{}/remove", jw.id), vec![]),
-            ("/admin/agreements".into(), vec![("name", "x"), ("source_kind", "audit"), ("record_kind", "clue"), ("recipient_kinds", "discipline")]),
+            (
+                "/admin/agreements".into(),
+                vec![
+                    ("name", "x"),
+                    ("source_kind", "audit"),
+                    ("record_kind", "clue"),
+                    ("recipient_kinds", "discipline"),
+                ],
+            ),
         ];
         for (path, fields) in posts {
             let mut form = vec![("csrf", csrf.as_str())];
@@ -241,13 +261,31 @@ fn the_hub_admin_reads_no_content(b: Backend) {
         assert!(status == 403 || status == 404, "{path}: {status}");
         assert!(!page.contains(TITLE), "{path} showed content to the hub admin");
     }
-    for path in ["/admin/audit".to_string(), format!("/admin/audit?resource_id={rid}"), "/admin/audit?action=record.create".into()] {
+    for path in [
+        "/admin/audit".to_string(),
+        format!("/admin/audit?resource_id={rid}"),
+        "/admin/audit?action=record.create".into(),
+    ] {
         let r = get_page(&app, &path, &cookie);
         assert_eq!(r.status().as_u16(), 200, "{path}");
         let page = r.text().unwrap();
         assert!(page.contains("发布信息") && page.contains(rid) && page.contains("xuncha_user"), "{path}: {page}");
         assert!(!page.contains(TITLE) && !page.contains("的正文"), "{path}: the audit page shows content");
     }
+    // The unit and date filters: a unit's actors only; a day long past holds nothing; a
+    // date that is not one says so.
+    let page = get_page(&app, &format!("/admin/audit?unit={}&action=record.create", xc.id), &cookie).text().unwrap();
+    assert!(page.contains(rid), "{page}");
+    let page = get_page(&app, "/admin/audit?unit=no-such-unit", &cookie).text().unwrap();
+    assert!(page.contains("没有符合条件的审计记录"), "{page}");
+    let page = get_page(&app, "/admin/audit?from=2000-01-01&to=2000-01-02", &cookie).text().unwrap();
+    assert!(page.contains("没有符合条件的审计记录"), "{page}");
+    let today = guantong::domain::clock::today();
+    let page =
+        get_page(&app, &format!("/admin/audit?from={today}&to={today}&action=record.create"), &cookie).text().unwrap();
+    assert!(page.contains(rid), "{page}");
+    let page = get_page(&app, "/admin/audit?from=yesterday", &cookie).text().unwrap();
+    assert!(page.contains("id=\"date-error\"") && page.contains(rid), "{page}");
 }
 
 /// Bad input: the form again (422) with the API's field errors next to their fields and
@@ -259,33 +297,67 @@ fn admin_forms_refuse_bad_input_and_missing_tokens(b: Backend) {
     let (cookie, csrf) = admin_session(&app);
     let units = items(&app, &admin, "/api/v1/agencies").len();
 
-    let r = post_form(&app, "/admin/units/new", &cookie, &[("csrf", &csrf), ("code", "Bad Code!"), ("name", " "), ("kind", "hub"), ("level", "city")]);
+    let r = post_form(
+        &app,
+        "/admin/units/new",
+        &cookie,
+        &[("csrf", &csrf), ("code", "Bad Code!"), ("name", " "), ("kind", "hub"), ("level", "city")],
+    );
     assert_eq!(r.status().as_u16(), 422);
     let page = r.text().unwrap();
     for field in ["code", "name", "kind"] {
         assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}: {page}");
     }
     assert!(page.contains("单位代码须为") && page.contains("value=\"Bad Code!\""), "{page}");
-    let r = post_form(&app, "/admin/units/new", &cookie, &[("csrf", &csrf), ("code", "jiwei"), ("name", "重复"), ("kind", "audit"), ("level", "city")]);
+    let r = post_form(
+        &app,
+        "/admin/units/new",
+        &cookie,
+        &[("csrf", &csrf), ("code", "jiwei"), ("name", "重复"), ("kind", "audit"), ("level", "city")],
+    );
     assert_eq!(r.status().as_u16(), 409);
     assert!(r.text().unwrap().contains("单位代码 jiwei 已存在"));
-    let r = post_form(&app, &format!("/admin/units/{}", jw.id), &cookie, &[("csrf", &csrf), ("name", ""), ("kind", "audit"), ("level", "nowhere")]);
+    let r = post_form(
+        &app,
+        &format!("/admin/units/{}", jw.id),
+        &cookie,
+        &[("csrf", &csrf), ("name", ""), ("kind", "audit"), ("level", "nowhere")],
+    );
     assert_eq!(r.status().as_u16(), 422);
     let page = r.text().unwrap();
     assert!(page.contains("id=\"name-error\"") && page.contains("id=\"level-error\""), "{page}");
-    let r = post_form(&app, "/admin/units/new", &cookie, &[("code", "nocsrf"), ("name", "无令牌"), ("kind", "audit"), ("level", "city")]);
+    let r = post_form(
+        &app,
+        "/admin/units/new",
+        &cookie,
+        &[("code", "nocsrf"), ("name", "无令牌"), ("kind", "audit"), ("level", "city")],
+    );
     assert_eq!(r.status().as_u16(), 403);
     assert_eq!(items(&app, &admin, "/api/v1/agencies").len(), units, "a refused unit was made");
     assert_eq!(expect_status(200, app.get(&admin, &format!("/api/v1/agencies/{}", jw.id)))["name"], "测试单位jiwei");
 
     // A unit without an admin: the invitation needs a mail address.
-    let (_, sj) = app.post(&admin, "/api/v1/agencies", json!({"code": "shenji", "name": "审计局", "kind": "audit", "level": "city"}));
+    let (_, sj) = app.post(
+        &admin,
+        "/api/v1/agencies",
+        json!({"code": "shenji", "name": "审计局", "kind": "audit", "level": "city"}),
+    );
     let sj = sj["id"].as_str().unwrap().to_string();
-    let r = post_form(&app, &format!("/admin/units/{sj}/invite"), &cookie, &[("csrf", &csrf), ("username", "shenji_admin"), ("email", "")]);
+    let r = post_form(
+        &app,
+        &format!("/admin/units/{sj}/invite"),
+        &cookie,
+        &[("csrf", &csrf), ("username", "shenji_admin"), ("email", "")],
+    );
     assert_eq!(r.status().as_u16(), 422);
     let page = r.text().unwrap();
     assert!(page.contains("id=\"email-error\"") && page.contains("value=\"shenji_admin\""), "{page}");
-    let r = post_form(&app, &format!("/admin/units/{sj}/invite"), &cookie, &[("username", "shenji_admin"), ("email", "a@example.gov.cn")]);
+    let r = post_form(
+        &app,
+        &format!("/admin/units/{sj}/invite"),
+        &cookie,
+        &[("username", "shenji_admin"), ("email", "a@example.gov.cn")],
+    );
     assert_eq!(r.status().as_u16(), 403);
     assert!(items(&app, &admin, &format!("/api/v1/users?agency_id={sj}")).is_empty());
 
@@ -295,12 +367,17 @@ fn admin_forms_refuse_bad_input_and_missing_tokens(b: Backend) {
     assert!(r.text().unwrap().contains("id=\"name-error\""));
     assert_eq!(post_form(&app, "/admin/groups", &cookie, &[("name", "无令牌组")]).status().as_u16(), 403);
     assert!(items(&app, &admin, "/api/v1/groups").is_empty());
-    let r = post_form(&app, "/admin/agreements", &cookie, &[("csrf", &csrf), ("name", "缺来源"), ("record_kind", "clue")]);
+    let r =
+        post_form(&app, "/admin/agreements", &cookie, &[("csrf", &csrf), ("name", "缺来源"), ("record_kind", "clue")]);
     assert_eq!(r.status().as_u16(), 422);
     let page = r.text().unwrap();
-    assert!(page.contains("id=\"source_agency_id-error\"") && page.contains("id=\"recipient_agency_ids-error\""), "{page}");
+    assert!(
+        page.contains("id=\"source_agency_id-error\"") && page.contains("id=\"recipient_agency_ids-error\""),
+        "{page}"
+    );
     assert!(page.contains("value=\"缺来源\""), "{page}");
-    let form = [("name", "无令牌"), ("source_kind", "audit"), ("record_kind", "clue"), ("recipient_kinds", "discipline")];
+    let form =
+        [("name", "无令牌"), ("source_kind", "audit"), ("record_kind", "clue"), ("recipient_kinds", "discipline")];
     assert_eq!(post_form(&app, "/admin/agreements", &cookie, &form).status().as_u16(), 403);
     assert!(items(&app, &admin, "/api/v1/agreements").is_empty());
     let (s, g) = app.post(&admin, "/api/v1/groups", json!({"name": "联席组", "agency_ids": [jw.id]}));

@@ -162,10 +162,9 @@ async fn show(
     errors: Errors,
 ) -> Result<HttpResponse, WebError> {
     let w = window(cursor.as_deref(), Some(20))?;
-    let (found, units) = run(&state.pool, move |conn| {
-        Ok((service::agreements::page(conn, &w)?, service::agencies::list(conn)?))
-    })
-    .await?;
+    let (found, units) =
+        run(&state.pool, move |conn| Ok((service::agreements::page(conn, &w)?, service::agencies::list(conn)?)))
+            .await?;
     let names: HashMap<String, String> = units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
     let items = found.items.into_iter().map(|a| line(a, &names)).collect();
     let next = found.next_cursor.map(|c| format!("/admin/agreements?cursor={c}"));

@@ -90,10 +90,8 @@ async fn show(
     shown: Shown,
 ) -> Result<HttpResponse, WebError> {
     let w = page::key_window(cursor.as_deref(), Some(20))?;
-    let (found, units) = run(&state.pool, move |conn| {
-        Ok((service::groups::page(conn, &w)?, service::agencies::list(conn)?))
-    })
-    .await?;
+    let (found, units) =
+        run(&state.pool, move |conn| Ok((service::groups::page(conn, &w)?, service::agencies::list(conn)?))).await?;
     let names: HashMap<&str, &str> = units.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect();
     let card = |g: Group| GroupCard {
         members: g

@@ -17,6 +17,7 @@ use crate::web::{page, Nav, WebError};
 
 mod agreements;
 mod audit;
+mod audit_words;
 mod groups;
 mod unit;
 mod units;
@@ -60,7 +61,9 @@ impl Errors {
     pub fn others(&self, shown: &[&str]) -> Vec<String> {
         self.fields
             .iter()
-            .filter(|e| !shown.iter().any(|f| e.field == *f || e.field.strip_prefix(f).is_some_and(|r| r.starts_with('['))))
+            .filter(|e| {
+                !shown.iter().any(|f| e.field == *f || e.field.strip_prefix(f).is_some_and(|r| r.starts_with('[')))
+            })
             .map(|e| e.message.clone())
             .collect()
     }
@@ -71,7 +74,9 @@ impl Errors {
 pub fn form_result<T>(r: Result<T, AppError>) -> Result<Result<T, (StatusCode, Errors)>, WebError> {
     match r {
         Ok(v) => Ok(Ok(v)),
-        Err(AppError::Validation(fields)) => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, Errors { fields, notice: None }))),
+        Err(AppError::Validation(fields)) => {
+            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, Errors { fields, notice: None })))
+        }
         Err(AppError::Conflict(m)) => Ok(Err((StatusCode::CONFLICT, Errors { fields: vec![], notice: Some(m) }))),
         Err(e) => Err(e.into()),
     }

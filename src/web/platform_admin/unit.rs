@@ -202,7 +202,8 @@ async fn edit_unit(
         Ok(e) => e,
         Err(e) => {
             let (status, edit_errors) = invalid(e);
-            return show(&state, nav, id, status, None, Again { edit: Some(f), edit_errors, ..Default::default() }).await;
+            return show(&state, nav, id, status, None, Again { edit: Some(f), edit_errors, ..Default::default() })
+                .await;
         }
     };
     let (p, target) = (s.principal.clone(), id.clone());
@@ -258,7 +259,14 @@ async fn invite(
     let (id, f) = (unit_id(&id)?, form.into_inner());
     let email = Some(f.email.trim().to_string()).filter(|e| !e.is_empty());
     let display_name = Some(f.display_name.trim().to_string()).filter(|d| !d.is_empty());
-    let parsed = UserDraft::parse(f.username.trim().to_string(), None, id.as_str(), vec![Role::AgencyAdmin], email, display_name);
+    let parsed = UserDraft::parse(
+        f.username.trim().to_string(),
+        None,
+        id.as_str(),
+        vec![Role::AgencyAdmin],
+        email,
+        display_name,
+    );
     let d = match parsed {
         Ok(d) => d,
         Err(e) => {

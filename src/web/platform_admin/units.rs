@@ -54,7 +54,14 @@ pub struct UnitLine {
 
 impl From<Agency> for UnitLine {
     fn from(a: Agency) -> Self {
-        UnitLine { kind: kind_label(&a.kind), level: level_label(&a.level), active: a.active, id: a.id, code: a.code, name: a.name }
+        UnitLine {
+            kind: kind_label(&a.kind),
+            level: level_label(&a.level),
+            active: a.active,
+            id: a.id,
+            code: a.code,
+            name: a.name,
+        }
     }
 }
 
