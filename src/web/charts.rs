@@ -37,8 +37,8 @@ pub struct Group {
     pub values: Vec<i64>,
 }
 
-const WIDTH: f64 = 720.0;
-const FONT: f64 = 13.0;
+const WIDTH: f64 = 600.0;
+const FONT: f64 = 12.0;
 
 /// Text made safe for SVG markup (element content and attribute values).
 pub fn esc(s: &str) -> String {
@@ -78,13 +78,17 @@ fn fit(s: &str, width: f64) -> String {
     out
 }
 
-/// A round upper bound for the axis (1, 2, 5 × 10ⁿ), at least `v` and at least 1.
+/// The axis of counts up to `v`: a whole step of 1, 2 or 5 × 10ⁿ giving at most four
+/// gridlines, and the top (the first multiple of the step at or above `v`, at least one step).
+fn axis(v: f64) -> (f64, f64) {
+    let rough = (v / 4.0).max(1.0);
+    let mag = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|m| *m >= rough).unwrap_or(10.0 * mag);
+    (step * (v / step).ceil().max(1.0), step)
+}
+
 fn nice_max(v: f64) -> f64 {
-    if v <= 1.0 {
-        return 1.0;
-    }
-    let mag = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|m| *m >= v).unwrap_or(10.0 * mag)
+    axis(v).0
 }
 
 /// An axis figure: whole numbers without decimals.
@@ -120,15 +124,19 @@ fn bar_group(out: &mut String, class: &str, label: &str, text: &str) {
 /// gridlines. `max` fixes the axis (100 for percentages), else it is a round bound.
 pub fn columns(id: &str, title: &str, bars: &[Bar], max: Option<f64>, percent: bool) -> String {
     let (top, bottom, left, right) = (16.0, 40.0, 48.0, 8.0);
-    let height = 300.0;
+    let height = 280.0;
     let plot_h = height - top - bottom;
-    let max = max.unwrap_or_else(|| nice_max(bars.iter().map(|b| b.value).fold(0.0, f64::max)));
+    let (max, step) = match max {
+        Some(m) => (m, m / 4.0),
+        None => axis(bars.iter().map(|b| b.value).fold(0.0, f64::max)),
+    };
     let mut out = String::new();
     open(&mut out, id, title, height);
     out.push_str(r#"<g class="axis">"#);
-    for i in 0..=4 {
-        let v = max * i as f64 / 4.0;
-        let y = top + plot_h - plot_h * i as f64 / 4.0;
+    let ticks = (max / step).round() as usize;
+    for i in 0..=ticks {
+        let v = step * i as f64;
+        let y = top + plot_h - plot_h * v / max;
         let _ = write!(
             out,
             r#"<line class="grid" x1="{left}" y1="{y:.1}" x2="{}" y2="{y:.1}"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
@@ -161,7 +169,8 @@ pub fn columns(id: &str, title: &str, bars: &[Bar], max: Option<f64>, percent: b
         }
         out.push_str("</text></g>");
     }
-    let _ = write!(out, r#"<line class="baseline" x1="{left}" y1="{0}" x2="{1}" y2="{0}"/>"#, top + plot_h, WIDTH - right);
+    let _ =
+        write!(out, r#"<line class="baseline" x1="{left}" y1="{0}" x2="{1}" y2="{0}"/>"#, top + plot_h, WIDTH - right);
     out.push_str("</svg>");
     out
 }
@@ -251,8 +260,7 @@ pub fn grouped_rows(id: &str, title: &str, series: &[Series], groups: &[Group]) 
         }
         out.push_str("</g>");
     }
-    let _ =
-        write!(out, r#"<line class="baseline" x1="{left:.1}" y1="{legend_h}" x2="{left:.1}" y2="{height}"/>"#);
+    let _ = write!(out, r#"<line class="baseline" x1="{left:.1}" y1="{legend_h}" x2="{left:.1}" y2="{height}"/>"#);
     out.push_str("</svg>");
     out
 }
@@ -278,7 +286,11 @@ mod tests {
         assert!(svg.starts_with("<svg class=\"chart\"") && svg.ends_with("</svg>"));
         assert_eq!(
             values(&svg),
-            vec![("第一种形态".into(), "4".into()), ("第二种形态".into(), "2".into()), ("第三种形态".into(), "0".into())]
+            vec![
+                ("第一种形态".into(), "4".into()),
+                ("第二种形态".into(), "2".into()),
+                ("第三种形态".into(), "0".into())
+            ]
         );
         let h = heights(&svg);
         assert_eq!(h.len(), 3);
@@ -289,13 +301,14 @@ mod tests {
 
     #[test]
     fn percentages_use_a_fixed_axis() {
-        let bars = vec![Bar { label: "2026年10月".into(), short: Some("10月".into()), value: 50.0, text: "50.0%".into() }];
+        let bars =
+            vec![Bar { label: "2026年10月".into(), short: Some("10月".into()), value: 50.0, text: "50.0%".into() }];
         let svg = columns("p", "办结率", &bars, Some(100.0), true);
         assert!(svg.contains(">100%</text>") && svg.contains(">10月</tspan>"));
         let two = Bar { short: Some("1月\n2027年".into()), ..bars[0].clone() };
         let svg = columns("p", "办结率", &[two], Some(100.0), true);
         assert!(svg.contains(r#"dy="0">1月</tspan><tspan x="#) && svg.contains(r#"dy="1.2em">2027年</tspan>"#));
-        assert!((heights(&svg)[0] - 122.0).abs() < 0.2, "half of the 244-unit plot");
+        assert!((heights(&svg)[0] - 112.0).abs() < 0.2, "half of the 224-unit plot");
     }
 
     #[test]
@@ -342,9 +355,12 @@ mod tests {
         let svg = rows("r", "t", &[Bar::count(long, 1)], None);
         assert!(svg.contains('…'));
         assert!(svg.contains(&format!("<title>{long}:1</title>")));
-        assert_eq!(nice_max(0.0), 1.0);
-        assert_eq!(nice_max(7.0), 10.0);
-        assert_eq!(nice_max(12.0), 20.0);
-        assert_eq!(nice_max(50.0), 50.0);
+        assert_eq!(axis(0.0), (1.0, 1.0));
+        assert_eq!(axis(1.0), (1.0, 1.0));
+        assert_eq!(axis(3.0), (3.0, 1.0));
+        assert_eq!(axis(7.0), (8.0, 2.0));
+        assert_eq!(axis(12.0), (15.0, 5.0));
+        assert_eq!(axis(50.0), (60.0, 20.0));
+        assert_eq!(axis(1724.0), (2000.0, 500.0));
     }
 }

@@ -45,7 +45,9 @@ fn conclude(app: &TestApp, a: &Agency, tid: &str, outcome: &str, sanctions: [i32
 
 /// The part of the page that is one figure (its chart and its table).
 fn section<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html.find(&format!(r#"<section class="card stats-figure" id="{id}""#)).unwrap_or_else(|| panic!("no figure {id}"));
+    let start = html
+        .find(&format!(r#"<section class="card stats-figure" id="{id}""#))
+        .unwrap_or_else(|| panic!("no figure {id}"));
     let end = html[start..].find("</section>").unwrap() + start;
     &html[start..end]
 }
@@ -143,6 +145,8 @@ fn the_page_shows_the_concluded_transfers_in_charts_and_tables(b: Backend) {
     let closure = table(&html, "closure");
     let (month, cells) = closure.last().unwrap();
     assert_eq!(cells.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(), ["3", "2", "66.7%"], "{month}");
+    // A month without transfers has no rate (a dash, not 0%).
+    assert_eq!(closure[0].1.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(), ["0", "0", "—"]);
     for (id, col) in [("outcomes", "件数"), ("sanctions", "人数"), ("states", "件数"), ("closure", "办结率")] {
         assert_chart_is_table(&html, id, col);
     }

@@ -45,13 +45,22 @@ pub fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
 
+/// The closure rate of some transfers, or a dash when there are none (no rate, not 0%).
+fn rate_text(s: &ClueStats) -> String {
+    if s.transferred == 0 {
+        "—".into()
+    } else {
+        percent(s.closure_rate)
+    }
+}
+
 /// Concluded, fed back included (办结).
 pub fn finished(s: &ClueStats) -> i64 {
     s.concluded + s.closed
 }
 
 fn rate_bar(label: String, short: Option<String>, s: &ClueStats) -> Bar {
-    Bar { label, short, value: s.closure_rate * 100.0, text: percent(s.closure_rate) }
+    Bar { label, short, value: s.closure_rate * 100.0, text: rate_text(s) }
 }
 
 /// 办结率 by period: one column per month (or year), the rate of the transfers made then.
@@ -59,7 +68,7 @@ pub fn closure_by_period(periods: &[(String, String, ClueStats)], unit: &str, ra
     let mut f = Figure::new(
         "closure",
         "办结率(按移交时间)",
-        format!("{unit}的线索,{range}各时段移交的线索中已办结(含已反馈)的比例"),
+        format!("{unit}的线索,{range}各时段移交的线索中已办结(含已反馈)的比例;没有移交线索的时段记为“—”"),
         vec!["时段", "线索数", "已办结", "办结率"],
     );
     if periods.iter().all(|(_, _, s)| s.transferred == 0) {
@@ -70,7 +79,7 @@ pub fn closure_by_period(periods: &[(String, String, ClueStats)], unit: &str, ra
         periods.iter().map(|(label, short, s)| rate_bar(label.clone(), Some(short.clone()), s)).collect();
     f.svg = charts::columns(&f.chart_id(), f.title, &bars, Some(100.0), true);
     for (label, _, s) in periods {
-        f.row(label.clone(), vec![s.transferred.to_string(), finished(s).to_string(), percent(s.closure_rate)]);
+        f.row(label.clone(), vec![s.transferred.to_string(), finished(s).to_string(), rate_text(s)]);
     }
     f
 }
@@ -83,8 +92,10 @@ pub fn outcomes(s: &ClueStats, unit: &str) -> Figure {
         format!("{unit}已办结线索的处置结果(件)"),
         vec!["处置结果", "件数"],
     );
-    let bars: Vec<Bar> =
-        Outcome::ALL.iter().map(|o| Bar::count(o.label(), s.by_outcome.get(o.as_str()).copied().unwrap_or(0))).collect();
+    let bars: Vec<Bar> = Outcome::ALL
+        .iter()
+        .map(|o| Bar::count(o.label(), s.by_outcome.get(o.as_str()).copied().unwrap_or(0)))
+        .collect();
     if bars.iter().all(|b| b.value == 0.0) {
         f.empty = Some("所选期间没有已办结的线索,暂无处置结果。");
         return f;
@@ -147,8 +158,12 @@ pub fn by_unit(rows: &[(String, ClueStats)], scope: &str) -> Vec<Figure> {
         format!("各单位{scope}的线索数、已办结数和逾期数(件;没有线索的单位不列出)"),
         vec!["单位", "线索数", "已办结", "逾期", "已受理", "已退回"],
     );
-    let mut rates =
-        Figure::new("unit-rates", "各单位办结率", format!("各单位{scope}的线索办结率(没有线索的单位不列出)"), vec!["单位", "线索数", "办结率"]);
+    let mut rates = Figure::new(
+        "unit-rates",
+        "各单位办结率",
+        format!("各单位{scope}的线索办结率(没有线索的单位不列出)"),
+        vec!["单位", "线索数", "办结率"],
+    );
     let active: Vec<&(String, ClueStats)> = rows.iter().filter(|(_, s)| s.transferred > 0).collect();
     if active.is_empty() {
         counts.empty = Some("所选期间各单位都没有移交线索。");
@@ -170,7 +185,7 @@ pub fn by_unit(rows: &[(String, ClueStats)], scope: &str) -> Vec<Figure> {
     for (name, s) in active {
         let c = [s.transferred, finished(s), s.overdue, s.accepted, s.returned];
         counts.row(name.clone(), c.iter().map(i64::to_string).collect());
-        rates.row(name.clone(), vec![s.transferred.to_string(), percent(s.closure_rate)]);
+        rates.row(name.clone(), vec![s.transferred.to_string(), rate_text(s)]);
     }
     vec![counts, rates]
 }

@@ -150,7 +150,11 @@ pub async fn stats(
         let mut by_slice = Vec::with_capacity(slices.len());
         for sl in slices {
             let (f, t) = (format_date(sl.from), format_date(sl.to));
-            by_slice.push((sl.label, sl.short, service::transfers::stats(conn, &agency, direction, Some(&f), Some(&t))?));
+            by_slice.push((
+                sl.label,
+                sl.short,
+                service::transfers::stats(conn, &agency, direction, Some(&f), Some(&t))?,
+            ));
         }
         Ok((name, total, by_slice))
     })
@@ -166,7 +170,6 @@ pub async fn stats(
             figures::states(&total, &who),
         ]
     };
-    view.unit =
-        Some(UnitView { name, scope, total: total.transferred, headline: headline(&total), figures });
+    view.unit = Some(UnitView { name, scope, total: total.transferred, headline: headline(&total), figures });
     page_with(StatusCode::OK, &view)
 }
