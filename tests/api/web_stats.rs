@@ -124,6 +124,7 @@ fn the_page_shows_the_concluded_transfers_in_charts_and_tables(b: Backend) {
     let (s, html) = stats_page(&app, &cookie, "?direction=in");
     assert_eq!(s, 200, "{html}");
     assert_no_content(&html);
+    assert!(!csrf_of(&html).is_empty(), "the page's one form that posts (logout) carries its token");
     // The headline: what the API's statistics say for the same filters.
     let api = expect_status(
         200,
