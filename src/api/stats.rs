@@ -14,7 +14,7 @@ use crate::policy::{self};
 use crate::service::transfers::{ClueStats, Direction};
 use crate::service::{self};
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct StatsParams {
     /// Defaults to the caller's agency; the hub admin may name any agency (counts only).
     #[param(schema_with = crate::contract::id_param)]
@@ -30,11 +30,18 @@ pub struct StatsParams {
     pub direction: Option<String>,
 }
 
-fn stats_params(p: &StatsParams) -> AppResult<(Direction, Option<String>, Option<String>)> {
+/// The statistics' filters checked (shared by the API and the web client's 统计 page): the
+/// direction, the period (both ends `YYYY-MM-DD`, the end not before the start) and the unit.
+pub fn stats_params(p: &StatsParams) -> AppResult<(Direction, Option<String>, Option<String>)> {
     let mut errs = Vec::new();
     let direction = parse_direction(p.direction.as_deref(), &mut errs);
     let from = parse_date("from", &p.from, &mut errs);
     let to = parse_date("to", &p.to, &mut errs);
+    if let (Some(f), Some(t)) = (&from, &to) {
+        if f > t {
+            errs.push(FieldError::new("to", "结束日期不能早于开始日期"));
+        }
+    }
     if p.agency_id.as_ref().is_some_and(|a| !is_id(a)) {
         errs.push(FieldError::new("agency_id", "单位编号格式无效"));
     }

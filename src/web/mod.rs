@@ -11,6 +11,7 @@ use crate::error::AppError;
 
 mod account;
 mod assets;
+mod charts;
 mod deliberations;
 mod inbox;
 mod login;
