@@ -7,8 +7,6 @@ use crate::browser::Browser;
 use crate::helpers::*;
 use crate::web_http::*;
 
-
-
 fn an_officer_signs_in_to_the_workbench_and_out_again(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
@@ -186,8 +184,6 @@ fn record_pages_disclose_only_what_the_api_would(b: Backend) {
     }
     let _ = outsider;
 }
-
-
 
 /// The web login is the API's login: failures through either count against the same
 /// username, and a lock holds for both.

@@ -113,7 +113,9 @@ pub fn convene_choice(conn: &mut DbConnection, p: &Principal, record_id: &Record
     let candidates = crate::service::agencies::list(conn)?
         .into_iter()
         .filter(|a| a.id != p.agency_id && ctx.is_active_agency(&a.id))
-        .filter(|a| ctx.check_shared_with(&s.row.owner_agency_id, &s.row.kind, std::slice::from_ref(&a.id), "").is_empty())
+        .filter(|a| {
+            ctx.check_shared_with(&s.row.owner_agency_id, &s.row.kind, std::slice::from_ref(&a.id), "").is_empty()
+        })
         .map(|a| (a.id, a.name))
         .collect();
     let d = policy::disclosure(&viewer, &facts, policy::ReadMode::Listing { purpose: None })?;

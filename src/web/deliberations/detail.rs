@@ -228,7 +228,13 @@ pub async fn assign(
     check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
     let id = deliberation_id(&id)?;
     let (task, agency, deadline) = (f.one("task"), f.one("agency_id"), f.one("deadline"));
-    let redo = Redo { form: "assign".into(), text: task.clone(), agency_id: agency.clone(), deadline: deadline.clone(), ..Redo::default() };
+    let redo = Redo {
+        form: "assign".into(),
+        text: task.clone(),
+        agency_id: agency.clone(),
+        deadline: deadline.clone(),
+        ..Redo::default()
+    };
     let done = match AgencyId::parse(&agency) {
         None => Err(AppError::validation("agency_id", "请选择承办单位")),
         Some(a) => {

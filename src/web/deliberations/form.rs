@@ -54,7 +54,9 @@ impl Errors {
         let msgs: Vec<&str> = self
             .0
             .iter()
-            .filter(|e| !known.iter().any(|k| e.field == *k || e.field.strip_prefix(k).is_some_and(|r| r.starts_with('['))))
+            .filter(|e| {
+                !known.iter().any(|k| e.field == *k || e.field.strip_prefix(k).is_some_and(|r| r.starts_with('[')))
+            })
             .map(|e| e.message.as_str())
             .collect();
         (!msgs.is_empty()).then(|| msgs.join(";"))

@@ -102,8 +102,11 @@ pub async fn list(
     let (agency, filter) = (s.principal.agency_id.clone(), wanted.clone());
     let (p, names) = run(&state.pool, move |conn| {
         let p = service::deliberations::page(conn, &agency, &w, filter.as_deref())?;
-        let ids: Vec<&String> =
-            p.items.iter().flat_map(|d| std::iter::once(&d.convener_agency_id).chain(&d.participant_agency_ids)).collect();
+        let ids: Vec<&String> = p
+            .items
+            .iter()
+            .flat_map(|d| std::iter::once(&d.convener_agency_id).chain(&d.participant_agency_ids))
+            .collect();
         let names = service::agencies::names_of(conn, ids)?;
         Ok((p, names))
     })

@@ -114,7 +114,10 @@ pub async fn inbox(
     let out = run(&state.pool, move |conn| service::inbox::page(conn, &p, &f, None)).await?;
     let next = out.next_cursor.map(|c| {
         let state = if all { "all" } else { "unacked" };
-        format!("/inbox?state={state}&cursor={}", url::form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>())
+        format!(
+            "/inbox?state={state}&cursor={}",
+            url::form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()
+        )
     });
     page(&InboxPage { nav: Nav::of(&s, "inbox"), all, items: out.items.into_iter().map(Into::into).collect(), next })
 }
