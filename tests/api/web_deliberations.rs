@@ -312,7 +312,42 @@ fn deliberation_forms_refuse_forgeries_and_show_field_errors(b: Backend) {
     );
 }
 
+/// The list pages with the service's cursor (下一页) and filters by state.
+fn the_deliberation_list_pages_and_filters_by_state(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let owner = app.agency(&admin, "xuncha", "inspection");
+    let member = app.agency(&admin, "jiwei", "discipline");
+    let rid = own_clue(&app, &owner);
+    let ids: Vec<String> = (0..21).map(|_| convene(&app, &owner, &rid, &[&member])).collect();
+    expect_status(
+        200,
+        app.post(
+            &owner.token,
+            &format!("/api/v1/deliberations/{}/conclude", ids[0]),
+            json!({"conclusion": "已有结论"}),
+        ),
+    );
+    let cookie = http_sign_in(&app, "jiwei_user", PASSWORD).unwrap();
+    let first = get_page(&app, "/deliberations", &cookie).text().unwrap();
+    let rows = |page: &str| ids.iter().filter(|id| page.contains(&format!("/deliberations/{id}\""))).count();
+    assert_eq!(rows(&first), 20);
+    let next =
+        regex::Regex::new(r#"href="(/deliberations\?cursor=[^"]+)">下一页"#).unwrap().captures(&first).expect("下一页")
+            [1]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let second = get_page(&app, &next, &cookie).text().unwrap();
+    assert_eq!(rows(&second), 1);
+    assert!(second.contains(&format!("/deliberations/{}\"", ids[0])) && !second.contains("下一页"));
+    let concluded = get_page(&app, "/deliberations?state=concluded", &cookie).text().unwrap();
+    assert_eq!(rows(&concluded), 1);
+    assert!(concluded.contains(&format!("/deliberations/{}\"", ids[0])) && concluded.contains("已结束"));
+    assert_eq!(rows(&get_page(&app, "/deliberations?state=open", &cookie).text().unwrap()), 20);
+}
+
 both!(
+    the_deliberation_list_pages_and_filters_by_state,
     a_deliberation_runs_its_course_in_the_browser,
     only_participants_see_a_deliberation_and_only_their_part_is_offered,
     deliberation_forms_refuse_forgeries_and_show_field_errors

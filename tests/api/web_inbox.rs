@@ -240,7 +240,32 @@ fn inbox_and_subscription_forms_refuse_forgeries_bad_input_and_readers(b: Backen
     assert_eq!(subscriptions(&app, &jw).len(), 1);
 }
 
+/// The inbox pages with the service's cursor (下一页), unread and all alike.
+fn the_inbox_pages(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    expect_status(201, app.post(&jw.token, "/api/v1/subscriptions", json!({"name": "全部线索", "kinds": ["clue"]})));
+    let ids: Vec<String> =
+        (0..21).map(|i| publish(&app, &xc, record(&format!("分页线索{i:02}"), json!({"level": "all"})))).collect();
+    let cookie = http_sign_in(&app, "jiwei_user", PASSWORD).unwrap();
+    let rows = |page: &str| ids.iter().filter(|id| page.contains(&format!("/records/{id}\""))).count();
+    for state in ["unacked", "all"] {
+        let first = get_page(&app, &format!("/inbox?state={state}"), &cookie).text().unwrap();
+        assert_eq!(rows(&first), 20, "{state}");
+        assert!(first.contains("分页线索20") && !first.contains("分页线索00"), "newest first");
+        let next = regex::Regex::new(r#"href="(/inbox\?[^"]+)">下一页"#).unwrap().captures(&first).expect("下一页")[1]
+            .replace("&amp;", "&")
+            .replace("&#38;", "&");
+        let second = get_page(&app, &next, &cookie).text().unwrap();
+        assert_eq!(rows(&second), 1, "{state}");
+        assert!(second.contains("分页线索00") && !second.contains("下一页"));
+    }
+}
+
 both!(
+    the_inbox_pages,
     the_inbox_and_subscriptions_work_in_the_browser,
     the_inbox_never_shows_what_the_unit_may_not_read,
     inbox_and_subscription_forms_refuse_forgeries_bad_input_and_readers
