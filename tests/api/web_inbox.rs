@@ -251,13 +251,12 @@ fn the_inbox_pages(b: Backend) {
         (0..21).map(|i| publish(&app, &xc, record(&format!("分页线索{i:02}"), json!({"level": "all"})))).collect();
     let cookie = http_sign_in(&app, "jiwei_user", PASSWORD).unwrap();
     let rows = |page: &str| ids.iter().filter(|id| page.contains(&format!("/records/{id}\""))).count();
+    let more = regex::Regex::new(r#"href="(/inbox\?[^"]+)">下一页"#).unwrap();
     for state in ["unacked", "all"] {
         let first = get_page(&app, &format!("/inbox?state={state}"), &cookie).text().unwrap();
         assert_eq!(rows(&first), 20, "{state}");
         assert!(first.contains("分页线索20") && !first.contains("分页线索00"), "newest first");
-        let next = regex::Regex::new(r#"href="(/inbox\?[^"]+)">下一页"#).unwrap().captures(&first).expect("下一页")[1]
-            .replace("&amp;", "&")
-            .replace("&#38;", "&");
+        let next = more.captures(&first).expect("下一页")[1].replace("&amp;", "&").replace("&#38;", "&");
         let second = get_page(&app, &next, &cookie).text().unwrap();
         assert_eq!(rows(&second), 1, "{state}");
         assert!(second.contains("分页线索00") && !second.contains("下一页"));
