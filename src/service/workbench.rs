@@ -34,6 +34,8 @@ pub struct Workbench {
 
 pub struct AssignmentDue {
     pub id: String,
+    /// The deliberation the task was assigned in (its page: /deliberations/{id}).
+    pub deliberation_id: String,
     pub deliberation_title: String,
     pub task: String,
     pub deadline: String,
@@ -73,7 +75,7 @@ pub fn of(conn: &mut DbConnection, p: &Principal) -> AppResult<Workbench> {
 /// The unit's open deliberation tasks, soonest deadline first.
 fn assignments_due(conn: &mut DbConnection, p: &Principal) -> AppResult<Vec<AssignmentDue>> {
     let today = clock::today();
-    let rows: Vec<(String, String, String, String, i32)> = assignments::table
+    let rows: Vec<(String, String, String, String, String, i32)> = assignments::table
         .inner_join(deliberations::table.on(deliberations::id.eq(assignments::deliberation_id)))
         .filter(assignments::agency_id.eq(&p.agency_id))
         .filter(assignments::state.eq("assigned"))
@@ -81,6 +83,7 @@ fn assignments_due(conn: &mut DbConnection, p: &Principal) -> AppResult<Vec<Assi
         .limit(SHOWN)
         .select((
             assignments::id,
+            deliberations::id,
             deliberations::title,
             assignments::task,
             assignments::deadline,
@@ -89,9 +92,10 @@ fn assignments_due(conn: &mut DbConnection, p: &Principal) -> AppResult<Vec<Assi
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, deliberation_title, task, deadline, urge_count)| AssignmentDue {
+        .map(|(id, deliberation_id, deliberation_title, task, deadline, urge_count)| AssignmentDue {
             overdue: deadline < today,
             id,
+            deliberation_id,
             deliberation_title,
             task,
             deadline,

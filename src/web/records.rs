@@ -136,6 +136,8 @@ struct RecordPage {
     history: Vec<VersionLine>,
     /// 信息库 forms: 修改 / 撤回 are offered (a content writer of the owner unit).
     can_change: bool,
+    /// 发起会商 is offered (the unit owns the clue or handles it by a live transfer).
+    may_convene: bool,
 }
 
 #[derive(Template)]
@@ -159,10 +161,11 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
         let r = service::records::show(conn, &p, &id, purpose.as_deref())?;
         let (history, _) = service::history::history(conn, &p, &id, purpose.as_deref(), None, 50)?;
         let names = service::agencies::names_of(conn, r.distribution.agencies.iter().chain([&r.owner_agency_id]))?;
-        Ok((r, history, names))
+        let may_convene = service::deliberations::may_convene(conn, &p, &id)?;
+        Ok((r, history, names, may_convene))
     })
     .await;
-    let (r, history, names) = match read {
+    let (r, history, names, may_convene) = match read {
         Ok(v) => v,
         Err(AppError::PreconditionRequired(_)) => {
             return page(&PurposePage { nav: Nav::of(&s, "records"), id: shown_id, error: None });
@@ -189,6 +192,7 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
         protected,
         history: history.into_iter().rev().map(version_line).collect(),
         can_change: service::records::may_change(&s.principal, &r),
+        may_convene,
         r,
     })
 }

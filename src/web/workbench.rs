@@ -60,6 +60,7 @@ fn reason_label(reason: &str) -> &'static str {
 }
 
 pub struct AssignmentLine {
+    pub deliberation_id: String,
     pub deliberation_title: String,
     pub task: String,
     pub deadline: String,
@@ -71,6 +72,7 @@ impl From<AssignmentDue> for AssignmentLine {
     fn from(a: AssignmentDue) -> Self {
         AssignmentLine {
             deadline: chinese_date(&a.deadline),
+            deliberation_id: a.deliberation_id,
             deliberation_title: a.deliberation_title,
             task: a.task,
             overdue: a.overdue,
