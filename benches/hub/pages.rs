@@ -106,7 +106,7 @@ pub fn give_work(h: &Hubd, viewer: (&str, &str), sender: &str) -> Result<()> {
 /// The next-page link of a 信息库 page, if any.
 fn next_link(html: &str) -> Option<String> {
     let re = regex::Regex::new(r#"href="(/records\?[^"]*cursor=[^"]*)""#).ok()?;
-    re.captures(html).map(|c| c[1].replace("&amp;", "&"))
+    re.captures(html).map(|c| c[1].replace("&amp;", "&").replace("&#38;", "&"))
 }
 
 /// Measures the pages for one viewer: 工作台, 信息库 first page, 信息库 by kind, and deep
