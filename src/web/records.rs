@@ -134,6 +134,8 @@ struct RecordPage {
     /// Protected fields as (name, value); the value is `None` where redacted.
     protected: Vec<(String, Option<String>)>,
     history: Vec<VersionLine>,
+    /// 线索移交: may the unit transfer it, its similar clues and its transfers.
+    clue: crate::web::transfers::ClueSide,
 }
 
 #[derive(Template)]
@@ -157,10 +159,11 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
         let r = service::records::show(conn, &p, &id, purpose.as_deref())?;
         let (history, _) = service::history::history(conn, &p, &id, purpose.as_deref(), None, 50)?;
         let names = service::agencies::names_of(conn, r.distribution.agencies.iter().chain([&r.owner_agency_id]))?;
-        Ok((r, history, names))
+        let clue = crate::web::transfers::clue_side(conn, &p, &id, r.kind == RecordKind::Clue, purpose.as_deref())?;
+        Ok((r, history, names, clue))
     })
     .await;
-    let (r, history, names) = match read {
+    let (r, history, names, clue) = match read {
         Ok(v) => v,
         Err(AppError::PreconditionRequired(_)) => {
             return page(&PurposePage { nav: Nav::of(&s, "records"), id: shown_id, error: None });
@@ -186,6 +189,7 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
         distribution,
         protected,
         history: history.into_iter().rev().map(version_line).collect(),
+        clue,
         r,
     })
 }
