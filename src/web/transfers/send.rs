@@ -47,6 +47,7 @@ pub struct FormValues {
 
 #[derive(Deserialize)]
 pub struct SendForm {
+    #[serde(default)]
     csrf: String,
     #[serde(flatten)]
     values: FormValues,

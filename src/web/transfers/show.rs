@@ -145,6 +145,7 @@ pub async fn transfer(
 
 #[derive(Deserialize)]
 pub struct PurposeForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     purpose: String,
@@ -174,6 +175,7 @@ pub async fn read_with_purpose(
 
 #[derive(Deserialize)]
 pub struct StepForm {
+    #[serde(default)]
     csrf: String,
     #[serde(flatten)]
     values: StepValues,
@@ -209,7 +211,9 @@ fn command(action: TransferAction, v: &StepValues) -> Result<Command, Vec<FieldE
                 judicial: persons("sanctions.judicial", &v.judicial, &mut errs),
             };
             match outcome {
-                Some(outcome) if errs.is_empty() => Command::Conclude { outcome, sanctions, summary: v.summary.clone() },
+                Some(outcome) if errs.is_empty() => {
+                    Command::Conclude { outcome, sanctions, summary: v.summary.clone() }
+                }
                 _ => return Err(errs),
             }
         }
