@@ -123,6 +123,7 @@ fn a_clue_is_transferred_and_handled_to_closure_in_the_browser(b: Backend) {
     browser.fill("#disciplinary", "1");
     browser.fill("#organizational", "2");
     browser.fill("#summary", "谈话提醒,责令退还");
+    browser.script("window.scrollTo(0, 0)");
     browser.screenshot("transfer");
     browser.script("window.confirm = function () { return true; }");
     browser.click("#step-conclude");
