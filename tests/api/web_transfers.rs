@@ -286,6 +286,18 @@ fn transfer_pages_refuse_what_the_unit_may_not_do(b: Backend) {
     let (s, body) = fetch(&app, "/transfers?from=2026-13-01&state=lost", &xcc);
     assert_eq!(s, 422);
     assert!(body.contains("id=\"from-error\"") && body.contains("状态无效") && !body.contains(TITLE), "{body}");
+    // The ledger is paged by 20, newest first, its filters kept on the next page.
+    for i in 0..20 {
+        let r = a_clue(&app, &xc, &format!("分页线索{i:02}"), json!({}));
+        transfer(&app, &xc, &r, &jw);
+    }
+    let (_, body) = fetch(&app, "/transfers?direction=out", &xcc);
+    assert!(body.contains("分页线索19") && !body.contains(TITLE));
+    let next = regex::Regex::new(r#"href="(/transfers\?direction=out&[^"]+)">下一页"#).unwrap();
+    let next = next.captures(&body).expect("a next page")[1].replace("&#38;", "&").replace("&amp;", "&");
+    let (s, body) = fetch(&app, &next, &xcc);
+    assert_eq!(s, 200);
+    assert!(body.contains(TITLE) && !body.contains("分页线索19"), "{body}");
 }
 
 fn restricted_titles_need_a_purpose(b: Backend) {
