@@ -110,7 +110,7 @@ pub fn parse_direction(v: Option<&str>, errs: &mut Vec<FieldError>) -> Direction
     }
 }
 
-fn ledger_query(p: &LedgerParams, limit: i64) -> AppResult<LedgerQuery> {
+pub fn ledger_query(p: &LedgerParams, limit: i64) -> AppResult<LedgerQuery> {
     let mut errs = Vec::new();
     let direction = parse_direction(p.direction.as_deref(), &mut errs);
     let state = match p.state.as_deref().filter(|s| !s.is_empty()) {

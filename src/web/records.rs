@@ -138,6 +138,8 @@ struct RecordPage {
     can_change: bool,
     /// 发起会商 is offered (the unit owns the clue or handles it by a live transfer).
     may_convene: bool,
+    /// 线索移交: may the unit transfer it, its similar clues and its transfers.
+    clue: crate::web::transfers::ClueSide,
 }
 
 #[derive(Template)]
@@ -162,10 +164,11 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
         let (history, _) = service::history::history(conn, &p, &id, purpose.as_deref(), None, 50)?;
         let names = service::agencies::names_of(conn, r.distribution.agencies.iter().chain([&r.owner_agency_id]))?;
         let may_convene = service::deliberations::may_convene(conn, &p, &id)?;
-        Ok((r, history, names, may_convene))
+        let clue = crate::web::transfers::clue_side(conn, &p, &id, r.kind == RecordKind::Clue, purpose.as_deref())?;
+        Ok((r, history, names, may_convene, clue))
     })
     .await;
-    let (r, history, names, may_convene) = match read {
+    let (r, history, names, may_convene, clue) = match read {
         Ok(v) => v,
         Err(AppError::PreconditionRequired(_)) => {
             return page(&PurposePage { nav: Nav::of(&s, "records"), id: shown_id, error: None });
@@ -193,6 +196,7 @@ async fn show(state: &AppState, s: SignedIn, id: RecordId, purpose: Option<Strin
         history: history.into_iter().rev().map(version_line).collect(),
         can_change: service::records::may_change(&s.principal, &r),
         may_convene,
+        clue,
         r,
     })
 }

@@ -13,7 +13,8 @@ use crate::web::{chinese_date, page, Nav, WebError};
 
 /// A transfer as a line of the workbench.
 pub struct TransferLine {
-    pub record_id: String,
+    /// The transfer (its page: `/transfers/{id}`).
+    pub id: String,
     pub title: String,
     pub from: String,
     pub deadline: String,
@@ -25,7 +26,7 @@ impl From<TransferView> for TransferLine {
     fn from(t: TransferView) -> Self {
         TransferLine {
             deadline: chinese_date(&t.deadline),
-            record_id: t.record_id,
+            id: t.id,
             title: t.record_title,
             from: t.from_agency_name,
             overdue: t.overdue,

@@ -312,10 +312,12 @@ pub fn act(
 pub use stats::{stats, stats_by_agency, stats_of, ClueStats};
 
 mod ledger;
+mod offers;
 mod requests;
 mod stats;
 mod views;
 
 pub use ledger::*;
+pub use offers::*;
 pub use requests::*;
 pub use views::*;
