@@ -41,7 +41,8 @@ fn working_hub(app: &TestApp) -> (Agency, Agency) {
         json!({"record_id": clue, "title": "津补贴问题线索会商", "participant_agency_ids": [jw.id]}),
     );
     assert_eq!(s, 201, "{d}");
-    for (kind, title) in [("clue", "某街道“三资”管理不规范问题线索"), ("audit_report", "专项资金审计发现的问题")] {
+    for (kind, title) in [("clue", "某街道“三资”管理不规范问题线索"), ("audit_report", "专项资金审计发现的问题")]
+    {
         let (s, r) = app.post(
             &xc.token,
             "/api/v1/records",
@@ -69,9 +70,8 @@ fn crawl(app: &TestApp, username: &str, password: &str) -> BTreeSet<String> {
         assert!(!ERROR_TITLES.iter().any(|e| title.starts_with(e)), "{username}: {path} is an error page: {title}");
         assert_eq!(get_page_status(app, &browser, &path), 200, "{username}: {path}");
         browser.assert_console_clean(&format!("{username}: {path}"));
-        let links = browser.script(
-            "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))",
-        );
+        let links =
+            browser.script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))");
         for link in links.as_array().into_iter().flatten().filter_map(|l| l.as_str()) {
             let offered = link.starts_with('/')
                 && !link.starts_with("//")
