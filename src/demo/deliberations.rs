@@ -35,11 +35,21 @@ pub fn subscriptions(conn: &mut DbConnection, log: &mut Log, hub: &Hub) -> AppRe
         (
             "zuzhibu",
             "选人用人与党的建设",
-            Criteria { categories: list(&["组织纪律", "党的建设缺失", "党的领导弱化"]), ..Default::default() },
+            Criteria {
+                categories: list(&["组织纪律", "党的建设缺失", "党的领导弱化"]), ..Default::default()
+            },
         ),
-        ("xunchaban", "审计与督查发现", Criteria { kinds: list(&["audit_report", "special_check"]), ..Default::default() }),
+        (
+            "xunchaban",
+            "审计与督查发现",
+            Criteria { kinds: list(&["audit_report", "special_check"]), ..Default::default() },
+        ),
         ("shenjiju", "巡察移交线索(巡审联动)", Criteria { tags: list(&["巡察移交"]), ..Default::default() }),
-        ("duchaju", "通报与纪检监察建议", Criteria { kinds: list(&["notice", "recommendation"]), ..Default::default() }),
+        (
+            "duchaju",
+            "通报与纪检监察建议",
+            Criteria { kinds: list(&["notice", "recommendation"]), ..Default::default() },
+        ),
         (
             "yc_jiwei",
             "区委巡察办移交与反馈",
@@ -79,7 +89,15 @@ fn clue(sent: &[Sent], from: &str, to: &str, nth: usize) -> RecordId {
 }
 
 /// Opens a deliberation with its participants; returns its id.
-fn open(conn: &mut DbConnection, hub: &Hub, by: &str, record: RecordId, title: &str, with: &[&str], minutes: &str) -> AppResult<DeliberationId> {
+fn open(
+    conn: &mut DbConnection,
+    hub: &Hub,
+    by: &str,
+    record: RecordId,
+    title: &str,
+    with: &[&str],
+    minutes: &str,
+) -> AppResult<DeliberationId> {
     let draft = DeliberationDraft {
         record_id: record,
         title: title.into(),
@@ -89,7 +107,15 @@ fn open(conn: &mut DbConnection, hub: &Hub, by: &str, record: RecordId, title: &
     Ok(DeliberationId::from_stored(d::open(conn, &hub.liaison(by), &draft)?.id))
 }
 
-fn assign(conn: &mut DbConnection, hub: &Hub, by: &str, id: &DeliberationId, to: &str, task: &str, days: i64) -> AppResult<AssignmentId> {
+fn assign(
+    conn: &mut DbConnection,
+    hub: &Hub,
+    by: &str,
+    id: &DeliberationId,
+    to: &str,
+    task: &str,
+    days: i64,
+) -> AppResult<AssignmentId> {
     let a = d::assign(conn, &hub.liaison(by), id, &AgencyId::from_stored(hub.agency(to)), task, &due(days))?;
     Ok(AssignmentId::from_stored(a.id))
 }
@@ -109,13 +135,23 @@ pub fn deliberate(conn: &mut DbConnection, hub: &Hub, sent: &[Sent]) -> AppResul
         "会商时间:本月上旬。参加单位:市委巡察办、市纪委监委、市委组织部、市审计局。\n巡察办通报了线索移交及被巡察单位整改情况。",
     )?;
     d::add_minutes(conn, &hub.liaison("jiwei"), &four, "市纪委监委:线索已开始初步核实,已调取相关财务凭证。")?;
-    d::add_minutes(conn, &hub.liaison("shenjiju"), &four, "市审计局:可提供该单位近三年预算执行审计底稿,配合核查资金去向。")?;
+    d::add_minutes(
+        conn,
+        &hub.liaison("shenjiju"),
+        &four,
+        "市审计局:可提供该单位近三年预算执行审计底稿,配合核查资金去向。",
+    )?;
     let a1 = assign(conn, hub, "xunchaban", &four, "jiwei", "完成线索初步核实,形成核实报告报市委巡察办", 25)?;
     let a2 = assign(conn, hub, "xunchaban", &four, "zuzhibu", "核查被巡察单位近三年选人用人情况,提出组织处理意见", 2)?;
     let a3 = assign(conn, hub, "xunchaban", &four, "shenjiju", "提供相关项目审计底稿及资金流向分析", 10)?;
     d::urge(conn, &hub.liaison("xunchaban"), &a2, "该任务即将到期,请抓紧办理并按期反馈")?;
     d::complete(conn, &hub.liaison("shenjiju"), &a3, "审计底稿及资金流向分析已移送市纪委监委、市委巡察办")?;
-    d::conclude(conn, &hub.liaison("xunchaban"), &four, "线索由市纪委监委牵头核实,市委组织部同步核查选人用人问题,市审计局提供资金线索支持;一个月后再次会商。")?;
+    d::conclude(
+        conn,
+        &hub.liaison("xunchaban"),
+        &four,
+        "线索由市纪委监委牵头核实,市委组织部同步核查选人用人问题,市审计局提供资金线索支持;一个月后再次会商。",
+    )?;
     let _ = a1;
 
     let jw = open(

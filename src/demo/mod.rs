@@ -220,7 +220,11 @@ fn directory(conn: &mut DbConnection, log: &mut Log, hash: &str) -> Result<Hub, 
         service::agencies::insert(conn, log, &sys, &a)?;
         ids.insert(code.to_string(), a.id.clone());
         kinds.insert(code.to_string(), *kind);
-        let roles = if *code == "xunchaban" { vec![Role::Liaison, Role::AgencyAdmin, Role::Reviewer] } else { vec![Role::Liaison] };
+        let roles = if *code == "xunchaban" {
+            vec![Role::Liaison, Role::AgencyAdmin, Role::Reviewer]
+        } else {
+            vec![Role::Liaison]
+        };
         let liaison = UserRow {
             id: new_id(),
             username: format!("{code}_liaison"),

@@ -163,7 +163,7 @@ fn distribution(hub: &Hub, owner: &str, kind: RecordKind, sens: Sensitivity, i: 
     let county = owner.starts_with("yc_") || owner.starts_with("wy_");
     let restricted = sens == Sensitivity::Restricted;
     let d = match kind {
-        _ if restricted && i % 2 == 0 => Distribution::own(),
+        _ if restricted && (i / 2) % 2 == 1 => Distribution::own(),
         _ if restricted => to(&["jiwei", "xunchaban"]),
         // Petitions: the reporter's identity may go to the discipline commissions and the
         // inspection office only; the organization department gets the matter without it.
@@ -209,10 +209,9 @@ fn protected(rng: &mut Rng, kind: RecordKind) -> BTreeMap<String, String> {
     let name = format!("{}某", rng.pick(titles::SURNAMES));
     let phone = format!("13{}****{:04}", rng.below(10), rng.below(10_000));
     match kind {
-        RecordKind::Petition | RecordKind::Clue => BTreeMap::from([
-            ("reporter_name".to_string(), name),
-            ("reporter_phone".to_string(), phone),
-        ]),
+        RecordKind::Petition | RecordKind::Clue => {
+            BTreeMap::from([("reporter_name".to_string(), name), ("reporter_phone".to_string(), phone)])
+        }
         _ => BTreeMap::from([("source_contact".to_string(), format!("承办人{name} {phone}"))]),
     }
 }
@@ -257,7 +256,8 @@ pub fn drafts(hub: &Hub, units: &[Obj], persons: &[Obj], rng: &mut Rng) -> Vec<D
                 }
             }
             let amount = format!("{:.1}", 3.0 + rng.below(2_000) as f64 / 10.0);
-            let round = if owner.starts_with("yc_") { rng.pick(titles::COUNTY_ROUNDS) } else { rng.pick(titles::ROUNDS) };
+            let round =
+                if owner.starts_with("yc_") { rng.pick(titles::COUNTY_ROUNDS) } else { rng.pick(titles::ROUNDS) };
             let vars = [
                 ("unit", subject.unit.clone()),
                 ("pos", subject.position.clone()),

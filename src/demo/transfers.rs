@@ -62,7 +62,7 @@ pub const PLAN: &[(&str, &str, End, i64, i64)] = &[
     ("xunchaban", "wy_jiwei", Concluded(Form2), 60, 0),
     ("xunchaban", "jiwei", Closed(Form1), 175, 0),
     ("xunchaban", "zuzhibu", Closed(Form1), 170, 0),
-    ("xunchaban", "jiwei", Closed(Form2), 165, 0),
+    ("xunchaban", "jiwei", Closed(Form3), 165, 0),
     ("shenjiju", "jiwei", Closed(Form3), 140, 0),
     ("xunchaban", "jiwei", Closed(Form4), 130, 0),
     ("xunchaban", "jianchayuan", Closed(Form4), 125, 0),
@@ -171,19 +171,13 @@ pub fn send_all(
                     step(Command::Conclude { outcome: *o, sanctions, summary })?;
                 }
                 if let Closed(_) = end {
-                    step(Command::Feedback { note: "已向移交单位书面反馈办理结果,相关问题已整改到位".into() })?;
+                    step(Command::Feedback {
+                        note: "已向移交单位书面反馈办理结果,相关问题已整改到位".into()
+                    })?;
                 }
             }
         }
-        out.push(Sent {
-            id: t.id,
-            record_id,
-            from,
-            to,
-            end: *end,
-            days_ago: *days_ago,
-            deadline_in: *deadline_in,
-        });
+        out.push(Sent { id: t.id, record_id, from, to, end: *end, days_ago: *days_ago, deadline_in: *deadline_in });
     }
     Ok(out)
 }
