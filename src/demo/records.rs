@@ -272,7 +272,9 @@ pub fn drafts(hub: &Hub, units: &[Obj], persons: &[Obj], rng: &mut Rng) -> Vec<D
                 ("round", round.to_string()),
             ];
             let owner_kind = hub.kind_of(owner);
-            let lead = if matches!(kind, RecordKind::Clue | RecordKind::Petition) {
+            let lead = if *kind == RecordKind::Petition && *owner == "xunchaban" {
+                "“码上巡察”平台收到群众实名举报,".to_string()
+            } else if matches!(kind, RecordKind::Clue | RecordKind::Petition) {
                 fill(titles::source_phrase(owner_kind), &vars)
             } else {
                 String::new()

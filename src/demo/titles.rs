@@ -102,7 +102,7 @@ pub const COUNTY_ROUNDS: &[&str] = &["源汇区委第五轮巡察", "源汇区�
 /// Where a record comes from, by the owner's kind, as the body's first words.
 pub fn source_phrase(kind: &str) -> &'static str {
     match kind {
-        "inspection" => "{round}巡察组在对{unit}党组织开展巡察时发现,",
+        "inspection" => "{round}中,巡察组在对{unit}党组织开展巡察时发现,",
         "audit" => "市审计局在{year}年度预算执行审计中发现,",
         "petition" => "市信访局接群众来信反映,",
         "supervision_office" => "市委市政府督查局在专项督查中发现,",
