@@ -155,6 +155,14 @@ impl Config {
         if let Some(b) = self.batch {
             vars.push(format!("GT_BENCH_BATCH={b}"));
         }
+        for knob in ["GT_BENCH_REUSE", "GT_BENCH_PAGES_ONLY"] {
+            if flag(knob).unwrap_or(false) {
+                vars.push(format!("{knob}=1"));
+            }
+        }
+        if let Ok(section) = std::env::var("GT_BENCH_SECTION") {
+            vars.push(format!("GT_BENCH_SECTION={section}"));
+        }
         format!("{} cargo bench --bench hub", vars.join(" "))
     }
 }
