@@ -18,8 +18,8 @@ use crate::error::AppError;
 use crate::policy;
 use crate::service::sessions::Reservation;
 use crate::service::{self, credentials, mail as mails, users};
+use crate::web::form::{Errors, Fields};
 use crate::web::session::{check_csrf, SignedIn};
-use crate::web::unit_admin::{Errors, Fields};
 use crate::web::{page, page_with, see_other, Nav, WebError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -72,7 +72,7 @@ async fn account_page(
         Ok((mails::preferences(conn, &user_id)?, users::by_id(conn, &user_id)?.and_then(|u| u.email)))
     })
     .await?;
-    let other_errors = errors.0.iter().filter(|e| !prefs.contains_key(&e.field)).map(|e| e.message.clone()).collect();
+    let other_errors = errors.others(&prefs.keys().map(String::as_str).collect::<Vec<_>>());
     // In the order the kinds of mail are listed (transfers first), not by name.
     let mut prefs: Vec<(String, MailMode)> = prefs.into_iter().collect();
     prefs.sort_by_key(|(t, _)| mail::MAIL_TYPES.iter().position(|(k, _)| k == t));
@@ -81,7 +81,7 @@ async fn account_page(
         .map(|(t, m)| PrefLine {
             label: mail_label(&t),
             mode: shown.get(&t).and_then(|v| MailMode::parse(v)).unwrap_or(m).as_str(),
-            error: errors.of(&t),
+            error: errors.get(&t),
             event_type: t,
         })
         .collect();
@@ -94,7 +94,7 @@ async fn account_page(
             modes: MailMode::ALL.iter().map(|m| (m.as_str(), m.label())).collect(),
             saved,
             other_errors,
-            invalid: errors.any(),
+            invalid: !errors.is_empty(),
         },
     )
 }
@@ -124,7 +124,7 @@ pub async fn save_settings(
     let changes = match mail::parse_preferences(&input) {
         Ok(c) => c,
         Err(errs) => {
-            return account_page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, sent, Errors(errs), false).await;
+            return account_page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, sent, Errors::from(errs), false).await;
         }
     };
     let p = s.principal.clone();
@@ -172,7 +172,7 @@ pub async fn change_password(
     let again = |errs: Vec<FieldError>| {
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage { nav: Nav::of(&s, "account"), errors: Errors(errs), done: false },
+            &PasswordPage { nav: Nav::of(&s, "account"), errors: Errors::from(errs), done: false },
         )
     };
     let mut errs = Vec::new();

@@ -13,6 +13,7 @@ mod account;
 mod assets;
 mod charts;
 mod deliberations;
+pub mod form;
 mod inbox;
 mod login;
 mod nav;

@@ -16,8 +16,8 @@ use crate::service::{self};
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 
-use super::form::{field_errors, Errors, Fields};
 use super::state_label;
+use crate::web::form::{field_errors, Errors, Fields};
 
 /// A form shown again with its errors: which one (`minutes`, `conclude`, `assign`,
 /// `urge-<task>`, `complete-<task>`), what was typed, and the errors.
@@ -191,9 +191,9 @@ pub async fn add_minutes(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let id = deliberation_id(&id)?;
-    let (p, text, did) = (s.0.principal.clone(), f.one("text"), id.clone());
+    let (p, text, did) = (s.0.principal.clone(), f.get("text").to_string(), id.clone());
     let t = text.clone();
     let done = run(&state.pool, move |conn| service::deliberations::add_minutes(conn, &p, &did, &t)).await;
     after(&state, &s, id, done, Redo { form: "minutes".into(), text, ..Redo::default() }).await
@@ -208,9 +208,9 @@ pub async fn conclude(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let id = deliberation_id(&id)?;
-    let (p, text, did) = (s.0.principal.clone(), f.one("conclusion"), id.clone());
+    let (p, text, did) = (s.0.principal.clone(), f.get("conclusion").to_string(), id.clone());
     let t = text.clone();
     let done = run(&state.pool, move |conn| service::deliberations::conclude(conn, &p, &did, &t)).await;
     after(&state, &s, id, done, Redo { form: "conclude".into(), text, ..Redo::default() }).await
@@ -225,9 +225,10 @@ pub async fn assign(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let id = deliberation_id(&id)?;
-    let (task, agency, deadline) = (f.one("task"), f.one("agency_id"), f.one("deadline"));
+    let (task, agency, deadline) =
+        (f.get("task").to_string(), f.get("agency_id").to_string(), f.get("deadline").to_string());
     let redo = Redo {
         form: "assign".into(),
         text: task.clone(),
@@ -279,9 +280,9 @@ pub async fn urge(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let aid = assignment_id(&id)?;
-    let (p, note, a) = (s.0.principal.clone(), f.one("note"), aid.clone());
+    let (p, note, a) = (s.0.principal.clone(), f.get("note").to_string(), aid.clone());
     let n = note.clone();
     let done = run(&state.pool, move |conn| service::deliberations::urge(conn, &p, &a, &n)).await;
     let redo = Redo { form: format!("urge-{aid}"), text: note, ..Redo::default() };
@@ -297,9 +298,9 @@ pub async fn complete(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let aid = assignment_id(&id)?;
-    let (p, result, a) = (s.0.principal.clone(), f.one("result"), aid.clone());
+    let (p, result, a) = (s.0.principal.clone(), f.get("result").to_string(), aid.clone());
     let r = result.clone();
     let done = run(&state.pool, move |conn| service::deliberations::complete(conn, &p, &a, &r)).await;
     let redo = Redo { form: format!("complete-{aid}"), text: result, ..Redo::default() };

@@ -21,9 +21,8 @@ use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
 mod detail;
-pub(crate) mod form;
 
-use form::{field_errors, Errors, Fields};
+use crate::web::form::{field_errors, Errors, Fields};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
@@ -147,7 +146,10 @@ impl ConvenePage {
     }
 
     fn other_errors(&self) -> Option<String> {
-        self.errors.other(&["title", "participant_agency_ids", "minutes"])
+        {
+            let others = self.errors.others(&["title", "participant_agency_ids", "minutes"]);
+            (!others.is_empty()).then(|| others.join(";"))
+        }
     }
 }
 
@@ -201,13 +203,14 @@ pub async fn convene(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let id = record_id(&id)?;
-    let (title, chosen, minutes) = (f.one("title"), f.all("participant_agency_ids"), f.one("minutes"));
+    let (title, chosen, minutes) =
+        (f.get("title").to_string(), f.all("participant_agency_ids"), f.get("minutes").to_string());
     let posted = (title.clone(), chosen.clone(), minutes.clone());
     let draft = match DeliberationDraft::parse(id.as_str(), title, &chosen, minutes) {
         Ok(d) => d,
-        Err(errs) => return convene_page(&state, &s, id, Some(posted), Errors(errs)).await,
+        Err(errs) => return convene_page(&state, &s, id, Some(posted), Errors::from(errs)).await,
     };
     let p = s.0.principal.clone();
     match run(&state.pool, move |conn| service::deliberations::open(conn, &p, &draft)).await {

@@ -16,7 +16,7 @@ use crate::domain::ids::InboxItemId;
 use crate::error::AppError;
 use crate::service::inbox::{InboxItem, InboxQuery, DUPLICATE};
 use crate::service::{self};
-use crate::web::deliberations::form::Fields;
+use crate::web::form::Fields;
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{chinese_date, page, see_other, Nav, WebError};
 
@@ -131,10 +131,10 @@ pub async fn acknowledge(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.csrf_token, f.get("csrf"))?;
     crate::policy::require_content_reader(&s.principal)?;
     let id = InboxItemId::parse(&id).ok_or(WebError::NotFound)?;
     let p = s.principal.clone();
     run(&state.pool, move |conn| service::inbox::acknowledge(conn, &p, &id)).await?;
-    Ok(see_other(if f.one("state") == "all" { "/inbox?state=all" } else { "/inbox" }))
+    Ok(see_other(if f.get("state").to_string() == "all" { "/inbox?state=all" } else { "/inbox" }))
 }

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::policy;
 use crate::service::subscriptions::Subscription;
 use crate::service::{self};
-use crate::web::deliberations::form::{field_errors, split_list, Errors, Fields};
+use crate::web::form::{field_errors, split_list, Errors, Fields};
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 
@@ -91,7 +91,11 @@ impl SubscriptionsPage {
     }
 
     fn other_errors(&self) -> Option<String> {
-        self.errors.other(&["name", "kinds", "categories", "object_ids", "source_agency_ids", "tags"])
+        {
+            let others =
+                self.errors.others(&["name", "kinds", "categories", "object_ids", "source_agency_ids", "tags"]);
+            (!others.is_empty()).then(|| others.join(";"))
+        }
     }
 }
 
@@ -145,14 +149,14 @@ pub async fn list(
 #[post("/subscriptions")]
 pub async fn create(state: web::Data<AppState>, s: SignedIn, body: web::Bytes) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let draft = Draft {
-        name: f.one("name"),
+        name: f.get("name").to_string(),
         kinds: f.all("kinds"),
         categories: f.all("categories"),
-        object_ids: f.one("object_ids"),
+        object_ids: f.get("object_ids").to_string(),
         source_agency_ids: f.all("source_agency_ids"),
-        tags: f.one("tags"),
+        tags: f.get("tags").to_string(),
     };
     let criteria = Criteria {
         kinds: draft.kinds.clone(),
@@ -182,7 +186,7 @@ pub async fn delete(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, &f.one("csrf"))?;
+    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
     let id = SubscriptionId::parse(&id).ok_or(WebError::NotFound)?;
     let p = s.0.principal.clone();
     run(&state.pool, move |conn| service::subscriptions::remove(conn, &p, &id)).await?;

@@ -10,7 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::units::kind_label;
-use super::{admin_nav, done_notice, form_result, invalid, Errors};
+use super::{admin_nav, done_notice, invalid};
 use crate::api::extract::run;
 use crate::api::page::window;
 use crate::api::state::AppState;
@@ -20,6 +20,7 @@ use crate::domain::record::RecordKind;
 use crate::domain::FieldError;
 use crate::service::agreements::AgreementView;
 use crate::service::{self};
+use crate::web::form::{form_result, Errors};
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 

@@ -9,7 +9,7 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{admin_nav, done_notice, form_result, invalid, Errors};
+use super::{admin_nav, done_notice, invalid};
 use crate::api::extract::run;
 use crate::api::page;
 use crate::api::state::AppState;
@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::policy;
 use crate::service::groups::Group;
 use crate::service::{self};
+use crate::web::form::{form_result, Errors};
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{page_with, see_other, Nav, WebError};
 

@@ -9,9 +9,9 @@ use actix_web::{get, web, HttpResponse};
 use askama::Template;
 
 use crate::domain::FieldError;
-use crate::error::AppError;
 use crate::policy;
 use crate::service::web_sessions::WebSession;
+use crate::web::form::Errors;
 use crate::web::session::SignedIn;
 use crate::web::{page, Nav, WebError};
 
@@ -37,54 +37,9 @@ fn admin_nav(s: &WebSession) -> Result<Nav, WebError> {
     Ok(Nav::of(s, "admin"))
 }
 
-/// A form's errors: each field's messages (shown next to the field) and one for the form
-/// as a whole (a conflict such as a code already taken).
-#[derive(Default)]
-pub struct Errors {
-    fields: Vec<FieldError>,
-    pub notice: Option<String>,
-}
-
-impl Errors {
-    /// The messages for `field` (and its items, `field[0]` …), joined; `None` when it is fine.
-    pub fn get(&self, field: &str) -> Option<String> {
-        let hits: Vec<&str> = self
-            .fields
-            .iter()
-            .filter(|e| e.field == field || e.field.strip_prefix(field).is_some_and(|r| r.starts_with('[')))
-            .map(|e| e.message.as_str())
-            .collect();
-        (!hits.is_empty()).then(|| hits.join(";"))
-    }
-
-    /// Messages of fields the form does not show (so none is lost).
-    pub fn others(&self, shown: &[&str]) -> Vec<String> {
-        self.fields
-            .iter()
-            .filter(|e| {
-                !shown.iter().any(|f| e.field == *f || e.field.strip_prefix(f).is_some_and(|r| r.starts_with('[')))
-            })
-            .map(|e| e.message.clone())
-            .collect()
-    }
-}
-
-/// What a form post's service call came to: done, or the form again with its errors
-/// (422 for field errors, 409 for a conflict); anything else is an error page.
-pub fn form_result<T>(r: Result<T, AppError>) -> Result<Result<T, (StatusCode, Errors)>, WebError> {
-    match r {
-        Ok(v) => Ok(Ok(v)),
-        Err(AppError::Validation(fields)) => {
-            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, Errors { fields, notice: None })))
-        }
-        Err(AppError::Conflict(m)) => Ok(Err((StatusCode::CONFLICT, Errors { fields: vec![], notice: Some(m) }))),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Field errors found while reading a form (before any service call).
 pub fn invalid(fields: Vec<FieldError>) -> (StatusCode, Errors) {
-    (StatusCode::UNPROCESSABLE_ENTITY, Errors { fields, notice: None })
+    (StatusCode::UNPROCESSABLE_ENTITY, Errors::from(fields))
 }
 
 /// A query string's `done=…` as the sentence the page confirms it with.

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::units::{kind_label, level_label, levels, member_kinds, notice_of};
-use super::{admin_nav, form_result, invalid, Errors};
+use super::{admin_nav, invalid};
 use crate::api::extract::run;
 use crate::api::state::AppState;
 use crate::contract::page::Window;
@@ -19,6 +19,7 @@ use crate::domain::user::UserDraft;
 use crate::domain::{FieldError, Role};
 use crate::service::agencies::Agency;
 use crate::service::{self};
+use crate::web::form::{form_result, Errors};
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{admin_nav, done_notice, form_result, invalid, unit, Errors};
+use super::{admin_nav, done_notice, invalid, unit};
 use crate::api::extract::run;
 use crate::api::page;
 use crate::api::state::AppState;
@@ -15,6 +15,7 @@ use crate::domain::FieldError;
 use crate::error::AppError;
 use crate::service::agencies::Agency;
 use crate::service::{self};
+use crate::web::form::{form_result, Errors};
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{page, page_with, see_other, Nav, WebError};
 

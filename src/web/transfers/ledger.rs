@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Errors, TransferLine};
+use super::TransferLine;
 use crate::api::extract::run;
 use crate::api::state::AppState;
 use crate::api::transfers::{ledger_query, LedgerParams};
@@ -14,6 +14,7 @@ use crate::domain::transfer::TransferState;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::service::transfers::{ExportFormat, LedgerQuery};
 use crate::service::{self};
+use crate::web::form::Errors;
 use crate::web::session::SignedIn;
 use crate::web::{page_with, Nav, WebError};
 
@@ -108,8 +109,8 @@ struct LedgerPage {
 }
 
 impl LedgerPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.of(field)
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field)
     }
 }
 
@@ -155,7 +156,7 @@ pub async fn ledger(
             items: items.into_iter().map(|t| TransferLine::of(t, &me)).collect(),
             next,
             query,
-            errors: Errors(errors),
+            errors: Errors::from(errors),
         },
     )
 }

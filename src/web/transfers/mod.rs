@@ -8,7 +8,7 @@ use actix_web::web;
 
 use crate::domain::ids::{RecordId, TransferId};
 use crate::domain::transfer::TransferState;
-use crate::error::{AppResult, FieldError};
+use crate::error::AppResult;
 use crate::policy::Principal;
 use crate::service::transfers::TransferView;
 use crate::service::{self};
@@ -134,21 +134,4 @@ fn transfer_id(id: &str) -> Result<TransferId, WebError> {
 
 fn record_id(id: &str) -> Result<RecordId, WebError> {
     RecordId::parse(id).ok_or(WebError::NotFound)
-}
-
-/// Field errors of a form, looked up by field.
-#[derive(Default)]
-pub struct Errors(pub Vec<FieldError>);
-
-impl Errors {
-    pub fn of(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
-    }
-    /// Errors of no field of the form (shown above it).
-    pub fn general(&self, fields: &[&str]) -> Vec<&str> {
-        self.0.iter().filter(|e| !fields.contains(&e.field.as_str())).map(|e| e.message.as_str()).collect()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }

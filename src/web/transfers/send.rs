@@ -6,13 +6,14 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{record_id, Errors};
+use super::record_id;
 use crate::api::extract::run;
 use crate::api::state::AppState;
 use crate::domain::transfer::NewTransfer;
 use crate::error::{AppError, FieldError};
 use crate::service::transfers::TransferOptions;
 use crate::service::{self};
+use crate::web::form::Errors;
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{page_with, see_other, Nav, WebError};
 
@@ -28,8 +29,8 @@ struct TransferForm {
 }
 
 impl TransferForm {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.of(field)
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field)
     }
 }
 
@@ -67,7 +68,7 @@ fn render(
         title: o.record_title,
         receivers: o.receivers,
         values,
-        errors: Errors(errors),
+        errors: Errors::from(errors),
     };
     page_with(status, &form)
 }

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{transfer_id, Errors};
+use super::transfer_id;
 use crate::api::extract::run;
 use crate::api::state::AppState;
 use crate::domain::ids::TransferId;
@@ -15,6 +15,7 @@ use crate::error::{AppError, FieldError};
 use crate::service::transfers::TransferView;
 use crate::service::web_sessions::WebSession;
 use crate::service::{self};
+use crate::web::form::Errors;
 use crate::web::session::{check_csrf, SignedIn};
 use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 
@@ -64,8 +65,8 @@ struct TransferPage {
 }
 
 impl TransferPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.of(field)
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field)
     }
     fn offers(&self, step: &str) -> bool {
         self.steps.contains(&step)
@@ -126,7 +127,7 @@ async fn show(
             steps,
             outcomes: Outcome::ALL.iter().map(|o| (o.as_str(), o.label())).collect(),
             values: shown.values,
-            errors: Errors(shown.errors),
+            errors: Errors::from(shown.errors),
             purpose_error: shown.purpose_error,
             t,
         },

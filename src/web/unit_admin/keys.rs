@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 
-use super::{in_place, unit_of, CursorParam, Errors, Fields, PAGE_SIZE};
+use super::{unit_of, CursorParam, PAGE_SIZE};
 use crate::api::extract::run;
 use crate::api::page::window;
 use crate::api::state::AppState;
@@ -15,6 +15,7 @@ use crate::policy;
 use crate::service;
 use crate::service::auth::ApiKey;
 use crate::service::web_sessions::WebSession;
+use crate::web::form::{in_place, Errors, Fields};
 use crate::web::session::SignedIn;
 use crate::web::unit_admin::users::RoleChoice;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
@@ -121,7 +122,7 @@ pub async fn create(
         match Role::parse(r) {
             Some(role) => roles.push(role),
             None => {
-                let errs = Errors(vec![FieldError::new("roles", format!("可选:{}", Role::expected()))]);
+                let errs = Errors::from(vec![FieldError::new("roles", format!("可选:{}", Role::expected()))]);
                 return keys_page(&state, &s, None, StatusCode::UNPROCESSABLE_ENTITY, name, &chosen, errs).await;
             }
         }
@@ -138,7 +139,7 @@ pub async fn create(
             })
         }
         Err(e) => {
-            let errors = in_place(e, "name")?;
+            let errors = in_place(e, Some("name"))?.1;
             keys_page(&state, &s, None, StatusCode::UNPROCESSABLE_ENTITY, name, &chosen, errors).await
         }
     }

@@ -9,12 +9,10 @@ use serde::Deserialize;
 
 use crate::api::extract::run;
 use crate::api::state::AppState;
-use crate::domain::FieldError;
-use crate::error::AppError;
 use crate::policy;
 use crate::service;
 use crate::service::web_sessions::WebSession;
-use crate::web::session::{check_csrf, SignedIn};
+use crate::web::session::SignedIn;
 use crate::web::{page, Nav, WebError};
 
 mod keys;
@@ -44,59 +42,6 @@ fn unit_of(s: &WebSession) -> Result<String, WebError> {
     policy::require_webhook_manager(&s.principal)
         .map(str::to_string)
         .map_err(|_| WebError::Forbidden("单位管理只对本单位的管理员开放".into()))
-}
-
-/// A form post as pairs (a field may repeat: several roles, several event types).
-#[derive(Deserialize)]
-#[serde(transparent)]
-pub struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    /// The first value of `name` (empty when absent).
-    pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default()
-    }
-
-    /// Every value of `name`, in order.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-
-    /// The post's CSRF token must be the session's (403 otherwise; nothing changes).
-    pub fn check_csrf(&self, s: &WebSession) -> Result<(), WebError> {
-        check_csrf(&s.csrf_token, self.get("csrf"))
-    }
-}
-
-/// The field errors of a form shown again, as the API reports them.
-#[derive(Default)]
-pub struct Errors(pub Vec<FieldError>);
-
-impl Errors {
-    /// The messages for `field` (and its items, `field[0]`…), joined; `None` when it is fine.
-    pub fn of(&self, field: &str) -> Option<String> {
-        let item = format!("{field}[");
-        let msgs: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|e| e.field == field || e.field.starts_with(&item))
-            .map(|e| e.message.as_str())
-            .collect();
-        (!msgs.is_empty()).then(|| msgs.join(";"))
-    }
-
-    pub fn any(&self) -> bool {
-        !self.0.is_empty()
-    }
-}
-
-/// The errors a form shows in place (a 422 answer): field errors, and a conflict on `field`.
-pub fn in_place(e: AppError, conflict_field: &str) -> Result<Errors, WebError> {
-    match e {
-        AppError::Validation(errs) => Ok(Errors(errs)),
-        AppError::Conflict(m) => Ok(Errors(vec![FieldError::new(conflict_field, m)])),
-        e => Err(e.into()),
-    }
 }
 
 /// The `cursor` of a paged list.

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 
-use super::{in_place, unit_of, Errors, Fields, PAGE_SIZE};
+use super::{unit_of, PAGE_SIZE};
 use crate::api::extract::run;
 use crate::api::page::key_window;
 use crate::api::state::AppState;
@@ -15,6 +15,7 @@ use crate::policy;
 use crate::service;
 use crate::service::users::User;
 use crate::service::web_sessions::WebSession;
+use crate::web::form::{in_place, Errors, Fields};
 use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
@@ -147,15 +148,15 @@ pub async fn invite(
     let name = (!display_name.is_empty()).then(|| display_name.clone());
     let draft = match UserDraft::parse(username.clone(), None, &agency, roles, Some(email.clone()), name) {
         Ok(d) if errs.is_empty() => d,
-        Ok(_) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, &shown(Errors(errs))),
+        Ok(_) => return page_with(StatusCode::UNPROCESSABLE_ENTITY, &shown(Errors::from(errs))),
         Err(mut e) => {
             e.extend(errs);
-            return page_with(StatusCode::UNPROCESSABLE_ENTITY, &shown(Errors(e)));
+            return page_with(StatusCode::UNPROCESSABLE_ENTITY, &shown(Errors::from(e)));
         }
     };
     let (p, settings) = (s.principal.clone(), state.settings.clone());
     match run(&state.pool, move |conn| service::accounts::create(conn, &p, draft, None, &settings)).await {
         Ok(u) => Ok(see_other(&format!("/unit/users?invited={}", u.username))),
-        Err(e) => page_with(StatusCode::UNPROCESSABLE_ENTITY, &shown(in_place(e, "username")?)),
+        Err(e) => page_with(StatusCode::UNPROCESSABLE_ENTITY, &shown(in_place(e, Some("username"))?.1)),
     }
 }

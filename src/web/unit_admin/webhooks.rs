@@ -7,7 +7,7 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{in_place, unit_of, CursorParam, Errors, Fields, PAGE_SIZE};
+use super::{unit_of, CursorParam, PAGE_SIZE};
 use crate::api::extract::run;
 use crate::api::page::{self, window};
 use crate::api::state::AppState;
@@ -16,6 +16,7 @@ use crate::domain::event::EventType;
 use crate::domain::ids::WebhookId;
 use crate::service::web_sessions::WebSession;
 use crate::service::webhooks::{self as hooks, Delivery, Endpoint, EndpointChange, EndpointDraft};
+use crate::web::form::{in_place, Errors, Fields};
 use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
@@ -144,11 +145,12 @@ pub async fn create(
     let draft = match EndpointDraft::parse(url.clone(), chosen.clone(), description.clone()) {
         Ok(d) => d,
         Err(errs) => {
-            return webhooks_page(&state, &s, None, StatusCode::UNPROCESSABLE_ENTITY, again(Errors(errs))).await;
+            return webhooks_page(&state, &s, None, StatusCode::UNPROCESSABLE_ENTITY, again(Errors::from(errs))).await;
         }
     };
     if let Err(e) = check_target(&state, Some(&draft.url)).await {
-        return webhooks_page(&state, &s, None, StatusCode::UNPROCESSABLE_ENTITY, again(in_place(e, "url")?)).await;
+        return webhooks_page(&state, &s, None, StatusCode::UNPROCESSABLE_ENTITY, again(in_place(e, Some("url"))?.1))
+            .await;
     }
     let secret = draft.secret.clone();
     let p = s.principal.clone();
