@@ -136,5 +136,5 @@ pub async fn acknowledge(
     let id = InboxItemId::parse(&id).ok_or(WebError::NotFound)?;
     let p = s.principal.clone();
     run(&state.pool, move |conn| service::inbox::acknowledge(conn, &p, &id)).await?;
-    Ok(see_other(if f.get("state").to_string() == "all" { "/inbox?state=all" } else { "/inbox" }))
+    Ok(see_other(if f.get("state") == "all" { "/inbox?state=all" } else { "/inbox" }))
 }
