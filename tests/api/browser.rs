@@ -215,6 +215,22 @@ impl Browser {
         assert!(bad.is_empty(), "{page}: the browser console logged {bad:#?}");
     }
 
+    /// A form shown again with its errors answers 422 (or 409), which Chromium logs as a
+    /// failed load: that one line is expected; anything else (a CSP violation, a missing
+    /// asset) is not.
+    pub fn assert_console_only_status(&self, page: &str, status: u16) {
+        let logged = self.console();
+        let expected = format!("status of {status}");
+        let bad: Vec<&String> = logged.iter().filter(|l| !l.contains(&expected)).collect();
+        assert!(bad.is_empty(), "{page}: the browser console logged {bad:#?}");
+        assert!(!logged.is_empty(), "{page}: not answered {status}");
+    }
+
+    /// The browser's cookies as a `Cookie` header (for requests over plain HTTP in its session).
+    pub fn cookie_header(&self) -> String {
+        self.cookies().into_iter().map(|c| format!("{}={}", c.0, c.1)).collect::<Vec<_>>().join("; ")
+    }
+
     /// A PNG of the window. With `GUANTONG_UPDATE_SCREENSHOTS=1` it replaces
     /// `docs/screenshots/<name>.png` (the ones README shows); otherwise it is only checked to
     /// be a picture of the page.

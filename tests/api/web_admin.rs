@@ -13,11 +13,6 @@ type Form<'a> = Vec<(&'a str, &'a str)>;
 
 const NEW_PASSWORD: &str = "a-brand-new-password-77";
 
-/// The browser's cookies as a `Cookie` header (for posts over plain HTTP in its session).
-fn cookie_of(browser: &Browser) -> String {
-    browser.cookies().into_iter().map(|c| format!("{}={}", c.0, c.1)).collect::<Vec<_>>().join("; ")
-}
-
 /// The value of the read-only field that carries a secret shown once.
 fn secret_in(html: &str) -> String {
     regex::Regex::new(r#"id="secret" class="secret" value="([^"]+)""#).unwrap().captures(html).expect("a secret")[1]
@@ -470,7 +465,7 @@ fn mail_preferences_and_the_password_in_the_browser(b: Backend) {
     let prefs = expect_status(200, app.get(&unit.token, "/api/v1/me/mail-preferences"));
     assert_eq!(prefs["preferences"]["transfer.created"], "digest");
 
-    let cookie = cookie_of(&browser);
+    let cookie = browser.cookie_header();
     let csrf = csrf_of(&browser.source());
     for (field, value, error) in
         [("pref.transfer.created", "sometimes", "发送方式无效"), ("pref.no.such.mail", "never", "未知的邮件类型")]

@@ -33,20 +33,6 @@ fn hub(b: Backend) -> Hub {
     Hub { app, xinfang, jiwei, shenji, mixed_group }
 }
 
-fn cookie_of(b: &Browser) -> String {
-    b.cookies().into_iter().map(|c| format!("{}={}", c.0, c.1)).collect::<Vec<_>>().join("; ")
-}
-
-/// A form shown again with its errors answers 422 (or 409), which Chromium logs as a failed
-/// load: that one line is expected; anything else (a CSP violation, a missing asset) is not.
-fn assert_console_only_status(browser: &Browser, page: &str, status: u16) {
-    let logged = browser.console();
-    let expected = format!("status of {status}");
-    let bad: Vec<&String> = logged.iter().filter(|l| !l.contains(&expected)).collect();
-    assert!(bad.is_empty(), "{page}: the browser console logged {bad:#?}");
-    assert!(!logged.is_empty(), "{page}: not answered {status}");
-}
-
 /// A 查阅员 (viewer: reads, publishes nothing) of the unit, made by its unit admin.
 fn viewer_of(app: &TestApp, unit: &Agency, username: &str) {
     let user = json!({"username": username, "password": PASSWORD, "agency_id": unit.id, "roles": ["viewer"],
@@ -112,7 +98,7 @@ fn an_officer_publishes_changes_and_withdraws_through_the_forms(b: Backend) {
     assert_eq!(browser.script("return document.querySelector('#kind').value"), "petition");
     assert_eq!(browser.script("return document.querySelector('#reporter_name').value"), REPORTER);
     assert!(records_of(&app, &xinfang.token).is_empty(), "a refused form published something");
-    assert_console_only_status(&browser, "发布信息(有误)", 422);
+    browser.assert_console_only_status("发布信息(有误)", 422);
 
     browser.fill("#title", "关于某局违规发放津补贴的来信");
     browser.click("form.record-form button[type=submit]");
@@ -163,7 +149,7 @@ fn an_officer_publishes_changes_and_withdraws_through_the_forms(b: Backend) {
     assert!(browser.text(".notice").contains("已被修改(现为第 3 版)"), "{}", browser.source());
     assert_eq!(browser.script("return document.querySelector('#title').value"), "我的修改");
     assert_eq!(browser.script("return document.querySelector('input[name=version]').value"), "3");
-    assert_console_only_status(&browser, "修改信息(版本过期)", 409);
+    browser.assert_console_only_status("修改信息(版本过期)", 409);
     let r = expect_status(200, app.get(&xinfang.token, &format!("/api/v1/records/{id}")));
     assert_eq!(r["title"], "关于某局违规发放津补贴的来信(补充)", "a stale form changed the record");
 
@@ -302,7 +288,7 @@ fn officers_find_register_and_open_supervision_objects(b: Backend) {
     browser.click("form[action='/objects/new'] button[type=submit]");
     assert!(browser.text("#name-error").len() > 2, "{}", browser.source());
     assert!(!browser.source().contains("110101196001011234"), "an identity number came back into the page");
-    assert_console_only_status(&browser, "登记监督对象(有误)", 422);
+    browser.assert_console_only_status("登记监督对象(有误)", 422);
     browser.screenshot("object_form");
     browser.fill("#name", "张某某");
     browser.script("document.querySelector('#kind').value = 'person'");
@@ -337,7 +323,7 @@ fn officers_find_register_and_open_supervision_objects(b: Backend) {
     assert!(browser.source().contains(&format!("/objects/{object_id}")), "the lookup did not find it");
     browser.assert_console_clean("按证件号码查询");
     browser.screenshot("objects");
-    let cookie = cookie_of(&browser);
+    let cookie = browser.cookie_header();
     let csrf = csrf_of(&browser.source());
     let r = post_form(&app, "/objects/lookup", &cookie, &[("csrf", &csrf), ("id_number", "110101196001011234")]);
     assert_eq!(r.status().as_u16(), 200);

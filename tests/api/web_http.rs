@@ -15,8 +15,7 @@ pub fn get_page(app: &TestApp, path: &str, cookies: &str) -> reqwest::blocking::
 }
 /// The status a signed-in browser's page gets (over plain HTTP, with the browser's cookies).
 pub fn get_page_status(app: &TestApp, browser: &Browser, path: &str) -> u16 {
-    let cookies: Vec<String> = browser.cookies().into_iter().map(|c| format!("{}={}", c.0, c.1)).collect();
-    get_page(app, path, &cookies.join("; ")).status().as_u16()
+    get_page(app, path, &browser.cookie_header()).status().as_u16()
 }
 /// Signs in over plain HTTP (the login form's CSRF cookie and token taken from the page);
 /// returns the session cookie, or the login page shown again.
