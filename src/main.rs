@@ -242,7 +242,9 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
             if demo {
                 let logins = guantong::demo::load(&pool)?;
                 print_logins(&logins);
-                println!("平台管理员:admin(演示密码同上)");
+                if !logins.is_empty() {
+                    println!("平台管理员:admin(演示密码同上)");
+                }
             }
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
@@ -292,7 +294,11 @@ async fn stop_signal() -> &'static str {
     }
 }
 
+/// The demo's logins; none when the demo was not loaded (the database held other data).
 fn print_logins(logins: &[guantong::demo::DemoLogin]) {
+    if logins.is_empty() {
+        return;
+    }
     println!("演示账号(密码均为 {}):", guantong::demo::DEMO_PASSWORD);
     for l in logins {
         println!("  {:<18} {}({})", l.username, l.agency, l.role);
