@@ -54,6 +54,12 @@ struct RecordsPage {
     kind: String,
     sensitivity: String,
     category: String,
+    tag: String,
+    source: String,
+    /// The object the list is narrowed to (from an object's page), if any.
+    object_id: String,
+    /// The units a record may come from, as (id, name), for the 来源单位 filter.
+    sources: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     sensitivities: Vec<(&'static str, &'static str)>,
     items: Vec<RecordLine>,
@@ -71,17 +77,28 @@ pub async fn records(
     let mut f = record_query(RecordParams { limit: Some(params.limit.unwrap_or(20)), ..params })?;
     f.purpose = None;
     let p = s.principal.clone();
-    let (items, next_cursor, names) = run(&state.pool, move |conn| {
+    let (items, next_cursor, names, sources) = run(&state.pool, move |conn| {
         let page = service::records::page(conn, &p, f)?;
         let names = service::agencies::names_of(conn, page.items.iter().map(|r| &r.owner_agency_id))?;
-        Ok((page.items, page.next_cursor, names))
+        let sources: Vec<(String, String)> = service::agencies::list(conn)?
+            .into_iter()
+            .filter(|a| a.active && a.kind != "hub")
+            .map(|a| (a.id, a.name))
+            .collect();
+        Ok((page.items, page.next_cursor, names, sources))
     })
     .await?;
     let next = next_cursor.map(|c| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in
-            [("q", &shown.q), ("kind", &shown.kind), ("sensitivity", &shown.sensitivity), ("category", &shown.category)]
-        {
+        for (k, v) in [
+            ("q", &shown.q),
+            ("kind", &shown.kind),
+            ("sensitivity", &shown.sensitivity),
+            ("category", &shown.category),
+            ("tag", &shown.tag),
+            ("source_agency_id", &shown.source_agency_id),
+            ("object_id", &shown.object_id),
+        ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 q.append_pair(k, v);
             }
@@ -95,6 +112,10 @@ pub async fn records(
         kind: shown.kind.unwrap_or_default(),
         sensitivity: shown.sensitivity.unwrap_or_default(),
         category: shown.category.unwrap_or_default(),
+        tag: shown.tag.unwrap_or_default(),
+        source: shown.source_agency_id.unwrap_or_default(),
+        object_id: shown.object_id.unwrap_or_default(),
+        sources,
         kinds: RecordKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         sensitivities: Sensitivity::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         items: items.into_iter().map(|r| line(r, &names)).collect(),

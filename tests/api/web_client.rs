@@ -273,7 +273,48 @@ fn the_workbench_shows_only_what_the_unit_may_see(b: Backend) {
     }
 }
 
+/// 信息库's filters as the API's: by source unit, tag and object (and the others kept on the
+/// next page), each narrowing to what the unit may read.
+fn the_records_list_filters_by_source_tag_and_object(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let sj = app.agency(&admin, "shenji", "audit");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let (s, o) = app.post(&xc.token, "/api/v1/objects", serde_json::json!({"kind": "unit", "name": "市水利局"}));
+    assert_eq!(s, 201, "{o}");
+    let object = o["id"].as_str().unwrap();
+    let publish = |a: &Agency, title: &str, tags: &[&str], objects: &[&str]| {
+        let (s, r) = app.post(
+            &a.token,
+            "/api/v1/records",
+            serde_json::json!({"kind": "clue", "title": title, "body": "正文", "tags": tags, "object_ids": objects,
+                "distribution": {"level": "all"}}),
+        );
+        assert_eq!(s, 201, "{r}");
+    };
+    publish(&xc, "巡察发现水利工程招投标问题", &["工程"], &[object]);
+    publish(&xc, "巡察发现公车私用问题", &["公车"], &[]);
+    publish(&sj, "审计发现专项资金挪用问题", &["工程"], &[]);
+    let cookie = http_sign_in(&app, "jiwei_user", PASSWORD).unwrap();
+    let titles = |query: &str| {
+        let html = get_page(&app, &format!("/records{query}"), &cookie).text().unwrap();
+        ["巡察发现水利工程招投标问题", "巡察发现公车私用问题", "审计发现专项资金挪用问题"]
+            .into_iter()
+            .filter(|t| html.contains(t))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(titles("").len(), 3);
+    assert!(get_page(&app, "/records", &cookie).text().unwrap().contains(&format!("value=\"{}\"", sj.id)));
+    assert_eq!(titles(&format!("?source_agency_id={}", sj.id)), ["审计发现专项资金挪用问题"]);
+    assert_eq!(titles("?tag=%E5%B7%A5%E7%A8%8B"), ["巡察发现水利工程招投标问题", "审计发现专项资金挪用问题"]);
+    assert_eq!(titles(&format!("?object_id={object}")), ["巡察发现水利工程招投标问题"]);
+    assert_eq!(titles(&format!("?tag=%E5%B7%A5%E7%A8%8B&source_agency_id={}", xc.id)), ["巡察发现水利工程招投标问题"]);
+    let _ = jw;
+}
+
 both!(
+    the_records_list_filters_by_source_tag_and_object,
     the_workbench_shows_only_what_the_unit_may_see,
     web_and_api_logins_share_one_throttle,
     an_idle_session_ends,
