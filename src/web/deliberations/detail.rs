@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::policy::{self, ConveneAction};
 use crate::service::deliberations::AssignmentView;
 use crate::service::{self};
-use crate::web::session::{check_csrf, SignedIn};
+use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 
 use super::state_label;
@@ -191,7 +191,7 @@ pub async fn add_minutes(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let id = deliberation_id(&id)?;
     let (p, text, did) = (s.0.principal.clone(), f.get("text").to_string(), id.clone());
     let t = text.clone();
@@ -208,7 +208,7 @@ pub async fn conclude(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let id = deliberation_id(&id)?;
     let (p, text, did) = (s.0.principal.clone(), f.get("conclusion").to_string(), id.clone());
     let t = text.clone();
@@ -225,7 +225,7 @@ pub async fn assign(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let id = deliberation_id(&id)?;
     let (task, agency, deadline) =
         (f.get("task").to_string(), f.get("agency_id").to_string(), f.get("deadline").to_string());
@@ -280,7 +280,7 @@ pub async fn urge(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let aid = assignment_id(&id)?;
     let (p, note, a) = (s.0.principal.clone(), f.get("note").to_string(), aid.clone());
     let n = note.clone();
@@ -298,7 +298,7 @@ pub async fn complete(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let aid = assignment_id(&id)?;
     let (p, result, a) = (s.0.principal.clone(), f.get("result").to_string(), aid.clone());
     let r = result.clone();

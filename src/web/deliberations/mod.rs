@@ -17,7 +17,7 @@ use crate::domain::deliberation::DeliberationDraft;
 use crate::domain::ids::RecordId;
 use crate::service::deliberations::DeliberationView;
 use crate::service::{self};
-use crate::web::session::{check_csrf, SignedIn};
+use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
 mod detail;
@@ -203,7 +203,7 @@ pub async fn convene(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let id = record_id(&id)?;
     let (title, chosen, minutes) =
         (f.get("title").to_string(), f.all("participant_agency_ids"), f.get("minutes").to_string());

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::service::inbox::{InboxItem, InboxQuery, DUPLICATE};
 use crate::service::{self};
 use crate::web::form::Fields;
-use crate::web::session::{check_csrf, SignedIn};
+use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page, see_other, Nav, WebError};
 
 mod subscriptions;
@@ -131,7 +131,7 @@ pub async fn acknowledge(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s)?;
     crate::policy::require_content_reader(&s.principal)?;
     let id = InboxItemId::parse(&id).ok_or(WebError::NotFound)?;
     let p = s.principal.clone();

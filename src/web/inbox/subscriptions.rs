@@ -19,7 +19,7 @@ use crate::policy;
 use crate::service::subscriptions::Subscription;
 use crate::service::{self};
 use crate::web::form::{field_errors, split_list, Errors, Fields};
-use crate::web::session::{check_csrf, SignedIn};
+use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 
 /// A subscription as a line of the list: its criteria in words.
@@ -149,7 +149,7 @@ pub async fn list(
 #[post("/subscriptions")]
 pub async fn create(state: web::Data<AppState>, s: SignedIn, body: web::Bytes) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let draft = Draft {
         name: f.get("name").to_string(),
         kinds: f.all("kinds"),
@@ -186,7 +186,7 @@ pub async fn delete(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::parse(&body);
-    check_csrf(&s.0.csrf_token, f.get("csrf"))?;
+    f.check_csrf(&s.0)?;
     let id = SubscriptionId::parse(&id).ok_or(WebError::NotFound)?;
     let p = s.0.principal.clone();
     run(&state.pool, move |conn| service::subscriptions::remove(conn, &p, &id)).await?;
