@@ -15,12 +15,14 @@ pub mod grants;
 pub mod groups;
 pub mod history;
 pub mod inbox;
+pub mod inspected_units;
 pub mod mail;
 pub mod objects;
 pub mod ops;
 pub mod page;
 pub mod problem;
 pub mod records;
+pub mod rounds;
 pub mod similar;
 pub mod state;
 pub mod stats;
@@ -130,6 +132,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(deliberations::create_assignment)
         .service(deliberations::urge_assignment)
         .service(deliberations::complete_assignment)
+        .service(rounds::create_round)
+        .service(rounds::list_rounds)
+        .service(rounds::get_round)
+        .service(rounds::advance_round)
+        .service(rounds::add_round_participants)
+        .service(rounds::add_round_team)
+        .service(rounds::add_round_unit)
+        .service(inspected_units::get_inspected_unit)
+        .service(inspected_units::update_inspected_unit)
+        .service(inspected_units::create_finding)
+        .service(inspected_units::list_findings)
         .service(audit::list_audit);
 }
 

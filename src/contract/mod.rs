@@ -13,6 +13,7 @@ use utoipa::openapi::{ObjectBuilder, OpenApi, Type};
 
 mod fields;
 mod headers;
+mod inspection;
 mod no_nul;
 pub mod page;
 mod params;
@@ -21,6 +22,7 @@ pub mod sync;
 
 pub use fields::*;
 pub use headers::*;
+pub use inspection::*;
 pub use params::*;
 
 /// Completes the generated document; called on the document the server serves.
@@ -39,13 +41,16 @@ pub fn complete(api: &mut OpenApi) {
         }
     };
     // A restricted record may not be distributed to all (DESIGN.md, sensitivity).
-    rule(
-        "RecordInput",
-        "not",
-        serde_json::json!({"required": ["sensitivity", "distribution"], "properties": {
-            "sensitivity": {"enum": ["restricted"]},
-            "distribution": {"required": ["level"], "properties": {"level": {"enum": ["all"]}}}}}),
-    );
+    // The same for a finding of an inspection, which is published as a record.
+    for schema in ["RecordInput", "NewFinding"] {
+        rule(
+            schema,
+            "not",
+            serde_json::json!({"required": ["sensitivity", "distribution"], "properties": {
+                "sensitivity": {"enum": ["restricted"]},
+                "distribution": {"required": ["level"], "properties": {"level": {"enum": ["all"]}}}}}),
+        );
+    }
     // A clue concluded as cleared (了结澄清) has no sanctions.
     rule(
         "ConcludeRequest",

@@ -527,3 +527,102 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(web_sessions, users);
 diesel::allow_tables_to_appear_in_same_query!(web_sessions, agencies);
+
+diesel::table! {
+    rounds (id) {
+        id -> Text,
+        owner_agency_id -> Text,
+        name -> Text,
+        number -> Integer,
+        kind -> Text,
+        stage -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        focus -> Text,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    round_participants (round_id, agency_id) {
+        round_id -> Text,
+        agency_id -> Text,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Text,
+        round_id -> Text,
+        name -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    inspected_units (id) {
+        id -> Text,
+        round_id -> Text,
+        object_id -> Text,
+        team_id -> Nullable<Text>,
+        account_agency_id -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        round_id -> Text,
+        inspected_unit_id -> Text,
+        record_id -> Text,
+        kind -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(rounds, round_participants, teams, inspected_units, findings);
+diesel::allow_tables_to_appear_in_same_query!(rounds, agencies);
+diesel::allow_tables_to_appear_in_same_query!(rounds, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(rounds, records);
+diesel::allow_tables_to_appear_in_same_query!(rounds, transfers);
+diesel::allow_tables_to_appear_in_same_query!(rounds, record_grants);
+diesel::allow_tables_to_appear_in_same_query!(rounds, record_recipients);
+diesel::allow_tables_to_appear_in_same_query!(rounds, group_members);
+diesel::allow_tables_to_appear_in_same_query!(round_participants, agencies);
+diesel::allow_tables_to_appear_in_same_query!(round_participants, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(round_participants, records);
+diesel::allow_tables_to_appear_in_same_query!(round_participants, transfers);
+diesel::allow_tables_to_appear_in_same_query!(round_participants, record_grants);
+diesel::allow_tables_to_appear_in_same_query!(round_participants, record_recipients);
+diesel::allow_tables_to_appear_in_same_query!(round_participants, group_members);
+diesel::allow_tables_to_appear_in_same_query!(teams, agencies);
+diesel::allow_tables_to_appear_in_same_query!(teams, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(teams, records);
+diesel::allow_tables_to_appear_in_same_query!(teams, transfers);
+diesel::allow_tables_to_appear_in_same_query!(teams, record_grants);
+diesel::allow_tables_to_appear_in_same_query!(teams, record_recipients);
+diesel::allow_tables_to_appear_in_same_query!(teams, group_members);
+diesel::allow_tables_to_appear_in_same_query!(inspected_units, agencies);
+diesel::allow_tables_to_appear_in_same_query!(inspected_units, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(inspected_units, records);
+diesel::allow_tables_to_appear_in_same_query!(inspected_units, transfers);
+diesel::allow_tables_to_appear_in_same_query!(inspected_units, record_grants);
+diesel::allow_tables_to_appear_in_same_query!(inspected_units, record_recipients);
+diesel::allow_tables_to_appear_in_same_query!(inspected_units, group_members);
+diesel::allow_tables_to_appear_in_same_query!(findings, agencies);
+diesel::allow_tables_to_appear_in_same_query!(findings, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(findings, records);
+diesel::allow_tables_to_appear_in_same_query!(findings, transfers);
+diesel::allow_tables_to_appear_in_same_query!(findings, record_grants);
+diesel::allow_tables_to_appear_in_same_query!(findings, record_recipients);
+diesel::allow_tables_to_appear_in_same_query!(findings, group_members);
+diesel::joinable!(findings -> records (record_id));
+diesel::joinable!(findings -> inspected_units (inspected_unit_id));
+diesel::joinable!(inspected_units -> subject_objects (object_id));
+diesel::joinable!(inspected_units -> rounds (round_id));
+diesel::joinable!(round_participants -> rounds (round_id));
+diesel::joinable!(teams -> rounds (round_id));

@@ -85,7 +85,7 @@ fn templates(kind: RecordKind) -> &'static [Template] {
         RecordKind::Clue => titles::CLUES,
         RecordKind::Petition => titles::PETITIONS,
         RecordKind::Case => titles::CASES,
-        RecordKind::InspectionFeedback => titles::FEEDBACKS,
+        RecordKind::InspectionFeedback | RecordKind::InspectionProblem => titles::FEEDBACKS,
         RecordKind::AuditReport => titles::AUDITS,
         RecordKind::SpecialCheck => titles::CHECKS,
         RecordKind::CaseAnalysis => titles::ANALYSES,

@@ -21,6 +21,7 @@ wire_enum!(
         Petition = "petition" / "信访部门",
         SupervisionOffice = "supervision_office" / "督查机构",
         Other = "other" / "其他单位",
+        InspectedUnit = "inspected_unit" / "被巡察单位",
     }
 );
 

@@ -146,3 +146,20 @@ mod tests {
         }
     }
 }
+
+id_type!(
+    /// An inspection round (巡察轮次).
+    RoundId
+);
+id_type!(
+    /// An inspection team (巡察组) of a round.
+    TeamId
+);
+id_type!(
+    /// An inspected unit (被巡察党组织) in one round.
+    InspectedUnitId
+);
+id_type!(
+    /// A finding (巡察发现的问题或线索).
+    FindingId
+);

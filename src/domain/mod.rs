@@ -10,6 +10,7 @@ pub mod event;
 mod field_error;
 pub mod group;
 pub mod ids;
+pub mod inspection;
 pub mod mail;
 pub mod object;
 pub mod record;
@@ -110,6 +111,7 @@ wire_enum!(
         Liaison = "liaison" / "联络员",
         Reviewer = "reviewer" / "审核员",
         Viewer = "viewer" / "查阅员",
+        Inspected = "inspected" / "被巡察单位整改联络人",
     }
 );
 

@@ -19,6 +19,7 @@ wire_enum!(
         CaseAnalysis = "case_analysis" / "案件剖析报告",
         Recommendation = "recommendation" / "纪检监察建议",
         Notice = "notice" / "通报",
+        InspectionProblem = "inspection_problem" / "巡察发现问题",
     }
 );
 

@@ -16,10 +16,26 @@ pub fn is_hub(agency_kind: &str) -> bool {
     agency_kind == AgencyKind::Hub.as_str()
 }
 
+/// An inspected unit's account (被巡察单位): it acts on its own feedback, rectification plan
+/// and ledger items only, and receives no records.
+pub fn is_inspected_unit(agency_kind: &str) -> bool {
+    agency_kind == AgencyKind::InspectedUnit.as_str()
+}
+
 /// Whether an agency of this kind may be a recipient of records (distribution, groups,
-/// transfers, deliberations, `all`).
+/// transfers, deliberations, `all`): not the hub, not an inspected unit's account.
 pub fn receives_records(agency_kind: &str) -> bool {
-    !is_hub(agency_kind)
+    !is_hub(agency_kind) && !is_inspected_unit(agency_kind)
+}
+
+/// The role of the first account of a unit, the one the hub admin invites: the unit's
+/// admin, or for an inspected unit its one rectification contact (`inspected`).
+pub fn first_account_role(agency_kind: &str) -> Role {
+    if is_inspected_unit(agency_kind) {
+        Role::Inspected
+    } else {
+        Role::AgencyAdmin
+    }
 }
 
 /// The message for naming the hub agency as a recipient.
@@ -63,11 +79,17 @@ pub fn require_user_creator(
 /// administrator, or — by invitation — the *first* agency admin of a unit that has none.
 /// From then on the unit's own admin creates its users: an invitation goes to an email the
 /// inviter chooses, so the hub admin must not be able to invite readers into a running unit.
+///
+/// An inspected unit has exactly one account, with the `inspected` role: `unit_has_agency_admin`
+/// then means that account exists.
 pub fn check_hub_invitation(agency_kind: &str, roles: &[Role], unit_has_agency_admin: bool) -> Result<(), AppError> {
     if is_hub(agency_kind) {
         return Ok(());
     }
-    if roles != [Role::AgencyAdmin] {
+    if is_inspected_unit(agency_kind) && roles != [Role::Inspected] {
+        return Err(AppError::Forbidden("被巡察单位只有一个账号,角色仅为 inspected(被巡察单位整改联络人)".into()));
+    }
+    if roles != [first_account_role(agency_kind)] {
         return Err(AppError::Forbidden(
             "平台管理员只能邀请成员单位的首位单位管理员(角色仅为 agency_admin);其他用户由该单位的管理员创建".into(),
         ));
@@ -101,6 +123,10 @@ pub fn check_roles_for_agency(agency_kind: &str, roles: &[Role]) -> Vec<FieldErr
         }
     } else if roles.contains(&Role::Admin) {
         errs.push(FieldError::new("roles", "平台管理员(admin)角色只能授予平台运维单位的用户"));
+    } else if is_inspected_unit(agency_kind) != roles.contains(&Role::Inspected)
+        || (is_inspected_unit(agency_kind) && roles.len() != 1)
+    {
+        errs.push(FieldError::new("roles", "被巡察单位的账号只能拥有 inspected 角色,且该角色只能授予被巡察单位的账号"));
     }
     errs
 }

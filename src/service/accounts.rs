@@ -44,7 +44,8 @@ pub fn create(
             return Err(AppError::Validation(errs));
         }
         if p.has(Role::Admin) {
-            let has_admin = has_role(conn, &agency.id, Role::AgencyAdmin)?;
+            let first = policy::credentials::first_account_role(&agency.kind);
+            let has_admin = has_role(conn, &agency.id, first)?;
             policy::credentials::check_hub_invitation(&agency.kind, &d.roles, has_admin)?;
         }
         let actor = Actor::from(p);

@@ -230,6 +230,27 @@ impl TestApp {
         Agency { id, token }
     }
 
+    /// An inspected unit's account (issue 11): the hub admin creates an agency of kind
+    /// `inspected_unit` and invites its one user (role `inspected`), who activates and logs in.
+    pub fn inspected_account(&self, admin: &str, code: &str) -> Agency {
+        let (s, a) = self.post(
+            admin,
+            "/api/v1/agencies",
+            json!({"code": code, "name": format!("被巡察单位{code}"), "kind": "inspected_unit", "level": "city"}),
+        );
+        assert_eq!(s, 201, "{a}");
+        let id = a["id"].as_str().unwrap().to_string();
+        let token = self.invite_and_activate(admin, &id, &format!("{code}_contact"), &["inspected"]);
+        Agency { id, token }
+    }
+
+    /// A supervision object of kind `unit` (a party organisation), registered by `by`.
+    pub fn unit_object(&self, by: &Agency, name: &str) -> String {
+        let (s, o) = self.post(&by.token, "/api/v1/objects", json!({"name": name, "kind": "unit"}));
+        assert_eq!(s, 201, "{o}");
+        o["id"].as_str().unwrap().to_string()
+    }
+
     /// Creates an agency admin (`agency_admin`) of the agency; returns its access token. It
     /// is created by the unit's first admin (the hub admin invites only that one; `admin` is
     /// kept for the signature), with the password `PASSWORD`.

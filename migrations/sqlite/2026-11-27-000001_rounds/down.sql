@@ -1,0 +1,5 @@
+DROP TABLE findings;
+DROP TABLE inspected_units;
+DROP TABLE teams;
+DROP TABLE round_participants;
+DROP TABLE rounds;
