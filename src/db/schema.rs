@@ -584,7 +584,38 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(rounds, round_participants, teams, inspected_units, findings);
+diesel::table! {
+    rectification_items (id) {
+        id -> Text,
+        round_id -> Text,
+        inspected_unit_id -> Text,
+        plan_id -> Text,
+        finding_id -> Text,
+        task -> Text,
+        measure -> Text,
+        responsible_person -> Text,
+        deadline -> Text,
+        state -> Text,
+        closed_at -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    rounds,
+    round_participants,
+    teams,
+    inspected_units,
+    findings,
+    rectification_items
+);
+diesel::allow_tables_to_appear_in_same_query!(rectification_items, records);
+diesel::allow_tables_to_appear_in_same_query!(rectification_items, transfers);
+diesel::allow_tables_to_appear_in_same_query!(rectification_items, subject_objects);
+diesel::joinable!(rectification_items -> findings (finding_id));
+diesel::joinable!(rectification_items -> inspected_units (inspected_unit_id));
 diesel::allow_tables_to_appear_in_same_query!(rounds, agencies);
 diesel::allow_tables_to_appear_in_same_query!(rounds, subject_objects);
 diesel::allow_tables_to_appear_in_same_query!(rounds, records);

@@ -1,3 +1,4 @@
+DROP TABLE rectification_items;
 DROP TABLE findings;
 DROP TABLE inspected_units;
 DROP TABLE teams;

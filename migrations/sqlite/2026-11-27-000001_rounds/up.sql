@@ -2,7 +2,8 @@
 -- on a round with the inspection office, inspection teams (巡察组), the inspected units
 -- (被巡察党组织: a supervision object of kind unit, inspected in one round by one team, with the
 -- account through which it acts on its own rectification) and findings (问题 and 线索: each
--- a record, so that the record policy decides who reads it).
+-- a record, so that the record policy decides who reads it), and the rectification ledger's
+-- items (整改台账: one per task of an accepted plan, closed only by the office's 对账销号).
 -- Dates are YYYY-MM-DD; times RFC 3339 UTC text. Keep in step with the other backend's migration.
 CREATE TABLE rounds (
     id TEXT PRIMARY KEY NOT NULL,
@@ -58,3 +59,26 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_unit ON findings(inspected_unit_id, id);
 CREATE INDEX findings_round ON findings(round_id, kind);
+
+-- The items of a unit's rectification ledger (三清单: the problem, the task, the responsible
+-- person). Written when a plan is accepted (`plan_id` names it); `finding_id` is the problem
+-- the item rectifies. A problem is rectified when it has items and every one is closed.
+CREATE TABLE rectification_items (
+    id TEXT PRIMARY KEY NOT NULL,
+    round_id TEXT NOT NULL REFERENCES rounds(id),
+    inspected_unit_id TEXT NOT NULL REFERENCES inspected_units(id),
+    plan_id TEXT NOT NULL,
+    finding_id TEXT NOT NULL REFERENCES findings(id),
+    task TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    responsible_person TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    state TEXT NOT NULL,
+    closed_at TEXT,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX rectification_items_unit ON rectification_items(inspected_unit_id, id);
+CREATE INDEX rectification_items_finding ON rectification_items(finding_id);
+CREATE INDEX rectification_items_round ON rectification_items(round_id, state);

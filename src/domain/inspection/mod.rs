@@ -6,6 +6,8 @@ use crate::domain::clock::parse_date;
 use crate::domain::FieldError;
 use crate::wire_enum;
 
+pub mod items;
+
 wire_enum!(
     /// The kind of a round (巡察类型).
     RoundKind {

@@ -15,6 +15,7 @@ use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT
 use crate::policy::Principal;
 
 pub mod findings;
+pub mod progress;
 pub mod rounds;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
