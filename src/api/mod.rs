@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod deliberations;
+pub mod export;
 pub mod extract;
 pub mod feed;
 pub mod grants;

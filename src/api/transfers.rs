@@ -190,11 +190,7 @@ pub async fn export_transfers(
 ) -> AppResult<HttpResponse> {
     policy::require_content_reader(&p)?;
     let purpose = crate::api::extract::access_purpose(&req)?;
-    let format = match params.format.as_deref() {
-        None | Some("csv") => ExportFormat::Csv,
-        Some("xlsx") => ExportFormat::Xlsx,
-        Some(_) => return Err(AppError::validation("format", "format 须为 csv 或 xlsx")),
-    };
+    let format = ExportFormat::parse_param(params.format.as_deref())?;
     // `limit` pages the list, not the export; it is still checked as documented.
     page::limit(params.limit)?;
     // The file is built in memory: at most `ledger_export_max_rows`, else narrow the filters.
@@ -202,17 +198,7 @@ pub async fn export_transfers(
     let f = ledger_query(&params, max + 1)?;
     let bytes =
         run(&state.pool, move |conn| service::transfers::export(conn, &p, &f, max, format, purpose.as_deref())).await?;
-    let (ct, ext) = (format.content_type(), format.extension());
-    let filename = format!("问题线索管理台账-{}.{ext}", service::transfers::today());
-    let encoded: String =
-        percent_encoding::utf8_percent_encode(&filename, percent_encoding::NON_ALPHANUMERIC).to_string();
-    Ok(HttpResponse::Ok()
-        .content_type(ct)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"ledger.{ext}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .body(bytes))
+    Ok(crate::api::export::attachment(format, "问题线索管理台账", bytes))
 }
 
 /// One transfer (its two parties only; a returned one its sender only).

@@ -1,8 +1,50 @@
-//! The clue ledger (问题线索管理台账) as the offices keep it: CSV (UTF-8 with BOM, so Excel
-//! opens the Chinese correctly) and XLSX, with Chinese headers.
+//! The clue ledger (问题线索管理台账) as the offices keep it, and the `Table` every ledger of the
+//! hub is exported through: CSV (UTF-8 with BOM, so Excel opens the Chinese correctly) and XLSX,
+//! with Chinese headers.
 
 use crate::domain::transfer::Outcome;
 use crate::service::transfers::TransferView;
+
+/// The ledger as a file the offices keep: CSV (UTF-8 with BOM) or an Excel workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+impl ExportFormat {
+    /// `csv` (also when not given) or `xlsx`; anything else is a 422 on `format`.
+    pub fn parse_param(v: Option<&str>) -> Result<ExportFormat, crate::error::AppError> {
+        match v {
+            None | Some("") | Some("csv") => Ok(ExportFormat::Csv),
+            Some("xlsx") => Ok(ExportFormat::Xlsx),
+            Some(_) => Err(crate::error::AppError::validation("format", "format 须为 csv 或 xlsx")),
+        }
+    }
+
+    /// Builds the file of `table` in this format.
+    pub fn write(self, table: &Table, sheet: &str) -> anyhow::Result<Vec<u8>> {
+        match self {
+            ExportFormat::Csv => table.to_csv(),
+            ExportFormat::Xlsx => table.to_xlsx(sheet),
+        }
+    }
+}
 
 pub const HEADERS: [&str; 20] = [
     "序号",
@@ -74,39 +116,60 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn to_csv(items: &[TransferView]) -> anyhow::Result<Vec<u8>> {
-    let mut out = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(HEADERS)?;
-        for r in rows(items) {
-            w.write_record(r.iter().map(|c| neutralise(c).into_owned()))?;
-        }
-        w.flush()?;
-    }
-    Ok(out)
+    Table { headers: &HEADERS, rows: rows(items), number_columns: &[0, 14, 15, 16] }.to_csv()
 }
 
 pub fn to_xlsx(items: &[TransferView], sheet: &str) -> anyhow::Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name(sheet)?;
-    let bold = Format::new().set_bold();
-    for (c, h) in HEADERS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    for (r, row) in rows(items).into_iter().enumerate() {
-        for (c, v) in row.into_iter().enumerate() {
-            // Counts as numbers, so the office can sum them; everything else as a string cell,
-            // which XLSX never evaluates (no neutralising needed: "=1+1" stays text).
-            match (c, v.parse::<f64>()) {
-                (0 | 14 | 15 | 16, Ok(n)) => ws.write_number(r as u32 + 1, c as u16, n)?,
-                _ => ws.write_string(r as u32 + 1, c as u16, v)?,
-            };
+    Table { headers: &HEADERS, rows: rows(items), number_columns: &[0, 14, 15, 16] }.to_xlsx(sheet)
+}
+
+/// A ledger to export (any of the hub's ledgers: clue transfers, the inspection lifecycle's
+/// lists): Chinese headers, rows of text, and the columns that hold counts.
+pub struct Table<'a> {
+    pub headers: &'a [&'a str],
+    pub rows: Vec<Vec<String>>,
+    /// Columns written as numbers in XLSX (so the office can sum them).
+    pub number_columns: &'a [usize],
+}
+
+impl Table<'_> {
+    /// CSV, UTF-8 with BOM (Excel opens the Chinese correctly), formula starts neutralised.
+    pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
+        let mut out = vec![0xEF, 0xBB, 0xBF];
+        {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record(self.headers)?;
+            for r in &self.rows {
+                w.write_record(r.iter().map(|c| neutralise(c).into_owned()))?;
+            }
+            w.flush()?;
         }
+        Ok(out)
     }
-    ws.set_freeze_panes(1, 0)?;
-    Ok(book.save_to_buffer()?)
+
+    /// XLSX with a bold, frozen header row.
+    pub fn to_xlsx(&self, sheet: &str) -> anyhow::Result<Vec<u8>> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        ws.set_name(sheet)?;
+        let bold = Format::new().set_bold();
+        for (c, h) in self.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                // Counts as numbers; everything else as a string cell, which XLSX never
+                // evaluates (no neutralising needed: "=1+1" stays text).
+                match v.parse::<f64>() {
+                    Ok(n) if self.number_columns.contains(&c) => ws.write_number(r as u32 + 1, c as u16, n)?,
+                    _ => ws.write_string(r as u32 + 1, c as u16, v)?,
+                };
+            }
+        }
+        ws.set_freeze_panes(1, 0)?;
+        Ok(book.save_to_buffer()?)
+    }
 }
 
 #[cfg(test)]

@@ -67,27 +67,7 @@ pub fn ledger_page(
     Ok(Page { items: present(conn, p, rows, purpose)?, next_cursor })
 }
 
-/// The ledger as a file the offices keep: CSV (UTF-8 with BOM) or an Excel workbook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    Xlsx,
-}
-
-impl ExportFormat {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "text/csv; charset=utf-8",
-            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }
-    }
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Xlsx => "xlsx",
-        }
-    }
-}
+pub use crate::service::ledger_export::ExportFormat;
 
 /// Exports the ledger rows `f` selects, at most `max` of them (the file is built in memory:
 /// beyond that the caller narrows the filters).
