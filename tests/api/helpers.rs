@@ -596,3 +596,9 @@ impl ServerProcess {
         logs
     }
 }
+
+/// Today in the hub's time zone (Asia/Shanghai, the default), as the server's "today" is: a
+/// test comparing with the server's dates must not use the UTC date (they differ 16:00–24:00 UTC).
+pub fn hub_today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}

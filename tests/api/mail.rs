@@ -112,7 +112,7 @@ impl Drop for SecondLoops {
 }
 
 fn day_offset(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+    (hub_today() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
 }
 
 fn mail_transfer_reaches_the_receiving_agency_by_preference(b: Backend) {

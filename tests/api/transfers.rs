@@ -793,7 +793,7 @@ fn ledger_filters_by_category_object_and_period(b: Backend) {
     assert_eq!(titles(&[("category", "工作纪律")]), vec!["工作纪律线索"]);
     assert_eq!(titles(&[("state", "transferred")]).len(), 2);
     assert!(titles(&[("state", "closed")]).is_empty());
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = hub_today().format("%Y-%m-%d").to_string();
     assert_eq!(titles(&[("from", today.as_str()), ("to", today.as_str())]).len(), 2);
     assert!(titles(&[("to", "2020-01-01")]).is_empty());
     assert!(titles(&[("from", "2099-01-01")]).is_empty());

@@ -36,7 +36,7 @@ fn deliberation(app: &TestApp, a: &Agency, id: &str) -> Value {
 
 /// A date `days` from today (YYYY-MM-DD), for deadlines.
 fn in_days(days: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+    (hub_today() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
 }
 
 /// The happy path through the forms: the owner convenes from the clue's page, adds to the
