@@ -24,6 +24,7 @@ mod policy_equivalence_workflow;
 mod receiver;
 mod records;
 mod restricted_text;
+mod round_stats;
 pub mod rounds;
 mod schema;
 mod shapes;

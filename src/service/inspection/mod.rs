@@ -19,6 +19,7 @@ pub mod findings;
 pub mod overview;
 pub mod progress;
 pub mod rounds;
+pub mod stats;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::rounds)]
