@@ -130,6 +130,14 @@ pub struct Settings {
     pub object_lookup_window_secs: u64,
     /// Most rows one ledger export (CSV/XLSX) holds; beyond it the caller narrows the filters.
     pub ledger_export_max_rows: i64,
+    /// Avoidance (回避) in team proposals: a person who worked in an inspected unit within this
+    /// many years (a posting ending on or after the day this many years ago) stays off its team.
+    #[serde(default = "default_inspection_avoidance_years")]
+    pub inspection_avoidance_years: u32,
+}
+
+fn default_inspection_avoidance_years() -> u32 {
+    5
 }
 
 fn default_db_lock_timeout_ms() -> u64 {
@@ -194,6 +202,7 @@ impl Default for Settings {
             object_lookup_limit: 30,
             object_lookup_window_secs: 60,
             ledger_export_max_rows: 20_000,
+            inspection_avoidance_years: default_inspection_avoidance_years(),
         }
     }
 }

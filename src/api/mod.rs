@@ -30,6 +30,9 @@ pub mod state;
 pub mod stats;
 pub mod subscriptions;
 pub mod sync_batches;
+pub mod talent_lists;
+pub mod talents;
+pub mod teams;
 pub mod transfers;
 pub mod users;
 pub mod webhooks;
@@ -148,6 +151,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(inspected_units::update_inspected_unit)
         .service(inspected_units::create_finding)
         .service(inspected_units::list_findings)
+        .service(talents::create_talent)
+        .service(talents::create_talent_batch)
+        .service(talent_lists::list_talents)
+        .service(talent_lists::talent_stats)
+        .service(talent_lists::export_talents)
+        .service(talents::get_talent)
+        .service(talents::update_talent)
+        .service(talents::commend_talent)
+        .service(teams::propose_team)
+        .service(teams::get_team)
+        .service(teams::add_team_member)
+        .service(teams::remove_team_member)
         .service(audit::list_audit);
 }
 

@@ -163,3 +163,7 @@ id_type!(
     /// A finding (巡察发现的问题或线索).
     FindingId
 );
+id_type!(
+    /// A person of the talent pool (人才库).
+    TalentId
+);

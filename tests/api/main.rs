@@ -32,6 +32,7 @@ mod sharing;
 mod stored_values;
 mod sync;
 mod sync_cli;
+mod talent_pool;
 pub mod transfers;
 mod web_admin;
 mod web_client;

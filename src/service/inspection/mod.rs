@@ -20,6 +20,11 @@ pub mod overview;
 pub mod progress;
 pub mod rounds;
 pub mod stats;
+pub mod talent_lists;
+pub mod talent_pool;
+pub mod talents;
+pub mod team_members;
+pub mod team_proposal;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::rounds)]
