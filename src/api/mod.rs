@@ -16,6 +16,7 @@ pub mod grants;
 pub mod groups;
 pub mod history;
 pub mod inbox;
+pub mod info_requests;
 pub mod inspected_units;
 pub mod mail;
 pub mod objects;
@@ -144,6 +145,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(inspected_units::update_inspected_unit)
         .service(inspected_units::create_finding)
         .service(inspected_units::list_findings)
+        .service(info_requests::create_info_request)
+        .service(info_requests::list_info_requests)
+        .service(info_requests::info_request_stats)
+        .service(info_requests::get_info_request)
+        .service(info_requests::answer_info_request)
+        .service(info_requests::remind_info_request)
+        .service(info_requests::close_info_request)
+        .service(info_requests::export_info_request)
         .service(audit::list_audit);
 }
 

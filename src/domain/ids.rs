@@ -163,3 +163,7 @@ id_type!(
     /// A finding (巡察发现的问题或线索).
     FindingId
 );
+id_type!(
+    /// An information request (函询).
+    InfoRequestId
+);

@@ -7,6 +7,7 @@ use crate::domain::FieldError;
 use crate::wire_enum;
 
 pub mod items;
+pub mod requests;
 
 wire_enum!(
     /// The kind of a round (巡察类型).
