@@ -91,7 +91,7 @@ pub fn access(p: &Principal, asker_agency_id: &str, targets: &[String]) -> Resul
     crate::policy::require_content_reader(p)?;
     if p.agency_id == asker_agency_id {
         Ok(Access::Asker)
-    } else if targets.iter().any(|t| *t == p.agency_id) {
+    } else if targets.contains(&p.agency_id) {
         Ok(Access::Target)
     } else {
         Err(AppError::NotFound(REQUEST_NOT_FOUND.into()))

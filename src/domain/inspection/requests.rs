@@ -61,6 +61,14 @@ impl Finding {
 }
 
 wire_enum!(
+    /// How an agency stands to a request: it sent it, or it was asked.
+    RequestSide {
+        Asker = "asker" / "函询单位",
+        Target = "target" / "被函询单位",
+    }
+);
+
+wire_enum!(
     /// Whether a request still takes answers: open until the asker closes it (an answer after
     /// the deadline is late, not refused).
     RequestState {

@@ -13,13 +13,13 @@ use crate::db::schema::subject_objects;
 use crate::db::schema::{info_request_answers, info_request_subjects, info_request_targets, info_requests};
 use crate::db::DbConnection;
 use crate::domain::ids::InfoRequestId;
-use crate::domain::inspection::requests::{target_status, RequestKind, RequestState, TargetStatus};
+use crate::domain::inspection::requests::{target_status, RequestKind, RequestSide, RequestState, TargetStatus};
 use crate::error::AppResult;
 use crate::policy::info_requests::{self as rules, Access, Direction};
 use crate::policy::{self, Principal};
 use crate::service::ledger_export::{ExportFormat, Table};
 
-use super::{agency_names, target_rows, target_views, view, visible, ReaderSide, RequestRow, StatusCounts, TargetView};
+use super::{agency_names, target_rows, target_views, view, visible, RequestRow, StatusCounts, TargetView};
 
 /// What a list asks for.
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ pub struct InfoRequestItem {
     pub title: String,
     pub deadline: String,
     pub state: RequestState,
-    pub side: ReaderSide,
+    pub side: RequestSide,
     pub subject_count: i64,
     pub targets: Vec<TargetView>,
     pub counts: StatusCounts,
@@ -75,7 +75,7 @@ pub fn page(conn: &mut DbConnection, p: &Principal, w: &Window, f: &ListFilter) 
             kind: r.kind().map_err(anyhow::Error::from)?,
             state: r.state().map_err(anyhow::Error::from)?,
             asker_agency_name: names.get(&r.asker_agency_id).cloned().unwrap_or_default(),
-            side: access.into(),
+            side: super::side(access),
             subject_count: subjects as i64,
             targets,
             counts,

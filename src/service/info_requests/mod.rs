@@ -10,10 +10,13 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::subject_objects;
-use crate::db::schema::{agencies, info_request_answers, info_request_subjects, info_request_targets, info_requests};
+use crate::db::schema::{
+    agencies, info_request_answers, info_request_subjects, info_request_targets, info_requests, subject_objects,
+};
 use crate::db::DbConnection;
-use crate::domain::inspection::requests::{target_status, Finding, RequestKind, RequestState, TargetStatus};
+use crate::domain::inspection::requests::{
+    target_status, Finding, RequestKind, RequestSide, RequestState, TargetStatus,
+};
 use crate::domain::{from_stored, UnknownStoredValue};
 use crate::error::{AppError, AppResult};
 use crate::policy::info_requests::{self as rules, Access, REQUEST_NOT_FOUND};
@@ -83,26 +86,15 @@ impl AnswerRow {
 }
 
 /// How the reader stands to a request, on the wire.
-#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ReaderSide {
-    /// The reader's agency sent the request.
-    Asker,
-    /// The reader's agency was asked.
-    Target,
-}
-
-impl From<Access> for ReaderSide {
-    fn from(a: Access) -> Self {
-        match a {
-            Access::Asker => ReaderSide::Asker,
-            Access::Target => ReaderSide::Target,
-        }
+pub fn side(a: Access) -> RequestSide {
+    match a {
+        Access::Asker => RequestSide::Asker,
+        Access::Target => RequestSide::Target,
     }
 }
 
 /// A supervision object asked about.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, Queryable)]
 pub struct SubjectView {
     pub object_id: String,
     pub name: String,
@@ -185,7 +177,7 @@ pub struct InfoRequestView {
     pub deadline: String,
     pub state: RequestState,
     /// How the reader's agency stands to the request.
-    pub side: ReaderSide,
+    pub side: RequestSide,
     pub subjects: Vec<SubjectView>,
     /// Every target for the asker; a target sees its own row only.
     pub targets: Vec<TargetView>,
@@ -234,7 +226,7 @@ pub fn subject_ids(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>
 }
 
 pub fn subject_views(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<SubjectView>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>)> = info_request_subjects::table
+    info_request_subjects::table
         .inner_join(subject_objects::table)
         .filter(info_request_subjects::request_id.eq(id))
         .order(info_request_subjects::position)
@@ -245,11 +237,7 @@ pub fn subject_views(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<Subje
             subject_objects::unit,
             subject_objects::position,
         ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(object_id, name, kind, unit, position)| SubjectView { object_id, name, kind, unit, position })
-        .collect())
+        .load(conn)
 }
 
 /// How many subjects each agency answered on a request.
@@ -379,7 +367,7 @@ pub fn view(
         kind: r.kind().map_err(anyhow::Error::from)?,
         state: r.state().map_err(anyhow::Error::from)?,
         asker_agency_name: names.get(&r.asker_agency_id).cloned().unwrap_or_default(),
-        side: access.into(),
+        side: side(access),
         subjects,
         targets,
         counts,
