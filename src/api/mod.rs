@@ -16,6 +16,7 @@ pub mod grants;
 pub mod groups;
 pub mod history;
 pub mod inbox;
+pub mod info_requests;
 pub mod inspected_units;
 pub mod mail;
 pub mod objects;
@@ -163,6 +164,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(teams::get_team)
         .service(teams::add_team_member)
         .service(teams::remove_team_member)
+        .service(info_requests::create_info_request)
+        .service(info_requests::list_info_requests)
+        .service(info_requests::info_request_stats)
+        .service(info_requests::get_info_request)
+        .service(info_requests::answer_info_request)
+        .service(info_requests::remind_info_request)
+        .service(info_requests::close_info_request)
+        .service(info_requests::export_info_request)
         .service(audit::list_audit);
 }
 

@@ -13,6 +13,7 @@ use utoipa::openapi::{ObjectBuilder, OpenApi, Type};
 
 mod fields;
 mod headers;
+mod info_requests;
 mod inspection;
 mod no_nul;
 pub mod page;
@@ -23,6 +24,7 @@ mod talent;
 
 pub use fields::*;
 pub use headers::*;
+pub use info_requests::*;
 pub use inspection::*;
 pub use params::*;
 pub use talent::*;
@@ -64,6 +66,8 @@ pub fn complete(api: &mut OpenApi) {
                 {"properties": {"organizational": {"minimum": 1}}},
                 {"properties": {"judicial": {"minimum": 1}}}]}}}),
     );
+    // A pre-inspection request names its round; an integrity request none, and its cadres.
+    rule("NewInfoRequest", "oneOf", info_requests::new_request_rule());
     // An agreement names its source by agency or by kind (exactly one), and some recipients.
     // (One keyword per schema: extensions are a hash map, and the document must not change
     // from run to run.)

@@ -742,3 +742,73 @@ diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(talent_postings -> talents (talent_id));
 diesel::joinable!(talent_relations -> talents (talent_id));
 diesel::joinable!(talent_commendations -> talents (talent_id));
+
+// ---- issue 11: information requests (函询) ----
+
+diesel::table! {
+    info_requests (id) {
+        id -> Text,
+        kind -> Text,
+        asker_agency_id -> Text,
+        round_id -> Nullable<Text>,
+        title -> Text,
+        note -> Text,
+        deadline -> Text,
+        state -> Text,
+        created_by -> Text,
+        created_at -> Text,
+        closed_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    info_request_targets (request_id, agency_id) {
+        request_id -> Text,
+        agency_id -> Text,
+        reminded_at -> Nullable<Text>,
+        remind_count -> Integer,
+        soon_reminded_at -> Nullable<Text>,
+        overdue_reminded_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    info_request_subjects (request_id, object_id) {
+        request_id -> Text,
+        object_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    info_request_answers (id) {
+        id -> Text,
+        request_id -> Text,
+        agency_id -> Text,
+        object_id -> Text,
+        finding -> Text,
+        note -> Text,
+        record_ids -> Text,
+        revision -> Integer,
+        answered_by -> Text,
+        answered_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    info_requests,
+    info_request_targets,
+    info_request_subjects,
+    info_request_answers
+);
+diesel::allow_tables_to_appear_in_same_query!(info_requests, agencies);
+diesel::allow_tables_to_appear_in_same_query!(info_requests, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(info_requests, rounds);
+diesel::allow_tables_to_appear_in_same_query!(info_request_targets, agencies);
+diesel::allow_tables_to_appear_in_same_query!(info_request_subjects, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(info_request_answers, subject_objects);
+diesel::joinable!(info_request_targets -> info_requests (request_id));
+diesel::joinable!(info_request_subjects -> info_requests (request_id));
+diesel::joinable!(info_request_answers -> info_requests (request_id));
+diesel::joinable!(info_request_subjects -> subject_objects (object_id));
+diesel::joinable!(info_request_targets -> agencies (agency_id));

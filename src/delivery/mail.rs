@@ -196,13 +196,14 @@ async fn dispatch(ctx: &WorkerContext) {
             return;
         }
         let owner = ctx.instance.clone();
+        let public_url = ctx.settings.public_url.clone();
         let result = ctx
             .db(move |conn| {
                 if !outbox::has_new_events(conn)? {
                     return Ok(None);
                 }
                 let Some(cursor) = outbox::claim_cursor(conn, &owner, &after(LEASE))? else { return Ok(None) };
-                let done = outbox::dispatch(conn, &owner, cursor, batch);
+                let done = outbox::dispatch(conn, &owner, cursor, batch, &public_url);
                 if !matches!(done, Ok(Some(_))) {
                     outbox::release_cursor(conn, &owner)?;
                 }

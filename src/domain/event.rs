@@ -29,6 +29,9 @@ wire_enum!(
         AssignmentUrged = "assignment.urged" / "会商任务催办",
         AssignmentDone = "assignment.done" / "会商任务完成",
         WebhookDisabled = "webhook.disabled" / "推送端点停用",
+        InfoRequestCreated = "info_request.created" / "收到函询",
+        InfoRequestAnswered = "info_request.answered" / "函询已答复",
+        InfoRequestReminder = "info_request.reminder" / "函询催办",
     }
 );
 

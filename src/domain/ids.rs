@@ -166,4 +166,6 @@ id_type!(
 id_type!(
     /// A person of the talent pool (人才库).
     TalentId
+    /// An information request (函询).
+    InfoRequestId
 );

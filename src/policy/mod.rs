@@ -69,6 +69,7 @@ pub fn require_owner(viewer: &Viewer, r: &AccessFacts) -> Result<(), AppError> {
 
 pub mod deliberation;
 pub mod history;
+pub mod info_requests;
 pub mod inspection;
 pub mod mail;
 pub mod records;

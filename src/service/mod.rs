@@ -16,6 +16,7 @@ pub mod groups;
 pub mod history;
 pub mod import;
 pub mod inbox;
+pub mod info_requests;
 pub mod inspection;
 pub mod ledger_export;
 pub mod mail;

@@ -429,7 +429,8 @@ fn mail_preferences_api(b: Backend) {
     assert_eq!(p["email"], "jiwei@example.gov.cn");
     let defaults = json!({"transfer.created": "immediate", "transfer.returned": "immediate", "transfer.concluded": "immediate",
         "transfer.deadline_soon": "immediate", "transfer.overdue": "immediate", "subscription.matched": "digest",
-        "webhook.disabled": "immediate"});
+        "webhook.disabled": "immediate", "info_request.created": "immediate", "info_request.reminder": "immediate",
+        "info_request.answered": "digest"});
     assert_eq!(p["preferences"], defaults);
     for (body, field) in [
         (json!({"record.created": "immediate"}), "record.created"),

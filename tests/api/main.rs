@@ -15,6 +15,7 @@ mod demo_data;
 mod faults;
 mod harness;
 mod history_leaks;
+mod info_requests;
 mod lists;
 mod mail;
 mod openapi;

@@ -8,6 +8,7 @@ use crate::wire_enum;
 
 pub mod items;
 pub mod talent;
+pub mod requests;
 
 wire_enum!(
     /// The kind of a round (巡察类型).

@@ -11,8 +11,10 @@ use crate::domain::event::EventType;
 use crate::domain::FieldError;
 
 mod render;
+mod requests;
 
 pub use render::*;
+pub use requests::*;
 
 crate::wire_enum!(
     /// How a user wants one kind of mail.
@@ -33,6 +35,9 @@ pub const MAIL_TYPES: &[(&str, MailMode)] = &[
     (EventType::TransferOverdue.as_str(), MailMode::Immediate),
     ("subscription.matched", MailMode::Digest),
     (EventType::WebhookDisabled.as_str(), MailMode::Immediate),
+    (EventType::InfoRequestCreated.as_str(), MailMode::Immediate),
+    (EventType::InfoRequestReminder.as_str(), MailMode::Immediate),
+    (EventType::InfoRequestAnswered.as_str(), MailMode::Digest),
 ];
 
 pub const SUBSCRIPTION_MATCHED: &str = "subscription.matched";
@@ -132,6 +137,8 @@ pub enum Notice {
         url: String,
         reason: String,
     },
+    /// An information request (函询): arrived, reminded, answered.
+    InfoRequest(RequestNotice),
 }
 
 /// A mail ready to send.

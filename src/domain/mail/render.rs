@@ -32,6 +32,7 @@ impl Notice {
             Notice::Overdue { .. } => EventType::TransferOverdue.as_str(),
             Notice::SubscriptionMatched { .. } => SUBSCRIPTION_MATCHED,
             Notice::EndpointDisabled { .. } => EventType::WebhookDisabled.as_str(),
+            Notice::InfoRequest(n) => n.mail_type(),
         }
     }
 
@@ -122,6 +123,7 @@ impl Notice {
                     .to_string(),
                 vec![("回调地址", url.clone()), ("停用原因", reason.clone())],
             ),
+            Notice::InfoRequest(n) => n.parts(),
         }
     }
 

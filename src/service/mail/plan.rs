@@ -193,7 +193,12 @@ pub(super) fn transfer_notice(
 
 /// Plans the mails of the events after `cursor` (up to `batch`); returns the plan and the
 /// new cursor.
-pub(super) fn plan(conn: &mut DbConnection, cursor: i64, batch: i64) -> AppResult<(Vec<Planned>, i64, usize)> {
+pub(super) fn plan(
+    conn: &mut DbConnection,
+    cursor: i64,
+    batch: i64,
+    public_url: &str,
+) -> AppResult<(Vec<Planned>, i64, usize)> {
     let evs: Vec<EventRow> = events::table
         .filter(events::seq.gt(cursor))
         .order(events::seq)
@@ -252,6 +257,11 @@ pub(super) fn plan(conn: &mut DbConnection, cursor: i64, batch: i64) -> AppResul
             if let Some((agency, notice, record_id)) = transfer_notice(conn, &mut look, ev, &payload)? {
                 add(conn, &mut look, &agency, ev.seq, Some(record_id), notice)?;
             }
+        } else if kind.as_str().starts_with("info_request.") {
+            if let Some((agency, notice)) = crate::service::info_requests::mail::notice(conn, ev, &payload, public_url)?
+            {
+                add(conn, &mut look, &agency, ev.seq, None, notice)?;
+            }
         }
         for (_, agency, record_id) in matches.iter().filter(|(s, _, _)| *s == ev.seq) {
             if let Some((record, named)) = readable(conn, &mut look, agency, record_id)? {
@@ -303,9 +313,15 @@ pub(super) fn outbox_row(
 
 /// Turns the events after the claimed `cursor` into outbox rows and digest items, and moves
 /// the cursor on and releases it, in one transaction — if `owner` still holds the lease
-/// (else nothing is written and `None` returned).
-pub fn dispatch(conn: &mut DbConnection, owner: &str, cursor: i64, batch: i64) -> AppResult<Option<Dispatched>> {
-    let (planned, next, n_events) = plan(conn, cursor, batch)?;
+/// (else nothing is written and `None` returned). `public_url` starts the links in mails.
+pub fn dispatch(
+    conn: &mut DbConnection,
+    owner: &str,
+    cursor: i64,
+    batch: i64,
+    public_url: &str,
+) -> AppResult<Option<Dispatched>> {
+    let (planned, next, n_events) = plan(conn, cursor, batch, public_url)?;
     let at = now();
     let mut mails = Vec::new();
     let mut items = Vec::new();

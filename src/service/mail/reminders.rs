@@ -44,10 +44,17 @@ pub(super) fn due_reminders(
     }
 }
 
+/// The deadline sweep: transfers, then information requests (函询). Returns how many
+/// reminders were appended.
+pub fn sweep_deadlines(conn: &mut DbConnection, today: &str, limit: i64) -> AppResult<usize> {
+    let transfers = sweep_transfer_deadlines(conn, today, limit)?;
+    Ok(transfers + crate::service::info_requests::remind::sweep_deadlines(conn, today, limit)?)
+}
+
 /// Appends `transfer.deadline_soon` (deadline within three days; to the receiver) and
 /// `transfer.overdue` (deadline passed; to both parties) once per open transfer, marking each
 /// so it is not repeated. Returns how many reminders were appended.
-pub fn sweep_deadlines(conn: &mut DbConnection, today: &str, limit: i64) -> AppResult<usize> {
+fn sweep_transfer_deadlines(conn: &mut DbConnection, today: &str, limit: i64) -> AppResult<usize> {
     const KINDS: [&str; 2] = ["deadline_soon", "overdue"];
     let mut any = false;
     for kind in KINDS {
