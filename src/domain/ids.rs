@@ -166,6 +166,8 @@ id_type!(
 id_type!(
     /// A person of the talent pool (人才库).
     TalentId
+);
+id_type!(
     /// An information request (函询).
     InfoRequestId
 );
