@@ -130,6 +130,8 @@ pub struct Settings {
     pub object_lookup_window_secs: u64,
     /// Most rows one ledger export (CSV/XLSX) holds; beyond it the caller narrows the filters.
     pub ledger_export_max_rows: i64,
+    /// Largest evidence file (佐证材料) of a rectification item, in bytes; larger is 413.
+    pub evidence_max_bytes: usize,
 }
 
 fn default_db_lock_timeout_ms() -> u64 {
@@ -194,6 +196,7 @@ impl Default for Settings {
             object_lookup_limit: 30,
             object_lookup_window_secs: 60,
             ledger_export_max_rows: 20_000,
+            evidence_max_bytes: 10 * 1024 * 1024,
         }
     }
 }

@@ -29,6 +29,11 @@ wire_enum!(
         AssignmentUrged = "assignment.urged" / "会商任务催办",
         AssignmentDone = "assignment.done" / "会商任务完成",
         WebhookDisabled = "webhook.disabled" / "推送端点停用",
+        RectificationFeedbackIssued = "rectification.feedback_issued" / "巡察反馈意见下发",
+        RectificationPlanSubmitted = "rectification.plan_submitted" / "整改方案提交审核",
+        RectificationPlanDecided = "rectification.plan_decided" / "整改方案审核结论",
+        RectificationItemStep = "rectification.item_step" / "整改事项流转",
+        FourPartyReviewConcluded = "four_party_review.concluded" / "四方会审结论",
     }
 );
 

@@ -163,3 +163,19 @@ id_type!(
     /// A finding (巡察发现的问题或线索).
     FindingId
 );
+id_type!(
+    /// A rectification plan (整改方案), one attempt.
+    PlanId
+);
+id_type!(
+    /// An item of a rectification ledger (整改事项).
+    ItemId
+);
+id_type!(
+    /// An evidence file (佐证材料) of a ledger item.
+    EvidenceId
+);
+id_type!(
+    /// A four-party review (四方会审) of one unit.
+    ReviewId
+);

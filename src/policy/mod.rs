@@ -71,6 +71,7 @@ pub mod history;
 pub mod inspection;
 pub mod mail;
 pub mod records;
+pub mod rectification;
 pub mod roles;
 pub mod similarity;
 pub mod transfers;

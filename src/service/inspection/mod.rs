@@ -16,6 +16,7 @@ use crate::policy::Principal;
 
 pub mod findings;
 pub mod progress;
+pub mod rectification;
 pub mod rounds;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
