@@ -132,6 +132,14 @@ pub struct Settings {
     pub ledger_export_max_rows: i64,
     /// Largest evidence file (佐证材料) of a rectification item, in bytes; larger is 413.
     pub evidence_max_bytes: usize,
+    /// Avoidance (回避) in team proposals: a person who worked in an inspected unit within this
+    /// many years (a posting ending on or after the day this many years ago) stays off its team.
+    #[serde(default = "default_inspection_avoidance_years")]
+    pub inspection_avoidance_years: u32,
+}
+
+fn default_inspection_avoidance_years() -> u32 {
+    5
 }
 
 fn default_db_lock_timeout_ms() -> u64 {
@@ -197,6 +205,7 @@ impl Default for Settings {
             object_lookup_window_secs: 60,
             ledger_export_max_rows: 20_000,
             evidence_max_bytes: 10 * 1024 * 1024,
+            inspection_avoidance_years: default_inspection_avoidance_years(),
         }
     }
 }

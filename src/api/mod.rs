@@ -26,12 +26,16 @@ pub mod problem;
 pub mod records;
 pub mod rectification;
 pub mod rectification_items;
+pub mod round_stats;
 pub mod rounds;
 pub mod similar;
 pub mod state;
 pub mod stats;
 pub mod subscriptions;
 pub mod sync_batches;
+pub mod talent_lists;
+pub mod talents;
+pub mod teams;
 pub mod transfers;
 pub mod users;
 pub mod webhooks;
@@ -136,6 +140,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(deliberations::create_assignment)
         .service(deliberations::urge_assignment)
         .service(deliberations::complete_assignment)
+        .service(round_stats::across_rounds)
+        .service(round_stats::export_across_rounds)
+        .service(round_stats::round_stats)
         .service(rounds::create_round)
         .service(rounds::list_rounds)
         .service(rounds::get_round)
@@ -147,6 +154,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(inspected_units::update_inspected_unit)
         .service(inspected_units::create_finding)
         .service(inspected_units::list_findings)
+        .service(talents::create_talent)
+        .service(talents::create_talent_batch)
+        .service(talent_lists::list_talents)
+        .service(talent_lists::talent_stats)
+        .service(talent_lists::export_talents)
+        .service(talents::get_talent)
+        .service(talents::update_talent)
+        .service(talents::commend_talent)
+        .service(teams::propose_team)
+        .service(teams::get_team)
+        .service(teams::add_team_member)
+        .service(teams::remove_team_member)
         .service(rectification::get_feedback)
         .service(rectification::issue_feedback)
         .service(rectification::sign_feedback)

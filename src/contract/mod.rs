@@ -19,11 +19,13 @@ pub mod page;
 mod params;
 pub mod record;
 pub mod sync;
+mod talent;
 
 pub use fields::*;
 pub use headers::*;
 pub use inspection::*;
 pub use params::*;
+pub use talent::*;
 
 /// Completes the generated document; called on the document the server serves.
 pub fn complete(api: &mut OpenApi) {

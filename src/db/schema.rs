@@ -658,6 +658,91 @@ diesel::joinable!(inspected_units -> rounds (round_id));
 diesel::joinable!(round_participants -> rounds (round_id));
 diesel::joinable!(teams -> rounds (round_id));
 
+// ---- issue 11: talent pool ----
+
+diesel::table! {
+    talents (id) {
+        id -> Text,
+        recommending_agency_id -> Text,
+        name -> Text,
+        work_unit_object_id -> Nullable<Text>,
+        work_unit_name -> Text,
+        position -> Text,
+        expertise -> Text,
+        eligible -> Text,
+        active -> Bool,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    talent_postings (id) {
+        id -> Text,
+        talent_id -> Text,
+        unit_object_id -> Text,
+        from_date -> Text,
+        to_date -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    talent_relations (id) {
+        id -> Text,
+        talent_id -> Text,
+        unit_object_id -> Text,
+        relation -> Text,
+    }
+}
+
+diesel::table! {
+    talent_commendations (id) {
+        id -> Text,
+        talent_id -> Text,
+        title -> Text,
+        awarded_on -> Text,
+        round_id -> Nullable<Text>,
+        agency_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, talent_id) {
+        team_id -> Text,
+        talent_id -> Text,
+        round_id -> Text,
+        position -> Text,
+        added_by -> Text,
+        added_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    talents,
+    talent_postings,
+    talent_relations,
+    talent_commendations,
+    team_members
+);
+diesel::allow_tables_to_appear_in_same_query!(talents, agencies);
+diesel::allow_tables_to_appear_in_same_query!(talents, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(talents, teams);
+diesel::allow_tables_to_appear_in_same_query!(talents, rounds);
+diesel::allow_tables_to_appear_in_same_query!(team_members, teams);
+diesel::allow_tables_to_appear_in_same_query!(team_members, rounds);
+diesel::allow_tables_to_appear_in_same_query!(team_members, inspected_units);
+diesel::allow_tables_to_appear_in_same_query!(talent_commendations, rounds);
+diesel::allow_tables_to_appear_in_same_query!(talent_postings, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(talent_relations, subject_objects);
+diesel::joinable!(team_members -> talents (talent_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(talent_postings -> talents (talent_id));
+diesel::joinable!(talent_relations -> talents (talent_id));
+diesel::joinable!(talent_commendations -> talents (talent_id));
+
 // ---- issue 11: feedback, rectification and the four-party review ----
 
 diesel::table! {

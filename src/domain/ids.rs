@@ -179,3 +179,7 @@ id_type!(
     /// A four-party review (四方会审) of one unit.
     ReviewId
 );
+id_type!(
+    /// A person of the talent pool (人才库).
+    TalentId
+);

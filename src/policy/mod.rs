@@ -18,7 +18,8 @@
 //! disclosure of one record, lists, search), `history` (past versions), `transfers` (who sees
 //! and moves a transfer), `deliberation` (who convenes, who sees), `similarity` (what a
 //! similar clue may reveal), `mail` (who is mailed, what a mail may name), `agreements`
-//! (rule 4), `credentials` (passwords and keys), `membership`, `objects`, `webhook_targets`.
+//! (rule 4), `credentials` (passwords and keys), `membership`, `objects`, `webhook_targets`,
+//! `inspection` (rounds), `talent` (the talent pool's personal data).
 //! Each has table-driven unit tests beside it.
 
 pub mod agreements;
@@ -74,6 +75,7 @@ pub mod records;
 pub mod rectification;
 pub mod roles;
 pub mod similarity;
+pub mod talent;
 pub mod transfers;
 
 pub use deliberation::*;

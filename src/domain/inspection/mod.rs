@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod four_party;
 pub mod items;
 pub mod rectification;
+pub mod talent;
 
 wire_enum!(
     /// The kind of a round (巡察类型).
