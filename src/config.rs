@@ -130,6 +130,8 @@ pub struct Settings {
     pub object_lookup_window_secs: u64,
     /// Most rows one ledger export (CSV/XLSX) holds; beyond it the caller narrows the filters.
     pub ledger_export_max_rows: i64,
+    /// Largest evidence file (佐证材料) of a rectification item, in bytes; larger is 413.
+    pub evidence_max_bytes: usize,
     /// Avoidance (回避) in team proposals: a person who worked in an inspected unit within this
     /// many years (a posting ending on or after the day this many years ago) stays off its team.
     #[serde(default = "default_inspection_avoidance_years")]
@@ -202,6 +204,7 @@ impl Default for Settings {
             object_lookup_limit: 30,
             object_lookup_window_secs: 60,
             ledger_export_max_rows: 20_000,
+            evidence_max_bytes: 10 * 1024 * 1024,
             inspection_avoidance_years: default_inspection_avoidance_years(),
         }
     }

@@ -12,6 +12,7 @@ pub mod deliberations;
 pub mod export;
 pub mod extract;
 pub mod feed;
+pub mod four_party;
 pub mod grants;
 pub mod groups;
 pub mod history;
@@ -24,6 +25,8 @@ pub mod ops;
 pub mod page;
 pub mod problem;
 pub mod records;
+pub mod rectification;
+pub mod rectification_items;
 pub mod round_stats;
 pub mod rounds;
 pub mod similar;
@@ -172,6 +175,29 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(info_requests::remind_info_request)
         .service(info_requests::close_info_request)
         .service(info_requests::export_info_request)
+        .service(rectification::get_feedback)
+        .service(rectification::issue_feedback)
+        .service(rectification::sign_feedback)
+        .service(rectification::list_plans)
+        .service(rectification::submit_plan)
+        .service(rectification::get_plan)
+        .service(rectification::review_plan)
+        .service(rectification::rectification_stats)
+        .service(rectification_items::list_items)
+        .service(rectification_items::step_items)
+        .service(rectification_items::get_item)
+        .service(rectification_items::add_item_note)
+        .service(rectification_items::step_item)
+        .service(rectification_items::upload_evidence)
+        .service(rectification_items::download_evidence)
+        .service(rectification_items::get_ledger)
+        .service(rectification_items::export_unit_ledger)
+        .service(rectification_items::export_round_ledger)
+        .service(four_party::open_review)
+        .service(four_party::list_reviews)
+        .service(four_party::get_review)
+        .service(four_party::record_verdicts)
+        .service(four_party::conclude_review)
         .service(audit::list_audit);
 }
 

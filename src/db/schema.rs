@@ -812,3 +812,150 @@ diesel::joinable!(info_request_subjects -> info_requests (request_id));
 diesel::joinable!(info_request_answers -> info_requests (request_id));
 diesel::joinable!(info_request_subjects -> subject_objects (object_id));
 diesel::joinable!(info_request_targets -> agencies (agency_id));
+
+// ---- issue 11: feedback, rectification and the four-party review ----
+
+diesel::table! {
+    rectification_feedbacks (id) {
+        id -> Text,
+        round_id -> Text,
+        inspected_unit_id -> Text,
+        summary -> Text,
+        created_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    rectification_feedback_problems (feedback_id, finding_id) {
+        feedback_id -> Text,
+        finding_id -> Text,
+        position -> Integer,
+        text -> Text,
+        category -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rectification_feedback_signatures (feedback_id, party) {
+        feedback_id -> Text,
+        party -> Text,
+        signer_name -> Text,
+        agency_id -> Text,
+        signed_by -> Text,
+        signed_at -> Text,
+    }
+}
+
+diesel::table! {
+    rectification_plans (id) {
+        id -> Text,
+        round_id -> Text,
+        inspected_unit_id -> Text,
+        feedback_id -> Text,
+        attempt -> Integer,
+        summary -> Text,
+        state -> Text,
+        submitted_by -> Text,
+        submitted_at -> Text,
+        decided_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rectification_plan_tasks (id) {
+        id -> Text,
+        plan_id -> Text,
+        finding_id -> Text,
+        position -> Integer,
+        task -> Text,
+        measure -> Text,
+        responsible_person -> Text,
+        deadline -> Text,
+    }
+}
+
+diesel::table! {
+    rectification_plan_reviews (plan_id, agency_id) {
+        plan_id -> Text,
+        agency_id -> Text,
+        verdict -> Text,
+        grounds -> Text,
+        opinion -> Text,
+        reviewed_by -> Text,
+        reviewed_at -> Text,
+    }
+}
+
+diesel::table! {
+    rectification_item_entries (id) {
+        id -> Text,
+        item_id -> Text,
+        kind -> Text,
+        state -> Text,
+        text -> Text,
+        agency_id -> Text,
+        author -> Text,
+        at -> Text,
+    }
+}
+
+diesel::table! {
+    rectification_evidence (id) {
+        id -> Text,
+        item_id -> Text,
+        inspected_unit_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    four_party_reviews (id) {
+        id -> Text,
+        round_id -> Text,
+        inspected_unit_id -> Text,
+        state -> Text,
+        outcome -> Nullable<Text>,
+        opened_by -> Text,
+        opened_at -> Text,
+        concluded_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    four_party_verdicts (review_id, item_id, party) {
+        review_id -> Text,
+        item_id -> Text,
+        party -> Text,
+        verdict -> Text,
+        opinion -> Text,
+        signer_name -> Text,
+        agency_id -> Text,
+        recorded_by -> Text,
+        recorded_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    rectification_feedbacks,
+    rectification_feedback_problems,
+    rectification_feedback_signatures,
+    rectification_plans,
+    rectification_plan_tasks,
+    rectification_plan_reviews,
+    rectification_item_entries,
+    rectification_evidence,
+    four_party_reviews,
+    four_party_verdicts
+);
+diesel::allow_tables_to_appear_in_same_query!(rectification_item_entries, rectification_items);
+diesel::allow_tables_to_appear_in_same_query!(rectification_evidence, rectification_items);
+diesel::allow_tables_to_appear_in_same_query!(four_party_verdicts, rectification_items);
+diesel::allow_tables_to_appear_in_same_query!(rectification_plan_tasks, findings);
+diesel::allow_tables_to_appear_in_same_query!(rectification_feedback_problems, findings);

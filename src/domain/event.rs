@@ -32,6 +32,11 @@ wire_enum!(
         InfoRequestCreated = "info_request.created" / "收到函询",
         InfoRequestAnswered = "info_request.answered" / "函询已答复",
         InfoRequestReminder = "info_request.reminder" / "函询催办",
+        RectificationFeedbackIssued = "rectification.feedback_issued" / "巡察反馈意见下发",
+        RectificationPlanSubmitted = "rectification.plan_submitted" / "整改方案提交审核",
+        RectificationPlanDecided = "rectification.plan_decided" / "整改方案审核结论",
+        RectificationItemStep = "rectification.item_step" / "整改事项流转",
+        FourPartyReviewConcluded = "four_party_review.concluded" / "四方会审结论",
     }
 );
 

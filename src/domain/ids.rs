@@ -164,6 +164,22 @@ id_type!(
     FindingId
 );
 id_type!(
+    /// A rectification plan (整改方案), one attempt.
+    PlanId
+);
+id_type!(
+    /// An item of a rectification ledger (整改事项).
+    ItemId
+);
+id_type!(
+    /// An evidence file (佐证材料) of a ledger item.
+    EvidenceId
+);
+id_type!(
+    /// A four-party review (四方会审) of one unit.
+    ReviewId
+);
+id_type!(
     /// A person of the talent pool (人才库).
     TalentId
 );

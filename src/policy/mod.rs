@@ -73,6 +73,7 @@ pub mod info_requests;
 pub mod inspection;
 pub mod mail;
 pub mod records;
+pub mod rectification;
 pub mod roles;
 pub mod similarity;
 pub mod talent;

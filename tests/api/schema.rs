@@ -77,11 +77,13 @@ fn same_type(b: Backend, diesel_type: &str, db_type: &str) -> bool {
         (Backend::Sqlite, "BigInt") => db == "BIGINT" || db == "INTEGER",
         (Backend::Sqlite, "Bool") => db == "BOOLEAN",
         (Backend::Sqlite, "Double") => db == "DOUBLE PRECISION" || db == "REAL",
+        (Backend::Sqlite, "Binary") => db == "BLOB",
         (Backend::Postgres, "Text") => db == "TEXT",
         (Backend::Postgres, "Integer") => db == "INT4",
         (Backend::Postgres, "BigInt") => db == "INT8",
         (Backend::Postgres, "Bool") => db == "BOOL",
         (Backend::Postgres, "Double") => db == "FLOAT8",
+        (Backend::Postgres, "Binary") => db == "BYTEA",
         _ => false,
     }
 }

@@ -6,7 +6,10 @@ use crate::domain::clock::parse_date;
 use crate::domain::FieldError;
 use crate::wire_enum;
 
+pub mod evidence;
+pub mod four_party;
 pub mod items;
+pub mod rectification;
 pub mod talent;
 pub mod requests;
 

@@ -18,6 +18,7 @@ pub mod choices;
 pub mod findings;
 pub mod overview;
 pub mod progress;
+pub mod rectification;
 pub mod rounds;
 pub mod stats;
 pub mod talent_lists;

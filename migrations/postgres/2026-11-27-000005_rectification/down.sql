@@ -1,0 +1,10 @@
+DROP TABLE four_party_verdicts;
+DROP TABLE four_party_reviews;
+DROP TABLE rectification_evidence;
+DROP TABLE rectification_item_entries;
+DROP TABLE rectification_plan_reviews;
+DROP TABLE rectification_plan_tasks;
+DROP TABLE rectification_plans;
+DROP TABLE rectification_feedback_signatures;
+DROP TABLE rectification_feedback_problems;
+DROP TABLE rectification_feedbacks;
