@@ -29,6 +29,9 @@ wire_enum!(
         AssignmentUrged = "assignment.urged" / "会商任务催办",
         AssignmentDone = "assignment.done" / "会商任务完成",
         WebhookDisabled = "webhook.disabled" / "推送端点停用",
+        AuditLinkageCreated = "audit_linkage.created" / "巡审联动建立",
+        AuditLinkageEnded = "audit_linkage.ended" / "巡审联动结束",
+        SelfCheckReported = "self_check.reported" / "自查自纠情况报送",
     }
 );
 

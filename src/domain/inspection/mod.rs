@@ -6,7 +6,9 @@ use crate::domain::clock::parse_date;
 use crate::domain::FieldError;
 use crate::wire_enum;
 
+pub mod campaigns;
 pub mod items;
+pub mod linkage;
 
 wire_enum!(
     /// The kind of a round (巡察类型).

@@ -14,9 +14,13 @@ use crate::error::{AppError, AppResult};
 use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT_NOT_FOUND};
 use crate::policy::Principal;
 
+pub mod campaigns;
+pub mod common_problems;
 pub mod findings;
+pub mod linkage;
 pub mod progress;
 pub mod rounds;
+pub mod self_checks;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::rounds)]
