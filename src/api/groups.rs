@@ -27,17 +27,18 @@ pub struct NewGroup {
 }
 
 /// Sharing groups and their members.
-/// In name order, a page at a time.
+/// In name order, a page at a time. The group of an audit linkage (巡审联动) is listed only to
+/// its members (and the hub admin).
 #[utoipa::path(tag = "共享组", params(KeyPageParams), responses((status = 200, body = GroupPage), (status = 400, body = Problem)),
     security(("bearer" = [])))]
 #[get("/groups")]
 pub async fn list_groups(
     state: web::Data<AppState>,
-    _auth: Auth,
+    Auth(p): Auth,
     params: Query<KeyPageParams>,
 ) -> AppResult<HttpResponse> {
     let w = page::key_window(params.cursor.as_deref(), params.limit)?;
-    let page = run(&state.pool, move |conn| service::groups::page(conn, &w)).await?;
+    let page = run(&state.pool, move |conn| service::groups::page_for(conn, &p, &w)).await?;
     Ok(HttpResponse::Ok().json(GroupPage::from(page)))
 }
 
@@ -82,7 +83,8 @@ impl From<service::groups::MembershipOutcome> for MembershipChange {
 
 /// Adds a member: it receives the group's records from now on, old ones included.
 #[utoipa::path(tag = "共享组", request_body = NewMember, responses(
-    (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 #[post("/groups/{id}/members")]
 pub async fn add_group_member(
@@ -103,7 +105,7 @@ pub async fn add_group_member(
 /// Removes a member: its feed gets a tombstone for each group record it can no longer read.
 #[utoipa::path(tag = "共享组", responses(
     (status = 200, body = MembershipChange), (status = 403, body = Problem), (status = 404, body = Problem),
-    (status = 422, body = Problem)), security(("bearer" = [])))]
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[delete("/groups/{id}/members/{agency_id}")]
 pub async fn remove_group_member(
     state: web::Data<AppState>,

@@ -6,6 +6,7 @@ pub mod agencies;
 pub mod agreements;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_linkages;
 pub mod auth;
 pub mod categories;
 pub mod deliberations;
@@ -198,6 +199,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(four_party::get_review)
         .service(four_party::record_verdicts)
         .service(four_party::conclude_review)
+        .service(audit_linkages::create_audit_linkage)
+        .service(audit_linkages::list_unit_audit_linkages)
+        .service(audit_linkages::list_audit_linkages)
+        .service(audit_linkages::get_audit_linkage)
+        .service(audit_linkages::end_audit_linkage)
+        .service(audit_linkages::create_audit_linkage_finding)
+        .service(audit_linkages::list_audit_linkage_findings)
         .service(audit::list_audit);
 }
 

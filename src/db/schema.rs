@@ -959,3 +959,143 @@ diesel::allow_tables_to_appear_in_same_query!(rectification_evidence, rectificat
 diesel::allow_tables_to_appear_in_same_query!(four_party_verdicts, rectification_items);
 diesel::allow_tables_to_appear_in_same_query!(rectification_plan_tasks, findings);
 diesel::allow_tables_to_appear_in_same_query!(rectification_feedback_problems, findings);
+
+// ---- issue 11: audit linkage, common problems and campaigns ----
+
+diesel::table! {
+    audit_linkages (id) {
+        id -> Text,
+        round_id -> Text,
+        inspected_unit_id -> Text,
+        office_agency_id -> Text,
+        audit_agency_id -> Text,
+        project_name -> Text,
+        start_date -> Text,
+        end_date -> Text,
+        group_id -> Text,
+        state -> Text,
+        end_reason -> Nullable<Text>,
+        ended_at -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    common_problems (id) {
+        id -> Text,
+        round_id -> Text,
+        record_id -> Text,
+        created_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    common_problem_findings (common_problem_id, finding_id) {
+        common_problem_id -> Text,
+        finding_id -> Text,
+    }
+}
+
+diesel::table! {
+    self_checks (id) {
+        id -> Text,
+        round_id -> Text,
+        office_agency_id -> Text,
+        object_id -> Text,
+        account_agency_id -> Nullable<Text>,
+        requirement -> Text,
+        deadline -> Text,
+        state -> Text,
+        report -> Nullable<Text>,
+        reported_at -> Nullable<Text>,
+        reported_by -> Nullable<Text>,
+        reported_by_unit -> Bool,
+        created_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        owner_agency_id -> Text,
+        name -> Text,
+        description -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    campaign_shares (campaign_id, agency_id) {
+        campaign_id -> Text,
+        agency_id -> Text,
+    }
+}
+
+diesel::table! {
+    campaign_findings (campaign_id, finding_id) {
+        campaign_id -> Text,
+        finding_id -> Text,
+        round_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    campaign_common_problems (campaign_id, common_problem_id) {
+        campaign_id -> Text,
+        common_problem_id -> Text,
+        round_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_linkages,
+    common_problems,
+    common_problem_findings,
+    self_checks,
+    campaigns,
+    campaign_shares,
+    campaign_findings,
+    campaign_common_problems
+);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, rounds);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, round_participants);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, inspected_units);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, agencies);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, sharing_groups);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, group_members);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, records);
+diesel::allow_tables_to_appear_in_same_query!(audit_linkages, findings);
+diesel::allow_tables_to_appear_in_same_query!(common_problems, records);
+diesel::allow_tables_to_appear_in_same_query!(common_problems, record_recipients);
+diesel::allow_tables_to_appear_in_same_query!(common_problems, record_grants);
+diesel::allow_tables_to_appear_in_same_query!(common_problems, group_members);
+diesel::allow_tables_to_appear_in_same_query!(common_problems, rounds);
+diesel::allow_tables_to_appear_in_same_query!(common_problems, findings);
+diesel::allow_tables_to_appear_in_same_query!(common_problem_findings, findings);
+diesel::allow_tables_to_appear_in_same_query!(common_problem_findings, records);
+diesel::allow_tables_to_appear_in_same_query!(self_checks, subject_objects);
+diesel::allow_tables_to_appear_in_same_query!(self_checks, rounds);
+diesel::allow_tables_to_appear_in_same_query!(self_checks, inspected_units);
+diesel::allow_tables_to_appear_in_same_query!(campaign_findings, findings);
+diesel::allow_tables_to_appear_in_same_query!(campaign_findings, records);
+diesel::allow_tables_to_appear_in_same_query!(campaign_common_problems, records);
+diesel::joinable!(common_problems -> records (record_id));
+diesel::joinable!(common_problem_findings -> common_problems (common_problem_id));
+diesel::joinable!(common_problem_findings -> findings (finding_id));
+diesel::joinable!(campaign_findings -> findings (finding_id));
+diesel::joinable!(campaign_findings -> campaigns (campaign_id));
+diesel::joinable!(campaign_common_problems -> common_problems (common_problem_id));
+diesel::joinable!(campaign_common_problems -> campaigns (campaign_id));
+diesel::joinable!(campaign_shares -> campaigns (campaign_id));
+diesel::joinable!(audit_linkages -> inspected_units (inspected_unit_id));
+diesel::joinable!(self_checks -> subject_objects (object_id));

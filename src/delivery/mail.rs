@@ -1,9 +1,9 @@
-//! The mail loop: on every wake it (1) appends deadline reminders when the sweep is due,
-//! (2) turns new events into outbox rows and digest items (the dispatcher, one instance at a
-//! time through the cursor's lease), (3) runs the daily digest once its local time has come,
-//! and (4) sends due outbox rows over SMTP, retrying failures with backoff. Without
-//! `smtp_url` and `mail_from`, mails are written to the log (recipient and subject only) and
-//! count as sent.
+//! The mail loop: on every wake it (1) appends deadline reminders when the sweep is due (and
+//! ends the audit linkages whose end date has passed), (2) turns new events into outbox rows
+//! and digest items (the dispatcher, one instance at a time through the cursor's lease), (3)
+//! runs the daily digest once its local time has come, and (4) sends due outbox rows over
+//! SMTP, retrying failures with backoff. Without `smtp_url` and `mail_from`, mails are written
+//! to the log (recipient and subject only) and count as sent.
 
 use std::time::{Duration, Instant};
 
@@ -139,6 +139,7 @@ pub async fn run(ctx: WorkerContext) {
         if last_sweep.is_none_or(|t| t.elapsed() >= sweep_every) {
             last_sweep = Some(Instant::now());
             sweep(&ctx).await;
+            end_expired_linkages(&ctx).await;
         }
         dispatch(&ctx).await;
         if let Some(s) = schedule.filter(|_| !ctx.stopping()) {
@@ -185,6 +186,19 @@ async fn sweep(ctx: &WorkerContext) {
                 return;
             }
         }
+    }
+}
+
+/// Ends the inspection–audit linkages (巡审联动) whose end date has passed, with the sweep.
+async fn end_expired_linkages(ctx: &WorkerContext) {
+    if ctx.stopping() {
+        return;
+    }
+    let today = crate::domain::clock::today();
+    match ctx.db(move |conn| crate::service::inspection::linkage::end_expired(conn, &today, 100)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(linkages = n, "已结束到期的巡审联动"),
+        Err(e) => tracing::warn!(error = %e, "巡审联动到期检查失败,稍后重试"),
     }
 }
 

@@ -37,6 +37,9 @@ wire_enum!(
         RectificationPlanDecided = "rectification.plan_decided" / "整改方案审核结论",
         RectificationItemStep = "rectification.item_step" / "整改事项流转",
         FourPartyReviewConcluded = "four_party_review.concluded" / "四方会审结论",
+        AuditLinkageCreated = "audit_linkage.created" / "巡审联动建立",
+        AuditLinkageEnded = "audit_linkage.ended" / "巡审联动结束",
+        SelfCheckReported = "self_check.reported" / "自查自纠情况报送",
     }
 );
 

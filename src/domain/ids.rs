@@ -187,3 +187,19 @@ id_type!(
     /// An information request (函询).
     InfoRequestId
 );
+id_type!(
+    /// An inspection–audit linkage (巡审联动).
+    AuditLinkageId
+);
+id_type!(
+    /// A common problem (共性问题) notified after a round.
+    CommonProblemId
+);
+id_type!(
+    /// A self-check requirement (未巡先改) of a unit not inspected.
+    SelfCheckId
+);
+id_type!(
+    /// A special campaign (专项整治).
+    CampaignId
+);

@@ -23,6 +23,8 @@
 //! Each has table-driven unit tests beside it.
 
 pub mod agreements;
+pub mod audit_linkage;
+pub mod common_problems;
 pub mod credentials;
 pub mod membership;
 pub mod objects;

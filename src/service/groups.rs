@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::contract::page::{Page, Window};
-use crate::db::schema::{group_members, sharing_groups};
+use crate::db::schema::{audit_linkages, group_members, sharing_groups};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::domain::group::GroupDraft;
@@ -146,7 +146,8 @@ pub struct MembershipOutcome {
 
 /// Adds (`join`) or removes an agency from a group, in one transaction with the access it
 /// gains or loses (rule 6). Joining is refused for the hub's own unit (it receives no
-/// records) and where a sharing agreement forbids the group's records to go to it.
+/// records) and where a sharing agreement forbids the group's records to go to it. A group
+/// that an audit linkage manages changes only through the linkage (409).
 pub fn change_membership(
     conn: &mut DbConnection,
     p: &Principal,
@@ -155,24 +156,49 @@ pub fn change_membership(
     join: bool,
 ) -> AppResult<MembershipOutcome> {
     write_tx(conn, |conn, log| {
-        let actor = Actor::from(p);
         get(conn, group_id)?;
-        let agency = agencies::get(conn, agency_id).map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
-        if join && !policy::credentials::receives_records(&agency.kind) {
-            return Err(AppError::validation("agency_id", policy::credentials::HUB_RECEIVES_NOTHING));
+        if managed_by_linkage(conn, group_id)? {
+            return Err(policy::audit_linkage::refuse_admin_membership());
         }
-        let before = directory::load(conn)?;
-        if join {
-            membership::refuse_join_outside_agreements(conn, group_id, agency_id)?;
-            add_member_row(conn, log, &actor, group_id, agency_id)?;
-        } else {
-            remove_member_row(conn, log, &actor, group_id, agency_id)?;
-        }
-        let after = directory::load(conn)?;
-        let change = Membership { group_id, agency_id, before: &before, after: &after };
-        let (records_shared, records_revoked) = propagate(conn, log, &p.agency_id, &change)?;
+        let (records_shared, records_revoked) =
+            change_membership_in(conn, log, &Actor::from(p), &p.agency_id, group_id, agency_id, join)?;
         Ok(MembershipOutcome { group: get(conn, group_id)?, records_shared, records_revoked })
     })
+}
+
+/// Whether an audit linkage (巡审联动) manages the group's membership.
+pub fn managed_by_linkage(conn: &mut DbConnection, group_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(audit_linkages::table.filter(audit_linkages::group_id.eq(group_id))))
+        .get_result(conn)
+}
+
+/// `change_membership` inside the caller's transaction (for a use case that manages a
+/// group's members itself, e.g. an audit linkage): the same checks, the membership row and
+/// its audit entry, and the access propagated (rule 6). Returns the records shared and revoked.
+pub fn change_membership_in(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    actor: &Actor,
+    actor_agency: &str,
+    group_id: &GroupId,
+    agency_id: &AgencyId,
+    join: bool,
+) -> AppResult<(usize, usize)> {
+    get(conn, group_id)?;
+    let agency = agencies::get(conn, agency_id).map_err(|_| AppError::validation("agency_id", "成员单位不存在"))?;
+    if join && !policy::credentials::receives_records(&agency.kind) {
+        return Err(AppError::validation("agency_id", policy::credentials::HUB_RECEIVES_NOTHING));
+    }
+    let before = directory::load(conn)?;
+    if join {
+        membership::refuse_join_outside_agreements(conn, group_id, agency_id)?;
+        add_member_row(conn, log, actor, group_id, agency_id)?;
+    } else {
+        remove_member_row(conn, log, actor, group_id, agency_id)?;
+    }
+    let after = directory::load(conn)?;
+    let change = Membership { group_id, agency_id, before: &before, after: &after };
+    propagate(conn, log, actor_agency, &change)
 }
 
 /// A membership change: the directory before and after it.
@@ -228,8 +254,21 @@ fn propagate(conn: &mut DbConnection, log: &mut Log, actor_agency: &str, m: &Mem
     Ok((shared, revoked))
 }
 
+/// The page of sharing groups a caller is shown: every group to the hub admin; to a member
+/// unit, the groups an audit linkage manages only where it is a member
+/// (`policy::audit_linkage::linkage_group_listed`).
+pub fn page_for(conn: &mut DbConnection, p: &Principal, w: &Window) -> AppResult<Page<Group>> {
+    let listed = (!p.has(crate::domain::Role::Admin)).then(|| p.agency_id.clone());
+    page_listed(conn, w, listed.as_deref())
+}
+
 /// A page of sharing groups in name order, with their members.
 pub fn page(conn: &mut DbConnection, w: &Window) -> AppResult<Page<Group>> {
+    page_listed(conn, w, None)
+}
+
+/// A page of groups, limited to those listed to `agency` when given.
+fn page_listed(conn: &mut DbConnection, w: &Window, agency: Option<&str>) -> AppResult<Page<Group>> {
     let mut q = sharing_groups::table
         .order(sharing_groups::name)
         .limit(w.limit)
@@ -237,6 +276,9 @@ pub fn page(conn: &mut DbConnection, w: &Window) -> AppResult<Page<Group>> {
         .into_boxed();
     if let Some(after) = &w.after {
         q = q.filter(sharing_groups::name.gt(after.clone()));
+    }
+    if let Some(a) = agency {
+        q = q.filter(policy::audit_linkage::groups_listed_sql(a));
     }
     let groups: Vec<(String, String, String, String)> = q.load(conn)?;
     let ids: Vec<&String> = groups.iter().map(|g| &g.0).collect();

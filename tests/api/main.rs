@@ -7,6 +7,7 @@ mod smtp;
 
 pub mod admin;
 mod audit;
+mod audit_linkage;
 mod auth;
 pub mod bad_input;
 mod contention;

@@ -12,6 +12,9 @@ pub mod items;
 pub mod rectification;
 pub mod talent;
 pub mod requests;
+pub mod campaigns;
+pub mod items;
+pub mod linkage;
 
 wire_enum!(
     /// The kind of a round (巡察类型).

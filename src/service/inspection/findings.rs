@@ -80,6 +80,9 @@ pub fn record(
         }
         content.attributes.insert("round_id".into(), json!(r.id));
         content.attributes.insert("inspected_unit_id".into(), json!(u.id));
+        // While the unit is linked to an audit project, a finding kept to the office goes to
+        // the linkage's group (巡审联动, `policy::audit_linkage`).
+        super::linkage::exchange::for_finding(conn, &u.id, &mut content)?;
         let ctx = WriteContext::load(conn)?;
         let s = records::create(conn, log, &ctx, p, content)?;
         let row = FindingRow {

@@ -17,6 +17,10 @@ use crate::policy::Principal;
 pub mod choices;
 pub mod findings;
 pub mod overview;
+pub mod campaigns;
+pub mod common_problems;
+pub mod findings;
+pub mod linkage;
 pub mod progress;
 pub mod rectification;
 pub mod rounds;
@@ -26,6 +30,7 @@ pub mod talent_pool;
 pub mod talents;
 pub mod team_members;
 pub mod team_proposal;
+pub mod self_checks;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::rounds)]

@@ -58,6 +58,7 @@ pub fn distribution_targets(conn: &mut DbConnection, p: &Principal) -> AppResult
     let ctx = WriteContext::load(conn)?;
     let units = crate::service::agencies::list(conn)?;
     let groups: Vec<(String, String)> = sharing_groups::table
+        .filter(policy::audit_linkage::groups_listed_sql(&p.agency_id))
         .order(sharing_groups::name)
         .select((sharing_groups::id, sharing_groups::name))
         .load(conn)?;
