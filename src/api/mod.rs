@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod deliberations;
+pub mod evaluations;
 pub mod export;
 pub mod extract;
 pub mod feed;
@@ -28,6 +29,7 @@ pub mod similar;
 pub mod state;
 pub mod stats;
 pub mod subscriptions;
+pub mod supervision_campaigns;
 pub mod sync_batches;
 pub mod transfers;
 pub mod users;
@@ -144,6 +146,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(inspected_units::update_inspected_unit)
         .service(inspected_units::create_finding)
         .service(inspected_units::list_findings)
+        .service(supervision_campaigns::create_campaign)
+        .service(supervision_campaigns::list_campaigns)
+        .service(supervision_campaigns::get_campaign)
+        .service(supervision_campaigns::export_campaign)
+        .service(evaluations::create_evaluation)
+        .service(evaluations::list_round_evaluations)
+        .service(evaluations::get_evaluation)
+        .service(evaluations::update_evaluation)
+        .service(evaluations::submit_scores)
+        .service(evaluations::list_scores)
+        .service(evaluations::finalise_evaluation)
+        .service(evaluations::export_evaluation)
+        .service(evaluations::unit_evaluations)
         .service(audit::list_audit);
 }
 

@@ -11,6 +11,7 @@ use utoipa::openapi::schema::{Schema, SchemaType};
 use utoipa::openapi::{Content, Header, Ref, RefOr, Required, Response};
 use utoipa::openapi::{ObjectBuilder, OpenApi, Type};
 
+mod after_inspection;
 mod fields;
 mod headers;
 mod inspection;
@@ -20,6 +21,7 @@ mod params;
 pub mod record;
 pub mod sync;
 
+pub use after_inspection::*;
 pub use fields::*;
 pub use headers::*;
 pub use inspection::*;

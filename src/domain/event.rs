@@ -29,6 +29,9 @@ wire_enum!(
         AssignmentUrged = "assignment.urged" / "会商任务催办",
         AssignmentDone = "assignment.done" / "会商任务完成",
         WebhookDisabled = "webhook.disabled" / "推送端点停用",
+        EvaluationOpened = "evaluation.opened" / "量化评估发起",
+        EvaluationFinalised = "evaluation.finalised" / "量化评估结果确定",
+        CampaignOpened = "supervision_campaign.opened" / "巡后直督组建",
     }
 );
 

@@ -163,3 +163,11 @@ id_type!(
     /// A finding (巡察发现的问题或线索).
     FindingId
 );
+id_type!(
+    /// A quantified evaluation (量化评估) of a round's rectification.
+    EvaluationId
+);
+id_type!(
+    /// A post-inspection direct-supervision campaign (巡后直督).
+    CampaignId
+);

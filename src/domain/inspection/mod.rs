@@ -6,6 +6,8 @@ use crate::domain::clock::parse_date;
 use crate::domain::FieldError;
 use crate::wire_enum;
 
+pub mod direct_supervision;
+pub mod evaluation;
 pub mod items;
 
 wire_enum!(

@@ -14,6 +14,8 @@ use crate::error::{AppError, AppResult};
 use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT_NOT_FOUND};
 use crate::policy::Principal;
 
+pub mod direct_supervision;
+pub mod evaluation;
 pub mod findings;
 pub mod progress;
 pub mod rounds;
