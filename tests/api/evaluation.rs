@@ -337,3 +337,211 @@ fn send_text(r: reqwest::blocking::RequestBuilder) -> (u16, String) {
 }
 
 both!(xiaodian_eight_units_are_scored_ranked_and_recorded);
+
+fn fields(p: &Value) -> Vec<String> {
+    p["errors"]
+        .as_array()
+        .map(|e| e.iter().map(|e| e["field"].as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Every rule, negative first: only the office sets up (not before rectification), with
+/// evaluators from the round and units of the round, weights all eight, non-negative, not all
+/// zero; only the office and the evaluators see it (a participant that does not evaluate gets
+/// 404, the hub admin 403); only evaluators score, 0–100, units of the evaluation; an agency
+/// reads only its own raw scores; weights change provisional ranks, a weight 0 check need not
+/// be scored; a stale If-Match is 412.
+fn evaluation_rules_hold_for_every_caller(b: Backend) {
+    let t = xiaodian(b);
+    let app = &t.app;
+    let path = format!("/api/v1/rounds/{}/evaluations", t.round_id);
+    let two = [&t.units[0], &t.units[1]];
+    let body = json!({"name": "整改评估", "evaluator_agency_ids": [t.jiwei.id, t.zzb.id], "inspected_unit_ids": two});
+
+    // Who sets up.
+    assert_eq!(app.post(&t.jiwei.token, &path, body.clone()).0, 403);
+    assert_eq!(app.post(&t.admin, &path, body.clone()).0, 403);
+    let (s, e) = app.post(&t.outsider.token, &path, body.clone());
+    assert_eq!(s, 404, "{e}");
+    assert!(!e.to_string().contains("第五轮"), "{e}");
+    // What: evaluators of the round, units of the round, weights as the schema states.
+    let mut w = weights([10; 8]);
+    w["ledger"] = json!(-1);
+    w.as_object_mut().unwrap().remove("satisfaction");
+    let bad = json!({"name": " ", "weights": w, "evaluator_agency_ids": [t.outsider.id],
+                     "inspected_unit_ids": ["00000000-0000-4000-8000-000000000000"]});
+    let (s, e) = app.post(&t.office.token, &path, bad);
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(fields(&e), ["weights.ledger", "weights.satisfaction"], "the body's own errors first: {e}");
+    let bad = json!({"name": " ", "weights": weights([0; 8]), "evaluator_agency_ids": [t.outsider.id],
+                     "inspected_unit_ids": [t.units[0]]});
+    assert_eq!(fields(&app.post(&t.office.token, &path, bad).1), ["weights"]);
+    let bad = json!({"name": " ", "evaluator_agency_ids": [t.outsider.id], "inspected_unit_ids": ["00000000-0000-4000-8000-000000000000"]});
+    let (s, e) = app.post(&t.office.token, &path, bad);
+    assert_eq!(
+        (s, fields(&e)),
+        (422, vec!["name".into(), "evaluator_agency_ids[0]".into(), "inspected_unit_ids[0]".into()])
+    );
+    // Equal weights by default.
+    let ev = expect_status(201, app.post(&t.office.token, &path, body.clone()));
+    let id = eval_id(&ev);
+    assert!(ev["weights"].as_array().unwrap().iter().all(|w| w["weight"] == 1), "{ev}");
+    assert_eq!(app.post(&t.office.token, &path, body).0, 422, "the same name twice in a round");
+
+    // Who sees: the office and the two evaluators; not 区人大 (a participant that does not
+    // evaluate here), not the outsider, not the unit's account; the admin 403.
+    let one = format!("/api/v1/evaluations/{id}");
+    for a in [&t.office, &t.jiwei, &t.zzb] {
+        assert_eq!(app.get(&a.token, &one).0, 200);
+        assert_eq!(expect_status(200, app.get(&a.token, &path)).as_array().unwrap().len(), 1);
+    }
+    for a in [&t.renda, &t.xfj] {
+        let (s, e) = app.get(&a.token, &one);
+        assert_eq!(s, 404, "{e}");
+        assert!(!e.to_string().contains("整改评估"), "{e}");
+        assert_eq!(expect_status(200, app.get(&a.token, &path)), json!([]));
+        assert_eq!(app.get(&a.token, &format!("{one}/scores")).0, 404);
+        assert_eq!(app.get(&a.token, &format!("{one}/export")).0, 404);
+        assert_eq!(t.score(a, &id, &t.units[0], [80; 8]).0, 404);
+    }
+    assert_eq!(app.get(&t.outsider.token, &one).0, 404);
+    assert_eq!(app.get(&t.outsider.token, &path).0, 404);
+    assert_eq!(app.get(&t.account.token, &one).0, 404);
+    assert_eq!(app.get(&t.admin, &one).0, 403);
+
+    // Who scores, and what: only evaluators (the office did not name itself), scores 0–100 of
+    // known checks, units of this evaluation.
+    assert_eq!(t.score(&t.office, &id, &t.units[0], [80; 8]).0, 403);
+    let (s, e) = t.score(&t.jiwei, &id, &t.units[2], [80; 8]);
+    assert_eq!((s, fields(&e)), (422, vec!["inspected_unit_id".to_string()]), "{e}");
+    let scores = format!("{one}/scores");
+    let (s, e) = app.post(
+        &t.jiwei.token,
+        &scores,
+        json!({"inspected_unit_id": t.units[0], "scores": {"leadership": {"score": 101}, "bogus": {"score": 1}}}),
+    );
+    assert_eq!((s, fields(&e)), (422, vec!["scores.bogus".to_string(), "scores.leadership.score".to_string()]), "{e}");
+    let (s, e) = app.post(&t.jiwei.token, &scores, json!({"inspected_unit_id": t.units[0], "scores": {}}));
+    assert_eq!((s, fields(&e)), (422, vec!["scores".to_string()]), "{e}");
+    // 纪委监委 scores 坞城 high and 营盘 low; 组织部 the other way round, less far apart.
+    expect_status(200, t.score(&t.jiwei, &id, &t.units[0], [90; 8]));
+    expect_status(200, t.score(&t.jiwei, &id, &t.units[1], [70; 8]));
+    expect_status(200, t.score(&t.zzb, &id, &t.units[0], [70; 8]));
+    let mine = expect_status(200, t.score(&t.zzb, &id, &t.units[1], [80; 8]));
+    assert!(mine.as_array().unwrap().iter().all(|s| s["agency_id"] == t.zzb.id.as_str()));
+    // A score given again replaces the earlier one.
+    let again = expect_status(
+        200,
+        app.post(
+            &t.zzb.token,
+            &scores,
+            json!({"inspected_unit_id": t.units[1], "scores": {"innovation": {"score": 90, "note": "有创新举措"}}}),
+        ),
+    );
+    assert_eq!(again.as_array().unwrap().len(), 8);
+    assert_eq!(
+        again[6],
+        json!({"inspected_unit_id": t.units[1], "agency_id": t.zzb.id, "check": "innovation",
+        "label": "创新工作", "score": 90, "note": "有创新举措", "updated_at": again[6]["updated_at"]})
+    );
+
+    // Raw scores: each agency its own, the office all.
+    let jw = expect_status(200, app.get(&t.jiwei.token, &scores));
+    assert_eq!(jw.as_array().unwrap().len(), 16);
+    assert!(jw.as_array().unwrap().iter().all(|s| s["agency_id"] == t.jiwei.id.as_str()), "{jw}");
+    let all = expect_status(200, app.get(&t.office.token, &format!("{scores}?inspected_unit_id={}", t.units[1])));
+    assert_eq!(all.as_array().unwrap().len(), 16);
+    assert!(!jw.to_string().contains("有创新举措"), "another agency's note");
+
+    // Provisional results with equal weights: 坞城 (90 + 70) / 2 = 80.00; 营盘 has 70 from
+    // 纪委监委 and 80 (90 on 创新工作) from 组织部: (70×8 + 80×7 + 90) / 16 = 75.625 → 75.63.
+    let v = expect_status(200, app.get(&t.office.token, &one));
+    let ranked = |v: &Value| -> Vec<(String, f64, u64)> {
+        v["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (u["object_name"].as_str().unwrap().into(), u["score"].as_f64().unwrap(), u["rank"].as_u64().unwrap())
+            })
+            .collect()
+    };
+    assert_eq!(ranked(&v), [("坞城街道党工委".into(), 80.0, 1), ("营盘街道党工委".into(), 75.63, 2)]);
+    // Only 创新工作 counts: both (90 + 70) / 2 = 80.00 — a shared first place, listed by name.
+    let mut only = [0; 8];
+    only[6] = 1;
+    let (s, e) = app.patch(&t.office.token, &one, 99, json!({"weights": weights(only)}));
+    assert_eq!(s, 412, "a stale If-Match: {e}");
+    assert_eq!(app.patch(&t.jiwei.token, &one, 1, json!({"weights": weights(only)})).0, 403);
+    let (s, e) = app.patch(&t.office.token, &one, 1, json!({"weights": weights([0; 8])}));
+    assert_eq!((s, fields(&e)), (422, vec!["weights".to_string()]));
+    let v = expect_status(200, app.patch(&t.office.token, &one, 1, json!({"weights": weights(only)})));
+    assert_eq!(v["version"], 2);
+    assert_eq!(ranked(&v), [("坞城街道党工委".into(), 80.0, 1), ("营盘街道党工委".into(), 80.0, 1)]);
+
+    // Finalising fixes the shared rank.
+    let done = expect_status(200, app.post(&t.office.token, &format!("{one}/finalise"), json!({})));
+    assert_eq!(ranked(&done), [("坞城街道党工委".into(), 80.0, 1), ("营盘街道党工委".into(), 80.0, 1)]);
+    let zzb_view = expect_status(200, app.get(&t.zzb.token, &one));
+    assert_eq!(zzb_view["results_visible"], true);
+    // 区人大 does not evaluate here: not on the unit's results either.
+    let on_unit = format!("/api/v1/inspected-units/{}/evaluations", t.units[0]);
+    assert_eq!(expect_status(200, app.get(&t.renda.token, &on_unit)), json!([]));
+    assert_eq!(expect_status(200, app.get(&t.zzb.token, &on_unit)).as_array().unwrap().len(), 1);
+    let own = expect_status(200, app.get(&t.account.token, &on_unit));
+    assert_eq!((own[0]["score"].as_f64(), own[0]["rank"].as_u64()), (Some(80.0), Some(1)));
+
+    // A check of weight 0 need not be scored: with 主要领导是否真重视 alone, one score per
+    // evaluator completes it.
+    let mut lead = [0; 8];
+    lead[0] = 1;
+    let body = json!({"name": "主要领导重视情况评估", "weights": weights(lead), "evaluator_agency_ids": [t.jiwei.id, t.zzb.id],
+                      "inspected_unit_ids": [t.units[0]]});
+    let single = eval_id(&expect_status(201, app.post(&t.office.token, &path, body)));
+    let scores = format!("/api/v1/evaluations/{single}/scores");
+    let one_check = |by: &Agency, v: i64| {
+        expect_status(
+            200,
+            app.post(
+                &by.token,
+                &scores,
+                json!({"inspected_unit_id": t.units[0], "scores": {"leadership": {"score": v}}}),
+            ),
+        )
+    };
+    one_check(&t.jiwei, 95);
+    let (s, e) = app.post(&t.office.token, &format!("/api/v1/evaluations/{single}/finalise"), json!({}));
+    assert_eq!(s, 409, "组织部 has not scored: {e}");
+    one_check(&t.zzb, 84);
+    let done =
+        expect_status(200, app.post(&t.office.token, &format!("/api/v1/evaluations/{single}/finalise"), json!({})));
+    assert_eq!(done["units"][0]["score"], json!(89.5));
+}
+
+/// Before the round is in rectification there is nothing to evaluate.
+fn an_evaluation_waits_for_rectification(b: Backend) {
+    let t = xiaodian(b);
+    let app = &t.app;
+    // A second round, still in inspection.
+    let r = expect_status(
+        201,
+        app.post(
+            &t.office.token,
+            "/api/v1/rounds",
+            json!({"name": "区委第六轮巡察", "number": 6, "kind": "regular", "period_start": "2026-06-01",
+                   "period_end": "2026-07-31", "participant_agency_ids": [t.jiwei.id]}),
+        ),
+    );
+    let rid = eval_id(&r);
+    let object = app.unit_object(&t.office, "小店街道党工委");
+    let u = expect_status(
+        201,
+        app.post(&t.office.token, &format!("/api/v1/rounds/{rid}/units"), json!({"object_id": object})),
+    );
+    let body = json!({"name": "评估", "evaluator_agency_ids": [t.jiwei.id], "inspected_unit_ids": [u["id"]]});
+    let (s, e) = app.post(&t.office.token, &format!("/api/v1/rounds/{rid}/evaluations"), body);
+    assert_eq!(s, 409, "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("整改落实"), "{e}");
+}
+
+both!(evaluation_rules_hold_for_every_caller, an_evaluation_waits_for_rectification);
