@@ -10,6 +10,7 @@ pub mod audit_linkages;
 pub mod auth;
 pub mod categories;
 pub mod deliberations;
+pub mod evaluations;
 pub mod export;
 pub mod extract;
 pub mod feed;
@@ -34,6 +35,7 @@ pub mod similar;
 pub mod state;
 pub mod stats;
 pub mod subscriptions;
+pub mod supervision_campaigns;
 pub mod sync_batches;
 pub mod talent_lists;
 pub mod talents;
@@ -206,6 +208,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit_linkages::end_audit_linkage)
         .service(audit_linkages::create_audit_linkage_finding)
         .service(audit_linkages::list_audit_linkage_findings)
+        .service(supervision_campaigns::create_campaign)
+        .service(supervision_campaigns::list_campaigns)
+        .service(supervision_campaigns::get_campaign)
+        .service(supervision_campaigns::export_campaign)
+        .service(evaluations::create_evaluation)
+        .service(evaluations::list_round_evaluations)
+        .service(evaluations::get_evaluation)
+        .service(evaluations::update_evaluation)
+        .service(evaluations::submit_scores)
+        .service(evaluations::list_scores)
+        .service(evaluations::finalise_evaluation)
+        .service(evaluations::export_evaluation)
+        .service(evaluations::unit_evaluations)
         .service(audit::list_audit);
 }
 

@@ -11,6 +11,7 @@ use utoipa::openapi::schema::{Schema, SchemaType};
 use utoipa::openapi::{Content, Header, Ref, RefOr, Required, Response};
 use utoipa::openapi::{ObjectBuilder, OpenApi, Type};
 
+mod after_inspection;
 mod fields;
 mod headers;
 mod info_requests;
@@ -22,6 +23,7 @@ pub mod record;
 pub mod sync;
 mod talent;
 
+pub use after_inspection::*;
 pub use fields::*;
 pub use headers::*;
 pub use info_requests::*;

@@ -1099,3 +1099,80 @@ diesel::joinable!(campaign_common_problems -> campaigns (campaign_id));
 diesel::joinable!(campaign_shares -> campaigns (campaign_id));
 diesel::joinable!(audit_linkages -> inspected_units (inspected_unit_id));
 diesel::joinable!(self_checks -> subject_objects (object_id));
+
+// ---- issue 11: direct supervision (巡后直督) and quantified evaluation (量化评估) ----
+
+diesel::table! {
+    supervision_campaigns (id) {
+        id -> Text,
+        round_id -> Text,
+        name -> Text,
+        window_start -> Text,
+        window_end -> Text,
+        team_ids -> Text,
+        created_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    campaign_agencies (campaign_id, agency_id) {
+        campaign_id -> Text,
+        agency_id -> Text,
+    }
+}
+
+diesel::table! {
+    campaign_units (campaign_id, inspected_unit_id) {
+        campaign_id -> Text,
+        inspected_unit_id -> Text,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> Text,
+        round_id -> Text,
+        name -> Text,
+        weights -> Text,
+        state -> Text,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+        finalised_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evaluation_agencies (evaluation_id, agency_id) {
+        evaluation_id -> Text,
+        agency_id -> Text,
+    }
+}
+
+diesel::table! {
+    evaluation_units (evaluation_id, inspected_unit_id) {
+        evaluation_id -> Text,
+        inspected_unit_id -> Text,
+        score_centi -> Nullable<Integer>,
+        unit_rank -> Nullable<Integer>,
+        record_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evaluation_scores (evaluation_id, inspected_unit_id, agency_id, check_code) {
+        evaluation_id -> Text,
+        inspected_unit_id -> Text,
+        agency_id -> Text,
+        check_code -> Text,
+        score -> Integer,
+        note -> Text,
+        scored_by -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::joinable!(evaluation_units -> evaluations (evaluation_id));
+diesel::allow_tables_to_appear_in_same_query!(evaluation_units, evaluations);

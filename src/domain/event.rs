@@ -40,6 +40,9 @@ wire_enum!(
         AuditLinkageCreated = "audit_linkage.created" / "巡审联动建立",
         AuditLinkageEnded = "audit_linkage.ended" / "巡审联动结束",
         SelfCheckReported = "self_check.reported" / "自查自纠情况报送",
+        EvaluationOpened = "evaluation.opened" / "量化评估发起",
+        EvaluationFinalised = "evaluation.finalised" / "量化评估结果确定",
+        CampaignOpened = "supervision_campaign.opened" / "巡后直督组建",
     }
 );
 

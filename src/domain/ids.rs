@@ -203,3 +203,11 @@ id_type!(
     /// A special campaign (专项整治).
     CampaignId
 );
+id_type!(
+    /// A quantified evaluation (量化评估) of a round's rectification.
+    EvaluationId
+);
+id_type!(
+    /// A post-inspection direct-supervision campaign (巡后直督).
+    SupervisionCampaignId
+);

@@ -70,6 +70,8 @@ pub fn require_owner(viewer: &Viewer, r: &AccessFacts) -> Result<(), AppError> {
 // ---- By subject ------------------------------------------------------------------------
 
 pub mod deliberation;
+pub mod direct_supervision;
+pub mod evaluation;
 pub mod history;
 pub mod info_requests;
 pub mod inspection;

@@ -55,6 +55,8 @@ mod webhooks;
 mod abuse_objects;
 mod audit_scope;
 mod calendar;
+mod direct_supervision;
+pub mod evaluation;
 mod ledger;
 mod restricted_ledger;
 mod webhook_targets;

@@ -8,6 +8,8 @@ use crate::wire_enum;
 
 pub mod evidence;
 pub mod four_party;
+pub mod direct_supervision;
+pub mod evaluation;
 pub mod items;
 pub mod rectification;
 pub mod talent;

@@ -15,6 +15,8 @@ use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT
 use crate::policy::Principal;
 
 pub mod choices;
+pub mod direct_supervision;
+pub mod evaluation;
 pub mod findings;
 pub mod overview;
 pub mod campaigns;
