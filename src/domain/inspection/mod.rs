@@ -15,7 +15,6 @@ pub mod rectification;
 pub mod talent;
 pub mod requests;
 pub mod campaigns;
-pub mod items;
 pub mod linkage;
 
 wire_enum!(

@@ -21,7 +21,6 @@ pub mod findings;
 pub mod overview;
 pub mod campaigns;
 pub mod common_problems;
-pub mod findings;
 pub mod linkage;
 pub mod progress;
 pub mod rectification;
