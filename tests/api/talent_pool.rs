@@ -117,6 +117,11 @@ fn recommend_read_and_change(b: Backend) {
     assert_eq!((v["position"].as_str(), v["work_unit_object_id"].as_null()), (Some("处长"), Some(())));
     assert_eq!((v["work_unit_name"].as_str(), v["version"].as_i64()), (Some("市审计局"), Some(2)));
     assert_eq!((v["relations"].as_array().unwrap().len(), v["postings"].as_array().unwrap().len()), (0, 1));
+    // A new work unit object brings its name; a blank name is refused.
+    let (s, e) = app.patch(&jiwei.token, &path, 2, json!({"work_unit_name": ""}));
+    assert_eq!((s, field_errors(&e)), (422, vec!["work_unit_name".to_string()]), "{e}");
+    let (s, v) = app.patch(&jiwei.token, &path, 2, json!({"work_unit_object_id": water}));
+    assert_eq!((s, v["work_unit_name"].as_str(), v["version"].as_i64()), (200, Some("市水利局党组"), Some(3)), "{v}");
     let (_, active) = app.get(&office.token, "/api/v1/talents?active=true");
     assert_eq!(active["items"], json!([]));
     let (s, e) = app.get(&office.token, "/api/v1/talents?active=maybe");
