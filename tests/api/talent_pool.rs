@@ -310,6 +310,28 @@ fn avoidance_excludes_and_blocks_for_each_reason(b: Backend) {
     // Once on the team, a person is no longer proposed for this round.
     let p = proposal(app, &t.office, &unit, "position=staff&limit=1");
     assert_eq!(names(&p["candidates"]), ["己水利"]);
+
+    // A unit given to a team after its members joined: the team shows who must avoid it.
+    let rid = id(&t.round);
+    let second = expect_status(
+        201,
+        app.post(&t.office.token, &format!("/api/v1/rounds/{rid}/teams"), json!({"name": "第二巡察组"})),
+    );
+    let second_members = format!("/api/v1/teams/{}/members", id(&second));
+    expect_status(
+        201,
+        app.post(&t.office.token, &second_members, json!({"talent_id": ids["甲在职"], "position": "staff"})),
+    );
+    let (s, moved) = send(
+        app.req(Method::PATCH, &format!("/api/v1/inspected-units/{unit}"), Some(&t.office.token))
+            .json(&json!({"team_id": id(&second)})),
+    );
+    assert_eq!(s, 200, "{moved}");
+    let v = expect_status(200, app.get(&t.office.token, &format!("/api/v1/teams/{}", id(&second))));
+    let conflicts = &v["members"][0]["conflicts"];
+    assert_eq!(conflicts.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(conflicts[0]["object_name"], "市教育局党组");
+    assert_eq!(conflicts[0]["reasons"], json!(["现工作单位即被巡察单位"]));
 }
 
 both!(avoidance_excludes_and_blocks_for_each_reason);
