@@ -14,9 +14,12 @@ use crate::error::{AppError, AppResult};
 use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT_NOT_FOUND};
 use crate::policy::Principal;
 
+pub mod choices;
 pub mod findings;
+pub mod overview;
 pub mod progress;
 pub mod rounds;
+pub mod stats;
 pub mod talent_lists;
 pub mod talent_pool;
 pub mod talents;
