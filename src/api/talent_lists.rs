@@ -93,6 +93,8 @@ fn talent_query(p: &TalentParams) -> AppResult<TalentQuery> {
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
+    // The export shares the list's parameters: a cursor it would ignore is still checked.
+    page::window(p.cursor.as_deref(), p.limit)?;
     Ok(TalentQuery { position, tag: p.tag.clone(), agency_id, q: p.q.clone(), active })
 }
 

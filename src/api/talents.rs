@@ -197,6 +197,10 @@ impl TalentPatch {
             t.name = v;
         }
         if let Some(v) = self.work_unit_object_id {
+            // A new work unit object brings its own name, unless one is given with it.
+            if v.is_some() && v != t.work_unit_object_id {
+                t.work_unit_name = None;
+            }
             t.work_unit_object_id = v;
         }
         if let Some(v) = self.work_unit_name {

@@ -49,6 +49,7 @@ mod web_pages;
 mod web_platform;
 mod web_rounds;
 mod web_stats;
+mod web_talents;
 mod web_transfers;
 mod webhooks;
 

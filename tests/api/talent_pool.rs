@@ -117,6 +117,11 @@ fn recommend_read_and_change(b: Backend) {
     assert_eq!((v["position"].as_str(), v["work_unit_object_id"].as_null()), (Some("处长"), Some(())));
     assert_eq!((v["work_unit_name"].as_str(), v["version"].as_i64()), (Some("市审计局"), Some(2)));
     assert_eq!((v["relations"].as_array().unwrap().len(), v["postings"].as_array().unwrap().len()), (0, 1));
+    // A new work unit object brings its name; a blank name is refused.
+    let (s, e) = app.patch(&jiwei.token, &path, 2, json!({"work_unit_name": ""}));
+    assert_eq!((s, field_errors(&e)), (422, vec!["work_unit_name".to_string()]), "{e}");
+    let (s, v) = app.patch(&jiwei.token, &path, 2, json!({"work_unit_object_id": water}));
+    assert_eq!((s, v["work_unit_name"].as_str(), v["version"].as_i64()), (200, Some("市水利局党组"), Some(3)), "{v}");
     let (_, active) = app.get(&office.token, "/api/v1/talents?active=true");
     assert_eq!(active["items"], json!([]));
     let (s, e) = app.get(&office.token, "/api/v1/talents?active=maybe");
@@ -305,6 +310,28 @@ fn avoidance_excludes_and_blocks_for_each_reason(b: Backend) {
     // Once on the team, a person is no longer proposed for this round.
     let p = proposal(app, &t.office, &unit, "position=staff&limit=1");
     assert_eq!(names(&p["candidates"]), ["己水利"]);
+
+    // A unit given to a team after its members joined: the team shows who must avoid it.
+    let rid = id(&t.round);
+    let second = expect_status(
+        201,
+        app.post(&t.office.token, &format!("/api/v1/rounds/{rid}/teams"), json!({"name": "第二巡察组"})),
+    );
+    let second_members = format!("/api/v1/teams/{}/members", id(&second));
+    expect_status(
+        201,
+        app.post(&t.office.token, &second_members, json!({"talent_id": ids["甲在职"], "position": "staff"})),
+    );
+    let (s, moved) = send(
+        app.req(Method::PATCH, &format!("/api/v1/inspected-units/{unit}"), Some(&t.office.token))
+            .json(&json!({"team_id": id(&second)})),
+    );
+    assert_eq!(s, 200, "{moved}");
+    let v = expect_status(200, app.get(&t.office.token, &format!("/api/v1/teams/{}", id(&second))));
+    let conflicts = &v["members"][0]["conflicts"];
+    assert_eq!(conflicts.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(conflicts[0]["object_name"], "市教育局党组");
+    assert_eq!(conflicts[0]["reasons"], json!(["现工作单位即被巡察单位"]));
 }
 
 both!(avoidance_excludes_and_blocks_for_each_reason);

@@ -93,13 +93,13 @@ impl TalentDraft {
         check_name(&f("name"), &input.name, &mut errs);
         let work_unit_object_id =
             input.work_unit_object_id.as_deref().and_then(|w| object_id(f("work_unit_object_id"), w, &mut errs));
-        let work_unit_name = input.work_unit_name.as_deref().map(str::trim).filter(|w| !w.is_empty());
+        let work_unit_name = input.work_unit_name.as_deref().map(str::trim);
         match input.work_unit_name.as_deref() {
-            Some(w) if !w.trim().is_empty() => check_name(&f("work_unit_name"), w, &mut errs),
-            _ if input.work_unit_object_id.is_none() => {
+            Some(w) => check_name(&f("work_unit_name"), w, &mut errs),
+            None if input.work_unit_object_id.is_none() => {
                 errs.push(FieldError::new(f("work_unit_name"), "须填写现工作单位(或给出工作单位的监督对象编号)"))
             }
-            _ => {}
+            None => {}
         }
         check_name(&f("position"), &input.position, &mut errs);
         let expertise = check_tags(&f("expertise"), &input.expertise, &mut errs);

@@ -301,3 +301,26 @@ pub fn current_input(conn: &mut DbConnection, t: &TalentRow) -> QueryResult<Tale
         active: t.active,
     })
 }
+
+/// What the talent pool's pages offer the caller.
+pub struct PoolChoices {
+    /// The caller's agency is an inspection office (sees the whole pool, records commendations).
+    pub office: bool,
+    /// The caller may recommend people (a member unit's writer).
+    pub may_recommend: bool,
+    /// Supervision objects of kind unit (work units, postings, relations), by name.
+    pub units: Vec<(String, String)>,
+}
+
+/// The choices of the talent pool's forms (any content reader; 403 for the others).
+pub fn choices(conn: &mut DbConnection, p: &Principal) -> AppResult<PoolChoices> {
+    let kind = agency_kind(conn, &p.agency_id)?.map(|(k, _)| k).unwrap_or_default();
+    let office = rules::talent_reader(p, &kind)? == TalentReader::Office;
+    let units = subject_objects::table
+        .filter(subject_objects::kind.eq("unit"))
+        .order(subject_objects::name)
+        .limit(1000)
+        .select((subject_objects::id, subject_objects::name))
+        .load(conn)?;
+    Ok(PoolChoices { office, may_recommend: rules::require_recommender(p, &kind).is_ok(), units })
+}

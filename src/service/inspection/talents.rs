@@ -165,15 +165,16 @@ pub fn update(
     let row = write_tx(conn, |conn, log| {
         let (t, _) = visible_talent(conn, p, id)?;
         rules::require_editor(p, &t.recommending_agency_id)?;
+        // The change is checked first (422), then the version (412).
+        let mut input = current_input(conn, &t)?;
+        change(&mut input);
+        let d = TalentDraft::parse(&input, "").map_err(AppError::Validation)?;
         if t.version != version {
             return Err(AppError::PreconditionFailed(format!(
                 "人选信息已被修改(当前版本 {},请求版本 {version}),请刷新后重试",
                 t.version
             )));
         }
-        let mut input = current_input(conn, &t)?;
-        change(&mut input);
-        let d = TalentDraft::parse(&input, "").map_err(AppError::Validation)?;
         let mut errs = Vec::new();
         let work_unit_name = check_units(conn, &d, "", &mut errs)?;
         if !errs.is_empty() {

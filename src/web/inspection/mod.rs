@@ -1,7 +1,8 @@
 //! 巡察 — the inspection lifecycle in the web client: the rounds the unit runs or takes part in
 //! (`/rounds`), creating one (the inspection office), one round with its stages, teams and
 //! inspected units (`round`), one inspected unit with its findings (`unit`), and the inspected
-//! unit's own account's start page (`/rectification`). The same service calls as
+//! unit's own account's start page (`/rectification`); the talent pool (`/talents`: `talents`,
+//! `talent`) and a team's composition from it (`team`). The same service calls as
 //! `/api/v1/rounds…`; a round the unit may not see is the not-found page.
 
 use actix_web::http::StatusCode;
@@ -23,6 +24,9 @@ use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
 mod figures;
 mod round;
+mod talent;
+mod talents;
+mod team;
 mod unit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -34,7 +38,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(export_csv)
         .service(export_xlsx)
         .configure(round::routes)
-        .configure(unit::routes);
+        .configure(unit::routes)
+        // `/talents/new` and the roster's exports before `/talents/{id}`.
+        .configure(talents::routes)
+        .configure(talent::routes)
+        .configure(team::routes);
 }
 
 /// A round as a line of the list.
