@@ -19,12 +19,16 @@ use crate::web::form::{form_result, split_list, Fields, Redo};
 use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
+mod request;
+mod requests;
 mod round;
 mod unit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // `/rounds/new` before `/rounds/{id}`.
     cfg.service(new_form).service(create).service(list).service(mine).configure(round::routes).configure(unit::routes);
+    // `/info-requests/new` before `/info-requests/{id}`.
+    cfg.configure(requests::routes).configure(request::routes);
 }
 
 /// A round as a line of the list.
