@@ -77,6 +77,20 @@ fn a_round_is_run_through_the_pages(b: Backend) {
     assert!(table.contains(PROBLEM) && table.contains(KEPT), "{table}");
     browser.assert_console_clean("被巡察单位");
     browser.screenshot("inspected_unit");
+    // The round's figures: one problem and one clue of the unit, as chart and table.
+    browser.goto(&format!("/rounds/{rid}"));
+    let figure = browser.text("#round-units table");
+    assert!(figure.contains("市教育局党组") && figure.contains("合计"), "{figure}");
+    // The chart's own title and one bar per series of the one unit.
+    assert_eq!(browser.script("return document.querySelectorAll('#round-units svg title').length"), json!(5));
+    browser.goto("/rounds");
+    assert!(browser.text("#across-rounds table").contains(ROUND));
+    browser.assert_console_clean("巡察列表");
+    let csv = get_page(&app, "/rounds/export.csv", &browser.cookie_header()).text().unwrap();
+    assert!(
+        csv.contains("巡察轮次") && csv.contains(&format!("14,{ROUND},进驻巡察,1,1,0,0%,1,0,0,0").replace("0%,", "0,")),
+        "{csv}"
+    );
     browser.click("form[action='/logout'] button[type=submit]");
 
     // The participant: the round and the problem given to it, not the office's own clue.
@@ -85,6 +99,9 @@ fn a_round_is_run_through_the_pages(b: Backend) {
     assert!(list.contains(ROUND), "{list}");
     let page = get_page(&app, &format!("/inspected-units/{uid}"), &part).text().unwrap();
     assert!(page.contains(PROBLEM) && !page.contains(KEPT), "{page}");
+    // Its figures count the problem given to it, not the office's own clue.
+    let figures = get_page(&app, "/rounds/export.csv", &part).text().unwrap();
+    assert!(figures.contains(&format!("14,{ROUND},进驻巡察,1,1,0,0,0,0,0,0")), "{figures}");
     assert!(!page.contains("/findings\"") && !page.contains("/settings\""), "no office forms for a participant");
     let round_page = get_page(&app, &format!("/rounds/{rid}"), &part).text().unwrap();
     assert!(!round_page.contains("/stage\"") && !round_page.contains("/teams\""), "{round_page}");

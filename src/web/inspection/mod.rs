@@ -14,19 +14,29 @@ use crate::api::page;
 use crate::api::state::AppState;
 use crate::domain::ids::AgencyId;
 use crate::domain::inspection::{RoundDraft, RoundKind, RoundStage};
-use crate::service::inspection::{choices, rounds, RoundView};
+use crate::service::inspection::{choices, rounds, stats, RoundView};
+use crate::service::ledger_export::ExportFormat;
 use crate::web::form::{form_result, split_list, Fields, Redo};
 use crate::web::session::SignedIn;
+use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
+mod figures;
 mod request;
 mod requests;
 mod round;
 mod unit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // `/rounds/new` before `/rounds/{id}`.
-    cfg.service(new_form).service(create).service(list).service(mine).configure(round::routes).configure(unit::routes);
+    // `/rounds/new` and the exports before `/rounds/{id}`.
+    cfg.service(new_form)
+        .service(create)
+        .service(list)
+        .service(mine)
+        .service(export_csv)
+        .service(export_xlsx)
+        .configure(round::routes)
+        .configure(unit::routes);
     // `/info-requests/new` before `/info-requests/{id}`.
     cfg.configure(requests::routes).configure(request::routes);
 }
@@ -70,6 +80,8 @@ struct ListPage {
     items: Vec<RoundLine>,
     next: Option<String>,
     may_create: bool,
+    /// The newest rounds' figures (chart and table), when there are rounds.
+    across: Option<Figure>,
 }
 
 #[derive(Deserialize)]
@@ -93,9 +105,11 @@ pub async fn list(
     let stage = stage.as_deref().and_then(RoundStage::parse);
     let w = page::window(cursor.as_deref(), Some(20))?;
     let p = s.principal.clone();
-    let (got, may_create) =
-        run(&state.pool, move |conn| Ok((rounds::page(conn, &p, &w, stage)?, choices::may_run_rounds(conn, &p)?)))
-            .await?;
+    let (got, may_create, across) = run(&state.pool, move |conn| {
+        let across = stats::across(conn, &p, &page::window(None, Some(12))?)?;
+        Ok((rounds::page(conn, &p, &w, stage)?, choices::may_run_rounds(conn, &p)?, across))
+    })
+    .await?;
     let next = got.next_cursor.map(|c| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         if let Some(v) = stage {
@@ -112,6 +126,7 @@ pub async fn list(
         items: got.items.into_iter().map(|r| line(r, &me)).collect(),
         next,
         may_create,
+        across: (!across.is_empty()).then(|| figures::across(&across)),
     })
 }
 
@@ -193,4 +208,25 @@ pub async fn mine(state: web::Data<AppState>, SignedIn(s): SignedIn) -> Result<H
     let own = run(&state.pool, move |conn| choices::own_units(conn, &p)).await?;
     let units = own.into_iter().map(|(u, round)| OwnUnitLine { id: u.id, name: u.object_name, round }).collect();
     page(&MinePage { nav: Nav::of(&s, "rectification"), units })
+}
+
+async fn export(state: web::Data<AppState>, s: SignedIn, format: ExportFormat) -> Result<HttpResponse, WebError> {
+    let p = s.0.principal;
+    let bytes = run(&state.pool, move |conn| {
+        let items = stats::across(conn, &p, &page::window(None, Some(page::MAX_LIMIT))?)?;
+        Ok(format.write(&stats::across_table(&items), "巡察情况统计")?)
+    })
+    .await?;
+    Ok(crate::api::export::attachment(format, "巡察情况统计表", bytes))
+}
+
+/// 巡察情况统计表 as CSV (the same figures as `GET /api/v1/rounds/stats/export`).
+#[get("/rounds/export.csv")]
+pub async fn export_csv(state: web::Data<AppState>, s: SignedIn) -> Result<HttpResponse, WebError> {
+    export(state, s, ExportFormat::Csv).await
+}
+
+#[get("/rounds/export.xlsx")]
+pub async fn export_xlsx(state: web::Data<AppState>, s: SignedIn) -> Result<HttpResponse, WebError> {
+    export(state, s, ExportFormat::Xlsx).await
 }

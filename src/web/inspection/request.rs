@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 
@@ -244,9 +244,7 @@ pub async fn close(
 async fn export(state: &AppState, s: SignedIn, id: &str, format: ExportFormat) -> Result<HttpResponse, WebError> {
     let (p, rid) = (s.0.principal, request_id(id)?);
     let bytes = run(&state.pool, move |conn| ledger::export(conn, &p, &rid, format)).await?;
-    let mut r = crate::api::export::attachment(format, "函询答复台账", bytes);
-    r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    Ok(r)
+    Ok(crate::api::export::attachment(format, "函询答复台账", bytes))
 }
 
 #[get("/info-requests/{id}/export.csv")]

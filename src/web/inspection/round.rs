@@ -13,10 +13,11 @@ use crate::domain::ids::{parse_list, AgencyId, ObjectId, RoundId};
 use crate::domain::inspection::RoundStage;
 use crate::error::AppError;
 use crate::service::inspection::choices::{self, RoundChoices};
-use crate::service::inspection::rounds;
+use crate::service::inspection::{rounds, stats};
 use crate::service::{self};
 use crate::web::form::{form_result, Fields, Redo};
 use crate::web::session::SignedIn;
+use crate::web::stats::figures::Figure;
 use crate::web::{page_with, see_other, Nav, WebError};
 
 use super::period;
@@ -56,6 +57,8 @@ struct RoundPage {
     next_stage: Option<(&'static str, &'static str)>,
     teams: Vec<(String, String)>,
     units: Vec<UnitLine>,
+    /// The round's figures per unit (chart and table).
+    figure: Figure,
     /// The forms' choices: the office that runs the round only.
     choices: Option<RoundChoices>,
     redo: Redo,
@@ -74,8 +77,9 @@ fn round_id(id: &str) -> Result<RoundId, WebError> {
 
 async fn render(state: &AppState, s: &SignedIn, id: RoundId, redo: Redo) -> Result<HttpResponse, WebError> {
     let p = s.0.principal.clone();
-    let (r, names, choices) = run(&state.pool, move |conn| {
+    let (r, names, choices, figures) = run(&state.pool, move |conn| {
         let r = rounds::show(conn, &p, &id)?;
+        let figures = stats::round(conn, &p, &r.id)?;
         let ids: Vec<&String> = std::iter::once(&r.owner_agency_id)
             .chain(&r.participant_agency_ids)
             .chain(r.units.iter().filter_map(|u| u.account_agency_id.as_ref()))
@@ -86,7 +90,7 @@ async fn render(state: &AppState, s: &SignedIn, id: RoundId, redo: Redo) -> Resu
         } else {
             None
         };
-        Ok((r, names, choices))
+        Ok((r, names, choices, figures))
     })
     .await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
@@ -119,6 +123,7 @@ async fn render(state: &AppState, s: &SignedIn, id: RoundId, redo: Redo) -> Resu
         next_stage: r.stage.next().filter(|_| choices.is_some()).map(|n| (n.as_str(), n.label())),
         teams: r.teams.iter().map(|t| (t.id.clone(), t.name.clone())).collect(),
         units,
+        figure: super::figures::round(&figures),
         choices,
         id: r.id,
         name: r.name,
