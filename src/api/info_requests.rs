@@ -46,8 +46,8 @@ pub struct NewInfoRequest {
     #[schema(schema_with = crate::contract::request_targets)]
     pub target_agency_ids: Vec<String>,
     /// The supervision objects asked about: for a pre-inspection request the round's inspected
-    /// units and persons (left out: the round's inspected units); for an integrity opinion the
-    /// cadres (persons).
+    /// units and persons (no unit listed: every inspected unit of the round, then the persons
+    /// listed); for an integrity opinion the cadres (persons).
     #[serde(default)]
     #[schema(schema_with = crate::contract::request_subjects)]
     pub subject_object_ids: Vec<String>,

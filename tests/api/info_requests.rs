@@ -250,6 +250,24 @@ fn pre_inspection_requests_are_seen_by_asker_and_targets_only(b: Backend) {
     let (_, audit) = app.get(&t.admin, "/api/v1/audit?action=info_request.answer");
     assert_eq!(audit["items"].as_array().unwrap().len(), 5, "{audit}");
     assert!(!audit.to_string().contains("违规收受礼金"), "ids only: {audit}");
+    // Their payloads hold ids and states only.
+    #[derive(diesel::QueryableByName)]
+    struct Payload {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        payload: String,
+    }
+    let mut conn = app.pool.get().unwrap();
+    let payloads: Vec<Payload> =
+        diesel::sql_query("SELECT payload FROM events WHERE event_type LIKE 'info_request.%'").load(&mut conn).unwrap();
+    assert_eq!(payloads.len(), 5, "2 created, 3 answered");
+    for p in payloads {
+        let keys: Vec<String> =
+            serde_json::from_str::<serde_json::Map<String, Value>>(&p.payload).unwrap().keys().cloned().collect();
+        assert!(
+            keys.iter().all(|k| ["info_request_id", "kind", "agency_id", "answers", "complete"].contains(&k.as_str())),
+            "{keys:?}"
+        );
+    }
     // Lists agree with single reads.
     let (_, sent) = app.get(&t.office.token, "/api/v1/info-requests?direction=sent");
     assert_eq!(sent["items"][0]["id"], rid.as_str());

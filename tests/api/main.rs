@@ -44,6 +44,7 @@ mod web_deliberations;
 mod web_forms;
 mod web_http;
 mod web_inbox;
+mod web_info_requests;
 mod web_journey;
 mod web_pages;
 mod web_platform;

@@ -50,6 +50,24 @@ fn working_hub(app: &TestApp) -> (Agency, Agency) {
         );
         assert_eq!(s, 201, "{r}");
     }
+    // 函询: a round of the office with one unit, and a pre-inspection request to 纪委监委.
+    let (s, round) = app.post(
+        &xc.token,
+        "/api/v1/rounds",
+        json!({"name": "第十三轮巡察", "number": 13, "kind": "regular", "period_start": "2026-03-01", "period_end": "2026-05-31"}),
+    );
+    assert_eq!(s, 201, "{round}");
+    let rid = round["id"].as_str().unwrap();
+    let (s, u) = app.post(&xc.token, &format!("/api/v1/rounds/{rid}/units"), json!({"object_id": object}));
+    assert_eq!(s, 201, "{u}");
+    let deadline = (hub_today() + chrono::Duration::days(7)).format("%Y-%m-%d").to_string();
+    let (s, q) = app.post(
+        &xc.token,
+        "/api/v1/info-requests",
+        json!({"kind": "pre_inspection", "title": "关于提供被巡察单位有关情况的函", "deadline": deadline,
+               "round_id": rid, "target_agency_ids": [jw.id]}),
+    );
+    assert_eq!(s, 201, "{q}");
     (xc, jw)
 }
 
@@ -97,8 +115,10 @@ fn every_page_loads_cleanly_for_every_role(b: Backend) {
     assert!(sender.iter().any(|p| p.starts_with("/transfers/")), "a transfer page: {sender:?}");
     assert!(sender.iter().any(|p| p.starts_with("/deliberations/")), "a deliberation page: {sender:?}");
     assert!(!sender.iter().any(|p| p.starts_with("/unit") || p.starts_with("/admin")), "{sender:?}");
+    assert!(sender.iter().any(|p| p.starts_with("/info-requests/")), "a request's page: {sender:?}");
     let receiver = crawl(&app, "jiwei_user", PASSWORD);
     assert!(receiver.iter().any(|p| p.starts_with("/transfers/")), "{receiver:?}");
+    assert!(receiver.iter().any(|p| p.starts_with("/info-requests/")), "{receiver:?}");
     let unit_admin = crawl(&app, "xuncha_unitadmin", PASSWORD);
     assert!(unit_admin.contains("/unit"), "{unit_admin:?}");
     let admin = crawl(&app, "admin", ADMIN_PASSWORD);

@@ -30,6 +30,16 @@ fn round_units(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<Strin
         .load(conn)
 }
 
+/// Whether any of the objects is a unit.
+fn has_unit(conn: &mut DbConnection, ids: &[String]) -> QueryResult<bool> {
+    let n: i64 = subject_objects::table
+        .filter(subject_objects::id.eq_any(ids))
+        .filter(subject_objects::kind.eq("unit"))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Checks the round of a pre-inspection request: run by the asker, not closed.
 fn check_round(conn: &mut DbConnection, p: &Principal, round_id: &str, errs: &mut Vec<FieldError>) -> AppResult<bool> {
     let r = match load_round(conn, round_id) {
@@ -89,14 +99,14 @@ pub fn create(conn: &mut DbConnection, p: &Principal, draft: &RequestDraft) -> A
         if let Some(round_id) = draft.round_id.clone() {
             if check_round(conn, p, &round_id, &mut errs)? {
                 units = round_units(conn, &round_id)?;
-                if draft.subject_object_ids.is_empty() {
+                // No unit listed: the round's inspected units are asked about, before the
+                // persons listed (their leaders).
+                if !has_unit(conn, &draft.subject_object_ids)? {
                     if units.is_empty() {
-                        errs.push(FieldError::new(
-                            "subject_object_ids",
-                            "本轮巡察尚无被巡察单位,请先添加或列出函询对象",
-                        ));
+                        errs.push(FieldError::new("subject_object_ids", "本轮巡察尚无被巡察单位,请先添加被巡察单位"));
                     }
-                    draft.subject_object_ids = units.clone();
+                    let persons = std::mem::take(&mut draft.subject_object_ids);
+                    draft.subject_object_ids = units.iter().cloned().chain(persons).collect();
                 }
             }
         }

@@ -23,6 +23,7 @@ use crate::policy::info_requests::{self as rules, Access, REQUEST_NOT_FOUND};
 use crate::policy::{self, Principal, Viewer};
 
 pub mod answers;
+pub mod choices;
 pub mod create;
 pub mod ledger;
 pub mod mail;

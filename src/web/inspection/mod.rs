@@ -23,6 +23,8 @@ use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
 mod figures;
+mod request;
+mod requests;
 mod round;
 mod talent;
 mod talents;
@@ -43,6 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(talents::routes)
         .configure(talent::routes)
         .configure(team::routes);
+    // `/info-requests/new` before `/info-requests/{id}`.
+    cfg.configure(requests::routes).configure(request::routes);
 }
 
 /// A round as a line of the list.
