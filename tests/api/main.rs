@@ -45,6 +45,7 @@ mod web_inbox;
 mod web_journey;
 mod web_pages;
 mod web_platform;
+mod web_rectification;
 mod web_rounds;
 mod web_stats;
 mod web_transfers;

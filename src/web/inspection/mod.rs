@@ -22,6 +22,8 @@ use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
 mod figures;
+mod ledger;
+mod rectification;
 mod round;
 mod unit;
 
@@ -34,7 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(export_csv)
         .service(export_xlsx)
         .configure(round::routes)
-        .configure(unit::routes);
+        .configure(unit::routes)
+        .configure(rectification::routes)
+        .configure(ledger::routes);
 }
 
 /// A round as a line of the list.
