@@ -48,6 +48,7 @@ mod web_info_requests;
 mod web_journey;
 mod web_pages;
 mod web_platform;
+mod web_rectification;
 mod web_rounds;
 mod web_stats;
 mod web_talents;

@@ -23,6 +23,8 @@ use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
 mod figures;
+mod ledger;
+mod rectification;
 mod request;
 mod requests;
 mod round;
@@ -41,6 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(export_xlsx)
         .configure(round::routes)
         .configure(unit::routes)
+        .configure(rectification::routes)
+        .configure(ledger::routes)
         // `/talents/new` and the roster's exports before `/talents/{id}`.
         .configure(talents::routes)
         .configure(talent::routes)

@@ -21,6 +21,7 @@ pub mod feedback;
 pub mod four_party;
 pub mod items;
 pub mod lists;
+pub mod overview;
 pub mod plans;
 pub mod stats;
 
