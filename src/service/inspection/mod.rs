@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT_NOT_FOUND};
 use crate::policy::Principal;
 
+pub mod after_round;
 pub mod campaigns;
 pub mod common_problems;
 pub mod findings;
