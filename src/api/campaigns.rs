@@ -18,7 +18,6 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::policy::common_problems::CAMPAIGN_NOT_FOUND;
 use crate::service::inspection::after_round;
 use crate::service::inspection::campaigns::{self, CampaignView, Links};
-use crate::service::ledger_export::ExportFormat;
 
 fn not_found() -> AppError {
     AppError::NotFound(CAMPAIGN_NOT_FOUND.into())
@@ -121,7 +120,7 @@ pub async fn export_campaigns(
     Auth(p): Auth,
     params: Query<ExportParams>,
 ) -> AppResult<HttpResponse> {
-    let format = ExportFormat::parse_param(params.into_inner().format.as_deref())?;
+    let format = params.into_inner().format()?;
     let max = state.settings.ledger_export_max_rows.max(1);
     let bytes = run(&state.pool, move |conn| after_round::export_campaigns(conn, &p, max, format)).await?;
     Ok(crate::api::export::attachment(format, "专项整治台账", bytes))

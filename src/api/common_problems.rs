@@ -135,6 +135,17 @@ pub struct ExportParams {
     pub format: Option<String>,
 }
 
+impl ExportParams {
+    /// `csv` when left out, `xlsx`; anything else (an empty value too) is 422 on `format`, as
+    /// the parameter's schema says.
+    pub fn format(self) -> AppResult<ExportFormat> {
+        match self.format.as_deref() {
+            Some("") => Err(AppError::validation("format", "format 须为 csv 或 xlsx")),
+            f => ExportFormat::parse_param(f),
+        }
+    }
+}
+
 /// The round's common problems (those the caller reads) as a ledger: `format=csv` (UTF-8 with
 /// BOM) or `format=xlsx`, Chinese headers.
 #[utoipa::path(tag = "巡察", params(ExportParams), responses(
@@ -150,7 +161,7 @@ pub async fn export_round_common_problems(
     params: Query<ExportParams>,
 ) -> AppResult<HttpResponse> {
     let id: RoundId = path_id(&id, round_not_found)?;
-    let format = ExportFormat::parse_param(params.into_inner().format.as_deref())?;
+    let format = params.into_inner().format()?;
     let bytes = run(&state.pool, move |conn| after_round::export_common_problems(conn, &p, &id, format)).await?;
     Ok(crate::api::export::attachment(format, "共性问题台账", bytes))
 }

@@ -18,7 +18,6 @@ use crate::policy::common_problems::SELF_CHECK_NOT_FOUND;
 use crate::policy::inspection::ROUND_NOT_FOUND;
 use crate::service::inspection::after_round;
 use crate::service::inspection::self_checks::{self, SelfCheckView};
-use crate::service::ledger_export::ExportFormat;
 
 fn round_not_found() -> AppError {
     AppError::NotFound(ROUND_NOT_FOUND.into())
@@ -108,7 +107,7 @@ pub async fn export_round_self_checks(
     params: Query<ExportParams>,
 ) -> AppResult<HttpResponse> {
     let id: RoundId = path_id(&id, round_not_found)?;
-    let format = ExportFormat::parse_param(params.into_inner().format.as_deref())?;
+    let format = params.into_inner().format()?;
     let bytes = run(&state.pool, move |conn| after_round::export_self_checks(conn, &p, &id, format)).await?;
     Ok(crate::api::export::attachment(format, "未巡先改台账", bytes))
 }

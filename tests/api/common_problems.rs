@@ -348,6 +348,7 @@ fn campaigns_link_what_their_creator_reads(b: Backend) {
     expect_status(201, app.post(&t.office.token, "/api/v1/campaigns", campaign("工程款专项整治", &[fid(p3)], &[])));
     let s = stats(&t.office);
     assert_eq!((&s["campaigns"], &s["linked_problems"], &s["rectified"]), (&json!(1), &json!(1), &json!(0)), "{s}");
+    assert_eq!(app.get(&t.jiwei.token, "/api/v1/campaigns/export?format=").0, 422);
     let ledger = csv(app, &t.jiwei, "/api/v1/campaigns/export?format=csv");
     assert!(ledger.contains("违规发放津补贴专项整治,测试单位jiwei,") && ledger.contains(",2,1,50.0,1"), "{ledger}");
 }
