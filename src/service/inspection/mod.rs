@@ -16,12 +16,15 @@ use crate::policy::Principal;
 
 pub mod after_round;
 pub mod campaigns;
+pub mod choices;
 pub mod common_problems;
 pub mod findings;
 pub mod linkage;
+pub mod overview;
 pub mod progress;
 pub mod rounds;
 pub mod self_checks;
+pub mod stats;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::rounds)]

@@ -94,10 +94,12 @@ struct InvitePage {
 }
 
 /// The roles the signed-in admin may grant in its unit (`require_user_creator`), ticked as
-/// `chosen` says.
+/// `chosen` says. Not `inspected`: only an inspected unit's one account holds it, and the hub
+/// admin invites that one (`credentials::check_roles_for_agency`).
 fn role_choices(s: &WebSession, agency: &str, chosen: &[String]) -> Vec<RoleChoice> {
     Role::ALL
         .iter()
+        .filter(|r| **r != Role::Inspected)
         .filter(|r| policy::credentials::require_user_creator(&s.principal, agency, &[**r], false).is_ok())
         .map(|r| RoleChoice { value: r.as_str(), label: r.label(), checked: chosen.iter().any(|c| c == r.as_str()) })
         .collect()
