@@ -8,7 +8,9 @@ pub mod api_keys;
 pub mod audit;
 pub mod audit_linkages;
 pub mod auth;
+pub mod campaigns;
 pub mod categories;
+pub mod common_problems;
 pub mod deliberations;
 pub mod evaluations;
 pub mod export;
@@ -31,6 +33,7 @@ pub mod rectification;
 pub mod rectification_items;
 pub mod round_stats;
 pub mod rounds;
+pub mod self_checks;
 pub mod similar;
 pub mod state;
 pub mod stats;
@@ -221,6 +224,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(evaluations::finalise_evaluation)
         .service(evaluations::export_evaluation)
         .service(evaluations::unit_evaluations)
+        .service(common_problems::create_common_problem)
+        .service(common_problems::list_round_common_problems)
+        .service(common_problems::round_common_problem_stats)
+        .service(common_problems::export_round_common_problems)
+        .service(common_problems::list_common_problems)
+        .service(common_problems::get_common_problem)
+        .service(self_checks::create_self_check)
+        .service(self_checks::list_round_self_checks)
+        .service(self_checks::export_round_self_checks)
+        .service(self_checks::list_self_checks)
+        .service(self_checks::get_self_check)
+        .service(self_checks::report_self_check)
+        .service(campaigns::create_campaign)
+        .service(campaigns::list_campaigns)
+        .service(campaigns::export_campaigns)
+        .service(campaigns::get_campaign)
+        .service(campaigns::link_campaign)
         .service(audit::list_audit);
 }
 

@@ -80,3 +80,10 @@ impl utoipa::ToSchema for BinaryFile {
         std::borrow::Cow::Borrowed("BinaryFile")
     }
 }
+
+/// A free text of up to 5,000 characters that may be empty (a campaign's description).
+pub fn text_5000_or_empty() -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .max_length(Some(crate::domain::transfer::MAX_TEXT_CHARS))
+}

@@ -10,6 +10,7 @@ mod audit;
 mod audit_linkage;
 mod auth;
 pub mod bad_input;
+mod common_problems;
 mod contention;
 mod deliberation_sharing;
 mod demo_data;

@@ -6,10 +6,16 @@ use crate::domain::transfer::MAX_TEXT_CHARS;
 use crate::domain::FieldError;
 use crate::wire_enum;
 
-use super::{check_date, check_name};
+use super::{check_date, check_name, RoundStage};
 
 /// The tag every common problem's record carries (kind `notice`).
 pub const COMMON_PROBLEM_TAG: &str = "共性问题";
+
+/// Common problems are notified, and self-checks required, after the round's inspection:
+/// from its feedback stage on.
+pub fn after_inspection(stage: RoundStage) -> bool {
+    matches!(stage, RoundStage::Feedback | RoundStage::Rectification | RoundStage::Closed)
+}
 
 wire_enum!(
     /// Where a self-check requirement stands: required of the unit, or its self-check report
@@ -105,6 +111,12 @@ pub fn rate(part: usize, whole: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_problems_come_after_the_inspection() {
+        assert!(!after_inspection(RoundStage::Preparation) && !after_inspection(RoundStage::Inspection));
+        assert!(after_inspection(RoundStage::Feedback) && after_inspection(RoundStage::Closed));
+    }
 
     #[test]
     fn overdue_is_a_required_check_past_its_deadline() {

@@ -14,24 +14,25 @@ use crate::error::{AppError, AppResult};
 use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT_NOT_FOUND};
 use crate::policy::Principal;
 
+pub mod after_round;
+pub mod campaigns;
 pub mod choices;
+pub mod common_problems;
 pub mod direct_supervision;
 pub mod evaluation;
 pub mod findings;
-pub mod overview;
-pub mod campaigns;
-pub mod common_problems;
 pub mod linkage;
+pub mod overview;
 pub mod progress;
 pub mod rectification;
 pub mod rounds;
+pub mod self_checks;
 pub mod stats;
 pub mod talent_lists;
 pub mod talent_pool;
 pub mod talents;
 pub mod team_members;
 pub mod team_proposal;
-pub mod self_checks;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::rounds)]
