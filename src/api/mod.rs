@@ -24,6 +24,7 @@ pub mod ops;
 pub mod page;
 pub mod problem;
 pub mod records;
+pub mod round_stats;
 pub mod rounds;
 pub mod similar;
 pub mod state;
@@ -135,6 +136,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(deliberations::create_assignment)
         .service(deliberations::urge_assignment)
         .service(deliberations::complete_assignment)
+        .service(round_stats::across_rounds)
+        .service(round_stats::export_across_rounds)
+        .service(round_stats::round_stats)
         .service(rounds::create_round)
         .service(rounds::list_rounds)
         .service(rounds::get_round)

@@ -116,6 +116,60 @@ pub fn form_result<T>(r: Result<T, AppError>) -> Result<Result<T, (StatusCode, E
     }
 }
 
+/// One of a page's several forms shown again after a refused post: which form (a name the
+/// page gives each form, e.g. `team` or `unit`), what was typed into it and its errors. The
+/// page's other forms show empty.
+#[derive(Default)]
+pub struct Redo {
+    pub form: &'static str,
+    pub fields: Vec<(String, String)>,
+    pub errors: Errors,
+}
+
+impl Redo {
+    /// `form` shown again with what was posted (`f`) and its errors.
+    pub fn of(form: &'static str, f: Fields, errors: Errors) -> Redo {
+        Redo { form, fields: f.0.into_iter().filter(|(k, _)| k != "csrf").collect(), errors }
+    }
+
+    /// What was typed into `field` of `form` ("" for any other form or field).
+    pub fn value(&self, form: &str, field: &str) -> &str {
+        if self.form != form {
+            return "";
+        }
+        self.fields.iter().find(|(k, _)| k == field).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
+    /// Whether `value` was among the values posted for `field` of `form` (checkboxes, selects).
+    pub fn chose(&self, form: &str, field: &str, value: &str) -> bool {
+        self.form == form && self.fields.iter().any(|(k, v)| k == field && v == value)
+    }
+
+    /// The error of `field` when `form` is the one shown again.
+    pub fn err(&self, form: &str, field: &str) -> Option<String> {
+        (self.form == form).then(|| self.errors.get(field)).flatten()
+    }
+
+    /// The errors of `form` not shown next to one of `shown` (the form's notice first).
+    pub fn others(&self, form: &str, shown: &[&str]) -> Option<String> {
+        if self.form != form {
+            return None;
+        }
+        let mut all: Vec<String> = self.errors.notice.iter().cloned().collect();
+        all.extend(self.errors.others(shown));
+        (!all.is_empty()).then(|| all.join(";"))
+    }
+
+    /// The status of the page: 200, or 422/409 when a form is shown again.
+    pub fn status(&self, refused: actix_web::http::StatusCode) -> actix_web::http::StatusCode {
+        if self.errors.is_empty() {
+            actix_web::http::StatusCode::OK
+        } else {
+            refused
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +194,15 @@ mod tests {
         assert_eq!((f.get("name"), f.get("none")), ("张", ""));
         assert_eq!(f.all("role"), vec!["liaison", "viewer"]);
         assert_eq!(split_list("津补贴、来信, 工程;\n"), vec!["津补贴", "来信", "工程"]);
+    }
+
+    #[test]
+    fn a_redo_answers_for_its_own_form_only() {
+        let f = Fields::parse("csrf=t&name=%E7%AC%AC%E4%B8%80%E7%BB%84&agency=a&agency=b".as_bytes());
+        let r = Redo::of("team", f, Errors::from(vec![FieldError::new("name", "重名"), FieldError::new("x", "其他")]));
+        assert_eq!((r.value("team", "name"), r.value("unit", "name"), r.value("team", "csrf")), ("第一组", "", ""));
+        assert!(r.chose("team", "agency", "b") && !r.chose("unit", "agency", "b"));
+        assert_eq!((r.err("team", "name").as_deref(), r.err("unit", "name")), (Some("重名"), None));
+        assert_eq!(r.others("team", &["name"]).as_deref(), Some("其他"));
     }
 }

@@ -15,6 +15,7 @@ mod charts;
 mod deliberations;
 pub mod form;
 mod inbox;
+mod inspection;
 mod login;
 mod nav;
 mod objects;
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(inbox::routes)
         .configure(transfers::routes)
         .configure(deliberations::routes)
+        .configure(inspection::routes)
         .configure(stats::routes)
         .configure(unit_admin::routes)
         .configure(platform_admin::routes)

@@ -17,6 +17,8 @@ pub struct Nav {
     pub unit_admin: bool,
     /// 平台管理 (units, groups, agreements, audit): 平台管理员.
     pub platform_admin: bool,
+    /// 本单位整改: an inspected unit's account (its own feedback, plan and ledger only).
+    pub inspected: bool,
 }
 
 impl Nav {
@@ -30,6 +32,7 @@ impl Nav {
             writes_content: crate::policy::require_content_writer(p).is_ok(),
             unit_admin: p.has(Role::AgencyAdmin),
             platform_admin: p.has(Role::Admin),
+            inspected: p.has(Role::Inspected),
         }
     }
 }

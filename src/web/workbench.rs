@@ -100,6 +100,10 @@ struct WorkbenchPage {
 #[get("/")]
 pub async fn workbench(state: web::Data<AppState>, SignedIn(s): SignedIn) -> Result<HttpResponse, WebError> {
     let nav = Nav::of(&s, "workbench");
+    if nav.inspected {
+        // An inspected unit's account has one piece of work: its own rectification.
+        return Ok(crate::web::see_other("/rectification"));
+    }
     if !nav.reads_content {
         let (awaiting, due_soon, inbox, duplicates, assignments) = (vec![], vec![], vec![], vec![], vec![]);
         let due_soon_days = work::DUE_SOON_DAYS;

@@ -14,11 +14,14 @@ use crate::error::{AppError, AppResult};
 use crate::policy::inspection::{self as rules, UnitAccess, ROUND_NOT_FOUND, UNIT_NOT_FOUND};
 use crate::policy::Principal;
 
+pub mod choices;
 pub mod direct_supervision;
 pub mod evaluation;
 pub mod findings;
+pub mod overview;
 pub mod progress;
 pub mod rounds;
+pub mod stats;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::rounds)]

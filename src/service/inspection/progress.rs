@@ -66,3 +66,57 @@ pub fn problems(
         })
         .collect())
 }
+
+/// One clue found in a round and how far its handling has come, as an agency that is a party
+/// to its transfers sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClueProgress {
+    pub finding_id: String,
+    pub inspected_unit_id: String,
+    /// When it was first transferred (by or to `agency`).
+    pub transferred_at: Option<String>,
+    /// When a transfer of it was first concluded (办结; also when feedback closed it since).
+    pub concluded_at: Option<String>,
+}
+
+/// Every clue found in the round (optionally only in the listed units), with its transfers
+/// counted only where `agency` sent or received them: statistics never reveal a transfer the
+/// agency has no part in (DESIGN.md, clue statistics).
+pub fn clues(
+    conn: &mut DbConnection,
+    round_id: &str,
+    unit_ids: Option<&[String]>,
+    agency: &str,
+) -> AppResult<Vec<ClueProgress>> {
+    use crate::db::schema::transfers;
+    let mut q = findings::table
+        .filter(findings::round_id.eq(round_id))
+        .filter(findings::kind.eq(FindingKind::Clue.as_str()))
+        .into_boxed();
+    if let Some(u) = unit_ids {
+        q = q.filter(findings::inspected_unit_id.eq_any(u));
+    }
+    let found: Vec<(String, String, String)> =
+        q.order(findings::id).select((findings::id, findings::inspected_unit_id, findings::record_id)).load(conn)?;
+    let record_ids: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    let moves: Vec<(String, String, Option<String>)> = transfers::table
+        .filter(transfers::record_id.eq_any(&record_ids))
+        .filter(transfers::from_agency_id.eq(agency).or(transfers::to_agency_id.eq(agency)))
+        .select((transfers::record_id, transfers::created_at, transfers::concluded_at))
+        .load(conn)?;
+    let mut by_record: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    for (record, created, concluded) in moves {
+        let e = by_record.entry(record).or_default();
+        e.0 = Some(e.0.take().map_or(created.clone(), |t| t.min(created)));
+        if let Some(c) = concluded {
+            e.1 = Some(e.1.take().map_or(c.clone(), |t| t.min(c)));
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(finding_id, inspected_unit_id, record)| {
+            let (transferred_at, concluded_at) = by_record.remove(&record).unwrap_or_default();
+            ClueProgress { finding_id, inspected_unit_id, transferred_at, concluded_at }
+        })
+        .collect())
+}

@@ -26,16 +26,16 @@ pub struct Figure {
 }
 
 impl Figure {
-    fn new(id: &'static str, title: &'static str, caption: String, head: Vec<&'static str>) -> Figure {
+    pub fn new(id: &'static str, title: &'static str, caption: String, head: Vec<&'static str>) -> Figure {
         Figure { id, title, caption, svg: String::new(), empty: None, head, rows: Vec::new() }
     }
 
-    fn row(&mut self, name: impl Into<String>, values: Vec<String>) {
+    pub fn row(&mut self, name: impl Into<String>, values: Vec<String>) {
         let cells = self.head[1..].iter().zip(values).map(|(h, v)| Cell { head: h, value: v }).collect();
         self.rows.push((name.into(), cells));
     }
 
-    fn chart_id(&self) -> String {
+    pub fn chart_id(&self) -> String {
         format!("{}-chart", self.id)
     }
 }

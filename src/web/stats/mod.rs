@@ -18,7 +18,7 @@ use crate::service::{self};
 use crate::web::session::SignedIn;
 use crate::web::{chinese_date, page_with, Nav, WebError};
 
-mod figures;
+pub(crate) mod figures;
 mod periods;
 
 use figures::{finished, percent, Figure};

@@ -172,17 +172,7 @@ async fn export(
     let max = state.settings.ledger_export_max_rows.max(1);
     let f = Filters { cursor: None, ..filters }.query(max + 1)?;
     let bytes = run(&state.pool, move |conn| service::transfers::export(conn, &p, &f, max, format, None)).await?;
-    let ext = format.extension();
-    let filename = format!("问题线索管理台账-{}.{ext}", service::transfers::today());
-    let encoded = percent_encoding::utf8_percent_encode(&filename, percent_encoding::NON_ALPHANUMERIC);
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"ledger.{ext}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .body(bytes))
+    Ok(crate::api::export::attachment(format, "问题线索管理台账", bytes))
 }
 
 #[get("/transfers/export.csv")]
