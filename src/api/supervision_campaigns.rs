@@ -12,7 +12,7 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::ids::{parse_list, CampaignId, RoundId};
+use crate::domain::ids::{parse_list, RoundId, SupervisionCampaignId};
 use crate::error::{AppError, AppResult};
 use crate::policy::direct_supervision::CAMPAIGN_NOT_FOUND;
 use crate::policy::inspection::ROUND_NOT_FOUND;
@@ -116,7 +116,7 @@ pub async fn list_campaigns(
     (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/supervision-campaigns/{id}")]
 pub async fn get_campaign(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id: CampaignId = path_id(&id, not_found)?;
+    let id: SupervisionCampaignId = path_id(&id, not_found)?;
     let v = run(&state.pool, move |conn| campaigns::show(conn, &p, &id)).await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -140,7 +140,7 @@ pub async fn export_campaign(
     id: web::Path<String>,
     params: Query<CampaignExportParams>,
 ) -> AppResult<HttpResponse> {
-    let id: CampaignId = path_id(&id, not_found)?;
+    let id: SupervisionCampaignId = path_id(&id, not_found)?;
     let format = ExportFormat::parse_param(params.format.as_deref())?;
     let bytes = run(&state.pool, move |conn| campaigns::export(conn, &p, &id, format)).await?;
     Ok(crate::api::export::attachment(format, "巡后直督统计", bytes))

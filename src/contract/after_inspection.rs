@@ -37,7 +37,8 @@ pub fn evaluation_weights() -> RefOr<Schema> {
 
 /// As `evaluation_weights`, or absent/null (unchanged, or equal weights).
 pub fn evaluation_weights_or_null() -> RefOr<Schema> {
-    let null: Schema = serde_json::from_value(serde_json::json!({"type": "null"})).expect("a well-formed schema literal");
+    let null: Schema =
+        serde_json::from_value(serde_json::json!({"type": "null"})).expect("a well-formed schema literal");
     RefOr::T(Schema::OneOf(utoipa::openapi::schema::OneOfBuilder::new().item(null).item(weights_schema()).build()))
 }
 

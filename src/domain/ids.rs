@@ -169,5 +169,5 @@ id_type!(
 );
 id_type!(
     /// A post-inspection direct-supervision campaign (巡后直督).
-    CampaignId
+    SupervisionCampaignId
 );

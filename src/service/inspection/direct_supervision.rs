@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::domain::clock::{parse_date, period_bounds};
 use crate::domain::event::EventType;
-use crate::domain::ids::{AgencyId, CampaignId, InspectedUnitId, RoundId, TeamId};
+use crate::domain::ids::{AgencyId, InspectedUnitId, RoundId, SupervisionCampaignId, TeamId};
 use crate::domain::inspection::direct_supervision::{clue_progress, in_window, percent, CampaignDraft};
 use crate::domain::inspection::{FindingKind, RoundStage};
 use crate::domain::new_id;
@@ -213,7 +213,7 @@ pub fn create(conn: &mut DbConnection, p: &Principal, round_id: &RoundId, n: &Ne
         }
         Ok(row.id)
     })?;
-    show(conn, p, &CampaignId::from_stored(id))
+    show(conn, p, &SupervisionCampaignId::from_stored(id))
 }
 
 fn team_agencies(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
@@ -245,7 +245,7 @@ fn visible(conn: &mut DbConnection, p: &Principal, id: &str) -> AppResult<Campai
 }
 
 /// One campaign with its statistics.
-pub fn show(conn: &mut DbConnection, p: &Principal, id: &CampaignId) -> AppResult<CampaignView> {
+pub fn show(conn: &mut DbConnection, p: &Principal, id: &SupervisionCampaignId) -> AppResult<CampaignView> {
     let c = visible(conn, p, id)?;
     view(conn, c)
 }
@@ -352,7 +352,12 @@ fn rate(v: Option<i64>) -> String {
 }
 
 /// The campaign's statistics per unit, with a total line, as CSV or XLSX.
-pub fn export(conn: &mut DbConnection, p: &Principal, id: &CampaignId, format: ExportFormat) -> AppResult<Vec<u8>> {
+pub fn export(
+    conn: &mut DbConnection,
+    p: &Principal,
+    id: &SupervisionCampaignId,
+    format: ExportFormat,
+) -> AppResult<Vec<u8>> {
     let c = visible(conn, p, id)?;
     let s = stats(conn, &c)?;
     const HEADERS: [&str; 8] = [

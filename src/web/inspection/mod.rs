@@ -21,8 +21,11 @@ use crate::web::session::SignedIn;
 use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
+mod direct_supervision;
+mod evaluation;
 mod figures;
 mod round;
+mod scoring;
 mod unit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -33,6 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(mine)
         .service(export_csv)
         .service(export_xlsx)
+        .configure(direct_supervision::routes)
+        .configure(evaluation::routes)
+        .configure(scoring::routes)
         .configure(round::routes)
         .configure(unit::routes);
 }
