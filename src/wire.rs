@@ -73,4 +73,18 @@ pub mod whole {
     pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         Option::<serde_json::Number>::deserialize(d)?.map(to_i64).transpose()
     }
+
+    pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        to_i64(serde_json::Number::deserialize(d)?)
+    }
+
+    /// An integer where serde picks the type (a map's values, a list's items).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Whole(pub i64);
+
+    impl<'de> Deserialize<'de> for Whole {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Whole, D::Error> {
+            i64(d).map(Whole)
+        }
+    }
 }

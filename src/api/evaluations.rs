@@ -21,13 +21,18 @@ use crate::policy::inspection::{ROUND_NOT_FOUND, UNIT_NOT_FOUND};
 use crate::service::inspection::evaluation::UnitEvaluationResult;
 use crate::service::inspection::evaluation::{self, results, scores, EvaluationView, NewEvaluation, ScoreView};
 use crate::service::ledger_export::ExportFormat;
+use crate::wire::whole::Whole;
 
 fn not_found() -> AppError {
     AppError::NotFound(EVALUATION_NOT_FOUND.into())
 }
 
-fn weights(w: Option<&BTreeMap<String, i64>>) -> AppResult<Option<Weights>> {
-    w.map(|w| Weights::parse(w).map_err(AppError::Validation)).transpose()
+fn weights(w: Option<&BTreeMap<String, Whole>>) -> AppResult<Option<Weights>> {
+    w.map(|w| {
+        let w: BTreeMap<String, i64> = w.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        Weights::parse(&w).map_err(AppError::Validation)
+    })
+    .transpose()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,7 +43,7 @@ pub struct NewEvaluationBody {
     /// The weight of each check; all equal when left out.
     #[serde(default)]
     #[schema(schema_with = crate::contract::evaluation_weights_or_null)]
-    pub weights: Option<BTreeMap<String, i64>>,
+    pub weights: Option<BTreeMap<String, Whole>>,
     /// The evaluating agencies: the office itself or the round's participants.
     #[schema(schema_with = crate::contract::id_list_nonempty)]
     pub evaluator_agency_ids: Vec<String>,
@@ -115,7 +120,7 @@ pub struct EvaluationPatch {
     pub name: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::contract::evaluation_weights_or_null)]
-    pub weights: Option<BTreeMap<String, i64>>,
+    pub weights: Option<BTreeMap<String, Whole>>,
 }
 
 /// Renames the evaluation or changes its weights (the office, while open; 409 once finalised).
@@ -143,6 +148,7 @@ pub async fn update_evaluation(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScoreInput {
     /// 0–100.
+    #[serde(deserialize_with = "crate::wire::whole::i64")]
     pub score: i64,
     #[serde(default)]
     pub note: String,

@@ -12,7 +12,7 @@ use crate::api::extract::{path_id, run, Auth, JsonBody, Query};
 use crate::api::page;
 use crate::api::problem::Problem;
 use crate::api::state::AppState;
-use crate::domain::ids::{parse_list, SupervisionCampaignId, RoundId};
+use crate::domain::ids::{parse_list, RoundId, SupervisionCampaignId};
 use crate::error::{AppError, AppResult};
 use crate::policy::direct_supervision::CAMPAIGN_NOT_FOUND;
 use crate::policy::inspection::ROUND_NOT_FOUND;

@@ -365,3 +365,63 @@ fn luohe_direct_supervision_counts_the_seed_figures(b: Backend) {
 }
 
 both!(luohe_direct_supervision_counts_the_seed_figures);
+
+/// The pages, in a real Chromium: the office sets up a campaign from the round's page; 督查局,
+/// on the team but not on the round, finds it under 巡后直督 and reads the two rates as a chart
+/// and the per-unit table — numbers, no finding's title; an outsider gets the not-found page.
+fn campaign_pages_in_the_browser(b: Backend) {
+    use crate::browser::Browser;
+    use crate::web_http::get_page_status;
+    let t = round_in_inspection(b);
+    let app = &t.app;
+    let dcj = app.agency(&t.admin, "dcj", "supervision_office");
+    let unit = id(&t.unit);
+    let secret = "反映某副局长插手工程招投标的线索";
+    let clue = finding(app, &t.office, &unit, "clue", secret);
+    conclude(app, &t.jiwei, &transfer(app, &t.office, &clue, &t.jiwei));
+    finding(app, &t.office, &unit, "clue", "另一条尚在办理的线索");
+    let open = finding(app, &t.office, &unit, "clue", "第三条线索");
+    transfer(app, &t.office, &open, &t.jiwei);
+    finding(app, &t.office, &unit, "problem", "教育局违规发放津补贴问题");
+    stage(&t, "feedback");
+
+    let office = Browser::open(&app.base);
+    office.sign_in("xcb_user", PASSWORD);
+    office.goto(&format!("/rounds/{}", id(&t.round)));
+    office.click(&format!("a[href='/rounds/{}/supervision-campaigns']", id(&t.round)));
+    office.assert_console_clean("巡后直督列表");
+    office.fill("#c-name", "第十三轮巡后直督");
+    office.script(&format!("document.getElementById('c-start').value = '{}'", day(today(), -5)));
+    office.script(&format!("document.getElementById('c-end').value = '{}'", day(today(), 24)));
+    for a in [&t.jiwei, &t.zzb, &dcj] {
+        office.script(&format!("document.getElementById('ct-{}').checked = true", a.id));
+    }
+    office.script(&format!("document.getElementById('cu-{unit}').checked = true"));
+    office.click("form[action$='/supervision-campaigns'] button[type=submit]");
+    let cid = office.path().strip_prefix("/supervision-campaigns/").expect("on the campaign's page").to_string();
+    office.assert_console_clean("巡后直督");
+
+    let team = Browser::open(&app.base);
+    team.sign_in("dcj_user", PASSWORD);
+    team.goto("/rounds");
+    team.click("a[href='/supervision-campaigns']");
+    team.click(&format!("a[href='/supervision-campaigns/{cid}']"));
+    let main = team.text("main");
+    assert!(main.contains("2 件移交线索,督查期内办结 1 件,办结率 50%"), "{main}");
+    assert!(main.contains("1 个问题,督查期内整改 0 个,整改率 0%"), "{main}");
+    assert!(!team.source().contains(secret), "numbers only");
+    let bars = team.script(
+        "return Array.from(document.querySelectorAll('#campaign-rates-chart [data-label]')).map(g => g.getAttribute('data-label') + '=' + g.getAttribute('data-value'))",
+    );
+    assert_eq!(bars, json!(["问题整改率=0%", "线索办结率=50%"]));
+    assert!(team.text("#campaign-units").contains("市教育局党组"));
+    team.assert_console_clean("督查局看巡后直督");
+    team.script("document.getElementById('campaign-rates-h').scrollIntoView()");
+    team.screenshot("supervision_campaign");
+    let outsider = Browser::open(&app.base);
+    outsider.sign_in("shenji_user", PASSWORD);
+    assert_eq!(get_page_status(app, &outsider, &format!("/supervision-campaigns/{cid}")), 404);
+    assert_eq!(get_page_status(app, &outsider, &format!("/rounds/{}/supervision-campaigns", id(&t.round))), 404);
+}
+
+both!(campaign_pages_in_the_browser);

@@ -545,3 +545,84 @@ fn an_evaluation_waits_for_rectification(b: Backend) {
 }
 
 both!(evaluation_rules_hold_for_every_caller, an_evaluation_waits_for_rectification);
+
+/// The pages, in a real Chromium: the office sets up an evaluation from the round's page, an
+/// evaluating agency scores a unit through the form (and sees no results yet), the office
+/// sees the provisional table and finalises; the unit's own account reads its score and rank.
+/// Every page loads with a clean console; a non-evaluating participant gets the not-found page.
+fn evaluation_pages_in_the_browser(b: Backend) {
+    use crate::browser::Browser;
+    use crate::web_http::get_page_status;
+    let t = xiaodian(b);
+    let app = &t.app;
+    let office = Browser::open(&app.base);
+    office.sign_in("xdxcb_user", PASSWORD);
+    office.goto(&format!("/rounds/{}", t.round_id));
+    office.click(&format!("a[href='/rounds/{}/evaluations']", t.round_id));
+    office.assert_console_clean("量化评估列表");
+    office.fill("#eval-name", "巡察整改量化检查评估");
+    office.fill("#w-leadership", "2");
+    for a in [&t.jiwei, &t.zzb] {
+        office.script(&format!("document.getElementById('ev-{}').checked = true", a.id));
+    }
+    for u in &t.units[..2] {
+        office.script(&format!("document.getElementById('eu-{u}').checked = true"));
+    }
+    office.click("form[action$='/evaluations'] button[type=submit]");
+    let id = office.path().strip_prefix("/evaluations/").expect("on the evaluation's page").to_string();
+    assert!(office.text("main h1").contains("巡察整改量化检查评估"));
+    assert!(office.text("main").contains("主要领导是否真重视"));
+    office.assert_console_clean("量化评估");
+
+    // 纪委监委 scores 坞城 through the form.
+    let jw = Browser::open(&app.base);
+    jw.sign_in("xdjw_user", PASSWORD);
+    jw.goto(&format!("/evaluations/{id}"));
+    assert!(jw.text("main").contains("评估结果由组织评估的巡察机构确定后可见"));
+    jw.click(&format!("a[href='/evaluations/{id}/units/{}/scores']", t.units[0]));
+    jw.assert_console_clean("评分");
+    for (i, c) in CHECKS.iter().enumerate() {
+        jw.fill(&format!("#s-{c}"), &(90 - i).to_string());
+    }
+    jw.fill("#n-leadership", "主要领导亲自部署整改");
+    jw.click("form[action$='/scores'] button[type=submit]");
+    assert_eq!(jw.path(), format!("/evaluations/{id}"));
+    assert!(jw.text("table.my-scores").contains("8/8"), "{}", jw.text("table.my-scores"));
+    jw.assert_console_clean("评分后");
+    // The rest through the API.
+    expect_status(200, t.score(&t.jiwei, &id, &t.units[1], [80; 8]));
+    expect_status(200, t.score(&t.zzb, &id, &t.units[0], [86; 8]));
+    expect_status(200, t.score(&t.zzb, &id, &t.units[1], [70; 8]));
+
+    // The office sees the provisional table and the chart, and finalises.
+    office.goto(&format!("/evaluations/{id}"));
+    assert!(office.text("table.results").contains("坞城街道党工委"));
+    assert!(office.source().contains("evaluation-scores-chart"));
+    office.script("window.confirm = function () { return true; }");
+    office.click("form[action$='/finalise'] button[type=submit]");
+    assert!(office.text("main h1").contains("已确定"), "{}", office.text("main h1"));
+    // 坞城: leadership weighs 2, the rest 1 (sum 9): 纪委监委 90…83, 组织部 86 each.
+    // means 88, 87.5, 87, 86.5, 86, 85.5, 85, 84.5; (2×88 + 87.5 + … + 84.5) / 9 = 86.44.
+    let first = office.text("table.results tbody tr:first-child");
+    assert!(first.contains("坞城街道党工委") && first.contains("86.44"), "{first}");
+    office.assert_console_clean("确定后");
+    office.script("document.getElementById('results-h').scrollIntoView()");
+    office.screenshot("evaluation");
+
+    // The unit's own account: its own result, nothing of the evaluation itself.
+    let unit = Browser::open(&app.base);
+    unit.sign_in("wcjd_contact", PASSWORD);
+    unit.goto(&format!("/inspected-units/{}/evaluations", t.units[0]));
+    let text = unit.text("main");
+    assert!(text.contains("86.44") && text.contains("第 1 名(共 2 个单位)"), "{text}");
+    unit.assert_console_clean("本单位量化评估结果");
+    assert_eq!(get_page_status(app, &unit, &format!("/evaluations/{id}")), 404);
+    // 信访局 takes part in the round but does not evaluate: not found.
+    let xfj = Browser::open(&app.base);
+    xfj.sign_in("xdxfj_user", PASSWORD);
+    assert_eq!(get_page_status(app, &xfj, &format!("/evaluations/{id}")), 404);
+    assert_eq!(get_page_status(app, &xfj, &format!("/evaluations/{id}/units/{}/scores", t.units[0])), 404);
+    assert_eq!(get_page_status(app, &xfj, &format!("/rounds/{}/evaluations", t.round_id)), 200);
+}
+
+both!(evaluation_pages_in_the_browser);

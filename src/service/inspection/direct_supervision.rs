@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::domain::clock::{parse_date, period_bounds};
 use crate::domain::event::EventType;
-use crate::domain::ids::{AgencyId, SupervisionCampaignId, InspectedUnitId, RoundId, TeamId};
+use crate::domain::ids::{AgencyId, InspectedUnitId, RoundId, SupervisionCampaignId, TeamId};
 use crate::domain::inspection::direct_supervision::{clue_progress, in_window, percent, CampaignDraft};
 use crate::domain::inspection::{FindingKind, RoundStage};
 use crate::domain::new_id;
@@ -352,7 +352,12 @@ fn rate(v: Option<i64>) -> String {
 }
 
 /// The campaign's statistics per unit, with a total line, as CSV or XLSX.
-pub fn export(conn: &mut DbConnection, p: &Principal, id: &SupervisionCampaignId, format: ExportFormat) -> AppResult<Vec<u8>> {
+pub fn export(
+    conn: &mut DbConnection,
+    p: &Principal,
+    id: &SupervisionCampaignId,
+    format: ExportFormat,
+) -> AppResult<Vec<u8>> {
     let c = visible(conn, p, id)?;
     let s = stats(conn, &c)?;
     const HEADERS: [&str; 8] = [

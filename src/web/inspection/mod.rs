@@ -22,6 +22,8 @@ use crate::web::session::SignedIn;
 use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
+mod direct_supervision;
+mod evaluation;
 mod figures;
 mod ledger;
 mod rectification;
@@ -31,6 +33,7 @@ mod round;
 mod talent;
 mod talents;
 mod team;
+mod scoring;
 mod unit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,6 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(mine)
         .service(export_csv)
         .service(export_xlsx)
+        .configure(direct_supervision::routes)
+        .configure(evaluation::routes)
+        .configure(scoring::routes)
         .configure(round::routes)
         .configure(unit::routes)
         .configure(rectification::routes)

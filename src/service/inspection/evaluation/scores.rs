@@ -14,7 +14,7 @@ use crate::policy::evaluation as rules;
 use crate::policy::Principal;
 use crate::store::log::{write_tx, Actor};
 
-use super::{require_open, visible};
+use super::{require_open, show, visible, EvaluationView};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = evaluation_scores)]
@@ -176,4 +176,22 @@ pub(crate) fn missing_of(conn: &mut DbConnection, evaluation_id: &str, agency_id
         .count()
         .get_result(conn)?;
     Ok(units * weighted.len() as i64 - given)
+}
+
+/// What an evaluating agency's scoring form shows: the evaluation and the agency's own scores
+/// of the unit (403 for anyone else, 409 once finalised, 404 for a unit not evaluated).
+pub fn for_form(
+    conn: &mut DbConnection,
+    p: &Principal,
+    id: &EvaluationId,
+    unit_id: &InspectedUnitId,
+) -> AppResult<(EvaluationView, Vec<ScoreView>)> {
+    let (e, _, ev, _) = visible(conn, p, id)?;
+    rules::require_scorer(p, &ev)?;
+    require_open(&e)?;
+    if !in_evaluation(conn, &e.id, unit_id)? {
+        return Err(AppError::NotFound(crate::policy::inspection::UNIT_NOT_FOUND.into()));
+    }
+    let mine = load(conn, &e.id, Some(unit_id), Some(&p.agency_id))?;
+    Ok((show(conn, p, id)?, mine))
 }
