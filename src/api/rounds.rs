@@ -27,6 +27,7 @@ pub struct NewRound {
     #[schema(schema_with = crate::contract::name_100)]
     pub name: String,
     #[schema(schema_with = crate::contract::round_number)]
+    #[serde(deserialize_with = "crate::wire::whole::i64")]
     pub number: i64,
     pub kind: RoundKind,
     /// YYYY-MM-DD

@@ -133,6 +133,24 @@ fn rounds_are_run_by_the_office_and_seen_by_participants_only(b: Backend) {
     assert_eq!(s, 422, "{e}");
     let fields: Vec<&str> = e["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["period_end"], "{e}");
+
+    // A number is a whole number however JSON writes it: 14.0 is 14; 14.5 is refused.
+    let (s, e) = app.post(
+        &t.office.token,
+        "/api/v1/rounds",
+        json!({"name": "七届市委第十四轮巡察", "number": 14.5,
+        "kind": "regular", "period_start": "2026-09-01", "period_end": "2026-10-31"}),
+    );
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["errors"][0]["field"], "number", "{e}");
+    let (s, r) = app.post(
+        &t.office.token,
+        "/api/v1/rounds",
+        json!({"name": "七届市委第十四轮巡察", "number": 14.0,
+        "kind": "regular", "period_start": "2026-09-01", "period_end": "2026-10-31"}),
+    );
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["number"], 14, "{r}");
 }
 
 both!(rounds_are_run_by_the_office_and_seen_by_participants_only);

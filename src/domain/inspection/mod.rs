@@ -6,16 +6,16 @@ use crate::domain::clock::parse_date;
 use crate::domain::FieldError;
 use crate::wire_enum;
 
-pub mod evidence;
-pub mod four_party;
+pub mod campaigns;
 pub mod direct_supervision;
 pub mod evaluation;
+pub mod evidence;
+pub mod four_party;
 pub mod items;
-pub mod rectification;
-pub mod talent;
-pub mod requests;
-pub mod campaigns;
 pub mod linkage;
+pub mod rectification;
+pub mod requests;
+pub mod talent;
 
 wire_enum!(
     /// The kind of a round (巡察类型).

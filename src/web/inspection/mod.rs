@@ -30,10 +30,10 @@ mod rectification;
 mod request;
 mod requests;
 mod round;
+mod scoring;
 mod talent;
 mod talents;
 mod team;
-mod scoring;
 mod unit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
