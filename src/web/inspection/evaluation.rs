@@ -12,7 +12,7 @@ use askama::Template;
 
 use crate::api::extract::run;
 use crate::api::state::AppState;
-use crate::domain::ids::{parse_list, AgencyId, EvaluationId, InspectedUnitId, RoundId};
+use crate::domain::ids::{parse_list, AgencyId, EvaluationId, RoundId};
 use crate::domain::inspection::evaluation::{format_centi, Check, EvaluationState, Weights};
 use crate::error::{AppError, FieldError};
 use crate::service::inspection::evaluation::{self, results, scores, EvaluationView, NewEvaluation};
@@ -32,11 +32,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(export_xlsx)
         .service(show)
         .service(weights)
-        .service(finalise)
-        .service(unit_results);
+        .service(finalise);
 }
 
-fn not_found<T>(id: &str, parse: fn(&str) -> Option<T>) -> Result<T, WebError> {
+pub(super) fn not_found<T>(id: &str, parse: fn(&str) -> Option<T>) -> Result<T, WebError> {
     parse(id).ok_or(WebError::NotFound)
 }
 
@@ -362,55 +361,4 @@ pub async fn export_xlsx(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     export(state, s, &id, ExportFormat::Xlsx).await
-}
-
-/// A unit's final result as a line.
-pub struct UnitResultLine {
-    pub evaluation_id: String,
-    pub name: String,
-    pub score: String,
-    pub rank: u32,
-    pub units: i64,
-    pub date: String,
-}
-
-#[derive(Template)]
-#[template(path = "inspection/unit_evaluations.html", config = "src/web/askama.toml")]
-struct UnitResultsPage {
-    nav: Nav,
-    unit_id: String,
-    unit_name: String,
-    own_unit: bool,
-    items: Vec<UnitResultLine>,
-}
-
-/// 量化评估结果 of one inspected unit: its final scores and ranks (its own account included).
-#[get("/inspected-units/{id}/evaluations")]
-pub async fn unit_results(
-    state: web::Data<AppState>,
-    s: SignedIn,
-    id: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    let id = not_found(&id, InspectedUnitId::parse)?;
-    let p = s.0.principal.clone();
-    let (unit, items) =
-        run(&state.pool, move |conn| Ok((rounds::show_unit(conn, &p, &id)?, results::of_unit(conn, &p, &id)?))).await?;
-    let own_unit = s.0.principal.has(crate::domain::Role::Inspected);
-    page(&UnitResultsPage {
-        nav: Nav::of(&s.0, if own_unit { "rectification" } else { "rounds" }),
-        unit_id: unit.id,
-        unit_name: unit.object_name,
-        own_unit,
-        items: items
-            .into_iter()
-            .map(|r| UnitResultLine {
-                score: score_text(Some(r.score)),
-                rank: r.rank,
-                units: r.units,
-                date: chinese_date(&r.finalised_at),
-                evaluation_id: r.evaluation_id,
-                name: r.evaluation_name,
-            })
-            .collect(),
-    })
 }

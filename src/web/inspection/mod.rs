@@ -35,6 +35,7 @@ mod talent;
 mod talents;
 mod team;
 mod unit;
+mod unit_evaluations;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // `/rounds/new` and the exports before `/rounds/{id}`.
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(export_xlsx)
         .configure(direct_supervision::routes)
         .configure(evaluation::routes)
+        .service(unit_evaluations::unit_results)
         .configure(scoring::routes)
         .configure(round::routes)
         .configure(unit::routes)
