@@ -291,10 +291,11 @@ const MATTERS: [&str; 12] = [
     "惠民政策落实不到位",
 ];
 
-/// Seed 000 (漯河): a direct-supervision campaign over a round's units — 344 clues found and
-/// transferred, 220 of them concluded within the month: 220 / 344 = 63.95 % → 64 %; and 1,183
-/// problems found. (804 of them rectified within the month, 68 %, needs the rectification
-/// ledger's API: see the report.)
+/// Seed 000 (漯河): a direct-supervision campaign over a round's eight units — 1,183 problems
+/// found, 804 of them rectified within the month (every ledger item closed by 对账销号):
+/// 804 / 1,183 = 67.96 % → 68 %; 344 clues found and transferred, 220 of them concluded within
+/// the month: 220 / 344 = 63.95 % → 64 %. The units have no accounts of their own, so the
+/// office records their papers (signature, plan, progress), as the rectification API allows.
 fn luohe_direct_supervision_counts_the_seed_figures(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
@@ -326,9 +327,14 @@ fn luohe_direct_supervision_counts_the_seed_figures(b: Backend) {
 
     // 1,183 problems and 344 clues, spread over the units.
     let title = |kind: &str, n: usize| format!("{}{}{}(第{n}项)", LUOHE_UNITS[n % 8], MATTERS[n % 12], kind);
+    let problems = std::sync::Mutex::new(vec![Vec::new(); 8]);
     par((0..1183).collect(), |n| {
-        finding(&app, &office, &units[n % 8], "problem", &title("问题", n));
+        let body = json!({"kind": "problem", "title": title("问题", n)});
+        let path = format!("/api/v1/inspected-units/{}/findings", units[n % 8]);
+        let f = expect_status(201, app.post(&office.token, &path, body));
+        problems.lock().unwrap()[n % 8].push(id(&f));
     });
+    let problems = problems.into_inner().unwrap();
     let clues = std::sync::Mutex::new(Vec::new());
     par((0..344).collect(), |n| {
         let record = finding(&app, &office, &units[n % 8], "clue", &title("问题线索", n));
@@ -345,6 +351,38 @@ fn luohe_direct_supervision_counts_the_seed_figures(b: Backend) {
     });
     expect_status(200, app.post(&office.token, &format!("/api/v1/rounds/{rid}/stage"), json!({"stage": "feedback"})));
 
+    // The feedback to each unit, signed by the three parties; the plans, approved by 纪委监委
+    // and 组织部, become the ledger; 804 items (101 in four units, 100 in four) are closed.
+    for (unit, findings) in units.iter().zip(&problems) {
+        let listed: Vec<Value> = findings.iter().map(|f| json!({"finding_id": f})).collect();
+        let path = format!("/api/v1/inspected-units/{unit}/feedback");
+        expect_status(201, app.post(&office.token, &path, json!({"summary": "巡察反馈意见", "problems": listed})));
+        for (party, name) in [("unit_head", "王书记"), ("team_leader", "李组长"), ("office_director", "赵主任")]
+        {
+            let body = json!({"party": party, "signer_name": name});
+            expect_status(200, app.post(&office.token, &format!("{path}/signatures"), body));
+        }
+    }
+    expect_status(
+        200,
+        app.post(&office.token, &format!("/api/v1/rounds/{rid}/stage"), json!({"stage": "rectification"})),
+    );
+    par(units.iter().zip(&problems).enumerate().collect(), |(u, (unit, findings))| {
+        let path = format!("/api/v1/inspected-units/{unit}/plans");
+        let plan = expect_status(201, app.post(&office.token, &path, crate::rectification::plan_body(findings)));
+        for reviewer in [&jiwei, &zzb] {
+            let path = format!("/api/v1/rectification-plans/{}/reviews", id(&plan));
+            expect_status(200, app.post(&reviewer.token, &path, json!({"verdict": "approve"})));
+        }
+        let items = expect_status(200, app.get(&office.token, &format!("/api/v1/inspected-units/{unit}/items")));
+        let done: Vec<String> = items.as_array().unwrap()[..if u < 4 { 101 } else { 100 }].iter().map(id).collect();
+        let batch = format!("/api/v1/inspected-units/{unit}/items/steps");
+        for (step, note) in [("submit", "整改完成"), ("close", "对账销号")] {
+            let body = json!({"step": step, "note": note, "item_ids": done});
+            expect_status(200, app.post(&office.token, &batch, body));
+        }
+    });
+
     // The month's campaign by 纪委监委, 组织部 and 督查局 over every unit.
     let body = campaign_body(
         "七届市委第八轮巡察巡后直督",
@@ -357,11 +395,15 @@ fn luohe_direct_supervision_counts_the_seed_figures(b: Backend) {
     let stats =
         expect_status(200, app.get(&dcj.token, &format!("/api/v1/supervision-campaigns/{}", id(&c))))["stats"].clone();
     assert_eq!(stats["problems"], 1183, "{stats}");
+    assert_eq!(stats["rectified_in_window"], 804);
+    assert_eq!(stats["rectification_rate_percent"], 68);
     assert_eq!(stats["clues"], 344);
     assert_eq!(stats["concluded_in_window"], 220);
     assert_eq!(stats["clue_closure_rate_percent"], 64);
-    let per_unit: i64 = stats["by_unit"].as_array().unwrap().iter().map(|u| u["clues"].as_i64().unwrap()).sum();
-    assert_eq!(per_unit, 344);
+    let sum =
+        |field: &str| -> i64 { stats["by_unit"].as_array().unwrap().iter().map(|u| u[field].as_i64().unwrap()).sum() };
+    assert_eq!((sum("problems"), sum("rectified_in_window")), (1183, 804));
+    assert_eq!((sum("clues"), sum("concluded_in_window")), (344, 220));
 }
 
 both!(luohe_direct_supervision_counts_the_seed_figures);

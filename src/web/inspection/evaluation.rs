@@ -12,7 +12,7 @@ use askama::Template;
 
 use crate::api::extract::run;
 use crate::api::state::AppState;
-use crate::domain::ids::{parse_list, AgencyId, EvaluationId, RoundId};
+use crate::domain::ids::{parse_list, AgencyId, EvaluationId, InspectedUnitId, RoundId};
 use crate::domain::inspection::evaluation::{format_centi, Check, EvaluationState, Weights};
 use crate::error::{AppError, FieldError};
 use crate::service::inspection::evaluation::{self, results, scores, EvaluationView, NewEvaluation};
@@ -23,7 +23,7 @@ use crate::web::charts::{self, Bar};
 use crate::web::form::{form_result, Fields, Redo};
 use crate::web::session::SignedIn;
 use crate::web::stats::figures::Figure;
-use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
+use crate::web::{chinese_date, page_with, see_other, Nav, WebError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
