@@ -3,7 +3,9 @@
 //! agency-admin login per unit, sharing groups and agreements, about a hundred and fifty
 //! supervision objects, three hundred records of every kind, forty clue transfers in every
 //! state, deliberations with assignments, subscriptions with unread inbox items and
-//! possible-duplicate flags — all written through the service layer, so events, audit
+//! possible-duplicate flags, and the inspection office's rounds, one in each stage, with the
+//! talent pool, requests, findings, feedback, plans, ledgers, reviews and evaluations
+//! (`rounds`, `rectification`) — all written through the service layer, so events, audit
 //! entries, inbox items and flags come from the real code paths. Deterministic (a seeded
 //! generator), and loaded only into an empty hub.
 
@@ -28,10 +30,14 @@ use crate::store::log::{write_tx, Actor, Log};
 mod backdate;
 mod deliberations;
 mod records;
+mod rectification;
+mod rounds;
 mod titles;
 mod transfers;
 
 pub const DEMO_PASSWORD: &str = "Guantong@2026";
+/// The login of the demo's inspected unit (市教育局), which sees only its own rectification.
+pub const UNIT_LOGIN: &str = rounds::UNIT_ACCOUNT.1;
 
 /// (code, name, kind, level)
 pub const AGENCIES: &[(&str, &str, &str, &str)] = &[
@@ -78,6 +84,11 @@ pub fn logins() -> Vec<DemoLogin> {
         role: "联络员",
     });
     out.push(DemoLogin { agency: "每个单位".into(), username: "<代码>_admin".into(), role: "单位管理员" });
+    out.push(DemoLogin {
+        agency: "市教育局(七届市委第十一轮巡察的被巡察单位)".into(),
+        username: rounds::UNIT_ACCOUNT.1.into(),
+        role: "被巡察单位",
+    });
     out
 }
 
@@ -116,6 +127,10 @@ pub struct Hub {
 impl Hub {
     pub fn agency(&self, code: &str) -> String {
         self.ids[code].clone()
+    }
+    /// The unit's name, by code.
+    pub fn name_of(&self, code: &str) -> String {
+        AGENCIES.iter().find(|a| a.0 == code).map(|a| a.1.to_string()).unwrap_or_default()
     }
     pub fn kind_of(&self, code: &str) -> &'static str {
         self.kinds[code]
@@ -195,6 +210,8 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
         return Ok(vec![]);
     };
     deliberations::deliberate(&mut conn, &hub, &sent).map_err(|e| anyhow::anyhow!("载入演示会商失败:{e}"))?;
+    // The inspection rounds, one in each stage (issue 11).
+    rounds::load(&mut conn, &hub, &hash).map_err(|e| anyhow::anyhow!("载入演示巡察轮次失败:{e}"))?;
     // Duplicate handling is compared after commit, as for every publish and transfer.
     service::similar::flag_after_commit(&mut conn, &ids);
     write_tx(&mut conn, |conn, _| backdate::history(conn, &sent, &ages))
