@@ -31,6 +31,7 @@ mod backdate;
 mod deliberations;
 mod records;
 mod rectification;
+mod requests;
 mod rounds;
 mod titles;
 mod transfers;
