@@ -565,3 +565,38 @@ fn huantai_pool_of_57_leaders_and_178_staff(b: Backend) {
 }
 
 both!(huantai_pool_of_57_leaders_and_178_staff);
+
+/// 漯河's pool (seed 000): 355 people eligible as leaders and 1,698 as staff, recommended by
+/// four member units in batches of at most 500, read back exactly from the statistics — per
+/// position and per recommending unit.
+fn luohe_pool_of_355_leaders_and_1698_staff(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let office = app.agency(&admin, "lhxcb", "inspection");
+    let units = [
+        app.agency(&admin, "lhjw", "discipline"),
+        app.agency(&admin, "lhzzb", "organization"),
+        app.agency(&admin, "lhsj", "audit"),
+        app.agency(&admin, "lhcz", "finance"),
+    ];
+    let leaders = (1..=355).map(|i| person(&format!("组长人选{i:04}"), &["leader"], &["纪检监察"]));
+    let staff = (1..=1698).map(|i| person(&format!("抽调干部{i:04}"), &["staff"], &["财务审计"]));
+    let everyone: Vec<Value> = leaders.chain(staff).collect();
+    // Person n is recommended by unit n % 4, in batches of 500.
+    for (u, unit) in units.iter().enumerate() {
+        let mine: Vec<Value> = everyone.iter().skip(u).step_by(4).cloned().collect();
+        for batch in mine.chunks(500) {
+            let created = expect_status(201, app.post(&unit.token, "/api/v1/talents/batch", json!({"items": batch})));
+            assert_eq!(created["count"].as_u64(), Some(batch.len() as u64));
+        }
+    }
+    let stats = expect_status(200, app.get(&office.token, "/api/v1/talents/stats"));
+    assert_eq!((stats["total"].as_i64(), stats["active"].as_i64()), (Some(2053), Some(2053)), "{stats}");
+    assert_eq!(stats["by_position"], json!({"leader": 355, "deputy": 0, "staff": 1698}));
+    let mut per: Vec<i64> =
+        stats["by_agency"].as_array().unwrap().iter().map(|a| a["total"].as_i64().unwrap()).collect();
+    per.sort();
+    assert_eq!(per, [513, 513, 513, 514]);
+}
+
+both!(luohe_pool_of_355_leaders_and_1698_staff);
