@@ -109,7 +109,7 @@ fn protected_json(nullable_: bool) -> serde_json::Value {
     use crate::domain::record::MAX_PROTECTED_FIELDS;
     nullable(
         serde_json::json!({"type": "object", "maxProperties": MAX_PROTECTED_FIELDS,
-            "propertyNames": {"type": "string", "minLength": 1, "maxLength": 64},
+            "propertyNames": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": super::no_nul::NO_NUL},
             "additionalProperties": {"type": "string"}}),
         nullable_,
     )

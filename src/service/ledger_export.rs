@@ -31,7 +31,7 @@ impl ExportFormat {
     /// `csv` (also when not given) or `xlsx`; anything else is a 422 on `format`.
     pub fn parse_param(v: Option<&str>) -> Result<ExportFormat, crate::error::AppError> {
         match v {
-            None | Some("") | Some("csv") => Ok(ExportFormat::Csv),
+            None | Some("csv") => Ok(ExportFormat::Csv),
             Some("xlsx") => Ok(ExportFormat::Xlsx),
             Some(_) => Err(crate::error::AppError::validation("format", "format 须为 csv 或 xlsx")),
         }

@@ -47,6 +47,7 @@ mod web_http;
 mod web_inbox;
 mod web_info_requests;
 mod web_journey;
+mod web_linkage;
 mod web_pages;
 mod web_platform;
 mod web_rectification;

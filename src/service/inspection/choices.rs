@@ -45,6 +45,16 @@ pub fn members(conn: &mut DbConnection, p: &Principal) -> AppResult<Vec<(String,
     Ok(rows.into_iter().filter(|(_, _, k)| policy::credentials::receives_records(k)).map(|(i, n, _)| (i, n)).collect())
 }
 
+/// The active audit agencies (kind `audit`) an inspected unit may be linked to (巡审联动).
+pub fn audit_agencies(conn: &mut DbConnection) -> AppResult<Vec<(String, String)>> {
+    Ok(agencies::table
+        .filter(agencies::active.eq(true))
+        .filter(agencies::kind.eq("audit"))
+        .order(agencies::code)
+        .select((agencies::id, agencies::name))
+        .load(conn)?)
+}
+
 /// The choices of a round's forms (its office only; others 404 or 403 as for the round).
 pub fn for_round(conn: &mut DbConnection, p: &Principal, round_id: &str) -> AppResult<RoundChoices> {
     let (r, _) = visible_round(conn, p, round_id)?;

@@ -26,6 +26,7 @@ mod direct_supervision;
 mod evaluation;
 mod figures;
 mod ledger;
+mod linkage;
 mod rectification;
 mod request;
 mod requests;
@@ -53,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(unit::routes)
         .configure(rectification::routes)
         .configure(ledger::routes)
+        .configure(linkage::routes)
         // `/talents/new` and the roster's exports before `/talents/{id}`.
         .configure(talents::routes)
         .configure(talent::routes)
