@@ -129,7 +129,8 @@ pub async fn require(
     if object.is_none() {
         errs.push(crate::error::FieldError::new("object_id", "请选择要求自查的单位"));
     }
-    let account: Option<AgencyId> = parse_opt("account_agency_id", Some(f.get("account_agency_id")).filter(|v| !v.is_empty()), &mut errs);
+    let account: Option<AgencyId> =
+        parse_opt("account_agency_id", Some(f.get("account_agency_id")).filter(|v| !v.is_empty()), &mut errs);
     let draft = SelfCheckDraft::parse(f.get("requirement"), f.get("deadline"), &crate::domain::clock::today());
     let (p, rid) = (s.0.principal.clone(), id.clone());
     let done = run(&state.pool, move |conn| match (draft, object) {

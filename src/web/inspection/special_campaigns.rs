@@ -148,7 +148,10 @@ async fn new_page(state: &AppState, s: &SignedIn, redo: Redo) -> Result<HttpResp
         Ok((choices::members(conn, &p)?, link_choices(conn, &p)?))
     })
     .await?;
-    page_with(redo.status(StatusCode::UNPROCESSABLE_ENTITY), &NewPage { nav: Nav::of(&s.0, "rounds"), members, links, redo })
+    page_with(
+        redo.status(StatusCode::UNPROCESSABLE_ENTITY),
+        &NewPage { nav: Nav::of(&s.0, "rounds"), members, links, redo },
+    )
 }
 
 /// 新建专项整治: the form.
