@@ -64,7 +64,7 @@ fn common_problems_are_notified_and_read_through_the_pages(b: Backend) {
     let browser = Browser::open(&app.base);
     browser.sign_in("xcb_user", PASSWORD);
     browser.goto(&format!("/rounds/{rid}"));
-    browser.click(&format!("a[href='/rounds/{rid}/common-problems']"));
+    browser.click(&format!("section[aria-labelledby=after-round] a[href='/rounds/{rid}/common-problems']"));
     assert!(browser.text("main").contains("暂无本单位可查看的共性问题"), "{}", browser.text("main"));
     browser.fill("#cp-title", CP);
     browser.fill("#cp-body", "在多个被巡察单位发现");
@@ -151,7 +151,7 @@ fn self_checks_are_required_and_reported_through_the_pages(b: Backend) {
     let browser = Browser::open(&app.base);
     browser.sign_in("xcb_user", PASSWORD);
     browser.goto(&format!("/rounds/{rid}"));
-    browser.click(&format!("a[href='/rounds/{rid}/self-checks']"));
+    browser.click(&format!("section[aria-labelledby=after-round] a[href='/rounds/{rid}/self-checks']"));
     let choose = "const s = document.getElementById('sc-object'); s.value = [...s.options].find(o => o.text === '市卫生健康委党组').value";
     browser.script(choose);
     browser.script(&format!("document.getElementById('sc-account').value = '{}'", wjw_account.id));
