@@ -40,6 +40,7 @@ mod sync_cli;
 mod talent_pool;
 pub mod transfers;
 mod web_admin;
+mod web_after_round;
 mod web_client;
 mod web_deliberations;
 mod web_forms;

@@ -22,6 +22,8 @@ use crate::web::session::SignedIn;
 use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
+mod common_problem;
+mod common_problems;
 mod direct_supervision;
 mod evaluation;
 mod figures;
@@ -32,6 +34,10 @@ mod request;
 mod requests;
 mod round;
 mod scoring;
+mod self_check;
+mod self_checks;
+mod special_campaign;
+mod special_campaigns;
 mod talent;
 mod talents;
 mod team;
@@ -61,6 +67,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(team::routes);
     // `/info-requests/new` before `/info-requests/{id}`.
     cfg.configure(requests::routes).configure(request::routes);
+    // After a round: 共性问题, 未巡先改 and 专项整治 (`/campaigns/new` and the exports before
+    // `/campaigns/{id}`).
+    cfg.configure(common_problems::routes)
+        .configure(common_problem::routes)
+        .configure(self_checks::routes)
+        .configure(self_check::routes)
+        .configure(special_campaigns::routes)
+        .configure(special_campaign::routes);
 }
 
 /// A round as a line of the list.
