@@ -89,6 +89,7 @@ fn common_problems_are_notified_and_read_through_the_pages(b: Backend) {
     assert!(browser.text("main table").contains(CP) && browser.text("main table").contains("测试单位jiwei"));
     assert!(browser.text("section[aria-labelledby=after-stats]").contains("1 个,通报成员单位 1 家"));
     browser.assert_console_clean("本轮共性问题");
+    browser.screenshot("common_problems");
     let csv = get_page(app, &format!("/rounds/{rid}/common-problems/export.csv"), &browser.cookie_header());
     assert_eq!(csv.status().as_u16(), 200);
     let csv = csv.text().unwrap();
@@ -260,6 +261,7 @@ fn campaigns_are_set_up_and_linked_through_the_pages(b: Backend) {
     assert!(problems.contains(P1) && problems.contains(P2), "{problems}");
     assert!(browser.text("section[aria-labelledby=progress]").contains("2 个"));
     browser.assert_console_clean("关联问题");
+    browser.screenshot("special_campaign");
     let own = browser.cookie_header();
     let r = post_form(app, "/campaigns/new", &own, &[("name", "无令牌的专项整治"), ("period_start", &day(0))]);
     assert_eq!(r.status().as_u16(), 403, "no CSRF token");
