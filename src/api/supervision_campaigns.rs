@@ -16,7 +16,7 @@ use crate::domain::ids::{parse_list, RoundId, SupervisionCampaignId};
 use crate::error::{AppError, AppResult};
 use crate::policy::direct_supervision::CAMPAIGN_NOT_FOUND;
 use crate::policy::inspection::ROUND_NOT_FOUND;
-use crate::service::inspection::direct_supervision::{self as campaigns, CampaignView, NewCampaign};
+use crate::service::inspection::direct_supervision::{self as campaigns, NewCampaign, SupervisionCampaignView};
 use crate::service::ledger_export::ExportFormat;
 
 fn not_found() -> AppError {
@@ -48,7 +48,7 @@ pub struct NewCampaignBody {
 
 /// Sets up a direct-supervision campaign of the round (its office, from the feedback on;
 /// before: 409). The window's dates and names are checked once the round is found.
-#[utoipa::path(tag = "巡察", request_body = NewCampaignBody, responses((status = 201, body = CampaignView),
+#[utoipa::path(tag = "巡察", request_body = NewCampaignBody, responses((status = 201, body = SupervisionCampaignView),
     (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
     (status = 422, body = Problem)), security(("bearer" = [])))]
 #[post("/rounds/{id}/supervision-campaigns")]
@@ -87,11 +87,11 @@ pub struct CampaignParams {
     pub limit: Option<i64>,
 }
 
-crate::page_schema!(CampaignPage, CampaignView);
+crate::page_schema!(SupervisionCampaignPage, SupervisionCampaignView);
 
 /// The campaigns the caller sees (as the round's office or participant, or on the team),
 /// newest first, each with its statistics.
-#[utoipa::path(tag = "巡察", params(CampaignParams), responses((status = 200, body = CampaignPage),
+#[utoipa::path(tag = "巡察", params(CampaignParams), responses((status = 200, body = SupervisionCampaignPage),
     (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 #[get("/supervision-campaigns")]
 pub async fn list_campaigns(
@@ -106,13 +106,13 @@ pub async fn list_campaigns(
         Some(r) => Some(RoundId::parse(&r).ok_or_else(|| AppError::validation("round_id", "编号格式无效"))?),
     };
     let page = run(&state.pool, move |conn| campaigns::page(conn, &p, &w, round.as_ref())).await?;
-    Ok(HttpResponse::Ok().json(CampaignPage::from(page)))
+    Ok(HttpResponse::Ok().json(SupervisionCampaignPage::from(page)))
 }
 
 /// One campaign with its statistics: problems and those rectified within the window, clues
 /// transferred and those concluded within it, as counts, whole-percent rates (rounded half
 /// up) and per unit — numbers only.
-#[utoipa::path(tag = "巡察", responses((status = 200, body = CampaignView), (status = 403, body = Problem),
+#[utoipa::path(tag = "巡察", responses((status = 200, body = SupervisionCampaignView), (status = 403, body = Problem),
     (status = 404, body = Problem)), security(("bearer" = [])))]
 #[get("/supervision-campaigns/{id}")]
 pub async fn get_campaign(state: web::Data<AppState>, Auth(p): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {

@@ -78,7 +78,7 @@ pub struct CampaignStats {
 
 /// A campaign with its statistics.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CampaignView {
+pub struct SupervisionCampaignView {
     pub id: String,
     pub round_id: String,
     pub name: String,
@@ -116,7 +116,12 @@ fn dedup<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 }
 
 /// Sets up a campaign of the round (its office, from the feedback on): every field error at once.
-pub fn create(conn: &mut DbConnection, p: &Principal, round_id: &RoundId, n: &NewCampaign) -> AppResult<CampaignView> {
+pub fn create(
+    conn: &mut DbConnection,
+    p: &Principal,
+    round_id: &RoundId,
+    n: &NewCampaign,
+) -> AppResult<SupervisionCampaignView> {
     let id = write_tx(conn, |conn, log| {
         let (r, _) = visible_round(conn, p, round_id)?;
         policy::inspection::require_round_owner(p, &r.owner_agency_id)?;
@@ -245,13 +250,13 @@ fn visible(conn: &mut DbConnection, p: &Principal, id: &str) -> AppResult<Campai
 }
 
 /// One campaign with its statistics.
-pub fn show(conn: &mut DbConnection, p: &Principal, id: &SupervisionCampaignId) -> AppResult<CampaignView> {
+pub fn show(conn: &mut DbConnection, p: &Principal, id: &SupervisionCampaignId) -> AppResult<SupervisionCampaignView> {
     let c = visible(conn, p, id)?;
     view(conn, c)
 }
 
-fn view(conn: &mut DbConnection, c: CampaignRow) -> AppResult<CampaignView> {
-    Ok(CampaignView {
+fn view(conn: &mut DbConnection, c: CampaignRow) -> AppResult<SupervisionCampaignView> {
+    Ok(SupervisionCampaignView {
         team_agency_ids: team_agencies(conn, &c.id)?,
         team_ids: serde_json::from_str(&c.team_ids).unwrap_or_default(),
         stats: stats(conn, &c)?,
@@ -270,7 +275,7 @@ pub fn page(
     p: &Principal,
     w: &Window,
     round_id: Option<&RoundId>,
-) -> AppResult<Page<CampaignView>> {
+) -> AppResult<Page<SupervisionCampaignView>> {
     rules::require_campaign_reader(p)?;
     let mut q = supervision_campaigns::table.filter(rules::campaigns_visible_sql(&p.agency_id)).into_boxed();
     if let Some(r) = round_id {

@@ -13,7 +13,9 @@ use crate::api::extract::run;
 use crate::api::page;
 use crate::api::state::AppState;
 use crate::domain::ids::{parse_list, RoundId, SupervisionCampaignId};
-use crate::service::inspection::direct_supervision::{self as campaigns, CampaignStats, CampaignView, NewCampaign};
+use crate::service::inspection::direct_supervision::{
+    self as campaigns, CampaignStats, NewCampaign, SupervisionCampaignView,
+};
 use crate::service::inspection::{choices, rounds};
 use crate::service::ledger_export::ExportFormat;
 use crate::service::{self};
@@ -43,7 +45,7 @@ fn rate(r: Option<i64>) -> String {
     r.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into())
 }
 
-fn line(c: CampaignView) -> CampaignLine {
+fn line(c: SupervisionCampaignView) -> CampaignLine {
     CampaignLine {
         window: period(&c.window_start, &c.window_end),
         units: c.stats.by_unit.len(),
@@ -169,7 +171,7 @@ pub async fn create(
 #[template(path = "inspection/campaign.html", config = "src/web/askama.toml")]
 struct CampaignPage {
     nav: Nav,
-    c: CampaignView,
+    c: SupervisionCampaignView,
     window: String,
     team: Vec<String>,
     rates: Figure,
