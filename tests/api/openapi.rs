@@ -151,3 +151,59 @@ fn bodiless_steps_take_nothing_empty_or_null(b: Backend) {
 }
 
 both!(bodiless_steps_take_nothing_empty_or_null);
+
+/// Every OpenAPI component name belongs to one type: utoipa files a schema under the type's
+/// bare name, so two types of the same name (say two `CampaignView`s in two modules) would
+/// share one component and the spec would describe only one of them — silently (schemathesis
+/// found the 巡后直督 campaign answered under the special campaign's schema once).
+#[test]
+fn every_schema_name_belongs_to_one_type() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let (mut derives_schema, mut in_wire_enum) = (false, false);
+        for line in text.lines().map(str::trim) {
+            // `wire_enum!(Name { … })` types implement ToSchema under `Name` too.
+            if in_wire_enum && !line.starts_with("///") && !line.starts_with("#[") {
+                let name: String = line.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                owners.entry(name).or_default().push(f.display().to_string());
+                in_wire_enum = false;
+            }
+            if line == "wire_enum!(" {
+                in_wire_enum = true;
+            }
+            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                derives_schema = true;
+            } else if line.starts_with("#[schema(as") {
+                derives_schema = false;
+            }
+            let decl = line.strip_prefix("pub struct ").or_else(|| line.strip_prefix("pub enum "));
+            if let Some(rest) = decl {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if derives_schema {
+                    owners.entry(name).or_default().push(f.display().to_string());
+                }
+                derives_schema = false;
+            }
+            if let Some(rest) = line.strip_prefix("crate::page_schema!(") {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                owners.entry(name).or_default().push(f.display().to_string());
+            }
+        }
+    }
+    assert!(owners.len() > 100, "the scan found the schemas ({})", owners.len());
+    let shared: Vec<_> = owners.iter().filter(|(_, files)| files.len() > 1).collect();
+    assert!(shared.is_empty(), "one component name, several types: {shared:?}");
+}
