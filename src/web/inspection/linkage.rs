@@ -15,6 +15,7 @@ use crate::domain::ids::{AgencyId, AuditLinkageId, InspectedUnitId};
 use crate::domain::inspection::linkage::{LinkageDraft, LinkageState};
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
 use crate::error::{AppError, FieldError};
+use crate::policy::audit_linkage as rules;
 use crate::service::inspection::linkage::{self, exchange, LinkageView};
 use crate::service::inspection::{choices, rounds};
 use crate::service::{self};
@@ -93,7 +94,7 @@ async fn render_unit(
         let unit = rounds::show_unit(conn, &p, &id)?;
         let items = linkage::list_for_unit(conn, &p, &id)?;
         let round = rounds::show(conn, &p, &crate::domain::ids::RoundId::from_stored(unit.round_id.clone()))?;
-        let office = round.owner_agency_id == p.agency_id && crate::policy::require_content_writer(&p).is_ok();
+        let office = crate::policy::inspection::require_round_owner(&p, &round.owner_agency_id).is_ok();
         let audit = if office { Some(choices::audit_agencies(conn)?) } else { None };
         Ok((unit, items, audit))
     })
@@ -188,7 +189,7 @@ async fn render(state: &AppState, s: &SignedIn, id: AuditLinkageId, redo: Redo) 
     })
     .await?;
     let p = &s.0.principal;
-    let (active, writer) = (l.state == LinkageState::Active, crate::policy::require_content_writer(p).is_ok());
+    let active = l.state == LinkageState::Active;
     let findings = records
         .iter()
         .map(|r| FindingLine {
@@ -203,8 +204,8 @@ async fn render(state: &AppState, s: &SignedIn, id: AuditLinkageId, redo: Redo) 
         state: l.state.label(),
         period: format!("{} 至 {}", chinese_date(&l.start_date), chinese_date(&l.end_date)),
         ended: l.ended_at.as_deref().map(chinese_date).unwrap_or_default(),
-        auditor: active && writer && l.audit_agency_id == p.agency_id,
-        office: active && writer && l.office_agency_id == p.agency_id,
+        auditor: active && rules::require_linkage_auditor(p, &l.audit_agency_id).is_ok(),
+        office: active && rules::require_linkage_office(p, &l.office_agency_id).is_ok(),
         findings,
         categories,
         l,
