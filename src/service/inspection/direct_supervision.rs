@@ -105,14 +105,10 @@ pub struct NewCampaign {
     pub inspected_unit_ids: Vec<InspectedUnitId>,
 }
 
+/// The ids in their first order, each once.
 fn dedup<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for i in ids {
-        if !out.contains(&i) {
-            out.push(i);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    ids.filter(|i| seen.insert(*i)).collect()
 }
 
 /// Sets up a campaign of the round (its office, from the feedback on): every field error at once.
