@@ -6,7 +6,6 @@
 use super::transfers::{End, Sent};
 use super::Hub;
 use crate::db::DbConnection;
-use crate::domain::clock::{format_date, parse_date, today};
 use crate::domain::deliberation::DeliberationDraft;
 use crate::domain::ids::{AgencyId, AssignmentId, DeliberationId, RecordId};
 use crate::domain::subscription::Criteria;
@@ -72,12 +71,6 @@ pub fn subscriptions(conn: &mut DbConnection, log: &mut Log, hub: &Hub) -> AppRe
     Ok(())
 }
 
-/// `n` days from today, `YYYY-MM-DD`.
-fn due(n: i64) -> String {
-    let today = parse_date(&today()).expect("today is a date");
-    format_date(today + chrono::Duration::days(n))
-}
-
 /// The clue of the `nth` transfer from `from` to `to` in progress.
 fn clue(sent: &[Sent], from: &str, to: &str, nth: usize) -> RecordId {
     let t = sent
@@ -116,7 +109,14 @@ fn assign(
     task: &str,
     days: i64,
 ) -> AppResult<AssignmentId> {
-    let a = d::assign(conn, &hub.liaison(by), id, &AgencyId::from_stored(hub.agency(to)), task, &due(days))?;
+    let a = d::assign(
+        conn,
+        &hub.liaison(by),
+        id,
+        &AgencyId::from_stored(hub.agency(to)),
+        task,
+        &super::days_from_today(days),
+    )?;
     Ok(AssignmentId::from_stored(a.id))
 }
 

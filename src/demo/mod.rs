@@ -93,6 +93,12 @@ pub fn logins() -> Vec<DemoLogin> {
     out
 }
 
+/// `n` days from the hub's today, `YYYY-MM-DD` (deadlines and windows of the demo).
+pub fn days_from_today(n: i64) -> String {
+    let today = crate::domain::clock::parse_date(&crate::domain::clock::today()).expect("today is a date");
+    crate::domain::clock::format_date(today + chrono::Duration::days(n))
+}
+
 /// A small deterministic generator (SplitMix64): the same demo every time.
 pub struct Rng(u64);
 

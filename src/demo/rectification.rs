@@ -2,7 +2,8 @@
 //! review on the 三不过 grounds, the ledger's items moved by their steps, the four-party
 //! review, the quantified evaluation and a direct-supervision campaign — on the demo rounds.
 
-use super::rounds::{in_days, ok, DemoRound, DemoUnit, Lifecycle};
+use super::days_from_today;
+use super::rounds::{ok, DemoRound, DemoUnit, Lifecycle};
 use crate::db::DbConnection;
 use crate::domain::ids::{AgencyId, ItemId, PlanId, ReviewId};
 use crate::domain::inspection::evaluation::{Check, ScoreEntry, Weights};
@@ -60,7 +61,7 @@ fn submit_plan(conn: &mut DbConnection, l: &Lifecycle, r: &DemoRound, u: usize) 
             task: format!("整改任务{}", i + 1),
             measure: MEASURES[i % MEASURES.len()].into(),
             responsible_person: PERSONS[i % PERSONS.len()].into(),
-            deadline: in_days(30 + 15 * i as i64),
+            deadline: days_from_today(30 + 15 * i as i64),
         })
         .collect();
     let summary = format!("{}关于巡察反馈意见的整改方案:明确整改方向、任务、措施和责任。", unit.name);
@@ -171,8 +172,8 @@ pub fn in_progress(conn: &mut DbConnection, l: &Lifecycle, r: &DemoRound) -> any
 
     let campaign = NewCampaign {
         name: "七届市委第十一轮巡察巡后直督".into(),
-        window_start: in_days(-10),
-        window_end: in_days(20),
+        window_start: days_from_today(-10),
+        window_end: days_from_today(20),
         team_agency_ids: ["jiwei", "zuzhibu", "duchaju"]
             .iter()
             .map(|c| AgencyId::from_stored(l.hub.agency(c)))

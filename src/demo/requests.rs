@@ -4,7 +4,8 @@
 
 use diesel::prelude::*;
 
-use super::rounds::{in_days, ok, DemoRound, Lifecycle};
+use super::days_from_today;
+use super::rounds::{ok, DemoRound, Lifecycle};
 use crate::db::schema::subject_objects;
 use crate::db::DbConnection;
 use crate::domain::ids::{InfoRequestId, TalentId};
@@ -87,7 +88,7 @@ pub fn pre_inspection_request(conn: &mut DbConnection, l: &Lifecycle, r: &DemoRo
         kind: RequestKind::PreInspection,
         title: "关于七届市委第十四轮机动巡察被巡察单位有关情况的函询".into(),
         note: "请提供被巡察单位及其领导班子成员的问题线索、信访举报、审计发现等情况。".into(),
-        deadline: in_days(14),
+        deadline: days_from_today(14),
         round_id: Some(r.id.as_str().to_string()),
         target_agency_ids: targets.iter().map(|c| l.hub.agency(c)).collect(),
         subject_object_ids: vec![],
@@ -122,7 +123,7 @@ pub fn integrity_request(conn: &mut DbConnection, l: &Lifecycle) -> anyhow::Resu
         kind: RequestKind::Integrity,
         title: "关于拟提拔干部党风廉政情况的征求意见函".into(),
         note: "拟提拔使用,请回复有关党风廉政情况。".into(),
-        deadline: in_days(7),
+        deadline: days_from_today(7),
         round_id: None,
         target_agency_ids: vec![l.hub.agency("jiwei")],
         subject_object_ids: persons.clone(),

@@ -8,10 +8,9 @@
 
 use diesel::prelude::*;
 
-use super::{rectification, requests, Hub};
+use super::{days_from_today, rectification, requests, Hub};
 use crate::db::schema::subject_objects;
 use crate::db::DbConnection;
-use crate::domain::clock::{format_date, today};
 use crate::domain::ids::{AgencyId, FindingId, InspectedUnitId, ObjectId, RoundId, TalentId, TeamId};
 use crate::domain::inspection::talent::TeamPosition;
 use crate::domain::inspection::{FindingKind, RoundDraft, RoundKind, RoundStage};
@@ -34,12 +33,6 @@ const AVOIDANCE_YEARS: u32 = 5;
 /// A service call's failure, named for the demo's log.
 pub fn ok<T>(what: &str, r: AppResult<T>) -> anyhow::Result<T> {
     r.map_err(|e| anyhow::anyhow!("{what}:{e:?}"))
-}
-
-/// A date `days` from the hub's today.
-pub fn in_days(days: i64) -> String {
-    let t = chrono::NaiveDate::parse_from_str(&today(), "%Y-%m-%d").unwrap_or_default();
-    format_date(t + chrono::Duration::days(days))
 }
 
 /// An inspected unit of a demo round: its id and the object's name.
@@ -125,8 +118,12 @@ pub fn load(conn: &mut DbConnection, hub: &Hub, hash: &str) -> anyhow::Result<()
     l.findings(conn, &mut r13, 2)?;
 
     // 巡前准备: the fourteenth, a mobile round, its pre-inspection request half answered.
-    let r14 =
-        l.round(conn, ("七届市委第十四轮机动巡察", 14, RoundKind::Mobile), (&in_days(40), &in_days(100)), &[10, 11])?;
+    let r14 = l.round(
+        conn,
+        ("七届市委第十四轮机动巡察", 14, RoundKind::Mobile),
+        (&days_from_today(40), &days_from_today(100)),
+        &[10, 11],
+    )?;
     requests::pre_inspection_request(conn, &l, &r14)?;
     requests::integrity_request(conn, &l)?;
     Ok(())
