@@ -143,7 +143,7 @@ async fn render_round(state: &AppState, s: &SignedIn, id: RoundId, redo: Redo) -
         let items = common_problems::list_for_round(conn, &p, &id, None)?;
         let stats = after_round::stats(conn, &p, &id)?;
         let names = names(conn, &items)?;
-        let office = r.owner_agency_id == p.agency_id && crate::policy::require_content_writer(&p).is_ok();
+        let office = crate::policy::inspection::require_round_owner(&p, &r.owner_agency_id).is_ok();
         let form = if office && after_inspection(r.stage) {
             Some(NotifyForm {
                 members: choices::members(conn, &p)?,

@@ -90,8 +90,7 @@ async fn render_list(state: &AppState, s: &SignedIn, id: RoundId, redo: Redo) ->
         Ok((r, items, names))
     })
     .await?;
-    let runs =
-        r.owner_agency_id == s.0.principal.agency_id && crate::policy::require_content_writer(&s.0.principal).is_ok();
+    let runs = crate::policy::inspection::require_round_owner(&s.0.principal, &r.owner_agency_id).is_ok();
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let page = ListPage {
         nav: Nav::of(&s.0, "rounds"),

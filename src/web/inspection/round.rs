@@ -85,7 +85,7 @@ async fn render(state: &AppState, s: &SignedIn, id: RoundId, redo: Redo) -> Resu
             .chain(r.units.iter().filter_map(|u| u.account_agency_id.as_ref()))
             .collect();
         let names = service::agencies::names_of(conn, ids)?;
-        let choices = if r.owner_agency_id == p.agency_id && crate::policy::require_content_writer(&p).is_ok() {
+        let choices = if crate::policy::inspection::require_round_owner(&p, &r.owner_agency_id).is_ok() {
             Some(choices::for_round(conn, &p, &r.id)?)
         } else {
             None

@@ -83,7 +83,7 @@ async fn render_round(state: &AppState, s: &SignedIn, id: RoundId, redo: Redo) -
     let (r, items, office, form) = run(&state.pool, move |conn| {
         let r = rounds::show(conn, &p, &id)?;
         let items = self_checks::list_for_round(conn, &p, &id)?;
-        let office = r.owner_agency_id == p.agency_id && crate::policy::require_content_writer(&p).is_ok();
+        let office = crate::policy::inspection::require_round_owner(&p, &r.owner_agency_id).is_ok();
         let form = if office && after_inspection(r.stage) { Some(choices::for_round(conn, &p, &r.id)?) } else { None };
         Ok((r, items, office, form))
     })
