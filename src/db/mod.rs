@@ -99,9 +99,9 @@ pub const MAINTENANCE_EVERY: std::time::Duration = std::time::Duration::from_sec
 ///   Pool connections do not auto-checkpoint (`wal_autocheckpoint = 0`); otherwise the
 ///   writer whose commit crosses the threshold copies the log into the database first.
 ///   Outside the server (CLI commands) the last connection to close checkpoints.
-/// - PostgreSQL: merging the pending list of the search's trigram index into the index
-///   (`gin_clean_pending_list`); otherwise the insert that finds the list over its limit
-///   merges it, 100–250 ms inside a bulk-import chunk under the load bench.
+/// - PostgreSQL: merging the pending list of the search index (`record_terms_gin`) into the index
+///   (`gin_clean_pending_list`); otherwise the indexing step that finds the list over its
+///   limit merges it (100–250 ms a merge under the load bench).
 ///
 /// The thread runs until `background` is stopped (it looks between rounds; a round is one
 /// statement, which changes no data), then drops its pool.
@@ -124,7 +124,7 @@ fn maintain(pool: &DbPool, warned: &mut bool) {
     let done = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
         let sql = match &*conn {
             DbConnection::Sqlite(_) => "PRAGMA wal_checkpoint(PASSIVE)",
-            DbConnection::Pg(_) => "SELECT gin_clean_pending_list('records_search_trgm'::regclass)",
+            DbConnection::Pg(_) => "SELECT gin_clean_pending_list('record_terms_gin'::regclass)",
         };
         conn.batch_execute(sql).map_err(|e| e.to_string())
     });

@@ -1176,3 +1176,22 @@ diesel::table! {
 
 diesel::joinable!(evaluation_units -> evaluations (evaluation_id));
 diesel::allow_tables_to_appear_in_same_query!(evaluation_units, evaluations);
+
+diesel::table! {
+    job_cursors (name) {
+        name -> Text,
+        cursor_seq -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    record_search (record_id) {
+        record_id -> Text,
+        seq -> BigInt,
+        exact -> Bool,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(records, record_search);

@@ -14,6 +14,7 @@
 //! database. A webhook request still under way at the stop is abandoned (the event stays
 //! owed and is sent again later: receivers de-duplicate); a mail being sent is finished.
 
+pub mod jobs;
 pub mod mail;
 pub mod webhook_guard;
 pub mod webhooks;
@@ -87,7 +88,7 @@ pub async fn wait_for_work(ctx: &WorkerContext, commits: &mut watch::Receiver<i6
     }
 }
 
-/// Starts the delivery loops on a thread of their own; they run until `background` is
+/// Starts the delivery loops (and the after-commit jobs, `jobs`) on a thread of their own; they run until `background` is
 /// stopped. The thread ends once both loops have ended and their runtime is shut down (its
 /// blocking database work finished), so no connection of `pool` is used after it.
 pub fn spawn(pool: DbPool, settings: Settings, background: &Background) -> std::io::Result<()> {
@@ -103,7 +104,8 @@ pub fn spawn(pool: DbPool, settings: Settings, background: &Background) -> std::
         runtime.block_on(async move {
             let mut loops = tokio::task::JoinSet::new();
             loops.spawn(webhooks::run(ctx.clone()));
-            loops.spawn(mail::run(ctx));
+            loops.spawn(mail::run(ctx.clone()));
+            loops.spawn(jobs::run(ctx));
             while let Some(ended) = loops.join_next().await {
                 if let Err(e) = ended {
                     tracing::error!(error = %e, "投递任务异常结束");

@@ -189,7 +189,6 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
         let drafts = records::drafts(&hub, &units, &persons, &mut rng);
         let mut ages = BTreeMap::new();
         let mut by_owner: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        let mut ids = Vec::new();
         // Each unit publishes its records in one batch, as a nightly sync would.
         let ctx = WriteContext::load(conn)?;
         for (code, ..) in AGENCIES {
@@ -205,22 +204,19 @@ pub fn load(pool: &DbPool) -> anyhow::Result<Vec<DemoLogin>> {
                 if r.kind == crate::domain::record::RecordKind::Clue {
                     by_owner.entry(code).or_default().push(r.row.id.clone());
                 }
-                ids.push(r.row.id.clone());
             }
         }
         let sent = transfers::send_all(conn, log, &hub, &by_owner, &mut ages)?;
-        Ok(Some((hub, ids, sent, ages)))
+        Ok(Some((hub, sent, ages)))
     })
     .map_err(|e| anyhow::anyhow!("载入演示数据失败:{e}"))?;
-    let Some((hub, ids, sent, ages)) = loaded else {
+    let Some((hub, sent, ages)) = loaded else {
         eprintln!("数据库中已有数据,--demo 未载入演示数据");
         return Ok(vec![]);
     };
     deliberations::deliberate(&mut conn, &hub, &sent).map_err(|e| anyhow::anyhow!("载入演示会商失败:{e}"))?;
     // The inspection rounds, one in each stage (issue 11).
     rounds::load(&mut conn, &hub, &hash).map_err(|e| anyhow::anyhow!("载入演示巡察轮次失败:{e}"))?;
-    // Duplicate handling is compared after commit, as for every publish and transfer.
-    service::similar::flag_after_commit(&mut conn, &ids);
     write_tx(&mut conn, |conn, _| backdate::history(conn, &sent, &ages))
         .map_err(|e| anyhow::anyhow!("载入演示数据失败:{e}"))?;
     Ok(logins())

@@ -15,6 +15,7 @@ pub mod mail;
 pub mod object;
 pub mod record;
 pub mod retry;
+pub mod search_terms;
 pub mod similarity;
 pub mod subscription;
 pub mod text;

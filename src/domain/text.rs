@@ -1,6 +1,6 @@
 //! Text search for Chinese: no whitespace tokenisation. A query matches a record whose
 //! lower-cased title, body or tags contain it as a substring (so 违规发放 finds
-//! 违规发放津补贴); PostgreSQL accelerates this with a trigram index.
+//! 违规发放津补贴); `domain::search_terms` and `store::records::search` index it on both backends.
 
 /// Normalises a search query; `None` when nothing searchable is left.
 pub fn normalize_query(q: &str) -> Option<String> {

@@ -168,11 +168,9 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         .collect();
     let mut results = Vec::with_capacity(lines.len());
     for chunk in lines.chunks(tx_lines(conn)) {
-        let done = import_chunk(conn, p, chunk)?;
-        // Duplicate handling is compared after each chunk commits, outside the write lock.
-        let created: Vec<String> = done.iter().filter(|r| r.status == "created").filter_map(|r| r.id.clone()).collect();
-        crate::service::similar::flag_after_commit(conn, &created);
-        results.extend(done);
+        // Duplicate handling and the search index follow the event log after commit
+        // (`service::similar::step`, `service::search_index::step`), not the import.
+        results.extend(import_chunk(conn, p, chunk)?);
     }
     let mut ndjson = String::with_capacity(results.len() * 96);
     for r in &results {

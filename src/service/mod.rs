@@ -24,6 +24,7 @@ pub mod membership;
 pub mod objects;
 pub mod ops;
 pub mod records;
+pub mod search_index;
 pub mod sessions;
 pub mod similar;
 pub mod subscriptions;

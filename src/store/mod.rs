@@ -2,6 +2,7 @@
 //! access decisions and no use cases here (those are `policy` and `service`).
 
 pub mod catalog;
+pub mod cursors;
 pub mod directory;
 pub mod idempotency;
 pub mod log;

@@ -107,7 +107,9 @@ fn huge_near_identical_clues_do_not_stall_other_writers(b: Backend) {
     for (s, r) in &small {
         assert_eq!(*s, 201, "the concurrent writer is never refused: {r}");
     }
-    // Still detected: each agency is told the other handles a similar clue.
+    // Still detected (after commit, by the job that follows the log): each agency is told
+    // the other handles a similar clue.
+    app.settle();
     let xc_notes = duplicate_notes(&app, &xc);
     assert!(xc_notes.iter().any(|n| n.contains("测试单位jiwei")), "{xc_notes:?}");
     assert!(duplicate_notes(&app, &jw).iter().any(|n| n.contains("测试单位xuncha")));
@@ -131,6 +133,7 @@ fn huge_unrelated_clue_is_not_flagged(b: Backend) {
     assert_eq!(post_clue(&app, &jw, "市住建局违规发放津补贴问题", &huge_text(""), &o).0, 201);
     let (s, r) = post_clue(&app, &cz, "农田建设资金问题", &huge_unrelated_text(), &o);
     assert_eq!(s, 201, "{r}");
+    app.settle();
     assert!(duplicate_notes(&app, &cz).is_empty(), "{:?}", duplicate_notes(&app, &cz));
     assert!(duplicate_notes(&app, &jw).is_empty());
 }

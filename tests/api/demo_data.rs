@@ -103,6 +103,7 @@ fn the_demo_is_a_living_hub(b: Backend) {
     let zz = token(&app, "zuzhibu_liaison");
     let unread = items(&app, &zz, "/api/v1/inbox?limit=500");
     assert!(unread.iter().any(|i| i["reason"] == "subscription"), "{unread:?}");
+    app.settle();
     let inbox = items(&app, &jw, "/api/v1/inbox?state=all&limit=500");
     assert!(inbox.iter().filter(|i| i["reason"] == "duplicate").count() >= 2, "duplicate flags reach the commission");
 
@@ -217,6 +218,7 @@ fn counts(app: &TestApp) -> Vec<i64> {
 /// record too), forty transfers, and a second load changes nothing.
 fn loading_twice_changes_nothing(b: Backend) {
     let app = loaded(b);
+    app.settle();
     let first = counts(&app);
     let (records, transfers, flags) = (first[2], first[3], first[5]);
     assert!((320..=360).contains(&records), "{records} records");
@@ -224,6 +226,7 @@ fn loading_twice_changes_nothing(b: Backend) {
     assert!(flags >= 3, "{flags} duplicate flags");
     let logins = guantong::demo::load(&app.pool).expect("a second load is no error");
     assert!(!logins.is_empty(), "the logins are printed again");
+    app.settle();
     assert_eq!(counts(&app), first);
 }
 

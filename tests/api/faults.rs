@@ -428,7 +428,7 @@ fn postgres_search_index_pending_list_is_merged_by_the_server() {
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query("CREATE EXTENSION IF NOT EXISTS pgstattuple").execute(&mut *conn).unwrap();
     let pending = |conn: &mut guantong::db::DbConnection| {
-        diesel::sql_query("SELECT pending_pages::bigint AS pending_pages FROM pgstatginindex('records_search_trgm')")
+        diesel::sql_query("SELECT pending_pages::bigint AS pending_pages FROM pgstatginindex('record_terms_gin')")
             .get_result::<Pending>(conn)
             .unwrap()
             .pending_pages

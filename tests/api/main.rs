@@ -32,6 +32,7 @@ mod restricted_text;
 mod round_stats;
 pub mod rounds;
 mod schema;
+mod search;
 mod shapes;
 mod sharing;
 mod stored_values;

@@ -88,10 +88,17 @@ fn same_type(b: Backend, diesel_type: &str, db_type: &str) -> bool {
     }
 }
 
+/// The search index's term store differs by backend (an FTS5 virtual table and its shadow
+/// tables on SQLite, a `tsvector` table on PostgreSQL) and is reached by SQL in
+/// `store::records::search`, not through schema.rs; the up-down-up check still covers it.
+fn is_term_store(table: &str) -> bool {
+    table == "record_terms" || table.starts_with("record_terms_")
+}
+
 /// Every difference between schema.rs and the migrated database, one line each.
 fn differences(b: Backend, declared: &BTreeMap<String, Table>, actual: &BTreeMap<String, Table>) -> Vec<String> {
     let mut out = Vec::new();
-    for name in actual.keys().filter(|t| !declared.contains_key(*t)) {
+    for name in actual.keys().filter(|t| !declared.contains_key(*t) && !is_term_store(t)) {
         out.push(format!("table {name}: made by the migrations, missing in schema.rs"));
     }
     for (name, d) in declared {

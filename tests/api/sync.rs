@@ -74,3 +74,70 @@ fn bulk_upsert_is_idempotent_and_reports_each_line(b: Backend) {
 }
 
 both!(bulk_upsert_is_idempotent_and_reports_each_line);
+
+/// Issue 12: duplicate handling is no longer part of the import. Clues imported in bulk by two
+/// agencies on the same supervision object about the same matter are flagged shortly after
+/// the batches commit (by the job that follows the event log), and an unrelated clue on the
+/// same object is not; imported text is found by search once the index has it, and before.
+fn bulk_imported_clues_are_flagged_after_commit(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let o = app.unit_object(&xc, "市住房和城乡建设局");
+    let clue = |ext: &str, title: &str, body: &str| {
+        json!({"external_id": ext, "kind": "clue", "title": title, "body": body, "object_ids": [o],
+               "distribution": {"level": "own"}})
+        .to_string()
+    };
+    let filler: Vec<String> = (0..30).map(|i| line(&format!("JW-F{i}"), &format!("案件{i}"))).collect();
+    let jw_batch = [
+        filler.join("\n"),
+        clue(
+            "JW-1",
+            "关于市住建局违规发放津补贴的举报",
+            "反映市住建局2023年至2025年以加班费名义违规发放津补贴共计46.8万元",
+        ),
+    ]
+    .join("\n");
+    let xc_batch = [
+        clue(
+            "XC-1",
+            "市住建局违规发放津补贴问题线索",
+            "巡察发现:2023年至2025年,市住建局以加班费名义违规发放津补贴,共计46.8万元",
+        ),
+        clue("XC-2", "市住建局工程招投标问题线索", "某工程项目未公开招标,涉嫌规避招标程序"),
+    ]
+    .join("\n");
+    let (s, jw_lines, _) = push(&app, &jw.token, jw_batch, None);
+    assert_eq!(s, 200);
+    let (s, xc_lines, _) = push(&app, &xc.token, xc_batch, None);
+    assert_eq!(s, 200);
+    let id = |lines: &[Value], ext: &str| {
+        lines.iter().find(|l| l["external_id"] == ext).and_then(|l| l["id"].as_str()).unwrap().to_string()
+    };
+    assert!(xc_lines.iter().chain(&jw_lines).all(|l| l["status"] == "created"), "{jw_lines:?} {xc_lines:?}");
+    let (theirs, mine, unrelated) = (id(&jw_lines, "JW-1"), id(&xc_lines, "XC-1"), id(&xc_lines, "XC-2"));
+    app.settle();
+    let inbox = |a: &Agency| -> Vec<String> {
+        let v = expect_status(
+            200,
+            send(app.req(Method::GET, "/api/v1/inbox", Some(&a.token)).query(&[("state", "all"), ("limit", "500")])),
+        );
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["reason"] == "duplicate")
+            .map(|i| i["record"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(inbox(&xc), vec![mine], "the commission's clue is flagged on the office's own");
+    assert_eq!(inbox(&jw), vec![theirs], "and the office's on the commission's own");
+    assert!(!inbox(&xc).contains(&unrelated));
+    let page =
+        expect_status(200, send(app.req(Method::GET, "/api/v1/records", Some(&jw.token)).query(&[("q", "津补贴")])));
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+}
+
+both!(bulk_imported_clues_are_flagged_after_commit);

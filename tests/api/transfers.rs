@@ -369,6 +369,8 @@ fn duplicate_handling_is_flagged_without_leaking(b: Backend) {
         &[o],
     );
     let unrelated = clue(&app, &xc, "市住建局工程招投标问题线索", "某工程项目未公开招标,涉嫌规避招标程序", &[o]);
+    // Flags arrive after commit, from the job that follows the event log.
+    app.settle();
     // Both agencies are told, each on its own clue, naming the other agency only.
     let xc_notes = inbox_reasons(&app, &xc);
     assert!(xc_notes.iter().any(|(r, n)| r == "duplicate" && n.contains("测试单位jiwei")), "{xc_notes:?}");

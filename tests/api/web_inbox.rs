@@ -44,6 +44,8 @@ fn duplicate_pair(app: &TestApp, from: &Agency, to: &Agency) {
         "巡察发现:2023年至2025年,市住建局以加班费名义违规发放津补贴,共计46.8万元",
         &[o],
     );
+    // The flag arrives after commit, from the job that follows the event log.
+    app.settle();
 }
 
 fn publish(app: &TestApp, by: &Agency, body: Value) -> String {

@@ -112,7 +112,6 @@ pub fn record(
             created_at: row.created_at,
         })
     })?;
-    crate::service::similar::flag_after_commit(conn, std::slice::from_ref(&view.record_id));
     Ok(view)
 }
 

@@ -104,8 +104,7 @@ pub fn create_many(
     let new: Vec<&StoredRecord> = out.iter().filter_map(|r| r.as_ref().ok()).collect();
     records::insert_new(conn, &new, &versions)?;
     inbox::insert(conn, &items, log.at())?;
-    // Duplicate handling is checked by the caller after commit, outside the write lock
-    // (`similar::flag_after_commit`).
+    // Duplicate handling follows the log after commit (`similar::step`).
     Ok(out)
 }
 

@@ -41,11 +41,11 @@ pub fn publish(
     if let Some(answer) = earlier(conn)? {
         return Ok(answer);
     }
-    let (status, json, id) = write_tx(conn, |conn, log| {
+    let (status, json) = write_tx(conn, |conn, log| {
         // Again under the lock: a retry racing its own first attempt (the client timed
         // out while that one committed) gets the first answer, not a second record.
         if let Some((status, json)) = earlier(conn)? {
-            return Ok((status, json, None));
+            return Ok((status, json));
         }
         let ctx = WriteContext::load(conn)?;
         let s = super::create(conn, log, &ctx, p, input.into())?;
@@ -53,11 +53,8 @@ pub fn publish(
         if let Some(r) = &repeat {
             idempotency::save(conn, &p.agency_id, &r.key, &r.request_hash, 201, &json, log.at())?;
         }
-        Ok((201, json, Some(s.row.id)))
+        Ok((201, json))
     })?;
-    if let Some(id) = id {
-        crate::service::similar::flag_after_commit(conn, &[id]);
-    }
     Ok((status, json))
 }
 

@@ -139,27 +139,9 @@ pub fn agency_names(conn: &mut DbConnection, ids: &BTreeSet<String>) -> QueryRes
     Ok(names.into_iter().map(|(_, n)| n).collect())
 }
 
-/// After a clue is published or transferred, and after that write committed: for each
-/// similar clue on the same objects that other agencies handle, records a flag and notifies
-/// every agency involved — each on the clue it holds, naming the other agencies and nothing
-/// of the other clue's content.
-///
-/// The comparison reads and scores outside the write lock (it may take a while on long
-/// texts); only the flags are written under it. Running after commit also closes the race
-/// of two similar clues published at once: the later of the two comparisons sees the other
-/// clue, and the pair is flagged once (the check for an existing flag runs under the lock).
-/// Flags are advisory: a failure here is logged, and the write it follows stands.
-pub fn flag_after_commit(conn: &mut DbConnection, record_ids: &[String]) -> usize {
-    match compute_and_flag(conn, record_ids) {
-        Ok(n) => n,
-        Err(e) => {
-            tracing::warn!(error = %e, records = record_ids.len(), "重复办理比对失败,相似线索未标记");
-            0
-        }
-    }
-}
-
-fn compute_and_flag(conn: &mut DbConnection, record_ids: &[String]) -> AppResult<usize> {
+/// The clues among `record_ids` (new or transferred, committed) that are similar to clues
+/// on the same objects, with their matches. Reads and scores only (outside any lock).
+fn similar_pairs(conn: &mut DbConnection, record_ids: &[String]) -> AppResult<Vec<(String, Vec<Match>)>> {
     let loaded = crate::store::records::load_many(conn, record_ids)?;
     let clues: Vec<&StoredRecord> = record_ids
         .iter()
@@ -167,20 +149,9 @@ fn compute_and_flag(conn: &mut DbConnection, record_ids: &[String]) -> AppResult
         .filter(|r| r.row.kind == "clue" && r.row.withdrawn_at.is_none() && !r.object_ids.is_empty())
         .collect();
     if clues.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
-    let found: Vec<(String, Vec<Match>)> =
-        clues.iter().map(|r| r.row.id.clone()).zip(find_many(conn, &clues)?).filter(|(_, m)| !m.is_empty()).collect();
-    if found.is_empty() {
-        return Ok(0);
-    }
-    crate::store::log::write_tx(conn, |conn, log| {
-        let mut flagged = 0;
-        for (id, matches) in found {
-            flagged += flag_matches(conn, log, &id, matches)?;
-        }
-        Ok(flagged)
-    })
+    Ok(clues.iter().map(|r| r.row.id.clone()).zip(find_many(conn, &clues)?).filter(|(_, m)| !m.is_empty()).collect())
 }
 
 fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches: Vec<Match>) -> AppResult<usize> {
@@ -269,6 +240,8 @@ fn duplicate_note(conn: &mut DbConnection, handlers: &BTreeSet<String>, notified
     })
 }
 
+mod job;
 mod view;
 
+pub use job::{step, Step};
 pub use view::{for_viewer, SimilarClue};

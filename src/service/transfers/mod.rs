@@ -198,8 +198,8 @@ pub fn create(
         None,
         json!({"record_id": record_id, "to_agency_id": row.to_agency_id, "deadline": row.deadline}),
     );
-    // The receiver now handles the clue too: the caller flags it after commit if it (or
-    // another agency) handles a similar one (`similar::flag_after_commit`).
+    // The receiver now handles the clue too: the duplicates job flags it after commit if it
+    // (or another agency) handles a similar one (`similar::step`).
     Ok(row)
 }
 

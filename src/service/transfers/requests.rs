@@ -28,7 +28,6 @@ pub fn send(
         let row = create(conn, log, &ctx, p, &viewer, record_id, n)?;
         present_in_tx(conn, log, p, row, purpose)
     })?;
-    crate::service::similar::flag_after_commit(conn, &[record_id.to_string()]);
     Ok(view)
 }
 

@@ -10,9 +10,10 @@ use crate::db::schema::{record_field_grants, record_grants, record_objects, reco
 use crate::db::DbConnection;
 use crate::domain::from_stored;
 use crate::domain::record::{Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
-use crate::policy::{self, AccessFacts, GrantReason, Viewer};
-use crate::store::{json_list, to_json};
+use crate::policy::{AccessFacts, GrantReason, Viewer};
+use crate::store::json_list;
 
+pub mod search;
 mod versions;
 
 pub use versions::*;
@@ -210,39 +211,60 @@ pub struct RecordQuery {
     pub purpose: Option<String>,
 }
 
-/// The page of records `viewer` is entitled to that match `f`, newest change first. The
-/// entitlement is part of the SQL (rule 5: lists never load-then-filter).
+/// Applies the filters of a `RecordQuery` other than the text (`q`) to a boxed query over
+/// `records` (alone or joined, as the search index joins it), the entitlement first (rule 5:
+/// lists never load-then-filter).
+#[macro_export]
+macro_rules! record_filters {
+    ($q:expr, $viewer:expr, $f:expr) => {{
+        use $crate::db::schema::records;
+        let f: &$crate::store::records::RecordQuery = $f;
+        let mut q = $q.filter($crate::policy::entitled_sql($viewer));
+        if let Some(k) = f.kind {
+            q = q.filter(records::kind.eq(k.as_str()));
+        }
+        if let Some(o) = &f.object_id {
+            // As SQL: the query may join the search index's term store, unknown to diesel's
+            // joins with `record_objects`.
+            q = q.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "records.id IN (SELECT ro.record_id FROM record_objects ro WHERE ro.object_id = ",
+                )
+                .bind::<diesel::sql_types::Text, _>(o.clone())
+                .sql(")"),
+            );
+        }
+        if let Some(c) = &f.category {
+            q = q.filter(records::category.eq(c.clone()));
+        }
+        if let Some(t) = &f.tag {
+            q = q.filter(
+                records::tags.like($crate::domain::text::like_contains(&$crate::store::to_json(t))).escape('\\'),
+            );
+        }
+        if let Some(a) = &f.source_agency_id {
+            q = q.filter(records::owner_agency_id.eq(a.clone()));
+        }
+        if let Some(s) = f.sensitivity {
+            q = q.filter(records::sensitivity.eq(s.as_str()));
+        }
+        if let Some(b) = f.before_seq {
+            q = q.filter(records::seq.lt(b));
+        }
+        q
+    }};
+}
+
+/// The page of records `viewer` is entitled to that match `f`, newest change first. Text
+/// (`q`) goes through the search index (`store::records::search`).
 pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryResult<Vec<StoredRecord>> {
-    let mut q = records::table.select(records::id).filter(policy::entitled_sql(viewer)).into_boxed();
-    if let Some(k) = f.kind {
-        q = q.filter(records::kind.eq(k.as_str()));
-    }
-    if let Some(text) = &f.q {
-        // Lower-cased title and body, matched as a substring (SQLite and PostgreSQL both
-        // lower-case ASCII only, and Chinese has no case); restricted text only with a purpose.
-        q = q.filter(policy::text_search_sql(crate::domain::text::like_contains(text), f.purpose.as_deref()));
-    }
-    if let Some(o) = &f.object_id {
-        q = q.filter(records::id.eq_any(
-            record_objects::table.filter(record_objects::object_id.eq(o.clone())).select(record_objects::record_id),
-        ));
-    }
-    if let Some(c) = &f.category {
-        q = q.filter(records::category.eq(c.clone()));
-    }
-    if let Some(t) = &f.tag {
-        q = q.filter(records::tags.like(crate::domain::text::like_contains(&to_json(t))).escape('\\'));
-    }
-    if let Some(a) = &f.source_agency_id {
-        q = q.filter(records::owner_agency_id.eq(a.clone()));
-    }
-    if let Some(s) = f.sensitivity {
-        q = q.filter(records::sensitivity.eq(s.as_str()));
-    }
-    if let Some(b) = f.before_seq {
-        q = q.filter(records::seq.lt(b));
-    }
-    let ids: Vec<String> = q.order(records::seq.desc()).limit(f.limit).load(conn)?;
+    let ids: Vec<String> = match &f.q {
+        Some(text) => search::page(conn, viewer, f, text)?,
+        None => {
+            let q = records::table.select(records::id).into_boxed();
+            crate::record_filters!(q, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?
+        }
+    };
     load_ordered(conn, &ids)
 }
 

@@ -69,7 +69,6 @@ pub fn publish(
         );
         Ok(record_service::present(&s, policy::Disclosure::OWNER))
     })?;
-    crate::service::similar::flag_after_commit(conn, std::slice::from_ref(&view.id));
     Ok(view)
 }
 

@@ -1,0 +1,175 @@
+//! The search index (`?q=`): the bigram terms of each record's text (`domain::search_terms`)
+//! in SQLite's FTS5 (`record_terms`, rowid = the record's seq) or a PostgreSQL `tsvector`
+//! table with a GIN index (`record_terms`, keyed by seq), and `record_search`, which change
+//! of each record is indexed.
+//!
+//! The index is written after commit by a job that follows the log (`service::search_index`)
+//! up to its position W. A search is exact at any moment: records changed after W (and, on
+//! PostgreSQL, those whose text a tsvector cannot hold) are matched by substring, the rest
+//! through the index, and the two pages are merged by seq.
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use super::RecordQuery;
+use crate::db::schema::{record_search, records};
+use crate::db::DbConnection;
+use crate::domain::search_terms::{SearchQuery, Terms};
+use crate::policy::{self, Viewer};
+use crate::store::cursors::{self, Job};
+
+/// The term store on SQLite: FTS5, the record's seq as rowid.
+mod sqlite_terms {
+    use crate::db::schema::records;
+    diesel::table! {
+        record_terms (rowid) {
+            rowid -> BigInt,
+        }
+    }
+    diesel::allow_tables_to_appear_in_same_query!(records, record_terms);
+}
+
+/// The term store on PostgreSQL: a `tsvector` per seq (the column is reached by SQL).
+mod pg_terms {
+    use crate::db::schema::records;
+    diesel::table! {
+        record_terms (seq) {
+            seq -> BigInt,
+        }
+    }
+    diesel::allow_tables_to_appear_in_same_query!(records, record_terms);
+}
+
+/// One record's text to index, as of its change `seq`.
+pub struct Indexed {
+    pub record_id: String,
+    pub seq: i64,
+    pub terms: Terms,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = record_search)]
+struct SearchRow<'a> {
+    record_id: &'a str,
+    seq: i64,
+    exact: bool,
+}
+
+/// Writes the terms of `docs` in place of what the index held for those records.
+pub fn write(conn: &mut DbConnection, docs: &[Indexed]) -> QueryResult<()> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = docs.iter().map(|d| d.record_id.as_str()).collect();
+    let old: Vec<i64> =
+        record_search::table.filter(record_search::record_id.eq_any(&ids)).select(record_search::seq).load(conn)?;
+    diesel::delete(record_search::table.filter(record_search::record_id.eq_any(&ids))).execute(conn)?;
+    let mut rows = Vec::with_capacity(docs.len());
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::delete(sqlite_terms::record_terms::table.filter(sqlite_terms::record_terms::rowid.eq_any(&old)))
+                .execute(c)?;
+            for d in docs {
+                diesel::sql_query("INSERT INTO record_terms (rowid, terms) VALUES (?, ?)")
+                    .bind::<BigInt, _>(d.seq)
+                    .bind::<Text, _>(d.terms.fts5_document())
+                    .execute(c)?;
+                rows.push(SearchRow { record_id: &d.record_id, seq: d.seq, exact: true });
+            }
+        }
+        DbConnection::Pg(c) => {
+            diesel::delete(pg_terms::record_terms::table.filter(pg_terms::record_terms::seq.eq_any(&old)))
+                .execute(c)?;
+            let mut literals = Vec::with_capacity(docs.len());
+            for d in docs {
+                let literal = d.terms.tsvector_literal();
+                rows.push(SearchRow { record_id: &d.record_id, seq: d.seq, exact: literal.is_some() });
+                if let Some(l) = literal {
+                    literals.push((d.seq, l));
+                }
+            }
+            for chunk in literals.chunks(200) {
+                let values: Vec<String> =
+                    (0..chunk.len()).map(|i| format!("(${}, CAST(${} AS tsvector))", 2 * i + 1, 2 * i + 2)).collect();
+                let mut q =
+                    diesel::sql_query(format!("INSERT INTO record_terms (seq, terms) VALUES {}", values.join(", ")))
+                        .into_boxed();
+                for (seq, literal) in chunk {
+                    q = q.bind::<BigInt, _>(*seq).bind::<Text, _>(literal.clone());
+                }
+                q.execute(c)?;
+            }
+        }
+    }
+    for chunk in rows.chunks(crate::store::INSERT_CHUNK) {
+        crate::insert_batch!(conn, record_search::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// The index's position: every change up to it is indexed.
+pub fn indexed_up_to(conn: &mut DbConnection) -> QueryResult<i64> {
+    cursors::position(conn, Job::SearchIndex)
+}
+
+/// The ids of the page of records `viewer` is entitled to that match `f` and the text `q`
+/// (normalised), newest change first.
+pub fn page(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery, q: &str) -> QueryResult<Vec<String>> {
+    let Some(query) = SearchQuery::parse(q) else { return Ok(vec![]) };
+    let w = indexed_up_to(conn)?;
+    let purpose = f.purpose.as_deref();
+    // Changed after the index's position, or not held by it: matched by substring.
+    let unindexed = records::table
+        .select((records::id, records::seq))
+        .filter(policy::text_searchable_sql(purpose))
+        .filter(
+            records::seq.gt(w).or(records::id
+                .eq_any(record_search::table.filter(record_search::exact.eq(false)).select(record_search::record_id))),
+        )
+        .filter(
+            sql::<Bool>("lower(records.title || ' ' || records.body) LIKE ")
+                .bind::<Text, _>(crate::domain::text::like_contains(q))
+                .sql(" ESCAPE '\\'"),
+        )
+        .into_boxed();
+    let mut found: Vec<(String, i64)> =
+        crate::record_filters!(unindexed, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?;
+    let indexed: Vec<(String, i64)> = match conn {
+        DbConnection::Sqlite(_) => {
+            use sqlite_terms::record_terms as t;
+            let q = records::table
+                .inner_join(t::table.on(t::rowid.eq(records::seq)))
+                .select((records::id, records::seq))
+                .filter(sql::<Bool>("record_terms MATCH ").bind::<Text, _>(query.fts5_match()))
+                .filter(t::rowid.le(w))
+                .filter(policy::text_searchable_sql(purpose))
+                .into_boxed();
+            let q = match f.before_seq {
+                Some(b) => q.filter(t::rowid.lt(b)),
+                None => q,
+            };
+            crate::record_filters!(q, viewer, f).order(t::rowid.desc()).limit(f.limit).load(conn)?
+        }
+        DbConnection::Pg(_) => {
+            use pg_terms::record_terms as t;
+            let q = records::table
+                .inner_join(t::table.on(t::seq.eq(records::seq)))
+                .select((records::id, records::seq))
+                .filter(
+                    sql::<Bool>("record_terms.terms @@ CAST(")
+                        .bind::<Text, _>(query.tsquery_literal())
+                        .sql(" AS tsquery)"),
+                )
+                .filter(t::seq.le(w))
+                .filter(policy::text_searchable_sql(purpose))
+                .into_boxed();
+            crate::record_filters!(q, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?
+        }
+    };
+    found.extend(indexed);
+    found.sort_by_key(|r| std::cmp::Reverse(r.1));
+    found.dedup_by(|a, b| a.0 == b.0);
+    found.truncate(usize::try_from(f.limit).unwrap_or(0));
+    Ok(found.into_iter().map(|(id, _)| id).collect())
+}
