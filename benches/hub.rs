@@ -271,6 +271,8 @@ fn import(h: &Hubd, cfg: &Config, hub: &Hub, creds: &[Creds]) -> Result<(report:
             }
         }
         let gen = producer.join().map_err(|_| anyhow!("generator panicked"))?;
+        eprintln!("  waiting for the after-commit jobs (duplicate handling, search index) ...");
+        let jobs_caught_up = server::wait_for_jobs(&h.pool)?;
         let elapsed = progress.last().map(|p| p.1).unwrap_or_default();
         if cfg.profile {
             sqlprof::print(
@@ -301,6 +303,7 @@ fn import(h: &Hubd, cfg: &Config, hub: &Hub, creds: &[Creds]) -> Result<(report:
                 slowest_batch_rate: slowest,
                 store_records: store_done,
                 store_rate: store_done as f64 / store_time.as_secs_f64().max(1e-9),
+                jobs_caught_up,
             },
             gen,
         ))

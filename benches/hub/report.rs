@@ -40,6 +40,9 @@ pub struct Import {
     /// The tail imported through the store function directly (no HTTP).
     pub store_records: u64,
     pub store_rate: f64,
+    /// How long after the last batch the after-commit jobs (duplicate handling, the search
+    /// index) had reached the end of the log.
+    pub jobs_caught_up: Duration,
 }
 
 pub struct Setup {
@@ -249,11 +252,16 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
         if im.store_records > 0 {
             let _ = writeln!(
                 s,
-                "| store baseline: the last {} records through `service::import::push` directly (no HTTP) | {} | | |",
+                "| store baseline: the last {} records through `service::import::push` directly (no HTTP), to compare with the last 10% | {} | | |",
                 fmt_int(im.store_records),
                 rate(im.store_rate)
             );
         }
+        let _ = writeln!(
+            s,
+            "| after-commit jobs (duplicate handling, search index) at the end of the log {:.1} s after the last batch | | | |",
+            im.jobs_caught_up.as_secs_f64()
+        );
     }
     if !run.viewers.is_empty() {
         let _ = writeln!(s, "\n**Measured agencies** (records each is entitled to):\n");

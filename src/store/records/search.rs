@@ -119,22 +119,38 @@ pub fn page(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery, q: &str) 
     let Some(query) = SearchQuery::parse(q) else { return Ok(vec![]) };
     let w = indexed_up_to(conn)?;
     let purpose = f.purpose.as_deref();
-    // Changed after the index's position, or not held by it: matched by substring.
-    let unindexed = records::table
+    // Changed after the index's position: matched by substring (a range of the seq index).
+    let like = || {
+        sql::<Bool>("lower(records.title || ' ' || records.body) LIKE ")
+            .bind::<Text, _>(crate::domain::text::like_contains(q))
+            .sql(" ESCAPE '\\'")
+    };
+    let recent = records::table
         .select((records::id, records::seq))
+        .filter(records::seq.gt(w))
         .filter(policy::text_searchable_sql(purpose))
-        .filter(
-            records::seq.gt(w).or(records::id
-                .eq_any(record_search::table.filter(record_search::exact.eq(false)).select(record_search::record_id))),
-        )
-        .filter(
-            sql::<Bool>("lower(records.title || ' ' || records.body) LIKE ")
-                .bind::<Text, _>(crate::domain::text::like_contains(q))
-                .sql(" ESCAPE '\\'"),
-        )
+        .filter(like())
         .into_boxed();
     let mut found: Vec<(String, i64)> =
-        crate::record_filters!(unindexed, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?;
+        crate::record_filters!(recent, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?;
+    // Texts the index cannot hold (PostgreSQL only; few): matched by substring too.
+    if matches!(conn, DbConnection::Pg(_)) {
+        let inexact = records::table
+            .select((records::id, records::seq))
+            .filter(records::id.eq_any(
+                record_search::table.filter(record_search::exact.eq(false)).select(record_search::record_id),
+            ))
+            .filter(records::seq.le(w))
+            .filter(policy::text_searchable_sql(purpose))
+            .filter(like())
+            .into_boxed();
+        found.extend(
+            crate::record_filters!(inexact, viewer, f)
+                .order(records::seq.desc())
+                .limit(f.limit)
+                .load::<(String, i64)>(conn)?,
+        );
+    }
     let indexed: Vec<(String, i64)> = match conn {
         DbConnection::Sqlite(_) => {
             use sqlite_terms::record_terms as t;
