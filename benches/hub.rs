@@ -42,10 +42,12 @@ use guantong::store::records;
 
 use data::{Hub, HubAgency, RecordGen};
 use report::{histogram, Row};
-use server::{build_hub, env, flag, start_server, Creds, Hubd, LIAISON_PASSWORD};
+use server::{build_hub, env, flag, Creds, Hubd, LIAISON_PASSWORD};
 
 /// The target for an entitled list or feed page of 100 (p99, ms).
 const PAGE_TARGET_MS: f64 = 20.0;
+/// Issue 12: a search page of 100 at 1,000,000 records, p99.
+const SEARCH_TARGET_MS: f64 = 50.0;
 const PAGE: i64 = 100;
 /// A series over its time budget still takes this many samples (fewer if it has fewer).
 const MIN_SAMPLES: usize = 50;
@@ -83,6 +85,8 @@ struct Config {
     viewers: Vec<String>,
     seed: u64,
     profile: bool,
+    /// Run the delivery loops and the after-commit jobs (off: the import alone, its ceiling).
+    workers: bool,
     /// Time budget of one measured series (it still takes at least `MIN_SAMPLES`).
     series_secs: u64,
 }
@@ -106,6 +110,7 @@ impl Config {
                 viewers: vec!["typical".into(), "least".into()],
                 seed: 1,
                 profile: false,
+                workers: true,
                 series_secs: 60,
             });
         }
@@ -130,6 +135,7 @@ impl Config {
                 .collect(),
             seed: env("GT_BENCH_SEED")?.unwrap_or(20261121),
             profile: flag("GT_BENCH_PROFILE").unwrap_or(false),
+            workers: flag("GT_BENCH_WORKERS").unwrap_or(true),
             series_secs: env("GT_BENCH_SERIES_SECS")?.unwrap_or(60),
         })
     }
@@ -271,8 +277,12 @@ fn import(h: &Hubd, cfg: &Config, hub: &Hub, creds: &[Creds]) -> Result<(report:
             }
         }
         let gen = producer.join().map_err(|_| anyhow!("generator panicked"))?;
-        eprintln!("  waiting for the after-commit jobs (duplicate handling, search index) ...");
-        let jobs_caught_up = server::wait_for_jobs(&h.pool)?;
+        let jobs_caught_up = if cfg.workers {
+            eprintln!("  waiting for the after-commit jobs (duplicate handling, search index) ...");
+            Some(server::wait_for_jobs(&h.pool)?)
+        } else {
+            None
+        };
         let elapsed = progress.last().map(|p| p.1).unwrap_or_default();
         if cfg.profile {
             sqlprof::print(
@@ -567,6 +577,9 @@ fn latency(h: &Hubd, cfg: &Config, built: &Built, a: usize, label: &str, rng: &m
     let by_kind = vec![list(Some(RecordKind::Clue), None, None); n];
     rows.push(measure(h, cfg, &token, &p, &viewer, "list, kind=clue", &by_kind, Some(PAGE_TARGET_MS))?);
     let head = h.head_seq()?;
+    // Pages at random positions of the whole sequence (a cursor is a seq), not one page over.
+    let random: Vec<Query> = (0..n).map(|_| list(None, None, Some(rng.gen_range(1..=head.max(1))))).collect();
+    rows.push(measure(h, cfg, &token, &p, &viewer, "list, random position (cursor)", &random, Some(PAGE_TARGET_MS))?);
     let feed: Vec<Query> = (0..n).map(|_| Query::Feed { after: rng.gen_range(0..=head.max(1)) }).collect();
     rows.push(measure(h, cfg, key, &p, &viewer, "feed, random after", &feed, Some(PAGE_TARGET_MS))?);
     // The entitled feed SQL alone, to split SQL from loading and serialisation.
@@ -590,7 +603,16 @@ fn latency(h: &Hubd, cfg: &Config, built: &Built, a: usize, label: &str, rng: &m
     });
     for (tag, term) in data::SEARCH_TERMS {
         let qs = vec![list(None, Some(term), None); cfg.search_iters];
-        rows.push(measure(h, cfg, &token, &p, &viewer, &format!("search q={term} ({tag})"), &qs, None)?);
+        rows.push(measure(
+            h,
+            cfg,
+            &token,
+            &p,
+            &viewer,
+            &format!("search q={term} ({tag})"),
+            &qs,
+            Some(SEARCH_TARGET_MS),
+        )?);
     }
     Ok(rows)
 }
@@ -667,7 +689,8 @@ fn main() -> Result<()> {
     if cfg.profile {
         sqlprof::install()?;
     }
-    let h = start_server(&url)?;
+    let workers = cfg.workers;
+    let h = server::start_server_with(&url, |s| s.delivery_workers = workers)?;
     let backend = match h.backend {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
@@ -725,7 +748,7 @@ fn main() -> Result<()> {
     }
 
     let mut notes = vec![
-        "Targets: an entitled list or feed page of 100 at 1,000,000 records, p99 under 20 ms on SQLite on a 2-core machine; bulk import at least 20,000 records/s; a web page (信息库 list of 20, 工作台) rendered for a signed-in officer, p99 under 50 ms. Search (`q=`) has no target.".to_string(),
+        "Targets: an entitled list or feed page of 100 at 1,000,000 records, p99 under 20 ms on SQLite on a 2-core machine; bulk import at least 20,000 records/s; a web page (信息库 list of 20, 工作台) rendered for a signed-in officer, p99 under 50 ms; a search (`q=`) page for a common, a rare and an absent term, two-character Chinese terms included, p99 under 50 ms (issue 12).".to_string(),
         format!("Web pages: before they are measured, each measured unit subscribes to clues and receives {} clues transferred by another unit (half accepted), so its 工作台 has transfers awaiting acceptance, deadlines within three days and unread inbox items; *HTTP* is the whole page (session lookup, entitled queries, template) read by a client with the session cookie.", pages::WORK),
         "The client, the server and the database share the machine's cores.".to_string(),
     ];

@@ -299,9 +299,16 @@ const HANDLERS: &[&str] = &["市纪委监委", "市委组织部", "市审计局"
 pub const TAGS: &[&str] =
     &["巡察移交", "巡审联动", "信访举报", "专项整治", "群众身边腐败", "四风问题", "整改督办", "重点领域"];
 
-/// Search terms for `?q=`: common (in ~5% of records), rare (~0.2%) and absent (a full scan).
-pub const SEARCH_TERMS: &[(&str, &str)] =
-    &[("common", "违规发放津补贴"), ("rare", "房屋征收补偿款"), ("absent", "区块链存证")];
+/// Search terms for `?q=`: common (in ~5% of records), rare (~0.2%) and absent, and the same
+/// for two-character Chinese terms (single terms of the bigram index).
+pub const SEARCH_TERMS: &[(&str, &str)] = &[
+    ("common", "违规发放津补贴"),
+    ("rare", "房屋征收补偿款"),
+    ("absent", "区块链存证"),
+    ("two characters, common", "巡察"),
+    ("two characters, less common", "纪律"),
+    ("two characters, absent", "区块"),
+];
 
 /// Share of clues that report again what another clue on the same object reported (the
 /// repeated handling the similarity check exists for).

@@ -42,7 +42,8 @@ pub struct Import {
     pub store_rate: f64,
     /// How long after the last batch the after-commit jobs (duplicate handling, the search
     /// index) had reached the end of the log.
-    pub jobs_caught_up: Duration,
+    /// `None`: the run had no workers (`GT_BENCH_WORKERS=0`).
+    pub jobs_caught_up: Option<Duration>,
 }
 
 pub struct Setup {
@@ -257,11 +258,14 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
                 rate(im.store_rate)
             );
         }
-        let _ = writeln!(
-            s,
-            "| after-commit jobs (duplicate handling, search index) at the end of the log {:.1} s after the last batch | | | |",
-            im.jobs_caught_up.as_secs_f64()
-        );
+        let _ = match im.jobs_caught_up {
+            Some(d) => writeln!(
+                s,
+                "| after-commit jobs (duplicate handling, search index) at the end of the log {:.1} s after the last batch | | | |",
+                d.as_secs_f64()
+            ),
+            None => writeln!(s, "| no delivery loops or after-commit jobs ran (`GT_BENCH_WORKERS=0`): the import alone | | | |"),
+        };
     }
     if !run.viewers.is_empty() {
         let _ = writeln!(s, "\n**Measured agencies** (records each is entitled to):\n");

@@ -45,6 +45,7 @@ pub struct Hubd {
     pub db_path: Option<PathBuf>,
 }
 
+#[allow(dead_code)] // the other benches start theirs with the defaults
 pub fn start_server(url: &str) -> Result<Hubd> {
     start_server_with(url, |_| {})
 }

@@ -79,11 +79,23 @@ pub fn after(d: Duration) -> String {
     crate::domain::format_time(chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero()))
 }
 
-/// Waits until this process commits new events, `poll` passes (other instances' commits
-/// are only seen by polling) or the loops are asked to stop.
+/// After a commit wakes a loop, it waits this long before its round, so that a burst of
+/// commits (a bulk import commits a chunk every few milliseconds) is taken in one round
+/// instead of one write transaction per commit competing with the writers for the lock.
+const COALESCE: Duration = Duration::from_millis(50);
+
+/// Waits until this process commits new events (then `COALESCE` more), `poll` passes (other
+/// instances' commits are only seen by polling) or the loops are asked to stop.
 pub async fn wait_for_work(ctx: &WorkerContext, commits: &mut watch::Receiver<i64>) {
     tokio::select! {
-        _ = tokio::time::timeout(ctx.poll_interval(), commits.changed()) => {}
+        woke = tokio::time::timeout(ctx.poll_interval(), commits.changed()) => {
+            if matches!(woke, Ok(Ok(()))) {
+                tokio::select! {
+                    _ = tokio::time::sleep(COALESCE) => {}
+                    _ = ctx.background.stopping() => {}
+                }
+            }
+        }
         _ = ctx.background.stopping() => {}
     }
 }

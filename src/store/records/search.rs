@@ -135,21 +135,22 @@ pub fn page(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery, q: &str) 
         crate::record_filters!(recent, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?;
     // Texts the index cannot hold (PostgreSQL only; few): matched by substring too.
     if matches!(conn, DbConnection::Pg(_)) {
-        let inexact = records::table
-            .select((records::id, records::seq))
-            .filter(records::id.eq_any(
-                record_search::table.filter(record_search::exact.eq(false)).select(record_search::record_id),
-            ))
-            .filter(records::seq.le(w))
-            .filter(policy::text_searchable_sql(purpose))
-            .filter(like())
-            .into_boxed();
-        found.extend(
-            crate::record_filters!(inexact, viewer, f)
-                .order(records::seq.desc())
-                .limit(f.limit)
-                .load::<(String, i64)>(conn)?,
-        );
+        let inexact =
+            records::table
+                .select((records::id, records::seq))
+                .filter(records::id.eq_any(
+                    record_search::table.filter(record_search::exact.eq(false)).select(record_search::record_id),
+                ))
+                .filter(records::seq.le(w))
+                .filter(policy::text_searchable_sql(purpose))
+                .filter(like())
+                .into_boxed();
+        found.extend(crate::record_filters!(inexact, viewer, f).order(records::seq.desc()).limit(f.limit).load::<(
+            String,
+            i64,
+        )>(
+            conn
+        )?);
     }
     let indexed: Vec<(String, i64)> = match conn {
         DbConnection::Sqlite(_) => {
