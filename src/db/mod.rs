@@ -70,7 +70,9 @@ pub fn redact_url(url: &str) -> String {
 
 /// Per-connection settings. `lock_timeout_ms` bounds how long a writer waits for the write
 /// lock on either backend; past it the request is answered 503 with `Retry-After`
-/// (`error::is_transient_db_error`) instead of queueing without end.
+/// (`error::is_transient_db_error`) instead of queueing without end. On SQLite the
+/// write-ahead log is cut back to 64 MiB whenever it restarts (`journal_size_limit`): a bulk
+/// import with the after-commit jobs reading throughout once left it at many GiB.
 #[derive(Debug)]
 struct SessionSettings {
     lock_timeout_ms: u64,
@@ -82,7 +84,8 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSettings 
         match conn {
             DbConnection::Sqlite(c) => c.batch_execute(&format!(
                 "PRAGMA busy_timeout = {ms}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA mmap_size = 268435456;",
+                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA mmap_size = 268435456; \
+                 PRAGMA journal_size_limit = 67108864;",
             )),
             DbConnection::Pg(c) => c.batch_execute(&format!("SET lock_timeout = {ms}")),
         }
