@@ -168,25 +168,89 @@ pub fn page(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery, q: &str) 
             };
             crate::record_filters!(q, viewer, f).order(t::rowid.desc()).limit(f.limit).load(conn)?
         }
-        DbConnection::Pg(_) => {
-            use pg_terms::record_terms as t;
-            let q = records::table
-                .inner_join(t::table.on(t::seq.eq(records::seq)))
-                .select((records::id, records::seq))
-                .filter(
-                    sql::<Bool>("record_terms.terms @@ CAST(")
-                        .bind::<Text, _>(query.tsquery_literal())
-                        .sql(" AS tsquery)"),
-                )
-                .filter(t::seq.le(w))
-                .filter(policy::text_searchable_sql(purpose))
-                .into_boxed();
-            crate::record_filters!(q, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?
-        }
+        DbConnection::Pg(_) => pg_indexed(conn, viewer, f, &query, w)?,
     };
     found.extend(indexed);
     found.sort_by_key(|r| std::cmp::Reverse(r.1));
     found.dedup_by(|a, b| a.0 == b.0);
     found.truncate(usize::try_from(f.limit).unwrap_or(0));
     Ok(found.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Matches the GIN index reads before the search decides how to find its page (PostgreSQL).
+const PG_PROBE: i64 = 2_000;
+
+/// The indexed part of a search on PostgreSQL. Its planner cannot tell a common phrase of
+/// bigrams from an absent one, and each plan is slow for the other: walking `seq` backwards
+/// testing each row finds a common term's page early but reads everything for an absent one;
+/// reading every match through the GIN index is quick for a few matches and rechecks tens of
+/// thousands for a common term. So the index is asked first, through GIN alone (bitmap scans
+/// only), for up to `PG_PROBE` matches: fewer, and the page is taken from exactly those;
+/// more, and the backwards walk (no bitmap scans) finds the page within the first rows.
+fn pg_indexed(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    f: &RecordQuery,
+    query: &SearchQuery,
+    w: i64,
+) -> QueryResult<Vec<(String, i64)>> {
+    use pg_terms::record_terms as t;
+    let matches =
+        || sql::<Bool>("record_terms.terms @@ CAST(").bind::<Text, _>(query.tsquery_literal()).sql(" AS tsquery)");
+    let purpose = f.purpose.as_deref();
+    let probe = t::table.select(t::seq).filter(matches()).filter(t::seq.le(w)).into_boxed();
+    let probe = match f.before_seq {
+        Some(b) => probe.filter(t::seq.lt(b)),
+        None => probe,
+    };
+    let few: Option<Vec<i64>> = with_planner(conn, "enable_seqscan = off, enable_indexscan = off", |conn| {
+        let seqs: Vec<i64> = probe.limit(PG_PROBE + 1).load(conn)?;
+        Ok((seqs.len() as i64 <= PG_PROBE).then_some(seqs))
+    })?;
+    match few {
+        Some(seqs) => {
+            let q = records::table
+                .select((records::id, records::seq))
+                .filter(records::seq.eq_any(seqs))
+                .filter(policy::text_searchable_sql(purpose))
+                .into_boxed();
+            crate::record_filters!(q, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)
+        }
+        None => with_planner(conn, "enable_bitmapscan = off", |conn| {
+            let q = records::table
+                .inner_join(t::table.on(t::seq.eq(records::seq)))
+                .select((records::id, records::seq))
+                .filter(matches())
+                .filter(t::seq.le(w))
+                .filter(policy::text_searchable_sql(purpose))
+                .into_boxed();
+            crate::record_filters!(q, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)
+        }),
+    }
+}
+
+/// Runs `f` with planner settings (`name = value, …`) local to a transaction of its own, and
+/// sets them back before that ends (the transaction may be a savepoint in a caller's).
+fn with_planner<T>(
+    conn: &mut DbConnection,
+    settings: &str,
+    f: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    use diesel::connection::SimpleConnection;
+    let set = |on: bool| -> String {
+        settings
+            .split(',')
+            .map(|s| match (on, s.split_once('=')) {
+                (true, _) => format!("SET LOCAL {};", s.trim()),
+                (false, Some((name, _))) => format!("SET LOCAL {} TO DEFAULT;", name.trim()),
+                (false, None) => String::new(),
+            })
+            .collect()
+    };
+    conn.transaction(|conn| {
+        conn.batch_execute(&set(true))?;
+        let out = f(conn);
+        conn.batch_execute(&set(false))?;
+        out
+    })
 }
