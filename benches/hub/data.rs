@@ -413,7 +413,7 @@ impl RecordGen {
         let rng = &mut self.rng;
         let (owner_kind, owner_name) = (hub.agencies[owner].kind, &hub.agencies[owner].name);
         // Distribution mix: ~30% all, ~30% listed agencies, ~20% group, ~20% own.
-        let level = match rng.gen_range(0..10) {
+        let mut level = match rng.gen_range(0..10) {
             0..=2 => "all",
             3..=5 => "agencies",
             6..=7 => "group",
@@ -429,7 +429,17 @@ impl RecordGen {
         let mut group: Option<usize> = None;
         match level {
             "agencies" => {
-                let k = rng.gen_range(2..=5);
+                // At most as many as there are others to pick from (a small hub, or petitions,
+                // whose recipients are few): otherwise this would never end.
+                let others = if kind == "petition" {
+                    self.petition_recipients.iter().filter(|a| **a != owner).count()
+                } else {
+                    hub.agencies.len().saturating_sub(1)
+                };
+                let k = rng.gen_range(2..=5).min(others);
+                if k == 0 {
+                    level = "own";
+                }
                 while recipients.len() < k {
                     let a = if kind == "petition" {
                         let pool = &self.petition_recipients;

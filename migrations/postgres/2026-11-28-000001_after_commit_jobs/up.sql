@@ -14,9 +14,10 @@ INSERT INTO job_cursors (name, cursor_seq) VALUES ('search_index', 0);
 
 -- The search index: for each record, the change (seq) whose text is indexed. `exact` is
 -- false where a tsvector cannot hold the text (over 16,383 characters, or a bigram more than
--- 256 times): such records are searched by substring (see domain::search_terms).
+-- 256 times): such records are searched by substring (see domain::search_terms). Derived
+-- data: no foreign key (a row whose record is gone never joins a search).
 CREATE TABLE record_search (
-    record_id TEXT PRIMARY KEY NOT NULL REFERENCES records(id),
+    record_id TEXT PRIMARY KEY NOT NULL,
     seq BIGINT NOT NULL,
     exact BOOLEAN NOT NULL
 );
