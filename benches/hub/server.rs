@@ -267,22 +267,13 @@ pub fn build_hub(h: &Hubd, agencies: usize, objects: usize, seed: u64) -> Result
 /// Waits until the jobs that follow the event log after commit (duplicate handling, the search
 /// index) have reached its end; returns how long that took.
 pub fn wait_for_jobs(pool: &DbPool) -> Result<Duration> {
-    use diesel::prelude::*;
-    use guantong::db::schema::{job_cursors, records};
     let start = Instant::now();
     let mut conn = pool.get()?;
-    loop {
-        let head = guantong::store::log::head_seq(&mut conn)?;
-        let last: Option<i64> = records::table.select(diesel::dsl::max(records::seq)).first(&mut conn)?;
-        let at = |name: &str, conn: &mut guantong::db::DbConnection| -> Result<i64> {
-            Ok(job_cursors::table.find(name).select(job_cursors::cursor_seq).first(conn)?)
-        };
-        if at("duplicates", &mut conn)? >= head && at("search_index", &mut conn)? >= last.unwrap_or(0) {
-            return Ok(start.elapsed());
-        }
+    while !guantong::store::cursors::caught_up(&mut conn)? {
         if start.elapsed() > Duration::from_secs(3600) {
             anyhow::bail!("the after-commit jobs did not reach the end of the log within an hour");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    Ok(start.elapsed())
 }

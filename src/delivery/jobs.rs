@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use super::{after, wait_for_work, WorkerContext};
+use crate::db::DbConnection;
+use crate::error::AppResult;
 use crate::store::cursors::{self, Job};
 use crate::store::log;
 
@@ -45,39 +47,35 @@ pub async fn run(ctx: WorkerContext) {
 
 /// Up to `ROUNDS` steps of duplicate handling; returns whether more is waiting.
 async fn duplicates(ctx: &WorkerContext) -> bool {
-    for _ in 0..ROUNDS {
-        let owner = ctx.instance.clone();
-        let step =
-            ctx.db(move |conn| crate::service::similar::step(conn, &owner, &after(LEASE), DUPLICATES_BATCH)).await;
-        match step {
-            Ok(Some(s)) if s.more && !ctx.stopping() => {}
-            Ok(Some(s)) => {
-                if s.flagged > 0 {
-                    tracing::debug!(events = s.events, flagged = s.flagged, "已标记疑似重复线索");
-                }
-                return false;
-            }
-            Ok(None) => return false,
-            Err(e) => {
-                tracing::warn!(error = %e, "重复办理比对失败,稍后重试");
-                return false;
-            }
-        }
-    }
-    true
+    let step = |conn: &mut DbConnection, owner: &str, until: &str| {
+        crate::service::similar::step(conn, owner, until, DUPLICATES_BATCH)
+    };
+    rounds(ctx, "重复办理比对失败,稍后重试", step, |s| s.more).await
 }
 
 /// Up to `ROUNDS` steps of indexing; returns whether more is waiting.
 async fn search_index(ctx: &WorkerContext) -> bool {
+    let step = |conn: &mut DbConnection, owner: &str, until: &str| {
+        crate::service::search_index::step(conn, owner, until, INDEX_BATCH)
+    };
+    rounds(ctx, "检索索引更新失败,稍后重试", step, |s| s.more).await
+}
+
+/// Up to `ROUNDS` steps of one job while this instance holds it and more is waiting; returns
+/// whether more is still waiting after them. A failed step is logged and retried next round.
+async fn rounds<S: Send + 'static>(
+    ctx: &WorkerContext,
+    failed: &'static str,
+    step: fn(&mut DbConnection, &str, &str) -> AppResult<Option<S>>,
+    more: fn(&S) -> bool,
+) -> bool {
     for _ in 0..ROUNDS {
         let owner = ctx.instance.clone();
-        let step =
-            ctx.db(move |conn| crate::service::search_index::step(conn, &owner, &after(LEASE), INDEX_BATCH)).await;
-        match step {
-            Ok(Some(s)) if s.more && !ctx.stopping() => {}
+        match ctx.db(move |conn| step(conn, &owner, &after(LEASE))).await {
+            Ok(Some(s)) if more(&s) && !ctx.stopping() => {}
             Ok(_) => return false,
             Err(e) => {
-                tracing::warn!(error = %e, "检索索引更新失败,稍后重试");
+                tracing::warn!(error = %e, "{failed}");
                 return false;
             }
         }

@@ -89,3 +89,12 @@ pub fn commit_step(
         Ok(true)
     })
 }
+
+/// Whether both jobs have reached everything committed: duplicate handling the log's head
+/// (its own flags are events too), the search index the last change of any record.
+pub fn caught_up(conn: &mut DbConnection) -> QueryResult<bool> {
+    use crate::db::schema::records;
+    let head = crate::store::log::head_seq(conn)?;
+    let last: Option<i64> = records::table.select(diesel::dsl::max(records::seq)).first(conn)?;
+    Ok(position(conn, Job::Duplicates)? >= head && position(conn, Job::SearchIndex)? >= last.unwrap_or(0))
+}

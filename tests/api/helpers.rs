@@ -168,25 +168,10 @@ impl TestApp {
     /// to arrive; panics after 20 s. Flags these jobs write are events too: the duplicate
     /// job is caught up once its position is the head, with nothing of its own after it.
     pub fn settle(&self) {
-        use diesel::prelude::*;
-        use guantong::db::schema::{job_cursors, records};
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         let mut conn = self.pool.get().unwrap();
-        loop {
-            let head = guantong::store::log::head_seq(&mut conn).unwrap();
-            let last_record: Option<i64> =
-                records::table.select(diesel::dsl::max(records::seq)).first(&mut conn).unwrap();
-            let at = |name: &str, conn: &mut guantong::db::DbConnection| -> i64 {
-                job_cursors::table.find(name).select(job_cursors::cursor_seq).first(conn).unwrap()
-            };
-            let (dup, idx) = (at("duplicates", &mut conn), at("search_index", &mut conn));
-            if dup >= head && idx >= last_record.unwrap_or(0) {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "after-commit jobs behind after 20 s: duplicates at {dup} of {head}, search index at {idx} of {last_record:?}"
-            );
+        while !guantong::store::cursors::caught_up(&mut conn).unwrap() {
+            assert!(std::time::Instant::now() < deadline, "after-commit jobs still behind after 20 s");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
