@@ -450,7 +450,8 @@ fn timed_store(pool: &DbPool, p: &Principal, q: &Query) -> Result<Duration> {
             records::list(&mut conn, &viewer, &f)?;
         }
         Query::Feed { after } => {
-            feed::page(&mut conn, &Actor::from(p), &viewer, *after, PAGE + 1, None).map_err(|e| anyhow!("{e}"))?;
+            feed::page(&mut conn, &Actor::from(p), &viewer, *after, i64::MAX, PAGE + 1, None)
+                .map_err(|e| anyhow!("{e}"))?;
         }
     }
     Ok(t.elapsed())
@@ -461,7 +462,7 @@ fn timed_events_after(pool: &DbPool, agency_id: &str, after: i64) -> Result<Dura
     let t = Instant::now();
     let mut conn = pool.get()?;
     let viewer = directory::viewer(&mut conn, agency_id).map_err(|e| anyhow!("{e}"))?;
-    feed::events_after(&mut conn, &viewer, after, PAGE + 1)?;
+    feed::events_after(&mut conn, &viewer, after, i64::MAX, PAGE + 1)?;
     Ok(t.elapsed())
 }
 

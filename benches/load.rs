@@ -3,7 +3,7 @@
 //! concurrent clients for 60 s — liaison officers listing, reading, searching, publishing
 //! and opening their inbox, sync jobs reading the feed with their API keys, and one bulk
 //! batch at a time. Every answer must be a success (0 errors); p50/p90/p99/max per request
-//! kind and the longest hold of the global write lock go to stdout and BENCHMARKS.md.
+//! kind and the longest write transaction (SQLite: the write lock) go to stdout and BENCHMARKS.md.
 //!
 //! Knobs: GT_LOAD_CLIENTS (200), GT_LOAD_SECS (60), GT_LOAD_BACKENDS ("sqlite,postgres"),
 //! GT_LOAD_PG_URL (else GUANTONG_TEST_PG_URL; a fresh database is created on that server),
@@ -198,7 +198,7 @@ fn holds_between(before: &str, after: &str) -> String {
     let bound = |q: f64| delta.iter().find(|d| d.1 >= q * total).map_or(f64::NAN, |d| d.0 * 1000.0);
     let under_100ms = delta.iter().find(|d| (d.0 - 0.1).abs() < 1e-9).map_or(f64::NAN, |d| d.1);
     format!(
-        "During the load phase {total:.0} write transactions held the global write lock: p50 ≤ {} ms, p99 ≤ {} ms, {:.0} over 100 ms.",
+        "During the load phase {total:.0} write transactions (SQLite: holding the write lock): p50 ≤ {} ms, p99 ≤ {} ms, {:.0} over 100 ms.",
         bound(0.5),
         bound(0.99),
         total - under_100ms

@@ -29,7 +29,9 @@ pub struct FeedPage {
     /// `after` given when the page is empty).
     pub next_cursor: i64,
     pub has_more: bool,
-    /// The hub's latest sequence number, so sync jobs can estimate how far they are.
+    /// The hub's visible head: every event numbered up to it has committed (or never will),
+    /// so sync jobs can estimate how far they are. The feed never passes it: a later page
+    /// can never hold a number at or below a cursor already given.
     pub head_seq: i64,
 }
 

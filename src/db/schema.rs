@@ -197,6 +197,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_pending (id) {
+        id -> BigInt,
+        at -> Text,
+        actor_user_id -> Nullable<Text>,
+        actor_agency_id -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
     audit_log (seq) {
         seq -> BigInt,
         at -> Text,
@@ -277,6 +291,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_head,
     events,
     audit_log,
+    audit_pending,
     subscriptions,
     inbox_items,
     idempotency_keys,

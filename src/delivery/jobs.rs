@@ -1,5 +1,6 @@
 //! The jobs that follow the event log after commit and change only derived data: duplicate
-//! handling (`service::similar::step`) and the search index (`service::search_index::step`).
+//! handling (`service::similar::step`) and the search index (`service::search_index::step`);
+//! on PostgreSQL also sealing audit entries into the hash chain (`store::log::seal_pending`).
 //! Each keeps its position in `job_cursors` and holds it with a lease, so several hub
 //! instances may run this loop: one advances each job at a time. A failed step is retried
 //! from the same position at the next round; nothing acknowledged depends on these jobs
@@ -19,6 +20,8 @@ const LEASE: Duration = Duration::from_secs(60);
 /// Events compared, or records indexed, per step.
 const DUPLICATES_BATCH: i64 = 1000;
 const INDEX_BATCH: i64 = 500;
+/// Audit entries sealed per step.
+const SEAL_BATCH: i64 = 1000;
 
 /// Steps one job takes before the other gets its turn.
 const ROUNDS: usize = 20;
@@ -28,7 +31,7 @@ pub async fn run(ctx: WorkerContext) {
     while !ctx.stopping() {
         let mut busy = true;
         while busy && !ctx.stopping() {
-            busy = duplicates(&ctx).await | search_index(&ctx).await;
+            busy = seal_audit(&ctx).await | duplicates(&ctx).await | search_index(&ctx).await;
         }
         wait_for_work(&ctx, &mut commits).await;
     }
@@ -43,6 +46,17 @@ pub async fn run(ctx: WorkerContext) {
         tracing::warn!(error = %e, "停止时未能交还后台任务租约(租约到期后由其他实例接手)");
     }
     tracing::debug!("查重与检索索引任务已停止");
+}
+
+/// One step of sealing audit entries; returns whether more are waiting.
+async fn seal_audit(ctx: &WorkerContext) -> bool {
+    match ctx.db(|conn| Ok(log::seal_pending(conn, SEAL_BATCH)?)).await {
+        Ok(sealed) => sealed as i64 == SEAL_BATCH && !ctx.stopping(),
+        Err(e) => {
+            tracing::warn!(error = %e, "审计日志封链失败,稍后重试");
+            false
+        }
+    }
 }
 
 /// Up to `ROUNDS` steps of duplicate handling; returns whether more is waiting.

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{audit_log, log_head};
+use crate::db::schema::audit_log;
 use crate::db::DbConnection;
 use crate::domain::audit::{AuditFields, ChainBreak, ChainVerifier};
 use crate::policy::AuditScope;
@@ -37,7 +37,10 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
+/// Entries newest first. What writers on PostgreSQL left for sealing is sealed first, so a
+/// change is in the log as soon as it is acknowledged.
 pub fn list(conn: &mut DbConnection, scope: &AuditScope, f: &AuditQuery) -> QueryResult<Vec<AuditEntry>> {
+    crate::store::log::seal_all(conn)?;
     let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
     if let AuditScope::Agency(a) = scope {
         q = q.filter(audit_log::actor_agency_id.eq(a.clone()));
@@ -84,10 +87,21 @@ pub enum Verification {
     Broken(ChainBreak),
 }
 
-/// Walks the whole chain in sequence order, a chunk at a time.
+/// Walks the whole chain in sequence order, a chunk at a time, in one snapshot (entries
+/// sealed meanwhile are left for the next verification).
 pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
-    let (head_seq, head_hash): (i64, String) =
-        log_head::table.find(1).select((log_head::audit_seq, log_head::audit_hash)).first(conn)?;
+    crate::store::log::seal_all(conn)?;
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Pg(_)) {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(conn)?;
+        }
+        walk(conn)
+    })
+}
+
+fn walk(conn: &mut DbConnection) -> QueryResult<Verification> {
+    let crate::store::log::seal::ChainHead { seq: head_seq, hash: head_hash } =
+        crate::store::log::seal::ChainHead::read(conn)?;
     let mut v = ChainVerifier::default();
     let mut after = 0i64;
     loop {

@@ -31,8 +31,15 @@ pub struct FeedEvent {
     pub at: String,
 }
 
-/// Event rows of the agency's feed after `after`, in sequence order.
-pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
+/// Event rows of the agency's feed after `after` up to `upto` (the visible head, or less),
+/// in sequence order.
+pub fn events_after(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     // `COALESCE(target, '')` rather than `target = ? OR target IS NULL`: the planner must walk
@@ -43,6 +50,7 @@ pub fn events_after(conn: &mut DbConnection, viewer: &Viewer, after: i64, limit:
     events::table
         .left_join(records::table.on(events::record_id.eq(records::id.nullable())))
         .filter(events::seq.gt(after))
+        .filter(events::seq.le(upto))
         .filter(targeted.or(untargeted.and(policy::entitled_sql(viewer))))
         .order(events::seq)
         .limit(limit)
@@ -61,10 +69,10 @@ pub fn read(
 ) -> AppResult<(Vec<FeedEvent>, bool, i64)> {
     policy::require_content_reader(p)?;
     let viewer = crate::store::directory::viewer(conn, &p.agency_id)?;
-    let mut events = page(conn, &Actor::from(p), &viewer, after, limit + 1, purpose)?;
+    let head_seq = crate::store::log::head_seq(conn)?;
+    let mut events = page(conn, &Actor::from(p), &viewer, after, head_seq, limit + 1, purpose)?;
     let has_more = events.len() as i64 > limit;
     events.truncate(limit as usize);
-    let head_seq = crate::store::log::head_seq(conn)?;
     Ok((events, has_more, head_seq))
 }
 
@@ -75,10 +83,11 @@ pub fn page(
     actor: &Actor,
     viewer: &Viewer,
     after: i64,
+    upto: i64,
     limit: i64,
     purpose: Option<&str>,
 ) -> AppResult<Vec<FeedEvent>> {
-    let rows = events_after(conn, viewer, after, limit)?;
+    let rows = events_after(conn, viewer, after, upto, limit)?;
     let kinds = rows
         .iter()
         .map(|e| EventType::from_stored(&e.event_type))

@@ -227,24 +227,26 @@ fn propagate(conn: &mut DbConnection, log: &mut Log, actor_agency: &str, m: &Mem
             match (policy::can_read(&v_before, &facts), policy::can_read(&v_after, &facts)) {
                 (false, true) => {
                     let seq = log.event(
+                        conn,
                         EventType::RecordShared,
                         Some(&s.row.id),
                         Some(m.agency_id),
                         Some(actor_agency),
                         payload,
-                    );
+                    )?;
                     let items = inbox::matches(&rules, &s, &[m.agency_id.to_string()], seq);
                     inbox::insert_unseen(conn, items, log.at())?;
                     shared += 1;
                 }
                 (true, false) => {
                     log.event(
+                        conn,
                         EventType::RecordRevoked,
                         Some(&s.row.id),
                         Some(m.agency_id),
                         Some(actor_agency),
                         payload,
-                    );
+                    )?;
                     revoked += 1;
                 }
                 _ => {}

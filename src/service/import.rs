@@ -16,19 +16,14 @@ use crate::store::log::write_tx;
 use crate::store::records::StoredRecord;
 use crate::store::{directory, idempotency};
 
-/// Lines per transaction: each holds the hub's global write lock, so a chunk is kept small
-/// enough to commit in tens of milliseconds and other writers never wait behind a whole
-/// bulk batch. Under the load bench (BENCHMARKS.md) 500-line chunks held it up to 230 ms
-/// on SQLite; on PostgreSQL, with the CPU shared by the database's own processes, 100-line
-/// chunks took 160 ms on average and 25-line ones up to 110 ms; 10-line ones stay in tens of
-/// milliseconds. A batch is upserted by external id, so a retry after a failure between
-/// chunks finds the committed lines `unchanged`.
-pub fn tx_lines(conn: &DbConnection) -> usize {
-    match conn {
-        DbConnection::Sqlite(_) => 100,
-        DbConnection::Pg(_) => 10,
-    }
-}
+/// Lines per transaction. On SQLite each holds the database's write lock, so a chunk is kept
+/// small enough to commit in tens of milliseconds and other writers never wait behind a whole
+/// bulk batch (500-line chunks held it up to 230 ms under the load bench, BENCHMARKS.md). On
+/// PostgreSQL writers run side by side and a chunk only holds back the feed's visible head
+/// while it runs; the same size keeps that in tens of milliseconds. A batch is upserted by
+/// external id, so a retry after a failure between chunks finds the committed lines
+/// `unchanged`.
+pub const TX_LINES: usize = 100;
 
 /// The result of a write attempt: a line-level refusal, or an error that aborts the batch.
 fn line_result(line: usize, ext: Option<String>, status: &str, r: AppResult<StoredRecord>) -> AppResult<LineResult> {
@@ -74,6 +69,7 @@ fn summarise(results: &[LineResult]) -> Summary {
 /// Imports one chunk of lines in one transaction.
 fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppResult<Vec<LineResult>> {
     write_tx(conn, |conn, log| {
+        crate::store::records::serialise_upserts(conn, &p.agency_id)?;
         let ctx = WriteContext::load(conn)?;
         let parsed = || chunk.iter().filter_map(|l| l.parsed.as_ref().ok());
         let known = records::known_objects(conn, parsed())?;
@@ -167,7 +163,7 @@ pub fn push(conn: &mut DbConnection, p: &Principal, body: &[u8], key: Option<&st
         .map(|(i, raw)| parse_line(i + 1, raw))
         .collect();
     let mut results = Vec::with_capacity(lines.len());
-    for chunk in lines.chunks(tx_lines(conn)) {
+    for chunk in lines.chunks(TX_LINES) {
         // Duplicate handling and the search index follow the event log after commit
         // (`service::similar::step`, `service::search_index::step`), not the import.
         results.extend(import_chunk(conn, p, chunk)?);

@@ -24,8 +24,11 @@ pub struct Step {
 /// job's lease (until `lease_until`); `None` when another instance holds it.
 pub fn step(conn: &mut DbConnection, owner: &str, lease_until: &str, batch: i64) -> AppResult<Option<Step>> {
     let Some(from) = cursors::claim(conn, Job::SearchIndex, owner, lease_until)? else { return Ok(None) };
+    // Up to the visible head: a record committed late below it is not passed over.
+    let head = crate::store::log::head_seq(conn)?;
     let rows: Vec<(String, i64, String, String)> = records::table
         .filter(records::seq.gt(from))
+        .filter(records::seq.le(head))
         .order(records::seq)
         .limit(batch)
         .select((records::id, records::seq, records::title, records::body))

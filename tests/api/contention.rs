@@ -138,7 +138,9 @@ fn huge_unrelated_clue_is_not_flagged(b: Backend) {
     assert!(duplicate_notes(&app, &jw).is_empty());
 }
 
-/// Holds the hub's write lock from outside (another process's long transaction) until dropped.
+/// Holds what a publishing writer needs from outside (another process's long transaction)
+/// until dropped: SQLite's write lock; on PostgreSQL, where writers take no common lock, the
+/// records table against inserts (reads go on).
 struct HeldWriteLock(guantong::db::DbConn);
 
 impl HeldWriteLock {
@@ -146,7 +148,7 @@ impl HeldWriteLock {
         let mut conn = app.pool.get().unwrap();
         let sql = match &*conn {
             guantong::db::DbConnection::Sqlite(_) => "BEGIN IMMEDIATE; UPDATE log_head SET id = 1 WHERE id = 1;",
-            guantong::db::DbConnection::Pg(_) => "BEGIN; SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE;",
+            guantong::db::DbConnection::Pg(_) => "BEGIN; LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE;",
         };
         conn.batch_execute(sql).unwrap();
         HeldWriteLock(conn)

@@ -58,6 +58,7 @@ mod web_stats;
 mod web_talents;
 mod web_transfers;
 mod webhooks;
+mod writers;
 
 mod abuse_objects;
 mod audit_scope;

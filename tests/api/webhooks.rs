@@ -239,14 +239,15 @@ fn payloads_carry_only_what_the_agency_may_see(b: Backend) {
         use guantong::error::AppError;
         use guantong::store::log::write_tx;
         let mut conn = app.pool.get().unwrap();
-        let out: Result<(), AppError> = write_tx(&mut conn, |_, log| {
+        let out: Result<(), AppError> = write_tx(&mut conn, |conn, log| {
             log.event(
+                conn,
                 guantong::domain::event::EventType::RecordCreated,
                 Some("rolled-back"),
                 Some(&jw.agency.id),
                 None,
                 json!({}),
-            );
+            )?;
             Err(AppError::Conflict("rolled back on purpose".into()))
         });
         assert!(out.is_err());

@@ -141,7 +141,7 @@ async fn serve_endpoint(ctx: &WorkerContext, client: &Sender<'_>, mut e: Endpoin
                 let replays = hooks::queued_replays(conn, &endpoint_id, batch)?;
                 let head = log::head_seq(conn)?;
                 let events = if replays.is_empty() && v.agency_active {
-                    feed::page(conn, &a, &v, cursor, batch, None)?
+                    feed::page(conn, &a, &v, cursor, head, batch, None)?
                 } else {
                     vec![]
                 };

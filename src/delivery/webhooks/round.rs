@@ -69,8 +69,10 @@ impl<'a> Round<'a> {
                 break;
             }
             let (v, a, seq) = (self.viewer.clone(), self.actor.clone(), d.seq);
-            let rendered =
-                self.ctx.db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, 1, None)?.into_iter().next())).await?;
+            let rendered = self
+                .ctx
+                .db(move |conn| Ok(feed::page(conn, &a, &v, seq - 1, seq, 1, None)?.into_iter().next()))
+                .await?;
             let attempt = match rendered.filter(|ev| ev.seq == seq) {
                 Some(ev) => {
                     let Some(mut at) = self.post(&ev).await else { break };

@@ -223,20 +223,22 @@ fn open_in_tx(
             .execute(conn)?;
         if !had {
             log.event(
+                conn,
                 EventType::RecordShared,
                 Some(record_id),
                 Some(a),
                 Some(&p.agency_id),
                 json!({"deliberation_id": id}),
-            );
+            )?;
         }
         let seq = log.event(
+            conn,
             EventType::DeliberationOpened,
             Some(record_id),
             Some(a),
             Some(&p.agency_id),
             json!({"deliberation_id": id}),
-        );
+        )?;
         inbox::notify(
             conn,
             a,
@@ -270,7 +272,8 @@ fn notify_all(
 ) -> AppResult<()> {
     let everyone = std::iter::once(&d.convener_agency_id).chain(parts.iter());
     for a in everyone.filter(|a| *a != except) {
-        let seq = log.event(reason, Some(&d.record_id), Some(a), Some(except), json!({"deliberation_id": d.id}));
+        let seq =
+            log.event(conn, reason, Some(&d.record_id), Some(a), Some(except), json!({"deliberation_id": d.id}))?;
         inbox::notify(conn, a, &d.record_id, reason.as_str(), Some(&d.id), note, seq, log.at())?;
     }
     Ok(())

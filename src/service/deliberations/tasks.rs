@@ -50,12 +50,13 @@ pub(super) fn assign_in(
         ))
         .execute(conn)?;
     let seq = log.event(
+        conn,
         EventType::AssignmentCreated,
         Some(&d.record_id),
         Some(agency_id),
         Some(&p.agency_id),
         json!({"assignment_id": aid}),
-    );
+    )?;
     inbox::notify(
         conn,
         agency_id,
@@ -118,12 +119,13 @@ pub(super) fn urge_in(
         ))
         .execute(conn)?;
     let seq = log.event(
+        conn,
         EventType::AssignmentUrged,
         Some(&d.record_id),
         Some(&a.agency_id),
         Some(&p.agency_id),
         json!({"assignment_id": aid}),
-    );
+    )?;
     inbox::notify(
         conn,
         &a.agency_id,
@@ -161,12 +163,13 @@ pub(super) fn complete_in(
         .set((assignments::state.eq("done"), assignments::result.eq(result.trim()), assignments::done_at.eq(log.at())))
         .execute(conn)?;
     let seq = log.event(
+        conn,
         EventType::AssignmentDone,
         Some(&d.record_id),
         Some(&d.convener_agency_id),
         Some(&p.agency_id),
         json!({"assignment_id": aid}),
-    );
+    )?;
     inbox::notify(
         conn,
         &d.convener_agency_id,

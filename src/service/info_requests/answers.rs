@@ -130,13 +130,14 @@ pub fn answer(
         }
         let answered = answered_counts(conn, &r.id)?.get(&p.agency_id).copied().unwrap_or(0);
         log.event(
+            conn,
             EventType::InfoRequestAnswered,
             None,
             Some(&r.asker_agency_id),
             Some(&p.agency_id),
             json!({"info_request_id": r.id, "agency_id": p.agency_id, "answers": answers.len(),
                    "complete": answered as usize >= subjects.len()}),
-        );
+        )?;
         view(conn, p, r, targets, access)
     })
 }

@@ -167,12 +167,13 @@ pub fn create(conn: &mut DbConnection, p: &Principal, draft: &RequestDraft) -> A
         }
         for t in &targets {
             log.event(
+                conn,
                 EventType::InfoRequestCreated,
                 None,
                 Some(&t.agency_id),
                 Some(&p.agency_id),
                 json!({"info_request_id": row.id, "kind": row.kind}),
-            );
+            )?;
         }
         log.audit(
             &Actor::from(p),

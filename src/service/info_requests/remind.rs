@@ -48,12 +48,13 @@ pub fn remind(conn: &mut DbConnection, p: &Principal, id: &InfoRequestId) -> App
                 ))
                 .execute(conn)?;
             log.event(
+                conn,
                 EventType::InfoRequestReminder,
                 None,
                 Some(a),
                 Some(&p.agency_id),
                 json!({"info_request_id": r.id, "reason": "manual"}),
-            );
+            )?;
         }
         log.audit(
             &Actor::from(p),
@@ -139,12 +140,13 @@ pub fn sweep_deadlines(conn: &mut DbConnection, today: &str, limit: i64) -> AppR
                     diesel::update(row).set(info_request_targets::soon_reminded_at.eq(log.at())).execute(conn)?;
                 }
                 log.event(
+                    conn,
                     EventType::InfoRequestReminder,
                     None,
                     Some(&agency_id),
                     None,
                     json!({"info_request_id": request_id, "reason": kind}),
-                );
+                )?;
                 log.audit(
                     &Actor::default(),
                     &format!("info_request.remind_{kind}"),

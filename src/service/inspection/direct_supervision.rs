@@ -210,7 +210,7 @@ pub fn create(
         );
         let payload = json!({"campaign_id": row.id, "round_id": r.id});
         for a in agencies.iter().filter(|a| **a != r.owner_agency_id) {
-            log.event(EventType::CampaignOpened, None, Some(a), Some(&p.agency_id), payload.clone());
+            log.event(conn, EventType::CampaignOpened, None, Some(a), Some(&p.agency_id), payload.clone())?;
         }
         Ok(row.id)
     })?;

@@ -242,12 +242,13 @@ pub fn report(conn: &mut DbConnection, p: &Principal, id: &SelfCheckId, text: &s
             .execute(conn)?;
         if by_unit {
             log.event(
+                conn,
                 EventType::SelfCheckReported,
                 None,
                 Some(&row.office_agency_id),
                 Some(&p.agency_id),
                 json!({"self_check_id": row.id, "round_id": row.round_id, "state": SelfCheckState::Reported.as_str()}),
-            );
+            )?;
         }
         log.audit(
             &Actor::from(p),

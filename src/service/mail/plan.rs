@@ -199,8 +199,10 @@ pub(super) fn plan(
     batch: i64,
     public_url: &str,
 ) -> AppResult<(Vec<Planned>, i64, usize)> {
+    let head = crate::store::log::head_seq(conn)?;
     let evs: Vec<EventRow> = events::table
         .filter(events::seq.gt(cursor))
+        .filter(events::seq.le(head))
         .order(events::seq)
         .limit(batch)
         .select(EventRow::as_select())

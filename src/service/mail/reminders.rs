@@ -72,9 +72,10 @@ fn sweep_transfer_deadlines(conn: &mut DbConnection, today: &str, limit: i64) ->
                 let event_type =
                     if kind == "overdue" { EventType::TransferOverdue } else { EventType::TransferDeadlineSoon };
                 let payload = json!({"transfer_id": t.id, "state": t.state, "deadline": t.deadline});
-                let mut seq = log.event(event_type, Some(&t.record_id), Some(&t.to_agency_id), None, payload.clone());
+                let mut seq =
+                    log.event(conn, event_type, Some(&t.record_id), Some(&t.to_agency_id), None, payload.clone())?;
                 if kind == "overdue" {
-                    seq = log.event(event_type, Some(&t.record_id), Some(&t.from_agency_id), None, payload);
+                    seq = log.event(conn, event_type, Some(&t.record_id), Some(&t.from_agency_id), None, payload)?;
                 }
                 diesel::insert_into(transfer_reminders::table)
                     .values((

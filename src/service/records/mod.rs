@@ -74,6 +74,9 @@ pub fn create_many(
 ) -> AppResult<Vec<AppResult<StoredRecord>>> {
     let owner = p.agency_id.as_str();
     let actor = p.actor_id();
+    // New records: nothing written before can depend on them, so their numbers may be
+    // taken at once (an update takes its number after it holds the row, see `Log::event`).
+    log.reserve(conn, contents.len())?;
     let known = known_objects(conn, contents.iter())?;
     let ext_ids: Vec<String> = contents.iter().filter_map(|c| c.external_id.clone()).collect();
     let mut taken: HashSet<String> = by_external_ids(conn, owner, &ext_ids)?.into_keys().collect();
@@ -90,7 +93,7 @@ pub fn create_many(
             }
         }
         let id = new_id();
-        let seq = log.event(EventType::RecordCreated, Some(&id), None, Some(owner), json!({"version": 1}));
+        let seq = log.event(conn, EventType::RecordCreated, Some(&id), None, Some(owner), json!({"version": 1}))?;
         let now = log.at().to_string();
         let meta = RowMeta { id: &id, owner, author: &actor, version: 1, seq, created_at: &now, updated_at: &now };
         let stored = StoredRecord::written(meta, c, vec![]);
@@ -144,16 +147,18 @@ fn check_version(s: &StoredRecord, if_match: Option<i32>) -> AppResult<()> {
 
 /// Emits tombstones to agencies in `before` but not in `after` (rule 6).
 fn tombstones(
+    conn: &mut DbConnection,
     log: &mut Log,
     record_id: &str,
     actor_agency: &str,
     event_type: EventType,
     before: &[String],
     after: &[String],
-) {
+) -> AppResult<()> {
     for a in before.iter().filter(|a| !after.contains(a)) {
-        log.event(event_type, Some(record_id), Some(a), Some(actor_agency), json!({}));
+        log.event(conn, event_type, Some(record_id), Some(a), Some(actor_agency), json!({}))?;
     }
+    Ok(())
 }
 
 pub enum UpdateOutcome {
@@ -192,7 +197,8 @@ pub fn update(
     }
     let audience_before = policy::audience(&ctx.directory, &before.facts());
     let version = before.row.version + 1;
-    let seq = log.event(EventType::RecordUpdated, Some(id), None, Some(&p.agency_id), json!({"version": version}));
+    let seq =
+        log.event(conn, EventType::RecordUpdated, Some(id), None, Some(&p.agency_id), json!({"version": version}))?;
     let now = log.at().to_string();
     let meta = RowMeta {
         id,
@@ -206,7 +212,7 @@ pub fn update(
     let after = StoredRecord::written(meta, c, before.grants.clone());
     records::replace(conn, &after)?;
     let audience_after = policy::audience(&ctx.directory, &after.facts());
-    tombstones(log, id, &p.agency_id, EventType::RecordRevoked, &audience_before, &audience_after);
+    tombstones(conn, log, id, &p.agency_id, EventType::RecordRevoked, &audience_before, &audience_after)?;
     records::supersede(conn, &before)?;
     records::insert_version(conn, VersionRow::of(&after, "update", &p.actor_id(), &now))?;
     log.audit(&Actor::from(p), "record.update", "record", Some(id), None, audit_detail(&after));
@@ -227,7 +233,7 @@ fn withdraw_in(
 ) -> AppResult<()> {
     let before = load_owned(conn, viewer, id, if_match)?;
     let audience = policy::audience(&ctx.directory, &before.facts());
-    tombstones(log, id, &p.agency_id, EventType::RecordWithdrawn, &audience, &[]);
+    tombstones(conn, log, id, &p.agency_id, EventType::RecordWithdrawn, &audience, &[])?;
     let seq = log.last_seq();
     let version = before.row.version + 1;
     records::mark_withdrawn(conn, id, version, seq, log.at())?;

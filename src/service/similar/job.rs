@@ -33,8 +33,10 @@ pub struct Step {
 /// the job's lease (until `lease_until`); `None` when another instance holds it.
 pub fn step(conn: &mut DbConnection, owner: &str, lease_until: &str, batch: i64) -> AppResult<Option<Step>> {
     let Some(from) = cursors::claim(conn, Job::Duplicates, owner, lease_until)? else { return Ok(None) };
+    let head = crate::store::log::head_seq(conn)?;
     let evs: Vec<(i64, String, Option<String>)> = events::table
         .filter(events::seq.gt(from))
+        .filter(events::seq.le(head))
         .order(events::seq)
         .limit(batch)
         .select((events::seq, events::event_type, events::record_id))

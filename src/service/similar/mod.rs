@@ -191,7 +191,8 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches
                 duplicate_flags::created_at.eq(log.at()),
             ))
             .execute(conn)?;
-        let seq = log.event(EventType::ClueDuplicateFlagged, Some(record_id), None, None, json!({"flag_id": flag_id}));
+        let seq =
+            log.event(conn, EventType::ClueDuplicateFlagged, Some(record_id), None, None, json!({"flag_id": flag_id}))?;
         // Each agency is told, on the clue it holds, which other agencies handle the similar
         // one; both sides of each such disclosure are audited (as for `/similar`).
         for a in &mine {

@@ -74,10 +74,16 @@ pub fn today() -> String {
 }
 
 /// Emits a transfer step to both parties' feeds.
-fn step_events(log: &mut Log, t: &TransferRow, event_type: EventType, actor_agency: &str) -> i64 {
+fn step_events(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    t: &TransferRow,
+    event_type: EventType,
+    actor_agency: &str,
+) -> AppResult<i64> {
     let payload = json!({"transfer_id": t.id, "state": t.state});
-    log.event(event_type, Some(&t.record_id), Some(&t.from_agency_id), Some(actor_agency), payload.clone());
-    log.event(event_type, Some(&t.record_id), Some(&t.to_agency_id), Some(actor_agency), payload)
+    log.event(conn, event_type, Some(&t.record_id), Some(&t.from_agency_id), Some(actor_agency), payload.clone())?;
+    log.event(conn, event_type, Some(&t.record_id), Some(&t.to_agency_id), Some(actor_agency), payload)
 }
 
 /// Transfers a clue (its owner only) to another agency, which gains full access to it
@@ -171,14 +177,15 @@ pub fn create(
         .execute(conn)?;
     if !had_access {
         log.event(
+            conn,
             EventType::RecordShared,
             Some(record_id),
             Some(&to_agency_id),
             Some(&p.agency_id),
             json!({"transfer_id": id}),
-        );
+        )?;
     }
-    let seq = step_events(log, &row, EventType::TransferCreated, &p.agency_id);
+    let seq = step_events(conn, log, &row, EventType::TransferCreated, &p.agency_id)?;
     let note = format!("移交线索,办理期限 {}:{}", row.deadline, row.suggestion);
     inbox::notify(
         conn,
@@ -274,7 +281,7 @@ pub fn act(
     t.version += 1;
     diesel::update(transfers::table.find(id)).set(&t).execute(conn)?;
     let event_type = EventType::of_transfer_step(next);
-    let seq = step_events(log, &t, event_type, &p.agency_id);
+    let seq = step_events(conn, log, &t, event_type, &p.agency_id)?;
     if next == TransferState::Returned {
         // Back with the sender (after the step events, so the tombstone is the last word): the receiver's access through this transfer ends.
         diesel::delete(
@@ -289,12 +296,13 @@ pub fn act(
             crate::store::records::load(conn, &t.record_id)?.is_some_and(|s| policy::can_read(&receiver, &s.facts()));
         if !still {
             log.event(
+                conn,
                 EventType::RecordRevoked,
                 Some(&t.record_id),
                 Some(&t.to_agency_id),
                 Some(&p.agency_id),
                 json!({"transfer_id": id}),
-            );
+            )?;
         }
     }
     inbox::notify(conn, &t.from_agency_id, &t.record_id, event_type.as_str(), Some(id), &note, seq, log.at())?;

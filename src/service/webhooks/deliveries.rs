@@ -2,7 +2,7 @@
 //! delivery workers' claims and the results they record; the gauges for /metrics.
 
 use super::*;
-use crate::db::schema::{log_head, webhook_deliveries, webhook_endpoints};
+use crate::db::schema::{webhook_deliveries, webhook_endpoints};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::domain::{new_id, now};
@@ -139,7 +139,7 @@ pub fn gauges(conn: &mut DbConnection) -> QueryResult<Gauges> {
         .load(conn)?;
     let lowest: Option<i64> =
         live.filter(webhook_endpoints::active.eq(true)).select(min(webhook_endpoints::cursor_seq)).first(conn)?;
-    let head: i64 = log_head::table.find(1).select(log_head::event_seq).first(conn)?;
+    let head = crate::store::log::head_seq(conn)?;
     let count = |a: bool| by_state.iter().find(|(s, _)| *s == a).map_or(0, |(_, n)| *n);
     Ok(Gauges {
         endpoints_active: count(true),
@@ -156,7 +156,7 @@ pub fn claim_due(conn: &mut DbConnection, owner: &str, lease_until: &str, limit:
     use diesel::dsl::exists;
     conn.transaction(|conn| {
         let at = now();
-        let head: i64 = log_head::table.find(1).select(log_head::event_seq).first(conn)?;
+        let head = crate::store::log::head_seq(conn)?;
         let queued = exists(
             webhook_deliveries::table
                 .filter(webhook_deliveries::endpoint_id.eq(webhook_endpoints::id))
@@ -275,7 +275,7 @@ pub(super) fn apply_round(
                 .set((webhook_endpoints::active.eq(false), webhook_endpoints::disabled_reason.eq(reason)))
                 .execute(conn)?;
             let detail = json!({"endpoint_id": endpoint_id, "url": endpoint.url, "reason": reason});
-            log.event(EventType::WebhookDisabled, None, Some(&endpoint.agency_id), None, detail.clone());
+            log.event(conn, EventType::WebhookDisabled, None, Some(&endpoint.agency_id), None, detail.clone())?;
             log.audit(&Actor::default(), "webhook.disable", "webhook", Some(endpoint_id), None, detail);
         }
         if !attempts.is_empty() {

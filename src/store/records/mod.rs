@@ -277,6 +277,20 @@ pub struct Existing {
     pub withdrawn: bool,
 }
 
+/// Makes the owner's bulk writes take turns until this transaction ends, so two batches
+/// upserting the same external ids (a sync job restarted while its first request still
+/// runs) see each other's rows instead of both creating them. SQLite's writers take turns
+/// anyway; on PostgreSQL an advisory lock per owner (two 32-bit keys, apart from the event
+/// floors of `store::log::horizon`), other owners unaffected.
+pub fn serialise_upserts(conn: &mut DbConnection, owner: &str) -> QueryResult<()> {
+    if let DbConnection::Pg(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(1, hashtext($1))::text AS locked")
+            .bind::<diesel::sql_types::Text, _>(owner)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// The owner's records by external id (for upserts), keyed by external id.
 pub fn by_external_ids(conn: &mut DbConnection, owner: &str, ext: &[String]) -> QueryResult<HashMap<String, Existing>> {
     let mut out = HashMap::new();

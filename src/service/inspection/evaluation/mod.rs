@@ -213,7 +213,7 @@ pub fn create(
         );
         let payload = json!({"evaluation_id": row.id, "round_id": r.id, "state": row.state});
         for a in agencies.iter().filter(|a| **a != r.owner_agency_id) {
-            log.event(EventType::EvaluationOpened, None, Some(a), Some(&p.agency_id), payload.clone());
+            log.event(conn, EventType::EvaluationOpened, None, Some(a), Some(&p.agency_id), payload.clone())?;
         }
         Ok(row.id)
     })?;

@@ -281,7 +281,7 @@ pub fn finalise(
         let payload =
             json!({"evaluation_id": e.id, "round_id": e.round_id, "state": EvaluationState::Finalised.as_str()});
         for a in &recipients {
-            log.event(EventType::EvaluationFinalised, None, Some(a), Some(&p.agency_id), payload.clone());
+            log.event(conn, EventType::EvaluationFinalised, None, Some(a), Some(&p.agency_id), payload.clone())?;
         }
         Ok(())
     })?;

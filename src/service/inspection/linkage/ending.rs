@@ -55,12 +55,13 @@ fn end_in(conn: &mut DbConnection, log: &mut Log, row: &LinkageRow, actor: &Acto
         .execute(conn)?;
     for a in [&row.office_agency_id, &row.audit_agency_id] {
         log.event(
+            conn,
             EventType::AuditLinkageEnded,
             None,
             Some(a),
             Some(&row.office_agency_id),
             json!({"audit_linkage_id": row.id, "state": LinkageState::Ended.as_str(), "end_reason": how.as_str()}),
-        );
+        )?;
     }
     log.audit(
         actor,

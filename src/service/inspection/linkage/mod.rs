@@ -283,12 +283,13 @@ pub fn create(
         diesel::insert_into(audit_linkages::table).values(&row).execute(conn)?;
         let shared = share_office_findings(conn, log, p, &row)?;
         log.event(
+            conn,
             EventType::AuditLinkageCreated,
             None,
             Some(&audit),
             Some(&office),
             json!({"audit_linkage_id": row.id, "inspected_unit_id": u.id, "state": row.state}),
-        );
+        )?;
         log.audit(
             &actor,
             "audit_linkage.create",

@@ -231,12 +231,13 @@ pub fn issue(
         }
         if let Some(account) = &ctx.unit.account_agency_id {
             log.event(
+                conn,
                 EventType::RectificationFeedbackIssued,
                 None,
                 Some(account),
                 Some(&p.agency_id),
                 json!({"feedback_id": id, "inspected_unit_id": ctx.unit.id}),
-            );
+            )?;
         }
         log.audit(
             &Actor::from(p),

@@ -286,7 +286,14 @@ pub fn conclude(conn: &mut DbConnection, p: &Principal, id: &ReviewId) -> AppRes
         let revs = reviewers(conn, &ctx.participants)?;
         let targets = ctx.unit.account_agency_id.iter().cloned().chain(revs.into_iter().map(|(a, _)| a));
         for target in targets {
-            log.event(EventType::FourPartyReviewConcluded, None, Some(&target), Some(&p.agency_id), payload.clone());
+            log.event(
+                conn,
+                EventType::FourPartyReviewConcluded,
+                None,
+                Some(&target),
+                Some(&p.agency_id),
+                payload.clone(),
+            )?;
         }
         log.audit(
             &Actor::from(p),

@@ -239,12 +239,13 @@ pub fn apply_step(
     };
     if let Some(target) = target {
         log.event(
+            conn,
             EventType::RectificationItemStep,
             None,
             Some(target),
             Some(&p.agency_id),
             json!({"item_id": r.id, "inspected_unit_id": r.inspected_unit_id, "step": step.as_str(), "state": to.as_str()}),
-        );
+        )?;
     }
     log.audit(
         &Actor::from(p),

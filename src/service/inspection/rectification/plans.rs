@@ -215,7 +215,14 @@ pub fn submit(
         }
         let payload = json!({"plan_id": id, "inspected_unit_id": ctx.unit.id, "attempt": attempt});
         for target in revs.iter().map(|(a, _)| a.as_str()).chain([ctx.round.owner_agency_id.as_str()]) {
-            log.event(EventType::RectificationPlanSubmitted, None, Some(target), Some(&p.agency_id), payload.clone());
+            log.event(
+                conn,
+                EventType::RectificationPlanSubmitted,
+                None,
+                Some(target),
+                Some(&p.agency_id),
+                payload.clone(),
+            )?;
         }
         log.audit(
             &Actor::from(p),
@@ -338,7 +345,7 @@ fn decide(
     let payload = json!({"plan_id": plan.id, "inspected_unit_id": plan.inspected_unit_id, "state": state.as_str()});
     let targets = ctx.unit.account_agency_id.iter().map(String::as_str).chain([ctx.round.owner_agency_id.as_str()]);
     for target in targets {
-        log.event(EventType::RectificationPlanDecided, None, Some(target), Some(&p.agency_id), payload.clone());
+        log.event(conn, EventType::RectificationPlanDecided, None, Some(target), Some(&p.agency_id), payload.clone())?;
     }
     log.audit(
         &Actor::from(p),
