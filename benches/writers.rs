@@ -153,7 +153,7 @@ fn run(cfg: &Config, admin_url: &str, instances: usize) -> Result<Measured> {
 fn check_feed(h: &Hubd, token: &str, published: &BTreeSet<String>) -> Result<()> {
     let (mut after, mut seen) = (0i64, BTreeSet::new());
     loop {
-        let page = h.call(h.req(Method::GET, &format!("/api/v1/feed?after={after}&limit=1000"), token))?;
+        let page = h.call(h.req(Method::GET, &format!("/api/v1/feed?after={after}&limit=500"), token))?;
         let events = page["events"].as_array().context("events")?;
         if events.is_empty() {
             break;

@@ -34,7 +34,7 @@ pub struct Metrics {
     pub webhook_deliveries: IntGaugeVec,
     pub webhook_lag: IntGauge,
     pub mail_outbox: IntGaugeVec,
-    /// The longest hold of the global write lock (see `crate::store::log::lock_hold`).
+    /// The longest write transaction (SQLite: holding the write lock; see `crate::store::log::lock_hold`).
     pub write_lock_hold_max: prometheus::Gauge,
 }
 
@@ -65,7 +65,7 @@ impl Metrics {
         let mail_outbox = gauge_vec("guantong_mail_outbox", "Mails in the outbox by status", "status");
         let write_lock_hold_max = prometheus::Gauge::new(
             "guantong_write_lock_hold_max_seconds",
-            "Longest time a write transaction held the global write lock since the process started",
+            "Longest write transaction since the process started (SQLite: holding the write lock; PostgreSQL: holding back the feed horizon)",
         )
         .expect("metric");
         for c in [

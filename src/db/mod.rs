@@ -97,7 +97,7 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSettings 
 pub const MAINTENANCE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Work the database would otherwise do inside some writer's transaction, while that writer
-/// holds the hub's global write lock, done instead from a thread of the server's own:
+/// is in flight (on SQLite holding the write lock), done instead from a thread of the server's own:
 /// - SQLite: checkpointing the write-ahead log (PASSIVE: it waits for no reader or writer).
 ///   Pool connections do not auto-checkpoint (`wal_autocheckpoint = 0`); otherwise the
 ///   writer whose commit crosses the threshold copies the log into the database first.

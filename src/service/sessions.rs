@@ -50,7 +50,7 @@ pub enum LoginOutcome<T> {
 /// unknown, deactivated and not yet activated users against a dummy hash (the same work, the
 /// same answer). 3. On success `open` makes the session (API tokens or a web session) in a
 /// new checkout. A failure that locks a key is audited once; failures themselves are not
-/// (that would take the global write lock for every guess).
+/// (that would make every guess a write transaction, on SQLite one behind the write lock).
 pub fn login<T>(
     pool: &DbPool,
     a: LoginAttempt,

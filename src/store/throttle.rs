@@ -2,7 +2,7 @@
 //! database. Each attempt is counted *before* its password is verified, in a short
 //! transaction of its own that never touches the event log's head row: concurrent guesses
 //! serialise on the counter row, so a burst gets no more tries than the budget, and a failed
-//! login never waits for the global write lock. A success gives its reservation back.
+//! login never waits for SQLite's write lock behind other writers. A success gives its reservation back.
 
 use diesel::prelude::*;
 

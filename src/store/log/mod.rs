@@ -6,11 +6,10 @@
 //! entries are sealed into the chain by one step after commit (`seal`). Either way a reader
 //! following the sequence never sees an event land behind its cursor.
 
-pub mod hold;
 pub mod horizon;
+pub mod lock_hold;
 pub mod seal;
 
-pub use hold as lock_hold;
 pub use seal::{seal_all, seal_pending, UnsealedAudit};
 
 use diesel::prelude::*;
