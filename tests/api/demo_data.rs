@@ -201,6 +201,8 @@ fn counts(app: &TestApp) -> Vec<i64> {
         agencies, audit_log, deliberations, duplicate_flags, events, inbox_items, records, transfers, users,
     };
     let mut c = app.pool.get().unwrap();
+    // On PostgreSQL audit entries reach the chain after commit: count them once sealed.
+    guantong::store::log::seal_all(&mut c).unwrap();
     vec![
         agencies::table.count().get_result(&mut c).unwrap(),
         users::table.count().get_result(&mut c).unwrap(),
