@@ -280,15 +280,10 @@ fn run(cfg: &Config, backend: &str) -> Result<String> {
 
 /// A fresh database on the PostgreSQL server of GT_LOAD_PG_URL (or GUANTONG_TEST_PG_URL).
 fn fresh_pg_database() -> Result<String> {
-    use diesel::{Connection, RunQueryDsl};
     let admin_url = std::env::var("GT_LOAD_PG_URL")
         .or_else(|_| std::env::var("GUANTONG_TEST_PG_URL"))
         .context("set GT_LOAD_PG_URL (or GUANTONG_TEST_PG_URL, e.g. from .ci/pg-start) for the PostgreSQL run")?;
-    let name = format!("gt_load_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = diesel::PgConnection::establish(&admin_url)?;
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
-    let i = admin_url.rfind('/').context("the URL must end in /<database>")?;
-    Ok(format!("{}/{name}", &admin_url[..i]))
+    server::fresh_pg_database(&admin_url, "gt_load")
 }
 
 fn main() -> Result<()> {

@@ -62,15 +62,6 @@ fn config() -> Result<Config> {
     })
 }
 
-fn fresh_pg_database(admin_url: &str) -> Result<String> {
-    use diesel::{Connection, RunQueryDsl};
-    let name = format!("gt_writers_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = diesel::PgConnection::establish(admin_url)?;
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
-    let i = admin_url.rfind('/').context("the URL must end in /<database>")?;
-    Ok(format!("{}/{name}", &admin_url[..i]))
-}
-
 /// What one run measured.
 struct Measured {
     instances: usize,
@@ -97,7 +88,7 @@ fn units(h: &Hubd) -> Result<(String, String, String)> {
 }
 
 fn run(cfg: &Config, admin_url: &str, instances: usize) -> Result<Measured> {
-    let url = fresh_pg_database(admin_url)?;
+    let url = server::fresh_pg_database(admin_url, "gt_writers")?;
     let hubs: Vec<Hubd> =
         (0..instances).map(|_| start_server_with(&url, |s| s.pool_size = cfg.pool)).collect::<Result<_>>()?;
     let (publisher, receiver, to) = units(&hubs[0])?;

@@ -36,6 +36,18 @@ pub fn flag(name: &str) -> Option<bool> {
     std::env::var(name).ok().map(|v| matches!(v.trim(), "1" | "true" | "yes"))
 }
 
+/// A new, empty database named `<prefix>_<random>` on the PostgreSQL server of `admin_url`;
+/// returns its URL.
+#[allow(dead_code)] // the load and writers benches make their own databases
+pub fn fresh_pg_database(admin_url: &str, prefix: &str) -> Result<String> {
+    use diesel::{Connection, RunQueryDsl};
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = diesel::PgConnection::establish(admin_url)?;
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
+    let i = admin_url.rfind('/').context("the URL must end in /<database>")?;
+    Ok(format!("{}/{name}", &admin_url[..i]))
+}
+
 /// The server under test and a client for it.
 pub struct Hubd {
     pub base: String,
