@@ -197,6 +197,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    feed_keys (key, seq) {
+        key -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_pending (id) {
         id -> BigInt,
         at -> Text,
@@ -292,6 +299,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     audit_log,
     audit_pending,
+    feed_keys,
     subscriptions,
     inbox_items,
     idempotency_keys,

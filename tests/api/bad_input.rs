@@ -29,6 +29,7 @@ pub fn snapshot(app: &TestApp) -> Vec<i64> {
         "records",
         "record_recipients",
         "events",
+        "feed_keys",
         "subscriptions",
         "inbox_items",
         "idempotency_keys",

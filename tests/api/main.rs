@@ -15,6 +15,7 @@ mod contention;
 mod deliberation_sharing;
 mod demo_data;
 mod faults;
+mod feed_index;
 mod four_party_review;
 mod harness;
 mod history_leaks;

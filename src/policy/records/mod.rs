@@ -136,6 +136,42 @@ pub fn entitled_sql<QS: 'static>(viewer: &Viewer) -> Box<dyn BoxableExpression<Q
     )
 }
 
+/// The feed index (`feed_keys`), record side: the keys a record's untargeted events are
+/// filed under: its owner, listed recipients and grantees (by agency id), its group
+/// (`g:<id>`) and everyone (`*`). Sound when every reader `can_read` admits holds one of
+/// these among its `viewer_feed_keys` (checked in `tests/api/policy_equivalence.rs`); the
+/// keys only narrow a search, `entitled_sql` still decides.
+pub fn record_feed_keys(r: &AccessFacts) -> Vec<String> {
+    let mut keys = vec![agency_feed_key(&r.owner_agency_id)];
+    match r.level {
+        Some(DistributionLevel::All) => keys.push("*".into()),
+        Some(DistributionLevel::Agencies) => keys.extend(r.recipients.iter().map(|a| agency_feed_key(a))),
+        Some(DistributionLevel::Group) => keys.extend(r.group_id.iter().map(|g| format!("g:{g}"))),
+        Some(DistributionLevel::Own) | None => {}
+    }
+    keys.extend(r.grants.iter().chain(&r.read_grants).map(|a| agency_feed_key(a)));
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The feed index key of one agency: what it reads as owner, listed recipient or grantee.
+pub fn agency_feed_key(agency_id: &str) -> String {
+    agency_id.to_string()
+}
+
+/// The feed index (`feed_keys`), reader side: the keys `viewer` reads. An inactive agency
+/// reads only its own records (`can_read`), so only its own key.
+pub fn viewer_feed_keys(viewer: &Viewer) -> Vec<String> {
+    let mut keys = vec![agency_feed_key(&viewer.agency_id)];
+    if viewer.agency_active {
+        keys.push("*".into());
+        keys.extend(viewer.group_ids.iter().map(|g| format!("g:{g}")));
+    }
+    keys.sort();
+    keys
+}
+
 /// The member directory: every agency as a potential reader (its active flag and groups).
 pub type DirectoryEntry = Viewer;
 

@@ -47,6 +47,10 @@ fn who_reads_and_who_sees_protected_fields() {
         let r = record(level, Sensitivity::Sensitive);
         assert_eq!(can_read(&v, &r), reads, "{level:?} {a} {active} {groups:?}");
         assert_eq!(may_see_protected(&v, &r), protected, "{level:?} {a}");
+        // The feed index finds every record a reader reads (and narrows to few others).
+        let shared = viewer_feed_keys(&v).iter().any(|k| record_feed_keys(&r).contains(k));
+        assert!(shared || !reads, "feed keys miss {level:?} for {a}");
+        assert_eq!(shared, reads || (a == "r" && !active && level == Agencies), "feed keys {level:?} {a} {active}");
     }
     let mut gone = record(DistributionLevel::All, Sensitivity::General);
     gone.withdrawn = true;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::contract::page::{Page, Window};
-use crate::db::schema::{assignments, deliberation_participants, deliberations, record_grants};
+use crate::db::schema::{assignments, deliberation_participants, deliberations};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::domain::ids::DeliberationId;
@@ -212,15 +212,7 @@ fn open_in_tx(
             .values((deliberation_participants::deliberation_id.eq(&id), deliberation_participants::agency_id.eq(a)))
             .execute(conn)?;
         let had = ctx.directory.iter().find(|e| e.agency_id == *a).is_some_and(|v| policy::can_read(v, &s.facts()));
-        diesel::insert_into(record_grants::table)
-            .values((
-                record_grants::record_id.eq(record_id),
-                record_grants::agency_id.eq(a),
-                record_grants::reason.eq(policy::GrantReason::Deliberation.as_str()),
-                record_grants::source_id.eq(&id),
-                record_grants::created_at.eq(log.at()),
-            ))
-            .execute(conn)?;
+        records::grant(conn, log, record_id, a, policy::GrantReason::Deliberation, &id)?;
         if !had {
             log.event(
                 conn,

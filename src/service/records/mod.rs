@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{self, Disclosure, Principal, ReadMode, Viewer};
 use crate::service::inbox;
 use crate::store::json_list;
-use crate::store::log::{Actor, Log};
+use crate::store::log::{feed_index, Actor, Log};
 use crate::store::records::{self, by_external_ids, content_hash, load, RowMeta, StoredRecord, VersionRow};
 
 mod context;
@@ -97,6 +97,7 @@ pub fn create_many(
         let now = log.at().to_string();
         let meta = RowMeta { id: &id, owner, author: &actor, version: 1, seq, created_at: &now, updated_at: &now };
         let stored = StoredRecord::written(meta, c, vec![]);
+        log.file(seq, policy::record_feed_keys(&stored.facts()));
         versions.push(VersionRow::of(&stored, "create", &actor, &now));
         log.audit(&Actor::from(p), "record.create", "record", Some(&id), None, audit_detail(&stored));
         if ctx.has_subscriptions() {
@@ -120,6 +121,32 @@ pub fn create(
     c: RecordContent,
 ) -> AppResult<StoredRecord> {
     create_many(conn, log, ctx, p, vec![c])?.pop().expect("one result per record")
+}
+
+/// Grants `agency_id` access to a record (a transfer's receiver, a deliberation's
+/// participant; `source_id` is the transfer or deliberation), and files the record's
+/// earlier events under it so its feed holds them (rule 6, old records included).
+pub fn grant(
+    conn: &mut DbConnection,
+    log: &Log,
+    record_id: &str,
+    agency_id: &str,
+    reason: policy::GrantReason,
+    source_id: &str,
+) -> AppResult<()> {
+    use crate::db::schema::record_grants;
+    use diesel::prelude::*;
+    diesel::insert_into(record_grants::table)
+        .values((
+            record_grants::record_id.eq(record_id),
+            record_grants::agency_id.eq(agency_id),
+            record_grants::reason.eq(reason.as_str()),
+            record_grants::source_id.eq(source_id),
+            record_grants::created_at.eq(log.at()),
+        ))
+        .execute(conn)?;
+    feed_index::refile_record(conn, record_id, &[policy::agency_feed_key(agency_id)])?;
+    Ok(())
 }
 
 /// Loads a record the principal's agency owns, for a change: 404 if it may not even read
@@ -211,6 +238,12 @@ pub fn update(
     };
     let after = StoredRecord::written(meta, c, before.grants.clone());
     records::replace(conn, &after)?;
+    // The feed index: this event under the record's readers now, and its earlier events
+    // under the readers it gains (they read those too: rule 6, old records included).
+    let (keys, had) = (policy::record_feed_keys(&after.facts()), policy::record_feed_keys(&before.facts()));
+    let gained: Vec<String> = keys.iter().filter(|k| !had.contains(k)).cloned().collect();
+    feed_index::refile_record(conn, id, &gained)?;
+    log.file(seq, keys);
     let audience_after = policy::audience(&ctx.directory, &after.facts());
     tombstones(conn, log, id, &p.agency_id, EventType::RecordRevoked, &audience_before, &audience_after)?;
     records::supersede(conn, &before)?;

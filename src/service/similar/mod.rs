@@ -172,6 +172,10 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches
                 .load::<String>(conn)?,
         )
         .collect();
+    // The flag event is the clue's news: filed under the clue's readers.
+    let keys = crate::store::records::load(conn, record_id)?
+        .map(|s| crate::policy::record_feed_keys(&s.facts()))
+        .unwrap_or_default();
     let mut flagged = 0;
     for m in matches {
         let theirs = held.get(&m.other_id).cloned().unwrap_or_default();
@@ -193,6 +197,7 @@ fn flag_matches(conn: &mut DbConnection, log: &mut Log, record_id: &str, matches
             .execute(conn)?;
         let seq =
             log.event(conn, EventType::ClueDuplicateFlagged, Some(record_id), None, None, json!({"flag_id": flag_id}))?;
+        log.file(seq, keys.clone());
         // Each agency is told, on the clue it holds, which other agencies handle the similar
         // one; both sides of each such disclosure are audited (as for `/similar`).
         for a in &mine {

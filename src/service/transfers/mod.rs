@@ -166,15 +166,7 @@ pub fn create(
     let receiver = ctx.directory.iter().find(|e| e.agency_id == to_agency_id).cloned();
     let had_access = receiver.as_ref().is_some_and(|v| policy::can_read(v, &s.facts()));
     diesel::insert_into(transfers::table).values(&row).execute(conn)?;
-    diesel::insert_into(record_grants::table)
-        .values((
-            record_grants::record_id.eq(record_id),
-            record_grants::agency_id.eq(&to_agency_id),
-            record_grants::reason.eq("transfer"),
-            record_grants::source_id.eq(&id),
-            record_grants::created_at.eq(log.at()),
-        ))
-        .execute(conn)?;
+    records::grant(conn, log, record_id, &to_agency_id, policy::GrantReason::Transfer, &id)?;
     if !had_access {
         log.event(
             conn,

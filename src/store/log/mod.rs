@@ -6,6 +6,7 @@
 //! entries are sealed into the chain by one step after commit (`seal`). Either way a reader
 //! following the sequence never sees an event land behind its cursor.
 
+pub mod feed_index;
 pub mod horizon;
 pub mod lock_hold;
 pub mod seal;
@@ -78,6 +79,8 @@ pub struct Log {
     event_seq: i64,
     at: String,
     events: Vec<EventRow>,
+    /// Feed index rows `(key, seq)` of the events appended (`feed_index`).
+    filed: Vec<(String, i64)>,
     audits: Vec<UnsealedAudit>,
 }
 
@@ -136,6 +139,12 @@ impl Log {
         Ok(self.event_seq)
     }
 
+    /// Files the untargeted event `seq` under its record's feed keys
+    /// (`policy::record_feed_keys`), so the readers of those keys find it.
+    pub fn file(&mut self, seq: i64, keys: Vec<String>) {
+        self.filed.extend(keys.into_iter().map(|k| (k, seq)));
+    }
+
     /// Appends an audit entry for the hash chain. `detail` must hold no protected content.
     pub fn audit(
         &mut self,
@@ -162,6 +171,7 @@ impl Log {
         for chunk in self.events.chunks(super::INSERT_CHUNK) {
             crate::insert_batch!(conn, events::table, chunk)?;
         }
+        feed_index::insert(conn, &self.filed)?;
         match self.numbering {
             Numbering::Head => {
                 diesel::update(log_head::table.find(1)).set(log_head::event_seq.eq(self.event_seq)).execute(conn)?;
@@ -199,7 +209,7 @@ pub fn write_tx<T>(
             DbConnection::Pg(_) => (Numbering::Sequence { ahead: Default::default() }, horizon::enter(conn)? - 1),
         };
         locked_at = Some(std::time::Instant::now());
-        let mut log = Log { numbering, event_seq, at: now(), events: vec![], audits: vec![] };
+        let mut log = Log { numbering, event_seq, at: now(), events: vec![], filed: vec![], audits: vec![] };
         let out = f(conn, &mut log)?;
         work = locked_at.map(|t| t.elapsed());
         let last = log.event_seq;

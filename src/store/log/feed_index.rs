@@ -1,0 +1,83 @@
+//! The feed index (`feed_keys`): untargeted record events filed under the keys of their
+//! readers (`policy::record_feed_keys`), so a feed page reads a few keys in sequence order
+//! instead of walking the whole log. Which keys a record and a reader have is policy; this
+//! module only stores and reads them. The index narrows, it never decides: a candidate is
+//! shown only if the entitlement filter admits it.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::db::schema::{events, feed_keys};
+use crate::db::DbConnection;
+
+/// Files rows `(key, seq)` (new events: no row can exist yet).
+pub fn insert(conn: &mut DbConnection, rows: &[(String, i64)]) -> QueryResult<()> {
+    for chunk in rows.chunks(super::super::INSERT_CHUNK) {
+        let values: Vec<_> = chunk.iter().map(|(k, s)| (feed_keys::key.eq(k), feed_keys::seq.eq(*s))).collect();
+        crate::insert_batch!(conn, feed_keys::table, &values)?;
+    }
+    Ok(())
+}
+
+/// Files every committed untargeted event of `record_id` under `keys` as well (a reader
+/// gained: a wider distribution, a grant). Rows already there stay.
+pub fn refile_record(conn: &mut DbConnection, record_id: &str, keys: &[String]) -> QueryResult<()> {
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO feed_keys (key, seq) SELECT ?, seq FROM events \
+             WHERE record_id = ? AND target_agency_id IS NULL ON CONFLICT DO NOTHING"
+        }
+        DbConnection::Pg(_) => {
+            "INSERT INTO feed_keys (key, seq) SELECT $1, seq FROM events \
+             WHERE record_id = $2 AND target_agency_id IS NULL ON CONFLICT DO NOTHING"
+        }
+    };
+    for key in keys {
+        diesel::sql_query(sql).bind::<Text, _>(key).bind::<Text, _>(record_id).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The first `want` event numbers in `(after, upto]` filed under any of `keys` or aimed at
+/// `agency_id`, in order, and whether more may follow them.
+pub fn candidates(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    keys: &[String],
+    after: i64,
+    upto: i64,
+    want: i64,
+) -> QueryResult<(Vec<i64>, bool)> {
+    let mut found: BTreeSet<i64> = BTreeSet::new();
+    let mut full = false;
+    let mut take = |seqs: Vec<i64>| {
+        full |= seqs.len() as i64 >= want;
+        found.extend(seqs);
+    };
+    take(
+        events::table
+            .filter(events::target_agency_id.eq(agency_id))
+            .filter(events::seq.gt(after))
+            .filter(events::seq.le(upto))
+            .order(events::seq)
+            .limit(want)
+            .select(events::seq)
+            .load(conn)?,
+    );
+    for key in keys {
+        take(
+            feed_keys::table
+                .filter(feed_keys::key.eq(key))
+                .filter(feed_keys::seq.gt(after))
+                .filter(feed_keys::seq.le(upto))
+                .order(feed_keys::seq)
+                .limit(want)
+                .select(feed_keys::seq)
+                .load(conn)?,
+        );
+    }
+    let more = full || found.len() as i64 > want;
+    Ok((found.into_iter().take(want as usize).collect(), more))
+}
