@@ -1,5 +1,6 @@
 //! The hub benchmark (`cargo bench --bench hub`): starts the real server in-process on a
-//! fresh database, builds the seed-sized hub over HTTP (127 agencies, their liaison users
+//! fresh database, builds the seed-sized hub over HTTP (127 agencies — more with
+//! `GT_BENCH_AGENCIES`, a national run of several cities —, their liaison users
 //! and API keys, sharing groups, the petition agreements, 21,000 supervision objects), bulk-imports
 //! N records through `POST /api/v1/sync/batches`, then measures the entitled list, search
 //! and feed over HTTP and the same store calls directly on the database. Results go to
@@ -117,7 +118,7 @@ impl Config {
         let iters = env("GT_BENCH_ITERS")?.unwrap_or(500);
         Ok(Config {
             records: env("GT_BENCH_RECORDS")?.unwrap_or(1_000_000),
-            agencies: 127,
+            agencies: env("GT_BENCH_AGENCIES")?.unwrap_or(127),
             objects: env("GT_BENCH_OBJECTS")?.unwrap_or(21_000),
             iters,
             search_iters: env("GT_BENCH_SEARCH_ITERS")?.unwrap_or((iters / 25).max(5)),
@@ -145,6 +146,9 @@ impl Config {
         let mut vars = vec![format!("GT_BENCH_RECORDS={}", self.records)];
         if url_given {
             vars.push("GT_BENCH_DATABASE_URL=<url>".into());
+        }
+        if self.agencies != 127 {
+            vars.push(format!("GT_BENCH_AGENCIES={}", self.agencies));
         }
         if self.objects != 21_000 {
             vars.push(format!("GT_BENCH_OBJECTS={}", self.objects));
@@ -364,7 +368,8 @@ fn reuse(h: &Hubd, cfg: &mut Config, path: &Path) -> Result<Built> {
     )?;
     cfg.records = meta["records"].as_u64().unwrap_or(0);
     cfg.objects = meta["objects"].as_u64().unwrap_or(0) as usize;
-    let kinds: Vec<&'static str> = data::agencies(127).iter().map(|a| a.kind).collect();
+    let n = meta["agencies"].as_array().map_or(0, |a| a.len());
+    let specs = data::agencies(n);
     let mut agencies = Vec::new();
     let mut entitled = Vec::new();
     let mut creds = Vec::new();
@@ -382,7 +387,8 @@ fn reuse(h: &Hubd, cfg: &mut Config, path: &Path) -> Result<Built> {
             id,
             code: a["code"].as_str().unwrap_or_default().to_string(),
             name: a["name"].as_str().unwrap_or_default().to_string(),
-            kind: kinds.get(i).copied().unwrap_or("other"),
+            kind: specs.get(i).map_or("other", |s| s.kind),
+            region: specs.get(i).map_or(0, |s| s.region),
         });
         entitled.push(a["entitled"].as_u64().unwrap_or(0));
     }

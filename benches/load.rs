@@ -88,7 +88,7 @@ fn build(h: &Hubd, cfg: &Config) -> Result<(Hub, Vec<Unit>, u64)> {
             &json!({"code": a.code, "name": a.name, "kind": a.kind, "level": a.level}),
         )?;
         let id = v["id"].as_str().unwrap_or_default().to_string();
-        agencies.push(HubAgency { id, code: a.code, name: a.name, kind: a.kind });
+        agencies.push(HubAgency { id, code: a.code, name: a.name, kind: a.kind, region: a.region });
     }
     let units = parallel(&agencies, 2, |_, a| {
         let email = |who: &str| Some(format!("{}_{who}@example.gov.cn", a.code));
@@ -112,7 +112,7 @@ fn build(h: &Hubd, cfg: &Config) -> Result<(Hub, Vec<Unit>, u64)> {
     })?;
     let index: BTreeMap<&str, usize> = agencies.iter().enumerate().map(|(i, a)| (a.code.as_str(), i)).collect();
     let mut groups = Vec::new();
-    for (name, description, codes) in data::groups() {
+    for (name, description, codes) in data::groups(1) {
         let members: Vec<usize> = codes.iter().filter_map(|c| index.get(c.as_str()).copied()).collect();
         if members.len() < 2 {
             continue;

@@ -16,6 +16,58 @@ pub struct AgencySpec {
     pub name: String,
     pub kind: &'static str,
     pub level: &'static str,
+    /// The city it belongs to (0: the seed's city); `SPARSE_REGION` for the unit that
+    /// receives only what goes to all.
+    pub region: usize,
+}
+
+/// The region of the one unit in a national run that is in no city's groups and never a
+/// listed recipient: it reads only what goes to all (~0.1% of records), the feed's worst case.
+pub const SPARSE_REGION: usize = usize::MAX;
+
+/// Member units of one city (the seed's city has 127).
+pub const CITY_UNITS: usize = 127;
+
+/// Cities of a national run beyond the seed's (漯河): their units repeat the seed city's,
+/// named after them.
+const CITIES: &[&str] = &[
+    "郑州市",
+    "开封市",
+    "洛阳市",
+    "平顶山市",
+    "安阳市",
+    "鹤壁市",
+    "新乡市",
+    "焦作市",
+    "濮阳市",
+    "许昌市",
+    "三门峡市",
+    "南阳市",
+    "商丘市",
+    "信阳市",
+    "周口市",
+    "驻马店市",
+    "济源市",
+    "石家庄市",
+    "太原市",
+    "济南市",
+    "合肥市",
+    "武汉市",
+    "长沙市",
+    "西安市",
+];
+
+/// The name prefix of region `r` (empty for the seed's city) and its code prefix.
+fn city_prefix(r: usize) -> (String, String) {
+    match r {
+        0 => (String::new(), String::new()),
+        _ => {
+            let city = CITIES[(r - 1) % CITIES.len()];
+            let round = (r - 1) / CITIES.len();
+            let name = if round == 0 { city.to_string() } else { format!("{city}{}", round + 1) };
+            (name, format!("c{r}-"))
+        }
+    }
 }
 
 /// The 13 member units of the city's joint meeting (联席会议, seed 000).
@@ -80,14 +132,46 @@ fn county_name(code: &str) -> &'static str {
     COUNTIES.iter().find(|c| c.0 == code).map(|c| c.1).unwrap_or("")
 }
 
-/// The 127 member units: 31 city units (joint meeting, 12 stationed discipline groups,
-/// 6 inspection groups), 13 units in each of 5 counties/districts, 5 in each of 2
-/// development zones, and 21 township discipline committees. Mostly discipline,
-/// inspection, audit, organization and petition units, as in the seeds.
+/// The member units. Up to 127: the seed's city — 31 city units (joint meeting, 12
+/// stationed discipline groups, 6 inspection groups), 13 units in each of 5
+/// counties/districts, 5 in each of 2 development zones, and 21 township discipline
+/// committees; mostly discipline, inspection, audit, organization and petition units, as in
+/// the seeds. More (a national run, issue 12): further cities with the same units, and one
+/// unit that receives only what goes to all (`SPARSE_REGION`).
 pub fn agencies(limit: usize) -> Vec<AgencySpec> {
+    if limit <= CITY_UNITS {
+        let mut out = city(0);
+        out.truncate(limit);
+        return out;
+    }
+    let mut out = Vec::new();
+    let mut r = 0;
+    while out.len() < limit - 1 {
+        out.extend(city(r));
+        r += 1;
+    }
+    out.truncate(limit - 1);
+    out.push(AgencySpec {
+        code: "dangan".into(),
+        name: "省档案馆".into(),
+        kind: "other",
+        level: "city",
+        region: SPARSE_REGION,
+    });
+    out
+}
+
+/// The 127 units of city `r` (see `agencies`).
+fn city(r: usize) -> Vec<AgencySpec> {
+    let (np, cp) = city_prefix(r);
     let mut out = Vec::new();
     let mut push = |code: String, name: String, kind: &'static str, level: &'static str| {
-        out.push(AgencySpec { code, name, kind, level })
+        // "市纪委监委" becomes "郑州市纪委监委"; county units are prefixed whole.
+        let name = match name.strip_prefix('市') {
+            Some(rest) if !np.is_empty() => format!("{np}{rest}"),
+            _ => format!("{np}{name}"),
+        };
+        out.push(AgencySpec { code: format!("{cp}{code}"), name, kind, level, region: r })
     };
     for (code, name, kind) in CITY_JOINT {
         push(code.to_string(), name.to_string(), kind, "city");
@@ -114,8 +198,7 @@ pub fn agencies(limit: usize) -> Vec<AgencySpec> {
             push(format!("{cc}-t{}", i + 1), format!("{}{t}{suffix}", county_name(cc)), "discipline", "county");
         }
     }
-    debug_assert_eq!(out.len(), 127);
-    out.truncate(limit);
+    debug_assert_eq!(out.len(), CITY_UNITS);
     out
 }
 
@@ -129,9 +212,14 @@ pub fn publish_weight(kind: &str) -> usize {
     }
 }
 
-/// The sharing groups: (name, description, member codes). Codes not in the hub (small
-/// runs) are skipped by the caller.
-pub fn groups() -> Vec<(&'static str, &'static str, Vec<String>)> {
+/// The sharing groups of each of the first `regions` cities: (name, description, member
+/// codes). Codes not in the hub (small runs) are skipped by the caller.
+pub fn groups(regions: usize) -> Vec<(String, &'static str, Vec<String>)> {
+    (0..regions.max(1)).flat_map(city_groups).collect()
+}
+
+fn city_groups(r: usize) -> Vec<(String, &'static str, Vec<String>)> {
+    let (np, cp) = city_prefix(r);
     let mut joint: Vec<String> = CITY_JOINT.iter().map(|c| c.0.to_string()).collect();
     joint.extend(COUNTIES.iter().map(|(c, _)| format!("{c}-xunchaban")));
     joint.extend(["xcz1".to_string(), "xcz2".to_string()]);
@@ -147,11 +235,12 @@ pub fn groups() -> Vec<(&'static str, &'static str, Vec<String>)> {
         district.push(format!("{c}-jiwei"));
         district.extend((1..=towns.len()).map(|i| format!("{c}-t{i}")));
     }
+    let prefixed = |v: Vec<String>| v.into_iter().map(|c| format!("{cp}{c}")).collect::<Vec<_>>();
     vec![
-        ("联席会议成员单位", "市委巡察工作联席会议成员单位", joint),
-        ("四方会审组", "巡察、纪检、组织、审计四方会审", four),
-        ("巡审联动组", "巡察机构与审计机关巡审联动", audit_link),
-        ("纪检监察片区协作组", "市县乡三级纪检监察机关片区协作", district),
+        (format!("{np}联席会议成员单位"), "市委巡察工作联席会议成员单位", prefixed(joint)),
+        (format!("{np}四方会审组"), "巡察、纪检、组织、审计四方会审", prefixed(four)),
+        (format!("{np}巡审联动组"), "巡察机构与审计机关巡审联动", prefixed(audit_link)),
+        (format!("{np}纪检监察片区协作组"), "市县乡三级纪检监察机关片区协作", prefixed(district)),
     ]
 }
 
@@ -344,6 +433,7 @@ pub struct HubAgency {
     pub code: String,
     pub name: String,
     pub kind: &'static str,
+    pub region: usize,
 }
 
 /// What the record generator needs to know about the hub once it exists.
@@ -374,6 +464,12 @@ pub struct RecordGen {
     petition_recipients: Vec<usize>,
     discipline: Vec<usize>,
     member_of: Vec<Vec<usize>>,
+    /// A national run (more than one city): ~0.1% of records go to all, the rest stay in
+    /// their owner's city (its units, its groups).
+    national: bool,
+    /// Per city: its units, and its groups.
+    city_units: Vec<Vec<usize>>,
+    city_groups: Vec<Vec<usize>>,
     /// Recent clues with objects: (first object, body), for re-reports.
     recent: Vec<(usize, String)>,
 }
@@ -386,7 +482,21 @@ impl RecordGen {
                 member_of[*m].push(g);
             }
         }
+        let cities = hub.agencies.iter().filter(|a| a.region != SPARSE_REGION).map(|a| a.region + 1).max().unwrap_or(1);
+        let mut city_units = vec![Vec::new(); cities];
+        for (i, a) in hub.agencies.iter().enumerate().filter(|(_, a)| a.region != SPARSE_REGION) {
+            city_units[a.region].push(i);
+        }
+        let mut city_groups = vec![Vec::new(); cities];
+        for (g, (_, members)) in hub.groups.iter().enumerate() {
+            if let Some(m) = members.first() {
+                city_groups[hub.agencies[*m].region].push(g);
+            }
+        }
         RecordGen {
+            national: cities > 1,
+            city_units,
+            city_groups,
             rng: rand::SeedableRng::seed_from_u64(seed),
             visible: vec![0; hub.agencies.len()],
             visible_all: 0,
@@ -402,6 +512,7 @@ impl RecordGen {
     /// round-robin, so every agency pushes over a full run).
     pub fn schedule(&mut self, hub: &Hub) -> Vec<usize> {
         let mut s: Vec<usize> = (0..hub.agencies.len())
+            .filter(|i| hub.agencies[*i].region != SPARSE_REGION)
             .flat_map(|i| std::iter::repeat_n(i, publish_weight(hub.agencies[i].kind)))
             .collect();
         s.shuffle(&mut self.rng);
@@ -412,12 +523,22 @@ impl RecordGen {
     pub fn line(&mut self, hub: &Hub, owner: usize, n: u64) -> String {
         let rng = &mut self.rng;
         let (owner_kind, owner_name) = (hub.agencies[owner].kind, &hub.agencies[owner].name);
-        // Distribution mix: ~30% all, ~30% listed agencies, ~20% group, ~20% own.
-        let mut level = match rng.gen_range(0..10) {
-            0..=2 => "all",
-            3..=5 => "agencies",
-            6..=7 => "group",
-            _ => "own",
+        // Distribution mix: ~30% all, ~30% listed agencies, ~20% group, ~20% own; in a
+        // national run ~0.1% all and the rest in those proportions within the owner's city.
+        let mut level = if self.national {
+            match (rng.gen_bool(0.001), rng.gen_range(0..7)) {
+                (true, _) => "all",
+                (_, 0..=2) => "agencies",
+                (_, 3..=4) => "group",
+                _ => "own",
+            }
+        } else {
+            match rng.gen_range(0..10) {
+                0..=2 => "all",
+                3..=5 => "agencies",
+                6..=7 => "group",
+                _ => "own",
+            }
         };
         let mut kind = weighted(rng, kinds_for(owner_kind));
         // Petitions are bound by the agreement (only discipline and organization units
@@ -427,7 +548,33 @@ impl RecordGen {
         }
         let mut recipients: Vec<usize> = Vec::new();
         let mut group: Option<usize> = None;
+        let city = hub.agencies[owner].region;
         match level {
+            "agencies" if self.national => {
+                let pool: Vec<usize> = if kind == "petition" {
+                    self.petition_recipients.iter().copied().filter(|a| hub.agencies[*a].region == city).collect()
+                } else {
+                    self.city_units[city].clone()
+                };
+                let pool: Vec<usize> = pool.into_iter().filter(|a| *a != owner).collect();
+                let k = rng.gen_range(2..=5).min(pool.len());
+                recipients = pool.choose_multiple(rng, k).copied().collect();
+                if recipients.is_empty() {
+                    level = "own";
+                }
+            }
+            "group" if self.national => {
+                let mine = &self.member_of[owner];
+                let theirs = &self.city_groups[city];
+                group = if !mine.is_empty() && rng.gen_bool(0.8) {
+                    Some(mine[rng.gen_range(0..mine.len())])
+                } else if !theirs.is_empty() {
+                    Some(theirs[rng.gen_range(0..theirs.len())])
+                } else {
+                    level = "own";
+                    None
+                };
+            }
             "agencies" => {
                 // At most as many as there are others to pick from (a small hub, or petitions,
                 // whose recipients are few): otherwise this would never end.

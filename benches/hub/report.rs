@@ -207,12 +207,21 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
         writeln!(s, "- Machine: {} CPUs ({}), {:.1} GiB RAM, {}; {}", m.cpus, m.cpu_model, m.ram_gib, m.os, m.rustc);
     let _ = writeln!(s, "- Commit: {}", m.commit);
     if let Some(st) = &run.setup {
-        let groups: Vec<String> = st.groups.iter().map(|(n, c)| format!("{n} ({c})")).collect();
+        let mut groups: Vec<String> = st.groups.iter().take(4).map(|(n, c)| format!("{n} ({c})")).collect();
+        // A national run: 127 units per city, the seed city's four groups in each, and one
+        // unit outside every city that reads only what goes to all.
+        let mix = if st.agencies > 127 {
+            groups.push(format!("and the same in each further city ({} groups in all)", st.groups.len()));
+            "~0.1% all, the rest within the owner's city: ~43% listed agencies, ~29% group, ~29% own; \
+             one unit (省档案馆) in no city reads only what goes to all"
+        } else {
+            "~30% all, ~30% listed agencies, ~20% group, ~20% own"
+        };
         let _ = writeln!(
             s,
             "- Dataset: {} agencies with {} liaison users and one API key each; sharing groups {}; \
              {} supervision objects (created one POST each, {} objects/s); {} records \
-             (~30% all, ~30% listed agencies, ~20% group, ~20% own; ~15% sensitive, ~3% restricted; 0–2 object links)",
+             ({mix}; ~15% sensitive, ~3% restricted; 0–2 object links)",
             st.agencies,
             st.users,
             groups.join(", "),

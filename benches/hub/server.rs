@@ -204,6 +204,7 @@ pub fn build_hub(h: &Hubd, agencies: usize, objects: usize, seed: u64) -> Result
             code: a.code.clone(),
             name: a.name.clone(),
             kind: a.kind,
+            region: a.region,
         });
     }
     // One admin and one liaison per agency (argon2 makes each ~tens of ms), and one API key for its
@@ -230,12 +231,16 @@ pub fn build_hub(h: &Hubd, agencies: usize, objects: usize, seed: u64) -> Result
     let index: HashMap<&str, usize> = agencies.iter().enumerate().map(|(i, a)| (a.code.as_str(), i)).collect();
     let mut groups = Vec::new();
     let mut group_sizes = Vec::new();
-    for (name, description, codes) in data::groups() {
+    let cities = specs.iter().filter(|a| a.region != data::SPARSE_REGION).map(|a| a.region + 1).max().unwrap_or(1);
+    for (name, description, codes) in data::groups(cities) {
         let members: Vec<usize> = codes.iter().filter_map(|c| index.get(c.as_str()).copied()).collect();
+        if members.is_empty() {
+            continue;
+        }
         let ids: Vec<&str> = members.iter().map(|m| agencies[*m].id.as_str()).collect();
         let g =
             h.post(&admin, "/api/v1/groups", &json!({"name": name, "description": description, "agency_ids": ids}))?;
-        group_sizes.push((name.to_string(), members.len()));
+        group_sizes.push((name.clone(), members.len()));
         groups.push((g["id"].as_str().unwrap_or_default().to_string(), members));
     }
     // Petitions (reporter identity) go only to discipline commissions, and without the

@@ -26,7 +26,7 @@ use guantong::service::feed;
 use guantong::service::transfers::TransferRow;
 use guantong::store::directory;
 use guantong::store::log::{feed_index, head_seq};
-use guantong::store::records::{load_many, RecordRow};
+use guantong::store::records::{list as list_records, load_many, RecordQuery, RecordRow};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner};
 
@@ -432,6 +432,23 @@ fn check_world(conn: &mut DbConnection, w: &World) -> Result<usize, TestCaseErro
             paged.extend(page.iter().map(|e| e.seq));
         }
         prop_assert_eq!(&paged, &expected_feed, "events_after by pages of 2, agency {} in {:?}", a, w);
+        // Lists walk the same index: the records it reads, newest change first, whole and
+        // by pages of 2 (the cursor is the last record's sequence number).
+        let expected_list: Vec<String> = model.iter().rev().cloned().collect();
+        let list = |conn: &mut DbConnection, limit: i64, before_seq: Option<i64>| {
+            let f = RecordQuery { limit, before_seq, ..Default::default() };
+            list_records(conn, &viewer, &f).unwrap().into_iter().map(|s| (s.row.seq, s.row.id)).collect::<Vec<_>>()
+        };
+        let whole: Vec<String> = list(conn, 10_000, None).into_iter().map(|(_, id)| id).collect();
+        prop_assert_eq!(&whole, &expected_list, "list, agency {} in {:?}", a, w);
+        let (mut paged, mut before) = (Vec::new(), None);
+        loop {
+            let page = list(conn, 2, before);
+            let Some((last, _)) = page.last() else { break };
+            before = Some(*last);
+            paged.extend(page.into_iter().map(|(_, id)| id));
+        }
+        prop_assert_eq!(&paged, &expected_list, "list by pages of 2, agency {} in {:?}", a, w);
         // Disclosure and redaction of every record it reads, in each read mode.
         for (r, rec) in w.records.iter().enumerate().filter(|(_, r)| model_reads(w, a, r)) {
             let facts = stored[&id("r", r)].facts();

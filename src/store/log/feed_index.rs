@@ -81,3 +81,29 @@ pub fn candidates(
     let more = full || found.len() as i64 > want;
     Ok((found.into_iter().take(want as usize).collect(), more))
 }
+
+/// The last `want` event numbers below `before` filed under any of `keys`, newest first,
+/// and whether more may precede them (lists walk records by their latest change, which is
+/// always a filed event: `store::records::list`).
+pub fn latest_before(
+    conn: &mut DbConnection,
+    keys: &[String],
+    before: i64,
+    want: i64,
+) -> QueryResult<(Vec<i64>, bool)> {
+    let mut found: BTreeSet<i64> = BTreeSet::new();
+    let mut full = false;
+    for key in keys {
+        let seqs: Vec<i64> = feed_keys::table
+            .filter(feed_keys::key.eq(key))
+            .filter(feed_keys::seq.lt(before))
+            .order(feed_keys::seq.desc())
+            .limit(want)
+            .select(feed_keys::seq)
+            .load(conn)?;
+        full |= seqs.len() as i64 >= want;
+        found.extend(seqs);
+    }
+    let more = full || found.len() as i64 > want;
+    Ok((found.into_iter().rev().take(want as usize).collect(), more))
+}

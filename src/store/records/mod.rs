@@ -12,6 +12,7 @@ use crate::domain::from_stored;
 use crate::domain::record::{Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
 use crate::policy::{AccessFacts, GrantReason, Viewer};
 use crate::store::json_list;
+use crate::store::log::feed_index;
 
 pub mod search;
 mod versions;
@@ -260,12 +261,44 @@ macro_rules! record_filters {
 pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryResult<Vec<StoredRecord>> {
     let ids: Vec<String> = match &f.q {
         Some(text) => search::page(conn, viewer, f, text)?,
+        None if f.object_id.is_none()
+            && f.category.is_none()
+            && f.tag.is_none()
+            && f.source_agency_id.is_none()
+            && f.sensitivity.is_none() =>
+        {
+            by_feed_keys(conn, viewer, f)?
+        }
         None => {
             let q = records::table.select(records::id).into_boxed();
             crate::record_filters!(q, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?
         }
     };
     load_ordered(conn, &ids)
+}
+
+/// A list page (no filter but the kind) through the feed index: a record's latest change is
+/// always an event filed under its readers' keys, so walking the viewer's keys back from the
+/// cursor finds the records it may read, newest change first, however few they are. What the
+/// keys over-find (earlier changes, stale keys) is dropped by matching `records.seq` and by
+/// the entitlement filter. Batches double until the page is full, so a rare kind takes few
+/// round trips.
+fn by_feed_keys(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryResult<Vec<String>> {
+    let keys = crate::policy::viewer_feed_keys(viewer);
+    let (mut out, mut before, mut want) = (Vec::new(), f.before_seq.unwrap_or(i64::MAX), f.limit.max(1));
+    while (out.len() as i64) < f.limit {
+        let (seqs, more) = feed_index::latest_before(conn, &keys, before, want)?;
+        let Some(oldest) = seqs.last().copied() else { break };
+        let q = records::table.select(records::id).filter(records::seq.eq_any(&seqs)).into_boxed();
+        out.extend(crate::record_filters!(q, viewer, f).order(records::seq.desc()).load::<String>(conn)?);
+        if !more {
+            break;
+        }
+        before = oldest;
+        want = (want * 2).min(5_000);
+    }
+    out.truncate(f.limit as usize);
+    Ok(out)
 }
 
 /// What the hub holds under an external id.
