@@ -439,16 +439,6 @@ diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::allow_tables_to_appear_in_same_query!(webhook_endpoints, webhook_deliveries);
 
 diesel::table! {
-    mail_cursor (id) {
-        id -> Integer,
-        cursor_seq -> BigInt,
-        lease_owner -> Nullable<Text>,
-        lease_until -> Nullable<Text>,
-        updated_at -> Text,
-    }
-}
-
-diesel::table! {
     mail_preferences (user_id, event_type) {
         user_id -> Text,
         event_type -> Text,

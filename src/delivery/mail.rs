@@ -14,6 +14,7 @@ use crate::delivery::{after, wait_for_work, WorkerContext};
 use crate::domain::mail::DigestSchedule;
 use crate::domain::retry::{AfterFailure, Backoff};
 use crate::service::mail::{self as outbox, OutboxRow, SendResult};
+use crate::store::cursors::{self, Job};
 use crate::store::log;
 
 const LEASE: Duration = Duration::from_secs(120);
@@ -216,10 +217,10 @@ async fn dispatch(ctx: &WorkerContext) {
                 if !outbox::has_new_events(conn)? {
                     return Ok(None);
                 }
-                let Some(cursor) = outbox::claim_cursor(conn, &owner, &after(LEASE))? else { return Ok(None) };
+                let Some(cursor) = cursors::claim(conn, Job::Mail, &owner, &after(LEASE))? else { return Ok(None) };
                 let done = outbox::dispatch(conn, &owner, cursor, batch, &public_url);
                 if !matches!(done, Ok(Some(_))) {
-                    outbox::release_cursor(conn, &owner)?;
+                    cursors::release(conn, Job::Mail, &owner)?;
                 }
                 done
             })

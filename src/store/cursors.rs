@@ -1,5 +1,6 @@
-//! The positions in the event log of the jobs that run after commit (`job_cursors`): each
-//! job is one row, advanced by whichever hub instance holds its lease.
+//! The positions in the event log of the jobs that follow it after commit (`job_cursors`):
+//! duplicate handling, the search index and the mail dispatcher. Each job is one row,
+//! advanced by whichever hub instance holds its lease.
 
 use diesel::prelude::*;
 
@@ -14,6 +15,8 @@ pub enum Job {
     Duplicates,
     /// The search index (`service::search_index`).
     SearchIndex,
+    /// The mail dispatcher: events into outbox rows and digest items (`service::mail`).
+    Mail,
 }
 
 impl Job {
@@ -21,6 +24,7 @@ impl Job {
         match self {
             Job::Duplicates => "duplicates",
             Job::SearchIndex => "search_index",
+            Job::Mail => "mail",
         }
     }
 }

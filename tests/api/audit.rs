@@ -32,8 +32,7 @@ fn audit_log_lists_and_verify_detects_tampering(b: Backend) {
     let (ok, msg) = verify(&app);
     assert!(ok, "{msg}");
 
-    let mut conn = app.pool.get().unwrap();
-    guantong::store::log::seal_all(&mut conn).unwrap();
+    let mut conn = app.sealed_conn();
     // Edit entry 3: verify fails and names it.
     diesel::sql_query("UPDATE audit_log SET detail = '{\"forged\":true}' WHERE seq = 3").execute(&mut *conn).unwrap();
     let (ok, msg) = verify(&app);
@@ -46,9 +45,7 @@ fn verify_detects_deleted_entries(b: Backend) {
     let admin = app.admin_token();
     let a = app.agency(&admin, "jiwei", "discipline");
     expect_status(201, app.post(&a.token, "/api/v1/records", record("线索", json!({"level": "own"}))));
-    let mut conn = app.pool.get().unwrap();
-    // Tamper with the chain as sealed (on PostgreSQL entries reach it after commit).
-    guantong::store::log::seal_all(&mut conn).unwrap();
+    let mut conn = app.sealed_conn();
     diesel::sql_query("DELETE FROM audit_log WHERE seq = 2").execute(&mut *conn).unwrap();
     let (ok, msg) = verify(&app);
     assert!(!ok);
@@ -57,8 +54,7 @@ fn verify_detects_deleted_entries(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();
     let _ = app.agency(&admin, "jiwei", "discipline");
-    let mut conn = app.pool.get().unwrap();
-    guantong::store::log::seal_all(&mut conn).unwrap();
+    let mut conn = app.sealed_conn();
     diesel::sql_query("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
         .execute(&mut *conn)
         .unwrap();

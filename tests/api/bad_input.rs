@@ -15,9 +15,7 @@ struct Count {
 
 /// Row counts of every table that a write would touch.
 pub fn snapshot(app: &TestApp) -> Vec<i64> {
-    let mut conn = app.pool.get().unwrap();
-    // On PostgreSQL audit entries reach the chain after commit: count them once sealed.
-    guantong::store::log::seal_all(&mut conn).unwrap();
+    let mut conn = app.sealed_conn();
     [
         "agencies",
         "users",

@@ -200,9 +200,7 @@ fn counts(app: &TestApp) -> Vec<i64> {
     use guantong::db::schema::{
         agencies, audit_log, deliberations, duplicate_flags, events, inbox_items, records, transfers, users,
     };
-    let mut c = app.pool.get().unwrap();
-    // On PostgreSQL audit entries reach the chain after commit: count them once sealed.
-    guantong::store::log::seal_all(&mut c).unwrap();
+    let mut c = app.sealed_conn();
     vec![
         agencies::table.count().get_result(&mut c).unwrap(),
         users::table.count().get_result(&mut c).unwrap(),

@@ -176,6 +176,14 @@ impl TestApp {
         }
     }
 
+    /// A connection to the hub's database for reading the audit log by SQL: every entry is
+    /// sealed into the chain first (on PostgreSQL entries reach it after commit).
+    pub fn sealed_conn(&self) -> guantong::db::DbConn {
+        let mut conn = self.pool.get().unwrap();
+        guantong::store::log::seal_all(&mut conn).unwrap();
+        conn
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -105,21 +105,24 @@ fn check_every_query(app: &TestApp, reader: &Agency, ids: &[String], how: &str) 
     assert_eq!(search(app, &reader.token, "发放", 1), all, "{how}: paged one by one");
 }
 
-/// Through the index (after the job caught up), through substring alone (a hub whose job
-/// has not run), and across both (records changed after the index's position).
-fn the_index_answers_exactly_as_substring_search(b: Backend) {
-    let app = TestApp::spawn(b);
+/// A hub with a publishing discipline commission and an audit office that reads.
+fn hub(b: Backend, configure: impl FnOnce(&mut guantong::config::Settings)) -> (TestApp, Agency, Agency) {
+    let app = TestApp::spawn_with(b, configure);
     let admin = app.admin_token();
     let owner = app.agency(&admin, "jiwei", "discipline");
     let reader = app.agency(&admin, "shenji", "audit");
+    (app, owner, reader)
+}
+
+/// Through the index (after the job caught up), through substring alone (a hub whose job
+/// has not run), and across both (records changed after the index's position).
+fn the_index_answers_exactly_as_substring_search(b: Backend) {
+    let (app, owner, reader) = hub(b, |_| {});
     let ids = publish_all(&app, &owner);
     app.settle();
     check_every_query(&app, &reader, &ids, "indexed");
 
-    let unindexed = TestApp::spawn_with(b, |s| s.delivery_workers = false);
-    let admin = unindexed.admin_token();
-    let owner = unindexed.agency(&admin, "jiwei", "discipline");
-    let reader = unindexed.agency(&admin, "shenji", "audit");
+    let (unindexed, owner, reader) = hub(b, |s| s.delivery_workers = false);
     let ids = publish_all(&unindexed, &owner);
     check_every_query(&unindexed, &reader, &ids, "not indexed");
     let (s, v) = send(unindexed.req(Method::GET, "/api/v1/records", Some(&reader.token)).query(&[("q", "纪律")]));
@@ -129,10 +132,7 @@ fn the_index_answers_exactly_as_substring_search(b: Backend) {
 /// A record's old text is not found once it changed; its new text is, at once and after the
 /// job reindexed it; a withdrawn record is found by no one.
 fn a_changed_record_is_found_by_its_new_text_only(b: Backend) {
-    let app = TestApp::spawn(b);
-    let admin = app.admin_token();
-    let owner = app.agency(&admin, "jiwei", "discipline");
-    let reader = app.agency(&admin, "shenji", "audit");
+    let (app, owner, reader) = hub(b, |_| {});
     let ids = publish_all(&app, &owner);
     app.settle();
     let (s, v) =
@@ -174,10 +174,7 @@ fn a_long_text_is_found_to_its_end(b: Backend) {
 /// A term in thousands of records (more than PostgreSQL's search probes through its GIN index
 /// before it walks by seq instead) pages newest first through all of them, as a rare one does.
 fn a_common_term_pages_through_thousands_of_matches(b: Backend) {
-    let app = TestApp::spawn(b);
-    let admin = app.admin_token();
-    let owner = app.agency(&admin, "jiwei", "discipline");
-    let reader = app.agency(&admin, "shenji", "audit");
+    let (app, owner, reader) = hub(b, |_| {});
     let lines: Vec<String> = (0..2_300)
         .map(|i| {
             let (title, level) = match i % 10 {

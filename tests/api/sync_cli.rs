@@ -487,9 +487,7 @@ fn pull_sends_the_access_purpose_for_restricted_records(b: Backend) {
     assert_eq!(body, "受限线索的正文");
     assert_eq!(title, "受限线索");
     use guantong::db::schema::audit_log::dsl as a;
-    let mut conn = app.pool.get().unwrap();
-    // On PostgreSQL audit entries reach the chain after commit: read it once sealed.
-    guantong::store::log::seal_all(&mut conn).unwrap();
+    let mut conn = app.sealed_conn();
     let purposes: Vec<Option<String>> =
         a::audit_log.filter(a::action.eq("feed.read")).select(a::purpose).load(&mut *conn).unwrap();
     assert_eq!(purposes, vec![Some(purpose.to_string())], "the purpose, decoded, in the audit log");

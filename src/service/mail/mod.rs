@@ -1,5 +1,5 @@
 //! Email: users' preferences, and the tables the mail loops work on. The dispatcher reads the
-//! event log after its cursor (`mail_cursor`, claimed with a lease) and turns each event into
+//! event log after its position (the `mail` row of `job_cursors`, claimed with a lease) and turns each event into
 //! mails — one `mail_outbox` row per recipient, or a digest item — in the same transaction as
 //! the cursor advance. The sender claims due outbox rows with a lease. The deadline sweep
 //! appends `transfer.deadline_soon` / `transfer.overdue` once per transfer; the daily digest
@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::db::schema::{mail_cursor, mail_preferences};
+use crate::db::schema::mail_preferences;
 use crate::db::DbConnection;
 use crate::domain::mail::{self, MailMode};
-use crate::domain::now;
 use crate::error::AppResult;
 use crate::policy::Principal;
+use crate::store::cursors::{self, Job};
 use crate::store::log::{write_tx, Actor};
 
 mod outbox;
@@ -91,40 +91,10 @@ pub fn set_preferences(
 
 // ---- The dispatcher: events → outbox rows and digest items --------------------------------
 
-/// Whether events wait after the dispatcher's cursor (a read, so idle wakes write nothing).
+/// Whether events wait after the dispatcher's position (a read, so idle wakes write nothing).
+/// Its position and lease are the `mail` row of `store::cursors`.
 pub fn has_new_events(conn: &mut DbConnection) -> QueryResult<bool> {
-    let cursor: i64 = mail_cursor::table.find(1).select(mail_cursor::cursor_seq).first(conn)?;
-    Ok(crate::store::log::head_seq(conn)? > cursor)
-}
-
-/// Claims the dispatcher's cursor for `owner` until `lease_until` if no live lease holds it;
-/// returns the cursor position.
-pub fn claim_cursor(conn: &mut DbConnection, owner: &str, lease_until: &str) -> QueryResult<Option<i64>> {
-    conn.transaction(|conn| {
-        let at = now();
-        let n = diesel::update(mail_cursor::table.find(1))
-            .filter(
-                mail_cursor::lease_until
-                    .is_null()
-                    .or(mail_cursor::lease_until.lt(at.clone()))
-                    .or(mail_cursor::lease_owner.eq(owner)),
-            )
-            .set((mail_cursor::lease_owner.eq(owner), mail_cursor::lease_until.eq(lease_until)))
-            .execute(conn)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        mail_cursor::table.find(1).select(mail_cursor::cursor_seq).first(conn).map(Some)
-    })
-}
-
-/// Gives the cursor's lease back (when there was nothing to do).
-pub fn release_cursor(conn: &mut DbConnection, owner: &str) -> QueryResult<()> {
-    diesel::update(mail_cursor::table.find(1))
-        .filter(mail_cursor::lease_owner.eq(owner))
-        .set((mail_cursor::lease_owner.eq(None::<String>), mail_cursor::lease_until.eq(None::<String>)))
-        .execute(conn)?;
-    Ok(())
+    Ok(crate::store::log::head_seq(conn)? > cursors::position(conn, Job::Mail)?)
 }
 
 // ---- The outbox ---------------------------------------------------------------------------

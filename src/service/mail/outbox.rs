@@ -120,7 +120,7 @@ pub fn release_leases(conn: &mut DbConnection, owner: &str) -> QueryResult<()> {
         diesel::update(mail_outbox::table.filter(mail_outbox::lease_owner.eq(owner)))
             .set((mail_outbox::lease_owner.eq(None::<String>), mail_outbox::lease_until.eq(None::<String>)))
             .execute(conn)?;
-        super::release_cursor(conn, owner)
+        crate::store::cursors::release(conn, crate::store::cursors::Job::Mail, owner)
     })
 }
 

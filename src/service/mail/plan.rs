@@ -2,7 +2,7 @@
 //! told what; a restricted or unreadable record is named by no title), and the outbox rows.
 
 use super::*;
-use crate::db::schema::{agencies, events, inbox_items, mail_cursor, mail_digest_items, mail_outbox, transfers, users};
+use crate::db::schema::{agencies, events, inbox_items, mail_digest_items, mail_outbox, transfers, users};
 use crate::db::DbConnection;
 use crate::domain::event::EventType;
 use crate::domain::mail::{self, MailMode, Notice, Party, Rendered};
@@ -10,6 +10,7 @@ use crate::domain::{new_id, now, Role};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Viewer};
 use crate::service::transfers::TransferRow;
+use crate::store::cursors::{self, Job};
 use crate::store::log::EventRow;
 use crate::store::records::StoredRecord;
 use crate::store::{directory, INSERT_CHUNK};
@@ -353,19 +354,11 @@ pub fn dispatch(
         }
     }
     conn.transaction::<_, AppError, _>(|conn| {
-        let n = diesel::update(mail_cursor::table.find(1))
-            .filter(mail_cursor::lease_owner.eq(owner))
-            .filter(mail_cursor::cursor_seq.eq(cursor))
-            .set((
-                mail_cursor::cursor_seq.eq(next),
-                mail_cursor::lease_owner.eq(None::<String>),
-                mail_cursor::lease_until.eq(None::<String>),
-                mail_cursor::updated_at.eq(&at),
-            ))
-            .execute(conn)?;
-        if n == 0 {
+        // Moves on (if `owner` still holds the job) and gives the lease back.
+        if next > cursor && !cursors::advance(conn, Job::Mail, owner, next)? {
             return Ok(None);
         }
+        cursors::release(conn, Job::Mail, owner)?;
         for chunk in mails.chunks(INSERT_CHUNK) {
             crate::insert_batch!(conn, mail_outbox::table, chunk)?;
         }
