@@ -9,6 +9,8 @@
 //! Without `--bench` (e.g. `cargo test --benches`) it runs a tiny smoke version and writes
 //! nothing; with `--list` it prints nothing.
 
+#[path = "hub/bare.rs"]
+mod bare;
 #[path = "hub/data.rs"]
 mod data;
 #[path = "hub/pages.rs"]
@@ -42,6 +44,7 @@ use guantong::store::log::Actor;
 use guantong::store::records;
 
 use data::{Hub, HubAgency, RecordGen};
+use hdrhistogram::Histogram;
 use report::{histogram, Row};
 use server::{build_hub, env, flag, Creds, Hubd, LIAISON_PASSWORD};
 
@@ -426,6 +429,19 @@ impl Query {
     }
 }
 
+impl Query {
+    /// The page's entitled query run bare (`bare`), where it has one (not for search).
+    fn bare_sql(&self, agency_id: &str) -> Option<String> {
+        match self {
+            Query::List { kind, q: None, before_seq } => {
+                Some(bare::list(agency_id, kind.map(|k| k.as_str()), *before_seq))
+            }
+            Query::List { q: Some(_), .. } => None,
+            Query::Feed { after } => Some(bare::feed(agency_id, *after)),
+        }
+    }
+}
+
 /// Times one HTTP request (until the whole body is read); returns the parsed body.
 fn timed_get(h: &Hubd, token: &str, path: &str) -> Result<(Duration, Value)> {
     let t = Instant::now();
@@ -525,21 +541,58 @@ fn measure(
         report::record(&mut store, timed_store(&h.pool, p, q)?);
     }
     let mean_items = items as f64 / http.len().max(1) as f64;
+    let bare = bare_series(h, cfg, &p.agency_id, queries, mean_items)?;
     eprintln!(
-        "  {viewer} {name}: HTTP p50 {:.2} ms p99 {:.2} ms, store p50 {:.2} ms p99 {:.2} ms",
+        "  {viewer} {name}: HTTP p50 {:.2} ms p99 {:.2} ms, store p50 {:.2} ms p99 {:.2} ms{}",
         http.value_at_quantile(0.5) as f64 / 1000.0,
         http.value_at_quantile(0.99) as f64 / 1000.0,
         store.value_at_quantile(0.5) as f64 / 1000.0,
-        store.value_at_quantile(0.99) as f64 / 1000.0
+        store.value_at_quantile(0.99) as f64 / 1000.0,
+        bare.as_ref()
+            .map_or(String::new(), |b| format!(", bare p99 {:.2} ms", b.value_at_quantile(0.99) as f64 / 1000.0))
     );
     Ok(Row {
         viewer: viewer.to_string(),
         query: name.to_string(),
         http: Some(http),
         store: Some(store),
+        bare,
         target_p99_ms: target,
         mean_items,
     })
+}
+
+/// The series' queries run bare on a raw connection (`bare`), when they have a bare form.
+fn bare_series(
+    h: &Hubd,
+    cfg: &Config,
+    agency_id: &str,
+    queries: &[Query],
+    http_items: f64,
+) -> Result<Option<Histogram<u64>>> {
+    let sqls: Vec<String> = queries.iter().filter_map(|q| q.bare_sql(agency_id)).collect();
+    if sqls.len() != queries.len() || sqls.is_empty() {
+        return Ok(None);
+    }
+    let mut raw = bare::Raw::open(&h.url)?;
+    for sql in sqls.iter().take((sqls.len() / 10).clamp(1, 20)) {
+        raw.timed(sql)?;
+    }
+    let (mut hist, mut rows) = (histogram(), 0usize);
+    let budget = Budget::new(cfg, sqls.len());
+    for (i, sql) in sqls.iter().enumerate() {
+        if budget.spent(i) {
+            break;
+        }
+        let (d, seqs) = raw.timed(sql)?;
+        report::record(&mut hist, d);
+        rows += seqs.len().min(PAGE as usize);
+    }
+    let bare_items = rows as f64 / hist.len().max(1) as f64;
+    if (bare_items - http_items).abs() > 1.0 {
+        eprintln!("  note: the bare query gave {bare_items:.0} items a page, the hub {http_items:.0}");
+    }
+    Ok(Some(hist))
 }
 
 /// The latency phase for one agency: list (first page, deep pages, by kind), search and
@@ -605,6 +658,7 @@ fn latency(h: &Hubd, cfg: &Config, built: &Built, a: usize, label: &str, rng: &m
         query: "feed, entitled SQL only (events_after)".into(),
         http: None,
         store: Some(sql),
+        bare: None,
         target_p99_ms: None,
         mean_items: 0.0,
     });

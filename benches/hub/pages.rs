@@ -157,6 +157,7 @@ pub fn measure(h: &Hubd, viewer_code: &str, label: &str, iters: usize, budget_se
             query: format!("{name}, {} KiB", bytes / done.max(1) / 1024),
             http: Some(hist),
             store: None,
+            bare: None,
             target_p99_ms: Some(PAGE_RENDER_TARGET_MS),
             mean_items: items as f64 / done.max(1) as f64,
         });

@@ -22,6 +22,8 @@ pub struct Row {
     pub query: String,
     pub http: Option<Histogram<u64>>,
     pub store: Option<Histogram<u64>>,
+    /// The page's entitled query run bare on a raw connection (`bare`), when it has one.
+    pub bare: Option<Histogram<u64>>,
     /// `Some(ms)`: the p99 target this row is held against.
     pub target_p99_ms: Option<f64>,
     /// Mean items per page (HTTP), to show pages were full.
@@ -287,13 +289,16 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
             s,
             "\n**Latency** in ms, one client in sequence. *HTTP* is the whole request over a real socket \
              (auth, entitled SQL, loading, disclosure, JSON); *store* is the same store call on a pooled \
-             connection without HTTP (the database baseline).\n"
+             connection without HTTP; *bare* is the page's entitled query (`policy::entitled_sql` with the \
+             agency written in, newest first, one statement, no feed index) on a raw connection of the \
+             database's own driver, every row read — the baseline the HTTP page is held to within {BARE_FACTOR:.0}× of \
+             (issue 12, target 6; a page faster than its bare query shows below 1).\n"
         );
         let _ = writeln!(
             s,
-            "| agency | query | n | HTTP p50 | HTTP p90 | HTTP p99 | HTTP max | store p50 | store p99 | items/page | target p99 | result |"
+            "| agency | query | n | HTTP p50 | HTTP p90 | HTTP p99 | HTTP max | store p50 | store p99 | bare p50 | bare p99 | HTTP ÷ bare p99 | items/page | target p99 | result |"
         );
-        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         let cell = |h: Option<&Histogram<u64>>, q: f64| match h {
             Some(h) if q >= 1.0 => format!("{:.2}", h.max() as f64 / 1000.0),
             Some(h) => format!("{:.2}", ms(h, q)),
@@ -305,9 +310,10 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
                 _ => ("–".into(), "".into()),
             };
             let n = r.http.as_ref().or(r.store.as_ref()).map(|h| h.len()).unwrap_or(0);
+            let ratio = bare_ratio(r).map_or("–".into(), |x| format!("{x:.1}"));
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.viewer,
                 r.query,
                 n,
@@ -317,6 +323,9 @@ pub fn markdown(run: &Run, m: &Machine) -> String {
                 cell(r.http.as_ref(), 1.0),
                 cell(r.store.as_ref(), 0.5),
                 cell(r.store.as_ref(), 0.99),
+                cell(r.bare.as_ref(), 0.5),
+                cell(r.bare.as_ref(), 0.99),
+                ratio,
                 if r.http.is_some() { format!("{:.0}", r.mean_items) } else { "–".into() },
                 target,
                 result
@@ -348,8 +357,22 @@ pub fn misses(run: &Run) -> Vec<String> {
                 out.push(format!("{} {} p99 {:.1} ms against < {t:.0} ms", r.viewer, r.query, p99));
             }
         }
+        if let Some(x) = bare_ratio(r).filter(|x| *x > BARE_FACTOR) {
+            out.push(format!("{} {} HTTP p99 {x:.1}× its bare query against ≤ {BARE_FACTOR:.0}×", r.viewer, r.query));
+        }
     }
     out
+}
+
+/// How much slower the page is over HTTP than its bare query may be (issue 12, target 6).
+pub const BARE_FACTOR: f64 = 2.0;
+
+/// HTTP p99 ÷ bare p99, for a row that has both.
+fn bare_ratio(r: &Row) -> Option<f64> {
+    match (&r.http, &r.bare) {
+        (Some(h), Some(b)) if !b.is_empty() => Some(ms(h, 0.99) / ms(b, 0.99).max(0.001)),
+        _ => None,
+    }
 }
 
 /// Replaces this run's section of BENCHMARKS.md (keyed by backend and size), or adds it

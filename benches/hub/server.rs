@@ -55,6 +55,8 @@ pub struct Hubd {
     pub pool: DbPool,
     pub backend: Backend,
     pub db_path: Option<PathBuf>,
+    /// The database URL the hub was started with (for a raw connection beside it).
+    pub url: String,
 }
 
 #[allow(dead_code)] // the other benches start theirs with the defaults
@@ -98,6 +100,7 @@ pub fn start_server_with(url: &str, configure: impl FnOnce(&mut Settings)) -> Re
         pool,
         backend,
         db_path: url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).map(PathBuf::from),
+        url: url.to_string(),
     })
 }
 

@@ -111,7 +111,8 @@ fn import_chunk(conn: &mut DbConnection, p: &Principal, chunk: &[Line]) -> AppRe
         }
         let (at, contents): (Vec<usize>, Vec<RecordContent>) = creates.into_iter().unzip();
         let mut ids: HashMap<String, String> = existing.into_iter().map(|(e, x)| (e, x.id)).collect();
-        for (i, r) in at.into_iter().zip(records::create_many(conn, log, &ctx, p, contents)?) {
+        let checked = contents.into_iter().map(Ok).collect();
+        for (i, r) in at.into_iter().zip(records::write_new(conn, log, &ctx, p, checked)?) {
             let ext = chunk[i].parsed.as_ref().ok().and_then(|c| c.external_id.clone());
             if let (Ok(s), Some(e)) = (&r, &ext) {
                 ids.insert(e.clone(), s.row.id.clone());

@@ -63,8 +63,7 @@ fn audit_detail(s: &StoredRecord) -> Value {
 }
 
 /// Publishes new records owned by the principal's agency: each is checked on its own and
-/// gets its own result, in order; the valid ones are written together (multi-row inserts)
-/// with their events, audit entries, history rows and inbox items.
+/// gets its own result, in order; the valid ones are written together (`write_new`).
 pub fn create_many(
     conn: &mut DbConnection,
     log: &mut Log,
@@ -73,25 +72,50 @@ pub fn create_many(
     contents: Vec<RecordContent>,
 ) -> AppResult<Vec<AppResult<StoredRecord>>> {
     let owner = p.agency_id.as_str();
-    let actor = p.actor_id();
-    // New records: nothing written before can depend on them, so their numbers may be
-    // taken at once (an update takes its number after it holds the row, see `Log::event`).
-    log.reserve(conn, contents.len())?;
     let known = known_objects(conn, contents.iter())?;
     let ext_ids: Vec<String> = contents.iter().filter_map(|c| c.external_id.clone()).collect();
     let mut taken: HashSet<String> = by_external_ids(conn, owner, &ext_ids)?.into_keys().collect();
-    let (mut out, mut versions, mut items) = (Vec::with_capacity(contents.len()), Vec::new(), Vec::new());
-    for mut c in contents {
-        if let Err(e) = check_content(ctx, &known, owner, &mut c) {
-            out.push(Err(e));
-            continue;
-        }
-        if let Some(ext) = &c.external_id {
-            if !taken.insert(ext.clone()) {
-                out.push(Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用"))));
+    let checked = contents
+        .into_iter()
+        .map(|mut c| {
+            check_content(ctx, &known, owner, &mut c)?;
+            match &c.external_id {
+                Some(ext) if !taken.insert(ext.clone()) => {
+                    Err(AppError::Conflict(format!("外部编号 {ext} 已被本单位的其他信息使用")))
+                }
+                _ => Ok(c),
+            }
+        })
+        .collect();
+    write_new(conn, log, ctx, p, checked)
+}
+
+/// Writes new records of the principal's agency whose content passed `check_content` and
+/// whose external ids are free (`create_many` checks them; a bulk import has checked its
+/// chunk under the agency's upsert lock). Refused ones keep their place in the results. The
+/// rest are written together (multi-row inserts) with their events, audit entries, history
+/// rows and inbox items.
+pub fn write_new(
+    conn: &mut DbConnection,
+    log: &mut Log,
+    ctx: &WriteContext,
+    p: &Principal,
+    checked: Vec<AppResult<RecordContent>>,
+) -> AppResult<Vec<AppResult<StoredRecord>>> {
+    let owner = p.agency_id.as_str();
+    let actor = p.actor_id();
+    // New records: nothing written before can depend on them, so their numbers may be
+    // taken at once (an update takes its number after it holds the row, see `Log::event`).
+    log.reserve(conn, checked.iter().filter(|c| c.is_ok()).count())?;
+    let (mut out, mut versions, mut items) = (Vec::with_capacity(checked.len()), Vec::new(), Vec::new());
+    for c in checked {
+        let c = match c {
+            Ok(c) => c,
+            Err(e) => {
+                out.push(Err(e));
                 continue;
             }
-        }
+        };
         let id = new_id();
         let seq = log.event(conn, EventType::RecordCreated, Some(&id), None, Some(owner), json!({"version": 1}))?;
         let now = log.at().to_string();

@@ -40,6 +40,38 @@ pub fn refile_record(conn: &mut DbConnection, record_id: &str, keys: &[String]) 
     Ok(())
 }
 
+/// Which stretch of the log a scan reads: forwards through `(after, upto]`, or backwards
+/// from just below `before`.
+#[derive(Clone, Copy)]
+enum Stretch {
+    After { after: i64, upto: i64 },
+    Before(i64),
+}
+
+/// At most `want` event numbers filed under `key` in `stretch`, in the scan's direction.
+fn scan_key(conn: &mut DbConnection, key: &str, stretch: Stretch, want: i64) -> QueryResult<Vec<i64>> {
+    let q = feed_keys::table.filter(feed_keys::key.eq(key)).select(feed_keys::seq).limit(want).into_boxed();
+    match stretch {
+        Stretch::After { after, upto } => {
+            q.filter(feed_keys::seq.gt(after)).filter(feed_keys::seq.le(upto)).order(feed_keys::seq).load(conn)
+        }
+        Stretch::Before(before) => q.filter(feed_keys::seq.lt(before)).order(feed_keys::seq.desc()).load(conn),
+    }
+}
+
+/// Merges scans of at most `want` numbers each into the first `want` in the scans'
+/// direction, and whether more may follow (a full scan may have stopped short).
+fn merge(scans: Vec<Vec<i64>>, stretch: Stretch, want: i64) -> (Vec<i64>, bool) {
+    let full = scans.iter().any(|s| s.len() as i64 >= want);
+    let found: BTreeSet<i64> = scans.into_iter().flatten().collect();
+    let more = full || found.len() as i64 > want;
+    let ordered: Vec<i64> = match stretch {
+        Stretch::After { .. } => found.into_iter().take(want as usize).collect(),
+        Stretch::Before(_) => found.into_iter().rev().take(want as usize).collect(),
+    };
+    (ordered, more)
+}
+
 /// The first `want` event numbers in `(after, upto]` filed under any of `keys` or aimed at
 /// `agency_id`, in order, and whether more may follow them.
 pub fn candidates(
@@ -50,36 +82,19 @@ pub fn candidates(
     upto: i64,
     want: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
-    let mut found: BTreeSet<i64> = BTreeSet::new();
-    let mut full = false;
-    let mut take = |seqs: Vec<i64>| {
-        full |= seqs.len() as i64 >= want;
-        found.extend(seqs);
-    };
-    take(
-        events::table
-            .filter(events::target_agency_id.eq(agency_id))
-            .filter(events::seq.gt(after))
-            .filter(events::seq.le(upto))
-            .order(events::seq)
-            .limit(want)
-            .select(events::seq)
-            .load(conn)?,
-    );
+    let stretch = Stretch::After { after, upto };
+    let mut scans = vec![events::table
+        .filter(events::target_agency_id.eq(agency_id))
+        .filter(events::seq.gt(after))
+        .filter(events::seq.le(upto))
+        .order(events::seq)
+        .limit(want)
+        .select(events::seq)
+        .load(conn)?];
     for key in keys {
-        take(
-            feed_keys::table
-                .filter(feed_keys::key.eq(key))
-                .filter(feed_keys::seq.gt(after))
-                .filter(feed_keys::seq.le(upto))
-                .order(feed_keys::seq)
-                .limit(want)
-                .select(feed_keys::seq)
-                .load(conn)?,
-        );
+        scans.push(scan_key(conn, key, stretch, want)?);
     }
-    let more = full || found.len() as i64 > want;
-    Ok((found.into_iter().take(want as usize).collect(), more))
+    Ok(merge(scans, stretch, want))
 }
 
 /// The last `want` event numbers below `before` filed under any of `keys`, newest first,
@@ -91,19 +106,7 @@ pub fn latest_before(
     before: i64,
     want: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
-    let mut found: BTreeSet<i64> = BTreeSet::new();
-    let mut full = false;
-    for key in keys {
-        let seqs: Vec<i64> = feed_keys::table
-            .filter(feed_keys::key.eq(key))
-            .filter(feed_keys::seq.lt(before))
-            .order(feed_keys::seq.desc())
-            .limit(want)
-            .select(feed_keys::seq)
-            .load(conn)?;
-        full |= seqs.len() as i64 >= want;
-        found.extend(seqs);
-    }
-    let more = full || found.len() as i64 > want;
-    Ok((found.into_iter().rev().take(want as usize).collect(), more))
+    let stretch = Stretch::Before(before);
+    let scans = keys.iter().map(|k| scan_key(conn, k, stretch, want)).collect::<QueryResult<Vec<_>>>()?;
+    Ok(merge(scans, stretch, want))
 }
