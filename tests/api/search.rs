@@ -205,7 +205,56 @@ fn a_common_term_pages_through_thousands_of_matches(b: Backend) {
     assert!(search(&app, &reader.token, "整改区块", 100).is_empty());
 }
 
+/// A term in more records than PostgreSQL's probe takes (the search then walks the reader's
+/// records, testing each batch by substring): restricted text is still looked into only with
+/// a purpose.
+fn a_search_with_many_matches_looks_into_restricted_text_only_with_a_purpose(b: Backend) {
+    let (app, owner, reader) = hub(b, |_| {});
+    let mut lines: Vec<String> = (0..2_100)
+        .map(|i| {
+            json!({"external_id": format!("E{i}"), "kind": "case", "title": format!("巡察整改案件{i}"),
+                   "body": "案情", "distribution": {"level": "all"}})
+            .to_string()
+        })
+        .collect();
+    lines.push(
+        json!({"external_id": "SECRET", "kind": "clue", "title": "受限线索", "body": "整改案中的绝密情况",
+               "sensitivity": "restricted", "distribution": {"level": "agencies", "agencies": [reader.id]}})
+        .to_string(),
+    );
+    let resp = app
+        .req(Method::POST, "/api/v1/sync/batches", Some(&owner.token))
+        .header("Content-Type", "application/x-ndjson")
+        .body(lines.join("\n"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let results: Vec<serde_json::Value> =
+        resp.text().unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        results.iter().all(|r| r["status"] == "created"),
+        "{:?}",
+        results.iter().find(|r| r["status"] != "created")
+    );
+    let secret = results.last().unwrap()["id"].as_str().unwrap().to_string();
+    app.settle();
+    // Without a purpose: every general match, and not the restricted one.
+    let found = search(&app, &reader.token, "整改案", 100);
+    assert_eq!(found.len(), 2_100, "every general match, once");
+    assert!(!found.contains(&secret), "restricted text searched without a purpose");
+    // With one: the restricted record is the newest match.
+    let purpose: String = "办理案件需要".bytes().map(|b| format!("%{b:02X}")).collect();
+    let (s, first) = send(
+        app.req(Method::GET, "/api/v1/records", Some(&reader.token))
+            .query(&[("q", "整改案"), ("limit", "1")])
+            .header("X-Access-Purpose", purpose),
+    );
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["items"][0]["id"].as_str(), Some(secret.as_str()), "{first}");
+}
+
 both!(
+    a_search_with_many_matches_looks_into_restricted_text_only_with_a_purpose,
     a_common_term_pages_through_thousands_of_matches,
     the_index_answers_exactly_as_substring_search,
     a_changed_record_is_found_by_its_new_text_only,
