@@ -38,6 +38,11 @@ pub struct Application {
     pub backend: Backend,
 }
 
+/// Connections of the background loops (webhooks, up to `webhook_concurrency` endpoints at a
+/// time but each mostly waiting on its receiver; mail; the after-commit jobs) and the
+/// maintenance thread, apart from the requests' pool (`Settings::pool_size`).
+const BACKGROUND_POOL_SIZE: u32 = 8;
+
 /// How long a stopping server waits for its background loops to finish their current step.
 /// A loop's step is one transaction or one send (a webhook request under way is abandoned);
 /// one still running past this (e.g. waiting for a database that is down) ends on its own
@@ -169,6 +174,12 @@ impl Application {
         let openapi_json = openapi.to_json()?;
         let methods = web::Data::new(MethodTable::new(&openapi));
         let background = Background::new();
+        // The background loops and the maintenance thread have connections of their own: on
+        // the requests' pool they queued behind every request, and under the load bench the
+        // search index fell 10,000 records behind (each search then matched those by
+        // substring).
+        let (background_pool, _) =
+            db::connect_with(&settings.database_url, BACKGROUND_POOL_SIZE, settings.db_lock_timeout_ms)?;
         let loops = (settings.delivery_workers, settings.clone());
         let state =
             web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
@@ -215,10 +226,10 @@ impl Application {
         .disable_signals()
         .run();
         let started = match loops {
-            (true, settings) => crate::delivery::spawn(pool.clone(), settings, &background),
+            (true, settings) => crate::delivery::spawn(background_pool.clone(), settings, &background),
             (false, _) => Ok(()),
         }
-        .and_then(|()| crate::db::spawn_maintenance(pool.clone(), &background));
+        .and_then(|()| crate::db::spawn_maintenance(background_pool, &background));
         if let Err(e) = started {
             background.stop();
             return Err(e.into());

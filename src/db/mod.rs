@@ -72,7 +72,10 @@ pub fn redact_url(url: &str) -> String {
 /// lock on either backend; past it the request is answered 503 with `Retry-After`
 /// (`error::is_transient_db_error`) instead of queueing without end. On SQLite the
 /// write-ahead log is cut back to 64 MiB whenever it restarts (`journal_size_limit`): a bulk
-/// import with the after-commit jobs reading throughout once left it at many GiB.
+/// import with the after-commit jobs reading throughout once left it at many GiB. On
+/// PostgreSQL, JIT compilation is off: the hub's statements read few rows, but a walk of an
+/// index with a selective filter is costed above `jit_above_cost`, and compiling it took
+/// longer than running it (38 functions for a search's substring query under the load bench).
 #[derive(Debug)]
 struct SessionSettings {
     lock_timeout_ms: u64,
@@ -87,7 +90,7 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSettings 
                  PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA mmap_size = 268435456; \
                  PRAGMA journal_size_limit = 67108864;",
             )),
-            DbConnection::Pg(c) => c.batch_execute(&format!("SET lock_timeout = {ms}")),
+            DbConnection::Pg(c) => c.batch_execute(&format!("SET lock_timeout = {ms}; SET jit = off")),
         }
         .map_err(diesel::r2d2::Error::QueryError)
     }

@@ -253,7 +253,64 @@ fn a_search_with_many_matches_looks_into_restricted_text_only_with_a_purpose(b: 
     assert_eq!(first["items"][0]["id"].as_str(), Some(secret.as_str()), "{first}");
 }
 
+/// Matches older than the reader's latest 500 records (PostgreSQL's search walks those first,
+/// then asks the index): a term in more records than the probe takes is found by walking on,
+/// a rare one from exactly the index's matches, and a restricted record's text is looked into
+/// by neither without a purpose.
+fn matches_older_than_the_latest_records_are_found_past_the_first_walk(b: Backend) {
+    let (app, owner, reader) = hub(b, |_| {});
+    let line = |ext: String, title: String, sensitivity: &str| {
+        let distribution = match sensitivity {
+            "restricted" => json!({"level": "agencies", "agencies": [reader.id]}),
+            _ => json!({"level": "all"}),
+        };
+        json!({"external_id": ext, "kind": "case", "title": title, "body": "案情", "sensitivity": sensitivity,
+               "distribution": distribution})
+        .to_string()
+    };
+    let mut lines = vec![line("RARE".into(), "罕见线索词".into(), "general")];
+    lines.push(line("RARE-R".into(), "罕见线索词(受限)".into(), "restricted"));
+    lines.extend((0..2_100).map(|i| line(format!("E{i}"), format!("巡察整改案件{i}"), "general")));
+    lines.extend((0..700).map(|i| line(format!("N{i}"), format!("日常记录{i}"), "general")));
+    let resp = app
+        .req(Method::POST, "/api/v1/sync/batches", Some(&owner.token))
+        .header("Content-Type", "application/x-ndjson")
+        .body(lines.join("\n"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let ids: Vec<String> = resp
+        .text()
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            r["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2_802);
+    app.settle();
+    let common = search(&app, &reader.token, "整改案", 100);
+    let want: Vec<String> = ids[2..2_102].iter().rev().cloned().collect();
+    assert_eq!(common, want, "every match of the common term, newest first, once");
+    assert_eq!(
+        search(&app, &reader.token, "罕见线索", 20),
+        vec![ids[0].clone()],
+        "the rare term, not the restricted record"
+    );
+    let purpose: String = "办理案件需要".bytes().map(|b| format!("%{b:02X}")).collect();
+    let (s, page) = send(
+        app.req(Method::GET, "/api/v1/records", Some(&reader.token))
+            .query(&[("q", "罕见线索")])
+            .header("X-Access-Purpose", purpose),
+    );
+    assert_eq!(s, 200, "{page}");
+    let found: Vec<&str> = page["items"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert_eq!(found, vec![ids[1].as_str(), ids[0].as_str()], "with a purpose, the restricted record too");
+}
+
 both!(
+    matches_older_than_the_latest_records_are_found_past_the_first_walk,
     a_search_with_many_matches_looks_into_restricted_text_only_with_a_purpose,
     a_common_term_pages_through_thousands_of_matches,
     the_index_answers_exactly_as_substring_search,

@@ -12,10 +12,13 @@ use crate::domain::from_stored;
 use crate::domain::record::{Distribution, DistributionLevel, RecordContent, RecordKind, Sensitivity};
 use crate::policy::{AccessFacts, GrantReason, Viewer};
 use crate::store::json_list;
-use crate::store::log::feed_index;
 
 pub mod search;
 mod versions;
+mod walk;
+
+use walk::by_feed_keys;
+pub(crate) use walk::FeedWalk;
 
 pub use versions::*;
 
@@ -275,45 +278,6 @@ pub fn list(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryR
         }
     };
     load_ordered(conn, &ids)
-}
-
-/// A list page (no filter but the kind) through the feed index: a record's latest change is
-/// always an event filed under its readers' keys, so walking the viewer's keys back from the
-/// cursor finds the records it may read, newest change first, however few they are. What the
-/// keys over-find (earlier changes, stale keys) is dropped by matching `records.seq` and by
-/// the entitlement filter.
-fn by_feed_keys(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery) -> QueryResult<Vec<String>> {
-    let found = walk_feed_keys(conn, viewer, f, |conn, seqs| {
-        let q = records::table.select((records::id, records::seq)).filter(records::seq.eq_any(seqs)).into_boxed();
-        crate::record_filters!(q, viewer, f).order(records::seq.desc()).load(conn)
-    })?;
-    Ok(found.into_iter().map(|(id, _)| id).collect())
-}
-
-/// Walks the viewer's feed keys back from the cursor in batches (a half more than the page
-/// at first, then doubling, so a rare match takes few round trips) and keeps what `batch`
-/// finds among each batch's sequence numbers — (id, seq), newest first, entitlement and
-/// filters applied by `batch` — until the page is full.
-pub(crate) fn walk_feed_keys(
-    conn: &mut DbConnection,
-    viewer: &Viewer,
-    f: &RecordQuery,
-    mut batch: impl FnMut(&mut DbConnection, &[i64]) -> QueryResult<Vec<(String, i64)>>,
-) -> QueryResult<Vec<(String, i64)>> {
-    let keys = crate::policy::viewer_feed_keys(viewer);
-    let (mut out, mut before, mut want) = (Vec::new(), f.before_seq.unwrap_or(i64::MAX), f.limit.max(1) * 3 / 2 + 1);
-    while (out.len() as i64) < f.limit {
-        let (seqs, more) = feed_index::latest_before(conn, &keys, before, want)?;
-        let Some(oldest) = seqs.last().copied() else { break };
-        out.extend(batch(conn, &seqs)?);
-        if !more {
-            break;
-        }
-        before = oldest;
-        want = (want * 2).min(5_000);
-    }
-    out.truncate(f.limit as usize);
-    Ok(out)
 }
 
 /// What the hub holds under an external id.

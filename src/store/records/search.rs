@@ -128,24 +128,30 @@ pub fn page(conn: &mut DbConnection, viewer: &Viewer, f: &RecordQuery, q: &str) 
         .into_boxed();
     let mut found: Vec<(String, i64)> =
         crate::record_filters!(recent, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)?;
-    // Texts the index cannot hold (PostgreSQL only; few): matched by substring too.
+    // Texts the index cannot hold (PostgreSQL only; few): matched by substring too. Their
+    // seqs are read first through the partial index, and most searches find none: a semi-join
+    // let the planner walk every record back from W testing the substring (1.35 s a search
+    // under the load bench).
     if matches!(conn, DbConnection::Pg(_)) {
-        let inexact =
-            records::table
+        let inexact: Vec<i64> = record_search::table
+            .filter(record_search::exact.eq(false))
+            .filter(record_search::seq.le(w))
+            .select(record_search::seq)
+            .load(conn)?;
+        if !inexact.is_empty() {
+            let q = records::table
                 .select((records::id, records::seq))
-                .filter(records::id.eq_any(
-                    record_search::table.filter(record_search::exact.eq(false)).select(record_search::record_id),
-                ))
-                .filter(records::seq.le(w))
+                .filter(records::seq.eq_any(inexact))
                 .filter(policy::text_searchable_sql(purpose))
                 .filter(contains(q))
                 .into_boxed();
-        found.extend(crate::record_filters!(inexact, viewer, f).order(records::seq.desc()).limit(f.limit).load::<(
-            String,
-            i64,
-        )>(
-            conn
-        )?);
+            found.extend(crate::record_filters!(q, viewer, f).order(records::seq.desc()).limit(f.limit).load::<(
+                String,
+                i64,
+            )>(
+                conn
+            )?);
+        }
     }
     let indexed: Vec<(String, i64)> = match conn {
         DbConnection::Sqlite(_) => {
@@ -184,6 +190,9 @@ fn contains<QS: 'static>(q: &str) -> Box<dyn BoxableExpression<QS, MultiBackend,
 /// Matches the GIN index reads before the search decides how to find its page (PostgreSQL).
 const PG_PROBE: i64 = 2_000;
 
+/// The sequence numbers of the viewer's records a search walks before it asks the index.
+const WALK_BEFORE_PROBE: i64 = 500;
+
 /// The planner settings of the probe (GIN bitmap scans only).
 const PROBE: &str = "enable_seqscan = off, enable_indexscan = off, max_parallel_workers_per_gather = 0";
 
@@ -191,11 +200,12 @@ const PROBE: &str = "enable_seqscan = off, enable_indexscan = off, max_parallel_
 /// bigrams from an absent one, and each plan is slow for the other: walking `seq` backwards
 /// testing each row finds a common term's page early but reads everything for an absent one;
 /// reading every match through the GIN index is quick for a few matches and rechecks tens of
-/// thousands for a common term. So the index is asked first, through GIN alone (bitmap scans
-/// only), for up to `PG_PROBE` matches: fewer, and the page is taken from exactly those;
-/// more, and a walk back through the viewer's records (the feed index) finds the page within
-/// its first batches. At 200,000 records the planner's own choice took 135 ms for a common
-/// phrase and 810 ms for an absent bigram.
+/// thousands for a common term. So the search first walks the viewer's latest records (the
+/// feed index) for up to `WALK_BEFORE_PROBE` of them: a common term's page is full by then.
+/// If not, the index is asked, through GIN alone (bitmap scans only), for up to `PG_PROBE`
+/// matches: fewer, and the page is taken from exactly those; more, and the walk goes on. At
+/// 200,000 records the planner's own choice took 135 ms for a common phrase and 810 ms for an
+/// absent bigram.
 fn pg_indexed(
     conn: &mut DbConnection,
     viewer: &Viewer,
@@ -208,11 +218,41 @@ fn pg_indexed(
     let matches =
         || sql::<Bool>("record_terms.terms @@ CAST(").bind::<Text, _>(query.tsquery_literal()).sql(" AS tsquery)");
     let purpose = f.purpose.as_deref();
-    let probe = t::table.select(t::seq).filter(matches()).filter(t::seq.le(w)).into_boxed();
+    // The bounds on seq are written so that no btree can serve them (`seq + 0`): the probe
+    // reads the GIN alone. Offered the primary key for `seq <= W`, the planner took it
+    // whenever it costed the GIN high, and tested every indexed row (0.4-1 s a probe under
+    // the load bench).
+    let seq_at_most = |bound: i64| sql::<Bool>("record_terms.seq + 0 <= ").bind::<BigInt, _>(bound);
+    let probe = t::table.select(t::seq).filter(matches()).filter(seq_at_most(w)).into_boxed();
     let probe = match f.before_seq {
-        Some(b) => probe.filter(t::seq.lt(b)),
+        Some(b) => probe.filter(seq_at_most(b - 1)),
         None => probe,
     };
+    // The walk: the viewer's records through the feed index newest first, each
+    // batch tested by substring on the record's own row. A walk over all records by seq
+    // would read those the viewer may not see too: at a national hub (3,000 agencies,
+    // 1,000,000 records) a common phrase took 1.3 s for an agency entitled to 1.1% and 7 s
+    // for one entitled to 0.3%. The batch does not join the terms: the planner, estimating a
+    // phrase of bigrams at a handful of rows, then read every match in the country first
+    // (66 s for a batch of 5,000), or every term row by its key (12 s); a substring test of
+    // the batch's rows reads only those (14 µs a row).
+    let mut batch = |conn: &mut DbConnection, seqs: &[i64]| {
+        let batch = records::table
+            .select((records::id, records::seq))
+            .filter(records::seq.eq_any(seqs))
+            .filter(policy::text_searchable_sql(purpose))
+            .filter(contains(q))
+            .into_boxed();
+        crate::record_filters!(batch, viewer, f).order(records::seq.desc()).load(conn)
+    };
+    // A common term fills its page within the viewer's latest few hundred records, before
+    // the probe would have read its first thousands of matches (232 ms a probe under the load
+    // bench, ~100 ms at a national hub).
+    let mut walk = super::FeedWalk::new(viewer, f);
+    walk.run(conn, WALK_BEFORE_PROBE, &mut batch)?;
+    if walk.finished() {
+        return Ok(walk.into_page());
+    }
     let few: Option<Vec<i64>> = with_planner(conn, PROBE, |conn| {
         let seqs: Vec<i64> = probe.limit(PG_PROBE + 1).load(conn)?;
         Ok((seqs.len() as i64 <= PG_PROBE).then_some(seqs))
@@ -226,23 +266,10 @@ fn pg_indexed(
                 .into_boxed();
             crate::record_filters!(page, viewer, f).order(records::seq.desc()).limit(f.limit).load(conn)
         }
-        // Many matches: the viewer's records, walked through the feed index newest first,
-        // each batch tested by substring on the record's own row. A walk over all records by
-        // seq would read those the viewer may not see too: at a national hub (3,000
-        // agencies, 1,000,000 records) a common phrase took 1.3 s for an agency entitled to
-        // 1.1% and 7 s for one entitled to 0.3%. The batch does not join the terms: the
-        // planner, estimating a phrase of bigrams at a handful of rows, then read every
-        // match in the country first (66 s for a batch of 5,000), or every term row by its
-        // key (12 s); a substring test of the batch's rows reads only those (14 µs a row).
-        None => super::walk_feed_keys(conn, viewer, f, |conn, seqs| {
-            let batch = records::table
-                .select((records::id, records::seq))
-                .filter(records::seq.eq_any(seqs))
-                .filter(policy::text_searchable_sql(purpose))
-                .filter(contains(q))
-                .into_boxed();
-            crate::record_filters!(batch, viewer, f).order(records::seq.desc()).load(conn)
-        }),
+        None => {
+            walk.run(conn, i64::MAX, &mut batch)?;
+            Ok(walk.into_page())
+        }
     }
 }
 
