@@ -40,7 +40,8 @@ pub struct Application {
 
 /// Connections of the background loops (webhooks, up to `webhook_concurrency` endpoints at a
 /// time but each mostly waiting on its receiver; mail; the after-commit jobs) and the
-/// maintenance thread, apart from the requests' pool (`Settings::pool_size`).
+/// maintenance thread, apart from the requests' pool (`Settings::pool_size`). Without the
+/// loops (`delivery_workers = false`) the maintenance thread alone holds one.
 const BACKGROUND_POOL_SIZE: u32 = 8;
 
 /// How long a stopping server waits for its background loops to finish their current step.
@@ -178,8 +179,9 @@ impl Application {
         // the requests' pool they queued behind every request, and under the load bench the
         // search index fell 10,000 records behind (each search then matched those by
         // substring).
+        let background_size = if settings.delivery_workers { BACKGROUND_POOL_SIZE } else { 1 };
         let (background_pool, _) =
-            db::connect_with(&settings.database_url, BACKGROUND_POOL_SIZE, settings.db_lock_timeout_ms)?;
+            db::connect_with(&settings.database_url, background_size, settings.db_lock_timeout_ms)?;
         let loops = (settings.delivery_workers, settings.clone());
         let state =
             web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });

@@ -225,7 +225,7 @@ fn pg_indexed(
     let seq_at_most = |bound: i64| sql::<Bool>("record_terms.seq + 0 <= ").bind::<BigInt, _>(bound);
     let probe = t::table.select(t::seq).filter(matches()).filter(seq_at_most(w)).into_boxed();
     let probe = match f.before_seq {
-        Some(b) => probe.filter(seq_at_most(b - 1)),
+        Some(b) => probe.filter(seq_at_most(b.saturating_sub(1))),
         None => probe,
     };
     // The walk: the viewer's records through the feed index newest first, each
