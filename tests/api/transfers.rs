@@ -431,6 +431,43 @@ both!(
     duplicate_handling_is_flagged_without_leaking
 );
 
+/// The clue statistics sum the persons sanctioned over every concluded transfer: more than
+/// one transfer may hold (10,000), and the spec says so (schemathesis met 10,011 against it).
+fn sanction_totals_exceed_what_one_transfer_may_hold(b: Backend) {
+    let app = TestApp::spawn(b);
+    let admin = app.admin_token();
+    let xc = app.agency(&admin, "xuncha", "inspection");
+    let jw = app.agency(&admin, "jiwei", "discipline");
+    for i in 0..2 {
+        let id = clue(&app, &xc, &format!("系统性违纪问题线索{i}"), "涉及人数众多", &[]);
+        let (s, t) = transfer(&app, &xc, &id, &jw);
+        assert_eq!(s, 201, "{t}");
+        let tid = t["id"].as_str().unwrap().to_string();
+        let step = |action: &str, body: Value| app.post(&jw.token, &format!("/api/v1/transfers/{tid}/{action}"), body);
+        assert_eq!(step("accept", json!({})).1["state"], "accepted");
+        assert_eq!(step("start", json!({})).1["state"], "in_progress");
+        let (s, c) = step(
+            "conclude",
+            json!({"outcome": "form4", "sanctions": {"disciplinary": 6000, "organizational": 10000, "judicial": 1}, "summary": "立案审查"}),
+        );
+        assert_eq!(s, 200, "{c}");
+    }
+    let (s, st) = app.get(&jw.token, &format!("/api/v1/stats/clues?agency_id={}", jw.id));
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(st["sanctions"], json!({"disciplinary": 12000, "organizational": 20000, "judicial": 2}));
+    let (s, spec) = app.get(&jw.token, "/api/openapi.json");
+    assert_eq!(s, 200);
+    let totals = &spec["components"]["schemas"]["ClueStats"]["properties"]["sanctions"];
+    let name = totals["$ref"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
+    let schema = &spec["components"]["schemas"][name.as_str()];
+    for k in ["disciplinary", "organizational", "judicial"] {
+        assert_eq!(schema["properties"][k]["minimum"], 0, "{schema}");
+        assert!(schema["properties"][k].get("maximum").is_none(), "a sum has no maximum: {schema}");
+    }
+}
+
+both!(sanction_totals_exceed_what_one_transfer_may_hold);
+
 fn joint_deliberation_with_assignments_and_supervision(b: Backend) {
     let app = TestApp::spawn(b);
     let admin = app.admin_token();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{period, today, Direction};
 use crate::db::schema::transfers;
 use crate::db::{DbConnection, MultiBackend};
-use crate::domain::transfer::{Outcome, Sanctions, TransferState};
+use crate::domain::transfer::{Outcome, TransferState};
 use crate::error::AppResult;
 use crate::policy;
 
@@ -37,7 +37,19 @@ pub struct ClueStats {
     /// Mean days from transfer to conclusion, over concluded and closed transfers.
     pub mean_days_to_conclude: Option<f64>,
     pub by_outcome: BTreeMap<String, i64>,
-    pub sanctions: Sanctions,
+    pub sanctions: SanctionTotals,
+}
+
+/// Persons sanctioned, by kind, summed over the concluded and closed transfers in scope. A
+/// sum, so without the per-transfer maximum of `Sanctions` (schemathesis met 10,011).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct SanctionTotals {
+    #[schema(minimum = 0)]
+    pub disciplinary: i64,
+    #[schema(minimum = 0)]
+    pub organizational: i64,
+    #[schema(minimum = 0)]
+    pub judicial: i64,
 }
 
 type Scope = Box<dyn diesel::expression::BoxableExpression<transfers::table, MultiBackend, SqlType = Bool>>;
@@ -130,10 +142,10 @@ pub fn stats(
             if let Some(o) = outcome.as_deref().and_then(Outcome::parse) {
                 *s.by_outcome.entry(o.as_str().to_string()).or_default() += n;
             }
-            let to_i32 = |v: Option<i64>| v.unwrap_or(0).clamp(0, i32::MAX as i64) as i32;
-            s.sanctions.disciplinary += to_i32(d);
-            s.sanctions.organizational += to_i32(o);
-            s.sanctions.judicial += to_i32(j);
+            let persons = |v: Option<i64>| v.unwrap_or(0).max(0);
+            s.sanctions.disciplinary = s.sanctions.disciplinary.saturating_add(persons(d));
+            s.sanctions.organizational = s.sanctions.organizational.saturating_add(persons(o));
+            s.sanctions.judicial = s.sanctions.judicial.saturating_add(persons(j));
         }
     }
     s.accepted = transfers::table

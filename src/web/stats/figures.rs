@@ -117,9 +117,9 @@ pub fn sanctions(s: &ClueStats, unit: &str) -> Figure {
     );
     let n = &s.sanctions;
     let bars = [
-        Bar::count("党纪政务处分", n.disciplinary.into()),
-        Bar::count("组织处理", n.organizational.into()),
-        Bar::count("移送司法", n.judicial.into()),
+        Bar::count("党纪政务处分", n.disciplinary),
+        Bar::count("组织处理", n.organizational),
+        Bar::count("移送司法", n.judicial),
     ];
     if bars.iter().all(|b| b.value == 0.0) {
         f.empty = Some("所选期间已办结的线索中没有处分、处理或移送司法的人员。");
