@@ -106,6 +106,26 @@ fn check_every_query(app: &TestApp, reader: &Agency, ids: &[String], how: &str) 
 }
 
 /// A hub with a publishing discipline commission and an audit office that reads.
+/// Imports NDJSON `lines` as one sync batch of `owner`; every line must be created. Returns
+/// the new records' ids in line order.
+fn import_created(app: &TestApp, owner: &Agency, lines: &[String]) -> Vec<String> {
+    let resp = app
+        .req(Method::POST, "/api/v1/sync/batches", Some(&owner.token))
+        .header("Content-Type", "application/x-ndjson")
+        .body(lines.join("\n"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let results: Vec<serde_json::Value> =
+        resp.text().unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        results.iter().all(|r| r["status"] == "created"),
+        "{:?}",
+        results.iter().find(|r| r["status"] != "created")
+    );
+    results.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
 fn hub(b: Backend, configure: impl FnOnce(&mut guantong::config::Settings)) -> (TestApp, Agency, Agency) {
     let app = TestApp::spawn_with(b, configure);
     let admin = app.admin_token();
@@ -222,21 +242,7 @@ fn a_search_with_many_matches_looks_into_restricted_text_only_with_a_purpose(b: 
                "sensitivity": "restricted", "distribution": {"level": "agencies", "agencies": [reader.id]}})
         .to_string(),
     );
-    let resp = app
-        .req(Method::POST, "/api/v1/sync/batches", Some(&owner.token))
-        .header("Content-Type", "application/x-ndjson")
-        .body(lines.join("\n"))
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let results: Vec<serde_json::Value> =
-        resp.text().unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(
-        results.iter().all(|r| r["status"] == "created"),
-        "{:?}",
-        results.iter().find(|r| r["status"] != "created")
-    );
-    let secret = results.last().unwrap()["id"].as_str().unwrap().to_string();
+    let secret = import_created(&app, &owner, &lines).pop().unwrap();
     app.settle();
     // Without a purpose: every general match, and not the restricted one.
     let found = search(&app, &reader.token, "整改案", 100);
@@ -272,22 +278,7 @@ fn matches_older_than_the_latest_records_are_found_past_the_first_walk(b: Backen
     lines.push(line("RARE-R".into(), "罕见线索词(受限)".into(), "restricted"));
     lines.extend((0..2_100).map(|i| line(format!("E{i}"), format!("巡察整改案件{i}"), "general")));
     lines.extend((0..700).map(|i| line(format!("N{i}"), format!("日常记录{i}"), "general")));
-    let resp = app
-        .req(Method::POST, "/api/v1/sync/batches", Some(&owner.token))
-        .header("Content-Type", "application/x-ndjson")
-        .body(lines.join("\n"))
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let ids: Vec<String> = resp
-        .text()
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let r: serde_json::Value = serde_json::from_str(l).unwrap();
-            r["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
-        })
-        .collect();
+    let ids = import_created(&app, &owner, &lines);
     assert_eq!(ids.len(), 2_802);
     app.settle();
     let common = search(&app, &reader.token, "整改案", 100);
