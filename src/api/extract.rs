@@ -216,13 +216,19 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
+/// A header's text with at most `max` characters as sent: the contract bounds the value on the
+/// wire, before percent-decoding (the decoded text is never longer).
+fn bounded_header_text(req: &HttpRequest, name: &str, max: usize, what: &str) -> AppResult<Option<String>> {
+    let sent = req.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).chars().count());
+    if sent.is_some_and(|n| n > max) {
+        return Err(AppError::validation(name, format!("{what}不超过 {max} 个字符(百分号编码按编码后的字符计)")));
+    }
+    header_text(req, name)
+}
+
 /// `X-Access-Purpose`: why a restricted record is read (UTF-8, or percent-encoded UTF-8).
 pub fn access_purpose(req: &HttpRequest) -> AppResult<Option<String>> {
-    let p = header_text(req, "X-Access-Purpose")?;
-    if p.as_ref().is_some_and(|p| p.chars().count() > 500) {
-        return Err(AppError::validation("X-Access-Purpose", "查阅事由不超过 500 个字符"));
-    }
-    Ok(p)
+    bounded_header_text(req, "X-Access-Purpose", crate::contract::MAX_PURPOSE_CHARS, "查阅事由")
 }
 
 /// `If-Match: <version>` (bare, quoted or weak). Required on updates.
@@ -250,13 +256,9 @@ pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
     if_match(req).map(Some)
 }
 
-/// `Idempotency-Key`: 1–200 visible characters.
+/// `Idempotency-Key`: at most 200 characters as sent.
 pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
-    let k = header_text(req, "Idempotency-Key")?;
-    if k.as_ref().is_some_and(|k| k.len() > 200) {
-        return Err(AppError::validation("Idempotency-Key", "幂等键不超过 200 个字符"));
-    }
-    Ok(k)
+    bounded_header_text(req, "Idempotency-Key", crate::contract::MAX_IDEMPOTENCY_KEY_CHARS, "幂等键")
 }
 
 /// A path id that is not a well-formed identifier cannot name anything: 404 at once.

@@ -19,12 +19,26 @@ pub const PERCENT_TEXT_PATTERN: &str = concat!(
     ")*$"
 );
 
+/// The most characters `X-Access-Purpose` may have as sent (a percent-encoded character
+/// counts as written: `%E4%B8%AD` is nine).
+pub const MAX_PURPOSE_CHARS: usize = 500;
+/// The most characters `Idempotency-Key` may have as sent.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+
 pub fn purpose_header() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).max_length(Some(500)).pattern(Some(PERCENT_TEXT_PATTERN))
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(MAX_PURPOSE_CHARS))
+        .pattern(Some(PERCENT_TEXT_PATTERN))
+        .description(Some("按发送的字符计:百分号编码的一个汉字(如 %E4%B8%AD)计 9 个,直接以 UTF-8 发送的计 1 个"))
 }
 
 pub fn idempotency_key_header() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).max_length(Some(200)).pattern(Some(PERCENT_TEXT_PATTERN))
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(MAX_IDEMPOTENCY_KEY_CHARS))
+        .pattern(Some(PERCENT_TEXT_PATTERN))
+        .description(Some("按发送的字符计(百分号编码按编码后的字符计)"))
 }
 
 /// Declared once (`params(contract::AccessPurpose, …)`);
@@ -32,7 +46,7 @@ pub fn idempotency_key_header() -> ObjectBuilder {
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct AccessPurpose {
-    /// 查阅受限信息的事由(UTF-8,或百分号编码的 UTF-8,不超过 500 个字符),记入审计日志;
+    /// 查阅受限信息的事由(UTF-8,或百分号编码的 UTF-8;按发送的字符计不超过 500 个,百分号编码的一个汉字计 9 个),记入审计日志;
     /// 读取受限信息而未提供时返回 428
     #[param(rename = "X-Access-Purpose", schema_with = purpose_header)]
     pub purpose: Option<String>,
@@ -41,7 +55,7 @@ pub struct AccessPurpose {
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct IdempotencyKey {
-    /// 幂等键(不超过 200 个字符):同一单位以同一键重复提交时返回首次结果
+    /// 幂等键(按发送的字符计不超过 200 个):同一单位以同一键重复提交时返回首次结果
     #[param(rename = "Idempotency-Key", schema_with = idempotency_key_header)]
     pub key: Option<String>,
 }

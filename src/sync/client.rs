@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -74,8 +73,7 @@ impl HubClient {
             http,
             base: cfg.hub_url.clone(),
             api_key: cfg.api_key.clone(),
-            // The hub accepts UTF-8 or percent-encoded UTF-8; encoded is safe through any proxy.
-            purpose: cfg.access_purpose.as_deref().map(|p| utf8_percent_encode(p, NON_ALPHANUMERIC).to_string()),
+            purpose: cfg.purpose_header(),
             retry: cfg.retry,
         })
     }

@@ -164,6 +164,15 @@ impl SyncConfig {
         if f.retry_initial_ms == 0 || f.retry_max_ms < f.retry_initial_ms {
             return Err(cfg("retry_initial_ms 须大于 0 且不大于 retry_max_ms".into()));
         }
+        let access_purpose = f.access_purpose.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+        if let Some(sent) = access_purpose.as_deref().map(|p| purpose_header_value(p).len()) {
+            let max = crate::contract::MAX_PURPOSE_CHARS;
+            if sent > max {
+                return Err(cfg(format!(
+                    "access_purpose 过长:百分号编码后为 {sent} 个字符,平台最多接受 {max} 个(一个汉字编码后为 9 个)"
+                )));
+            }
+        }
         let export_dir = f.export_dir.map(&abs);
         Ok(SyncConfig {
             hub_url,
@@ -176,17 +185,28 @@ impl SyncConfig {
             chunk_lines: f.chunk_lines,
             page_size: f.page_size,
             records_per_file: f.records_per_file,
-            access_purpose: f.access_purpose.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
+            access_purpose,
             timeout: Duration::from_secs(f.timeout_secs.max(1)),
             connect_timeout: Duration::from_secs(f.connect_timeout_secs.max(1)),
             retry: Backoff::from_millis(f.retry_initial_ms, f.retry_max_ms, f.retries.saturating_add(1)),
         })
     }
 
+    /// The purpose as the `X-Access-Purpose` header carries it.
+    pub fn purpose_header(&self) -> Option<String> {
+        self.access_purpose.as_deref().map(purpose_header_value)
+    }
+
     /// A configured folder, or a configuration error naming the missing key.
     pub fn dir<'a>(&self, dir: &'a Option<PathBuf>, key: &str) -> SyncResult<&'a Path> {
         dir.as_deref().ok_or_else(|| SyncError::Config(format!("配置文件缺少 {key}")))
     }
+}
+
+/// The purpose percent-encoded: the hub accepts UTF-8 or percent-encoded UTF-8, and encoded
+/// text passes any proxy.
+fn purpose_header_value(purpose: &str) -> String {
+    percent_encoding::utf8_percent_encode(purpose, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[cfg(test)]
@@ -209,5 +229,22 @@ mod tests {
         assert!(matches!(SyncConfig::load(&path), Err(SyncError::Config(_))));
         std::fs::write(&path, "hub_url = \"http://x\"\nstate_dir = \"s\"\napi_key = \"k\"\nchunk_line = 3\n").unwrap();
         assert!(matches!(SyncConfig::load(&path), Err(SyncError::Config(_))), "unknown keys are refused");
+    }
+
+    #[test]
+    fn a_purpose_too_long_once_encoded_is_refused_when_the_config_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agency-sync.toml");
+        let with = |purpose: &str| {
+            format!("hub_url = \"http://x\"\nstate_dir = \"s\"\napi_key = \"k\"\naccess_purpose = \"{purpose}\"\n")
+        };
+        std::fs::write(&path, with(&"查".repeat(55))).unwrap();
+        let c = SyncConfig::load(&path).unwrap();
+        assert_eq!(c.purpose_header().unwrap().len(), 495);
+        std::fs::write(&path, with(&"查".repeat(56))).unwrap();
+        match SyncConfig::load(&path) {
+            Err(SyncError::Config(m)) => assert!(m.contains("access_purpose 过长") && m.contains("504"), "{m}"),
+            other => panic!("56 encoded characters pass: {:?}", other.map(|c| c.access_purpose)),
+        }
     }
 }
