@@ -7,9 +7,9 @@
 use std::collections::BTreeSet;
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 
-use crate::db::schema::{events, feed_keys};
+use crate::db::schema::feed_keys;
 use crate::db::DbConnection;
 
 /// Files rows `(key, seq)` (new events: no row can exist yet).
@@ -48,15 +48,77 @@ enum Stretch {
     Before(i64),
 }
 
-/// At most `want` event numbers filed under `key` in `stretch`, in the scan's direction.
-fn scan_key(conn: &mut DbConnection, key: &str, stretch: Stretch, want: i64) -> QueryResult<Vec<i64>> {
-    let q = feed_keys::table.filter(feed_keys::key.eq(key)).select(feed_keys::seq).limit(want).into_boxed();
-    match stretch {
-        Stretch::After { after, upto } => {
-            q.filter(feed_keys::seq.gt(after)).filter(feed_keys::seq.le(upto)).order(feed_keys::seq).load(conn)
+/// Where a scan reads: the events filed under a key, or those aimed at one agency.
+enum Source<'a> {
+    Key(&'a str),
+    Target(&'a str),
+}
+
+#[derive(QueryableByName)]
+struct ScanRow {
+    #[diesel(sql_type = BigInt)]
+    part: i64,
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// At most `want` event numbers from each source in `stretch`, in the scan's direction: one
+/// statement of one index range scan per source (`UNION ALL` of limited subqueries), so a
+/// viewer with several keys costs one round trip a batch, not one a key.
+fn scan(conn: &mut DbConnection, sources: &[Source], stretch: Stretch, want: i64) -> QueryResult<Vec<Vec<i64>>> {
+    let pg = matches!(conn, DbConnection::Pg(_));
+    let mut n = 0;
+    let mut param = || {
+        n += 1;
+        if pg {
+            format!("${n}")
+        } else {
+            "?".to_string()
         }
-        Stretch::Before(before) => q.filter(feed_keys::seq.lt(before)).order(feed_keys::seq.desc()).load(conn),
+    };
+    let parts: Vec<String> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let (table, column) = match source {
+                Source::Key(_) => ("feed_keys", "key"),
+                Source::Target(_) => ("events", "target_agency_id"),
+            };
+            let by = format!("{column} = {}", param());
+            let range = match stretch {
+                Stretch::After { .. } => format!("seq > {} AND seq <= {} ORDER BY seq", param(), param()),
+                Stretch::Before(_) => format!("seq < {} ORDER BY seq DESC", param()),
+            };
+            format!("SELECT CAST({i} AS BIGINT) AS part, seq FROM (SELECT seq FROM {table} WHERE {by} AND {range} LIMIT {}) AS p{i}", param())
+        })
+        .collect();
+    let sql = parts.join(" UNION ALL ");
+    macro_rules! run {
+        ($backend:ty, $c:expr) => {{
+            let mut q = diesel::sql_query(sql).into_boxed::<$backend>();
+            for source in sources {
+                let (Source::Key(v) | Source::Target(v)) = source;
+                q = q.bind::<Text, _>(v.to_string());
+                q = match stretch {
+                    Stretch::After { after, upto } => q.bind::<BigInt, _>(after).bind::<BigInt, _>(upto),
+                    Stretch::Before(before) => q.bind::<BigInt, _>(before),
+                };
+                q = q.bind::<BigInt, _>(want);
+            }
+            q.load::<ScanRow>($c)?
+        }};
     }
+    let rows = match conn {
+        DbConnection::Pg(c) => run!(diesel::pg::Pg, c),
+        DbConnection::Sqlite(c) => run!(diesel::sqlite::Sqlite, c),
+    };
+    let mut scans = vec![Vec::new(); sources.len()];
+    for row in rows {
+        if let Some(s) = usize::try_from(row.part).ok().and_then(|i| scans.get_mut(i)) {
+            s.push(row.seq);
+        }
+    }
+    Ok(scans)
 }
 
 /// Merges scans of at most `want` numbers each into the first `want` in the scans'
@@ -83,18 +145,9 @@ pub fn candidates(
     want: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
     let stretch = Stretch::After { after, upto };
-    let mut scans = vec![events::table
-        .filter(events::target_agency_id.eq(agency_id))
-        .filter(events::seq.gt(after))
-        .filter(events::seq.le(upto))
-        .order(events::seq)
-        .limit(want)
-        .select(events::seq)
-        .load(conn)?];
-    for key in keys {
-        scans.push(scan_key(conn, key, stretch, want)?);
-    }
-    Ok(merge(scans, stretch, want))
+    let sources: Vec<Source> =
+        std::iter::once(Source::Target(agency_id)).chain(keys.iter().map(|k| Source::Key(k))).collect();
+    Ok(merge(scan(conn, &sources, stretch, want)?, stretch, want))
 }
 
 /// The last `want` event numbers below `before` filed under any of `keys`, newest first,
@@ -106,7 +159,10 @@ pub fn latest_before(
     before: i64,
     want: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
+    if keys.is_empty() {
+        return Ok((Vec::new(), false));
+    }
     let stretch = Stretch::Before(before);
-    let scans = keys.iter().map(|k| scan_key(conn, k, stretch, want)).collect::<QueryResult<Vec<_>>>()?;
-    Ok(merge(scans, stretch, want))
+    let sources: Vec<Source> = keys.iter().map(|k| Source::Key(k)).collect();
+    Ok(merge(scan(conn, &sources, stretch, want)?, stretch, want))
 }
