@@ -17,6 +17,22 @@ pub fn transfer(app: &TestApp, from: &Agency, record: &str, to: &Agency) -> (u16
     app.post(&from.token, &format!("/api/v1/records/{record}/transfers"), json!({"to_agency_id": to.id, "suggestion": "建议由市纪委监委谈话函询", "deadline": "2099-01-31", "round": "七届市委第八轮巡察"}))
 }
 
+/// One step of a transfer by `a` (accept, start, conclude, feedback …), which must succeed.
+pub fn transfer_step(app: &TestApp, a: &Agency, tid: &str, action: &str, body: Value) -> Value {
+    let (s, r) = app.post(&a.token, &format!("/api/v1/transfers/{tid}/{action}"), body);
+    assert_eq!(s, 200, "{action}: {r}");
+    r
+}
+
+/// Accepts, starts and concludes a transfer with the outcome and sanctions given.
+pub fn conclude(app: &TestApp, a: &Agency, tid: &str, outcome: &str, sanctions: [i32; 3], summary: &str) {
+    assert_eq!(transfer_step(app, a, tid, "accept", json!({}))["state"], "accepted");
+    assert_eq!(transfer_step(app, a, tid, "start", json!({}))["state"], "in_progress");
+    let s = json!({"disciplinary": sanctions[0], "organizational": sanctions[1], "judicial": sanctions[2]});
+    let c = transfer_step(app, a, tid, "conclude", json!({"outcome": outcome, "sanctions": s, "summary": summary}));
+    assert_eq!(c["state"], "concluded");
+}
+
 fn inbox_reasons(app: &TestApp, a: &Agency) -> Vec<(String, String)> {
     let inbox = expect_status(
         200,
@@ -442,15 +458,7 @@ fn sanction_totals_exceed_what_one_transfer_may_hold(b: Backend) {
         let id = clue(&app, &xc, &format!("系统性违纪问题线索{i}"), "涉及人数众多", &[]);
         let (s, t) = transfer(&app, &xc, &id, &jw);
         assert_eq!(s, 201, "{t}");
-        let tid = t["id"].as_str().unwrap().to_string();
-        let step = |action: &str, body: Value| app.post(&jw.token, &format!("/api/v1/transfers/{tid}/{action}"), body);
-        assert_eq!(step("accept", json!({})).1["state"], "accepted");
-        assert_eq!(step("start", json!({})).1["state"], "in_progress");
-        let (s, c) = step(
-            "conclude",
-            json!({"outcome": "form4", "sanctions": {"disciplinary": 6000, "organizational": 10000, "judicial": 1}, "summary": "立案审查"}),
-        );
-        assert_eq!(s, 200, "{c}");
+        conclude(&app, &jw, t["id"].as_str().unwrap(), "form4", [6000, 10000, 1], "立案审查");
     }
     let (s, st) = app.get(&jw.token, &format!("/api/v1/stats/clues?agency_id={}", jw.id));
     assert_eq!(s, 200, "{st}");

@@ -4,12 +4,12 @@
 
 use regex::Regex;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::both;
 use crate::browser::Browser;
 use crate::helpers::*;
-use crate::transfers::{clue, transfer};
+use crate::transfers::{clue, conclude, transfer, transfer_step as step};
 use crate::web_http::*;
 
 /// Titles, bodies and summaries: none of them may reach a statistics page.
@@ -28,19 +28,6 @@ fn sent(app: &TestApp, from: &Agency, to: &Agency, title: &str, body: &str) -> S
     let id = clue(app, from, title, body, &[]);
     let t = expect_status(201, transfer(app, from, &id, to));
     t["id"].as_str().unwrap().to_string()
-}
-
-fn step(app: &TestApp, a: &Agency, tid: &str, action: &str, body: Value) {
-    let (s, r) = app.post(&a.token, &format!("/api/v1/transfers/{tid}/{action}"), body);
-    assert_eq!(s, 200, "{action}: {r}");
-}
-
-/// Accepts, starts and concludes a transfer with the outcome and sanctions given.
-fn conclude(app: &TestApp, a: &Agency, tid: &str, outcome: &str, sanctions: [i32; 3], summary: &str) {
-    step(app, a, tid, "accept", json!({}));
-    step(app, a, tid, "start", json!({}));
-    let s = json!({"disciplinary": sanctions[0], "organizational": sanctions[1], "judicial": sanctions[2]});
-    step(app, a, tid, "conclude", json!({"outcome": outcome, "sanctions": s, "summary": summary}));
 }
 
 /// The part of the page that is one figure (its chart and its table).
