@@ -33,6 +33,8 @@ use utoipa::OpenApi;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The public endpoints' own server (码上巡察, `public_listen`), with its port.
+    public: Option<(u16, Server)>,
     background: Background,
     pub pool: DbPool,
     pub backend: Backend,
@@ -54,6 +56,7 @@ pub const LOOPS_STOP_WITHIN: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct AppHandle {
     server: ServerHandle,
+    public: Option<ServerHandle>,
     background: Background,
 }
 
@@ -63,6 +66,9 @@ impl AppHandle {
     /// loops to stop and waits up to `LOOPS_STOP_WITHIN` for them to end. Returns whether they
     /// all did.
     pub async fn stop(&self, graceful: bool) -> bool {
+        if let Some(public) = &self.public {
+            public.stop(graceful).await;
+        }
         self.server.stop(graceful).await;
         self.background.stop_and_wait(LOOPS_STOP_WITHIN).await
     }
@@ -183,10 +189,22 @@ impl Application {
         let (background_pool, _) =
             db::connect_with(&settings.database_url, background_size, settings.db_lock_timeout_ms)?;
         let loops = (settings.delivery_workers, settings.clone());
+        let desk = crate::public::PublicDesk::from_settings(&settings, jwt_secret.expose());
+        let public_listener = match &settings.public_listen {
+            Some(addr) => {
+                Some(TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("无法监听码上巡察公开地址 {addr}:{e}"))?)
+            }
+            None => None,
+        };
+        let public_port = public_listener.as_ref().map(|l| l.local_addr()).transpose()?.map(|a| a.port());
         let state =
             web::Data::new(AppState { pool: pool.clone(), backend, settings, jwt_secret, metrics: Metrics::new() });
+        let public_server =
+            public_listener.map(|listener| public_server(listener, state.clone(), desk.clone())).transpose()?;
+        let main_desk = public_server.is_none().then_some(desk);
         let server = HttpServer::new(move || {
             let requests = state.metrics.requests.clone();
+            let desk = main_desk.clone();
             let spec = openapi_json.clone();
             App::new()
                 .app_data(state.clone())
@@ -200,6 +218,11 @@ impl Application {
                 .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
                 .configure(api::configure_ops)
                 .into_app()
+                .configure(|cfg| {
+                    if let Some(desk) = desk {
+                        crate::public::configure(cfg, desk)
+                    }
+                })
                 .app_data(crate::web::form_config())
                 .configure(crate::web::configure)
                 .route(
@@ -221,7 +244,7 @@ impl Application {
                     })
                 })
                 .wrap(crate::web::security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::HubRootSpan>::new())
         })
         .listen(listener)?
         .shutdown_timeout(10)
@@ -236,15 +259,25 @@ impl Application {
             background.stop();
             return Err(e.into());
         }
-        Ok(Application { port, server, background, pool, backend })
+        let public = public_port.zip(public_server);
+        Ok(Application { port, server, public, background, pool, backend })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The port of the public endpoints' own address, when `public_listen` is set.
+    pub fn public_port(&self) -> Option<u16> {
+        self.public.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn handle(&self) -> AppHandle {
-        AppHandle { server: self.server.handle(), background: self.background.clone() }
+        AppHandle {
+            server: self.server.handle(),
+            public: self.public.as_ref().map(|(_, s)| s.handle()),
+            background: self.background.clone(),
+        }
     }
 
     /// Serves until the server is stopped (`AppHandle::stop`), then stops the background loops
@@ -253,7 +286,26 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let background = self.background;
         let _stop_loops = background.stop_on_drop();
-        let served = self.server.await;
+        let (public_handle, public) = match self.public {
+            Some((_, s)) => (Some(s.handle()), Some(s)),
+            None => (None, None),
+        };
+        let main = async {
+            let served = self.server.await;
+            // However the main server ended, the public one ends with it.
+            if let Some(h) = &public_handle {
+                h.stop(true).await;
+            }
+            served
+        };
+        let public = async {
+            if let Some(s) = public {
+                if let Err(e) = s.await {
+                    tracing::error!(error = %e, "码上巡察公开地址的服务异常结束");
+                }
+            }
+        };
+        let (served, ()) = futures_util::future::join(main, public).await;
         tracing::info!("HTTP 服务已停止,正在停止后台任务(投递、维护)");
         if background.stop_and_wait(LOOPS_STOP_WITHIN).await {
             tracing::info!("后台任务已全部结束");
@@ -266,4 +318,24 @@ impl Application {
         }
         served
     }
+}
+
+/// The server of the public endpoints on their own address: `/public/…` and nothing else.
+fn public_server(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    desk: std::sync::Arc<crate::public::PublicDesk>,
+) -> std::io::Result<Server> {
+    Ok(HttpServer::new(move || {
+        let desk = desk.clone();
+        App::new()
+            .app_data(state.clone())
+            .configure(move |cfg| crate::public::only_public(cfg, desk))
+            .wrap(crate::web::security_headers())
+            .wrap(TracingLogger::<crate::telemetry::HubRootSpan>::new())
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .disable_signals()
+    .run())
 }

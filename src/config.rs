@@ -136,6 +136,28 @@ pub struct Settings {
     /// many years (a posting ending on or after the day this many years ago) stays off its team.
     #[serde(default = "default_inspection_avoidance_years")]
     pub inspection_avoidance_years: u32,
+    /// 码上巡察: the public endpoints (`/public/…`) on an address of their own (e.g. behind the
+    /// internet-facing proxy); then the main address does not serve them, and this one serves
+    /// nothing else. Unset: the main address serves them.
+    #[serde(default)]
+    pub public_listen: Option<String>,
+    /// The address the public reaches the channels at (their links and QR codes); unset:
+    /// `public_url`.
+    #[serde(default)]
+    pub public_reports_url: Option<String>,
+    /// The proof of work of the public forms: PBKDF2 iterations a try, the largest counter
+    /// (a phone tries up to that many), and how long a challenge stays valid.
+    pub public_challenge_cost: u32,
+    pub public_challenge_max_counter: u32,
+    pub public_challenge_ttl_secs: u64,
+    /// Reports and additions per client address an hour; reports per channel an hour;
+    /// receipt-code lookups per client address an hour.
+    pub public_reports_per_address_hour: u32,
+    pub public_reports_per_channel_hour: u32,
+    pub public_lookups_per_address_hour: u32,
+    /// Requests of any kind to the public endpoints per client address a minute (counted in
+    /// each instance's memory, before anything touches the database).
+    pub public_requests_per_address_minute: u32,
 }
 
 fn default_inspection_avoidance_years() -> u32 {
@@ -206,6 +228,15 @@ impl Default for Settings {
             ledger_export_max_rows: 20_000,
             evidence_max_bytes: 10 * 1024 * 1024,
             inspection_avoidance_years: default_inspection_avoidance_years(),
+            public_listen: None,
+            public_reports_url: None,
+            public_challenge_cost: 2_000,
+            public_challenge_max_counter: 400,
+            public_challenge_ttl_secs: 3_600,
+            public_reports_per_address_hour: 6,
+            public_reports_per_channel_hour: 300,
+            public_lookups_per_address_hour: 30,
+            public_requests_per_address_minute: 120,
         }
     }
 }
@@ -244,6 +275,11 @@ impl Settings {
     /// Whether the hub is reached over HTTPS (then the web client's cookie is `Secure`).
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The address channel links and QR codes start with.
+    pub fn public_reports_base(&self) -> &str {
+        self.public_reports_url.as_deref().unwrap_or(&self.public_url)
     }
 
     /// The one-time link for `token`.

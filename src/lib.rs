@@ -20,6 +20,7 @@ pub mod domain;
 pub mod error;
 pub mod json;
 pub mod policy;
+pub mod public;
 pub mod service;
 pub mod store;
 pub mod sync;

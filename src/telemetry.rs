@@ -102,3 +102,33 @@ impl Default for Metrics {
         Self::new()
     }
 }
+
+/// The request log's span: the default of `tracing-actix-web` (method, route, client address,
+/// user agent, status), except for the public endpoints of 码上巡察, where a reporter's
+/// address and user agent are not recorded (method and status only).
+pub struct HubRootSpan;
+
+impl tracing_actix_web::RootSpanBuilder for HubRootSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        if crate::public::is_public_path(request.path()) {
+            tracing::info_span!(
+                "HTTP request",
+                http.method = %request.method(),
+                http.target = crate::public::PREFIX,
+                http.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+                exception.message = tracing::field::Empty,
+                exception.details = tracing::field::Empty,
+            )
+        } else {
+            tracing_actix_web::DefaultRootSpanBuilder::on_request_start(request)
+        }
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome)
+    }
+}

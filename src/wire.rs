@@ -1,6 +1,12 @@
 //! Serde shapes of request bodies, shared by the domain's wire types and the API: nested
 //! objects that refuse the array form, and integers that accept `2.0`. A leaf module: serde only.
 
+/// A field that may be cleared (`#[serde(default, deserialize_with = …)]`): `Some(None)` for
+/// `null`, `None` when left out.
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// A nested object in a request body (`deserialize_with`): refuses the array form serde would
 /// otherwise accept for a struct.
 pub fn object<'de, D, T>(d: D) -> Result<T, D::Error>

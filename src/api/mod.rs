@@ -31,6 +31,7 @@ pub mod problem;
 pub mod records;
 pub mod rectification;
 pub mod rectification_items;
+pub mod report_channels;
 pub mod round_stats;
 pub mod rounds;
 pub mod self_checks;
@@ -241,6 +242,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(campaigns::export_campaigns)
         .service(campaigns::get_campaign)
         .service(campaigns::link_campaign)
+        .service(report_channels::create_report_channel)
+        .service(report_channels::list_report_channels)
+        .service(report_channels::get_report_channel)
+        .service(report_channels::update_report_channel)
+        .service(report_channels::report_channel_qr_svg)
+        .service(report_channels::report_channel_qr_png)
+        .service(report_channels::report_channel_stats)
+        .service(report_channels::list_public_reports)
+        .service(report_channels::get_public_report)
+        .service(report_channels::step_public_report)
+        .service(report_channels::download_public_report_file)
         .service(audit::list_audit);
 }
 

@@ -5,7 +5,7 @@
 //! statistics and export are in `api::talent_lists`.
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::{if_match, path_id, run, Auth, JsonBody};
@@ -160,11 +160,6 @@ pub async fn get_talent(state: web::Data<AppState>, Auth(p): Auth, id: web::Path
     Ok(HttpResponse::Ok().insert_header(("ETag", format!("\"{}\"", v.version))).json(v))
 }
 
-/// Present in the body: `Some(None)` for `null` (cleared), `None` when left out.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
 /// A change to a person's entry; fields left out stay. `postings` and `relations`, when
 /// given, replace the lists.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -172,7 +167,7 @@ pub struct TalentPatch {
     #[schema(schema_with = crate::contract::name_100_or_null)]
     pub name: Option<String>,
     /// `null` unlinks the work unit object (then `work_unit_name` stays as it is).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::wire::present")]
     #[schema(schema_with = crate::contract::id_or_null)]
     pub work_unit_object_id: Option<Option<String>>,
     #[schema(schema_with = crate::contract::name_100_or_null)]

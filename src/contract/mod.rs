@@ -19,6 +19,7 @@ mod inspection;
 mod no_nul;
 pub mod page;
 mod params;
+mod public_reports;
 pub mod record;
 pub mod sync;
 mod talent;
@@ -29,6 +30,7 @@ pub use headers::*;
 pub use info_requests::*;
 pub use inspection::*;
 pub use params::*;
+pub use public_reports::*;
 pub use talent::*;
 
 /// Completes the generated document; called on the document the server serves.

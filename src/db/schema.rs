@@ -1208,3 +1208,65 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(records, record_search);
+
+diesel::table! {
+    report_channels (id) {
+        id -> Text,
+        owner_agency_id -> Text,
+        round_id -> Text,
+        inspected_unit_id -> Text,
+        team_id -> Text,
+        slug -> Text,
+        contact_line -> Text,
+        opens_on -> Text,
+        closes_on -> Text,
+        closed_at -> Nullable<Text>,
+        liaison_user_id -> Nullable<Text>,
+        reports_count -> Integer,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    public_reports (id) {
+        id -> Text,
+        channel_id -> Text,
+        number -> Integer,
+        record_id -> Text,
+        receipt_digest -> Text,
+        state -> Text,
+        duplicate_of -> Nullable<Text>,
+        clue_record_id -> Nullable<Text>,
+        close_reason -> Nullable<Text>,
+        handled_by -> Nullable<Text>,
+        supplements -> Integer,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    public_report_files (id) {
+        id -> Text,
+        report_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    public_challenges_spent (nonce) {
+        nonce -> Text,
+        expires_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(public_reports, report_channels);
+diesel::allow_tables_to_appear_in_same_query!(public_reports, records);

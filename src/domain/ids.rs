@@ -211,3 +211,11 @@ id_type!(
     /// A post-inspection direct-supervision campaign (巡后直督).
     SupervisionCampaignId
 );
+id_type!(
+    /// A public reporting channel (码上巡察).
+    ChannelId
+);
+id_type!(
+    /// A report made through a public channel.
+    PublicReportId
+);

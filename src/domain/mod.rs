@@ -13,6 +13,7 @@ pub mod ids;
 pub mod inspection;
 pub mod mail;
 pub mod object;
+pub mod public_report;
 pub mod record;
 pub mod retry;
 pub mod search_terms;

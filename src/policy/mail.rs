@@ -60,6 +60,7 @@ mod tests {
                 field_grants: vec![],
                 sensitivity: Some(sensitivity),
                 withdrawn: false,
+                from_public_channel: false,
             };
             assert_eq!(mail_may_name_record(&facts), named, "{sensitivity:?}");
         }

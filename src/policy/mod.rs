@@ -28,6 +28,7 @@ pub mod common_problems;
 pub mod credentials;
 pub mod membership;
 pub mod objects;
+pub mod public_reports;
 pub mod webhook_targets;
 
 use crate::domain::Role;

@@ -84,6 +84,7 @@ mod tests {
             field_grants: vec![],
             sensitivity: Some(Sensitivity::General),
             withdrawn: false,
+            from_public_channel: false,
         };
         let viewer = |a: &str| Viewer { agency_id: a.into(), agency_active: true, group_ids: Default::default() };
         assert!(require_may_transfer(&viewer("owner"), &facts).is_ok());

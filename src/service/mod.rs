@@ -23,6 +23,7 @@ pub mod mail;
 pub mod membership;
 pub mod objects;
 pub mod ops;
+pub mod public_reports;
 pub mod records;
 pub mod search_index;
 pub mod sessions;

@@ -71,6 +71,9 @@ pub struct AccessFacts {
     pub field_grants: Vec<String>,
     pub sensitivity: Option<Sensitivity>,
     pub withdrawn: bool,
+    /// A report made through a public channel (码上巡察, `public_reports`): its reporter's
+    /// identity is disclosed only in a single read, and only its channel changes it.
+    pub from_public_channel: bool,
 }
 
 /// Rule 5, Rust form: may `viewer` read the record?
@@ -231,7 +234,9 @@ pub fn disclosure(viewer: &Viewer, r: &AccessFacts, mode: ReadMode<'_>) -> Resul
         }
         ReadMode::Feed { purpose } => {
             let content = !restricted || purpose.is_some();
-            Ok(Disclosure { content, protected: protected && content, recipients })
+            // A feed page goes to machines (sync jobs, webhooks): never a reporter's identity.
+            let protected = protected && content && !r.from_public_channel;
+            Ok(Disclosure { content, protected, recipients })
         }
     }
 }

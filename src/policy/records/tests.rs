@@ -18,6 +18,7 @@ fn record(level: DistributionLevel, s: Sensitivity) -> AccessFacts {
         field_grants: vec!["f".into()],
         sensitivity: Some(s),
         withdrawn: false,
+        from_public_channel: false,
     }
 }
 

@@ -175,12 +175,19 @@ pub fn grant(
 
 /// Loads a record the principal's agency owns, for a change: 404 if it may not even read
 /// it, 403 if it reads it but is not the owner, 412 if `if_match` is stale.
-fn load_owned(conn: &mut DbConnection, viewer: &Viewer, id: &str, if_match: Option<i32>) -> AppResult<StoredRecord> {
+fn load_owned(
+    conn: &mut DbConnection,
+    p: &Principal,
+    viewer: &Viewer,
+    id: &str,
+    if_match: Option<i32>,
+) -> AppResult<StoredRecord> {
     let s = load(conn, id)?.ok_or_else(AppError::record_not_found)?;
     if !policy::can_read(viewer, &s.facts()) {
         return Err(AppError::record_not_found());
     }
     policy::require_owner(viewer, &s.facts())?;
+    policy::public_reports::require_record_editable(p, &s.facts())?;
     check_version(&s, if_match)?;
     Ok(s)
 }
@@ -232,7 +239,7 @@ pub fn update(
 ) -> AppResult<UpdateOutcome> {
     // The new content is checked before the version: an invalid change is 422 whatever
     // version it names, a valid one against a stale version 412.
-    let before = load_owned(conn, viewer, id, None)?;
+    let before = load_owned(conn, p, viewer, id, None)?;
     let mut c = before.content();
     patch(&mut c);
     let known = known_objects(conn, std::iter::once(&c))?;
@@ -288,7 +295,7 @@ fn withdraw_in(
     id: &str,
     if_match: Option<i32>,
 ) -> AppResult<()> {
-    let before = load_owned(conn, viewer, id, if_match)?;
+    let before = load_owned(conn, p, viewer, id, if_match)?;
     let audience = policy::audience(&ctx.directory, &before.facts());
     tombstones(conn, log, id, &p.agency_id, EventType::RecordWithdrawn, &audience, &[])?;
     let seq = log.last_seq();

@@ -97,6 +97,7 @@ impl StoredRecord {
             field_grants: self.field_grants.clone(),
             sensitivity: Some(self.sensitivity),
             withdrawn: self.row.withdrawn_at.is_some(),
+            from_public_channel: crate::policy::public_reports::is_channel_author(&self.row.author_id),
         }
     }
 
