@@ -26,6 +26,8 @@ mod openapi;
 mod permissions;
 mod policy_equivalence;
 mod policy_equivalence_workflow;
+mod public_abuse;
+pub mod public_reports;
 mod receiver;
 mod records;
 pub mod rectification;

@@ -25,7 +25,12 @@ pub struct Round {
 /// A round of the inspection office with 纪委监委 and 组织部 as participants, one team, two
 /// inspected units (the first linked to its own account), moved into `inspection`.
 pub fn round_in_inspection(b: Backend) -> Round {
-    let app = TestApp::spawn(b);
+    round_in_inspection_with(b, |_| {})
+}
+
+/// `round_in_inspection` on a server whose settings `configure` adjusts first.
+pub fn round_in_inspection_with(b: Backend, configure: impl FnOnce(&mut guantong::config::Settings)) -> Round {
+    let app = TestApp::spawn_with(b, configure);
     let admin = app.admin_token();
     let office = app.agency(&admin, "xcb", "inspection");
     let jiwei = app.agency(&admin, "jiwei", "discipline");
