@@ -42,6 +42,22 @@ fn free_port() -> u16 {
 impl Browser {
     /// A fresh headless Chromium (no profile, no cookies) for the hub at `base`.
     pub fn open(base: &str) -> Browser {
+        Browser::open_as(base, None)
+    }
+
+    /// The same at a phone's viewport (390 × 844, pixel ratio 3, a phone's user agent), as
+    /// Chromium's device emulation makes it: what a reporter holds.
+    pub fn open_phone(base: &str) -> Browser {
+        Browser::open_as(
+            base,
+            Some(
+                json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true, "mobile": true},
+                "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"}),
+            ),
+        )
+    }
+
+    fn open_as(base: &str, mobile: Option<Value>) -> Browser {
         for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
             assert!(
                 std::path::Path::new(path).exists(),
@@ -66,6 +82,10 @@ impl Browser {
             },
             "goog:loggingPrefs": {"browser": "ALL"},
         });
+        let mut caps = caps;
+        if let Some(m) = mobile {
+            caps["goog:chromeOptions"]["mobileEmulation"] = m;
+        }
         let caps = caps.as_object().unwrap().clone();
         let webdriver = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -166,6 +186,23 @@ impl Browser {
                 Ok::<_, fantoccini::error::CmdError>(())
             })
             .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Chooses `path` (a local file) in the file input matching `css`.
+    pub fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let p = path.to_str().expect("a UTF-8 path").to_string();
+        self.rt
+            .block_on(async { self.c().find(Locator::Css(css)).await?.send_keys(&p).await })
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Waits (up to 30 s) until the script returns `true`.
+    pub fn wait_until(&self, what: &str, js: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.script(js) != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "{what}: not within 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Runs a script in the page and returns its value.

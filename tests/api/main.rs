@@ -55,6 +55,7 @@ mod web_journey;
 mod web_linkage;
 mod web_pages;
 mod web_platform;
+mod web_public;
 mod web_rectification;
 mod web_rounds;
 mod web_stats;

@@ -152,8 +152,8 @@ fn check(conn: &mut DbConnection, office: &str, d: &ChannelDraft, errs: &mut Vec
         let n = c.trim().chars().count();
         if n == 0 || n > MAX_CONTACT_LINE_CHARS {
             errs.push(FieldError::new("contact_line", format!("请填写联系方式(1–{MAX_CONTACT_LINE_CHARS} 个字)")));
-        } else if c.chars().any(char::is_control) {
-            errs.push(FieldError::new("contact_line", "含有无法识别的控制字符"));
+        } else if c.contains('\0') {
+            errs.push(FieldError::new("contact_line", "含有无法识别的空字符"));
         }
     }
     if let Some(Some(u)) = &d.liaison_user_id {

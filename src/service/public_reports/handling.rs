@@ -196,11 +196,8 @@ pub fn act(conn: &mut DbConnection, p: &Principal, id: &PublicReportId, s: Step)
     if s.action == ReportAction::Close && reason.is_none() {
         errs.push(FieldError::new("reason", "请填写办结理由"));
     }
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS || r.chars().any(|c| c.is_control() && c != '\n'))
-    {
-        errs.push(FieldError::new("reason", format!("理由最多 {MAX_REASON_CHARS} 个字,且不能含控制字符")));
+    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS || r.contains('\0')) {
+        errs.push(FieldError::new("reason", format!("理由最多 {MAX_REASON_CHARS} 个字,且不能含空字符")));
     }
     if s.action == ReportAction::MarkDuplicate {
         match &s.duplicate_of {

@@ -22,6 +22,7 @@ use crate::web::session::SignedIn;
 use crate::web::stats::figures::Figure;
 use crate::web::{chinese_date, page, page_with, see_other, Nav, WebError};
 
+mod channels;
 mod common_problem;
 mod common_problems;
 mod direct_supervision;
@@ -29,6 +30,7 @@ mod evaluation;
 mod figures;
 mod ledger;
 mod linkage;
+mod public_report;
 mod rectification;
 mod request;
 mod requests;
@@ -64,7 +66,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // `/talents/new` and the roster's exports before `/talents/{id}`.
         .configure(talents::routes)
         .configure(talent::routes)
-        .configure(team::routes);
+        .configure(team::routes)
+        // 码上巡察: `/inspected-units/{id}/report-channels/new` is not shadowed by the unit's
+        // own routes (they end in other words).
+        .configure(channels::routes)
+        .configure(public_report::routes);
     // `/info-requests/new` before `/info-requests/{id}`.
     cfg.configure(requests::routes).configure(request::routes);
     // After a round: 共性问题, 未巡先改 and 专项整治 (`/campaigns/new` and the exports before
