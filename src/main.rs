@@ -253,9 +253,13 @@ fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 // One write, and a closed stdout (a supervisor that stopped reading) is no reason
                 // to stop serving.
                 let db = guantong::db::redact_url(&settings.database_url);
+                let public = match (app.public_port(), &settings.public_listen) {
+                    (Some(port), Some(listen)) => format!("http://{}", listen.replace(":0", &format!(":{port}"))),
+                    _ => address.clone(),
+                };
                 let _ = writeln!(
                     std::io::stdout().lock(),
-                    "贯通已启动:{address}(数据库:{db})\n网页端:用浏览器打开 {address}/ 登录;接口文档:{address}/api/openapi.json"
+                    "贯通已启动:{address}(数据库:{db})\n网页端:用浏览器打开 {address}/ 登录;接口文档:{address}/api/openapi.json\n码上巡察公开页面:{public}/public/c/…(各渠道地址见网页端“巡察 › 码上巡察”)"
                 );
                 let handle = app.handle();
                 actix_web::rt::spawn(async move {

@@ -116,6 +116,7 @@ pub fn load(conn: &mut DbConnection, hub: &Hub, hash: &str) -> anyhow::Result<()
     l.staff(conn, &r13, &talent_ids)?;
     l.advance(conn, &r13, &[RoundStage::Inspection])?;
     l.findings(conn, &mut r13, 2)?;
+    l.reporting_channels(conn, &r13)?;
 
     // 巡前准备: the fourteenth, a mobile round, its pre-inspection request half answered.
     let r14 = l.round(
@@ -257,6 +258,22 @@ impl Lifecycle<'_> {
                     r.problems[u].push(FindingId::from_stored(f.id));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// 码上巡察: each team stationed in a unit takes reports from the public for its stay
+    /// (opened ten days ago, open another thirty): their pages are under `/public/c/…`.
+    fn reporting_channels(&self, conn: &mut DbConnection, r: &DemoRound) -> anyhow::Result<()> {
+        use crate::service::public_reports::{channels, ChannelDraft};
+        for (n, unit) in r.units.iter().enumerate() {
+            let draft = ChannelDraft {
+                contact_line: Some(format!("巡察组值班电话 0668-28{n:05} 邮箱 xuncha{n}@example.gov.cn")),
+                opens_on: Some(days_from_today(-10)),
+                closes_on: Some(days_from_today(30)),
+                liaison_user_id: None,
+            };
+            ok("码上巡察渠道", channels::create(conn, &self.office, "", &unit.id, &draft))?;
         }
         Ok(())
     }

@@ -59,6 +59,7 @@ impl PublicDesk {
             reports_per_address_hour: s.public_reports_per_address_hour,
             reports_per_channel_hour: s.public_reports_per_channel_hour,
             lookups_per_address_hour: s.public_lookups_per_address_hour,
+            hub_url: s.public_url.clone(),
         };
         Arc::new(PublicDesk {
             rules,

@@ -27,6 +27,7 @@ mod permissions;
 mod policy_equivalence;
 mod policy_equivalence_workflow;
 mod public_abuse;
+mod public_leaks;
 pub mod public_reports;
 mod receiver;
 mod records;

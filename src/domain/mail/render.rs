@@ -206,6 +206,19 @@ pub fn render_account_link(
     Rendered { subject: subject.to_string(), text, html }
 }
 
+/// 码上巡察: a channel's liaison is told that a report came in — its number and a link to
+/// it, never a word of the report, nothing of the reporter (a mail leaves the hub).
+pub fn render_report_notice(team: &str, number: i32, link: &str) -> Rendered {
+    let subject = format!("【贯通】码上巡察收到新举报(第{number}号)");
+    let lead = format!("{team}的码上巡察渠道收到第{number}号举报。请登录平台查看和办理:");
+    let text = format!("您好:\n\n{lead}\n\n{link}\n\n{SIGNATURE}\n");
+    let html = html_page(
+        &subject,
+        &format!("<p>{}</p><p><a href=\"{}\">{}</a></p>", escape(&lead), escape(link), escape(link)),
+    );
+    Rendered { subject, text, html }
+}
+
 /// The daily digest of a user's items (their one-line summaries), for local day `day`.
 pub fn render_digest(day: &str, lines: &[String]) -> Rendered {
     let subject = format!("【贯通】每日摘要({day}):{} 条待阅信息", lines.len());

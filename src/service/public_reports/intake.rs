@@ -18,10 +18,10 @@ use serde_json::json;
 use sha2::Sha256;
 
 use super::challenge::{self, ChallengeRules};
+use super::files::{clean_files, insert_files};
 use super::channels::{names, ChannelRow};
 use crate::db::schema::{public_report_files as files, public_reports as pr, report_channels as ch};
 use crate::db::DbConnection;
-use crate::domain::public_report::attachments::{self, CleanFile, MAX_FILES};
 use crate::domain::public_report::{self as report, receipt, PublicStatus, ReportDraft, ReportState};
 use crate::domain::record::{Distribution, RecordContent, RecordKind, Sensitivity};
 use crate::domain::{clock, new_id};
@@ -40,6 +40,8 @@ pub struct IntakeRules {
     pub reports_per_address_hour: u32,
     pub reports_per_channel_hour: u32,
     pub lookups_per_address_hour: u32,
+    /// The hub's address as its users reach it (the link in the liaison's mail).
+    pub hub_url: String,
 }
 
 const HOUR: i64 = 3600;
@@ -130,50 +132,6 @@ pub fn open_channel(conn: &mut DbConnection, slug: &str) -> AppResult<PublicChan
     })
 }
 
-/// Decodes and re-encodes each file (bounded count; the size was bounded while reading).
-fn clean_files(raw: &[Vec<u8>]) -> AppResult<Vec<CleanFile>> {
-    if raw.len() > MAX_FILES {
-        return Err(AppError::validation("files", format!("最多上传 {MAX_FILES} 个文件")));
-    }
-    raw.iter()
-        .enumerate()
-        .map(|(i, b)| {
-            attachments::clean(b).map_err(|e| match e {
-                attachments::FileRefusal::TypeNotAccepted => {
-                    AppError::UnsupportedMediaType(format!("第 {} 个文件:{e}", i + 1))
-                }
-                _ => AppError::validation("files", format!("第 {} 个文件:{e}", i + 1)),
-            })
-        })
-        .collect()
-}
-
-fn insert_files(
-    conn: &mut DbConnection,
-    report_id: &str,
-    first_no: usize,
-    clean: &[CleanFile],
-    at: &str,
-) -> QueryResult<()> {
-    use sha2::Digest;
-    for (i, f) in clean.iter().enumerate() {
-        diesel::insert_into(files::table)
-            .values((
-                files::id.eq(new_id()),
-                files::report_id.eq(report_id),
-                // The reporter's own file name is not kept: it may name them.
-                files::filename.eq(format!("附件{}.{}", first_no + i, f.extension)),
-                files::content_type.eq(f.content_type),
-                files::size_bytes.eq(f.bytes.len() as i64),
-                files::sha256.eq(hex::encode(Sha256::digest(&f.bytes))),
-                files::content.eq(&f.bytes),
-                files::created_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
 /// Takes a report: the record (petition, the office's, `own`, sensitive, the identity as
 /// protected fields), its queue entry and its files, in one transaction; the receipt code
 /// goes back to the reporter and only its digest stays.
@@ -252,6 +210,7 @@ pub fn submit(
             ))
             .execute(conn)?;
         insert_files(conn, &id, 1, &clean, &at)?;
+        notify_liaison(conn, rules, &channel, &team_name, number, &id, log.last_seq())?;
         // Who reported is nobody's business here: the entry names the channel only.
         log.audit(
             &Actor::from(&p),
@@ -264,6 +223,31 @@ pub fn submit(
         Ok(number)
     })?;
     Ok(Receipt { code, number, team_name })
+}
+
+/// Tells the channel's liaison (an active user of the office with a mail address) that a
+/// report came in: its number and a link, nothing of its content or its reporter.
+fn notify_liaison(
+    conn: &mut DbConnection,
+    rules: &IntakeRules,
+    channel: &ChannelRow,
+    team_name: &str,
+    number: i32,
+    report_id: &str,
+    seq: i64,
+) -> AppResult<()> {
+    use crate::db::schema::users;
+    let Some(user_id) = &channel.liaison_user_id else { return Ok(()) };
+    let user: Option<(Option<String>, bool, String)> =
+        users::table.find(user_id).select((users::email, users::active, users::agency_id)).first(conn).optional()?;
+    let Some((Some(email), true, agency)) = user else { return Ok(()) };
+    if agency != channel.owner_agency_id {
+        return Ok(());
+    }
+    let link = format!("{}/public-reports/{report_id}", rules.hub_url.trim_end_matches('/'));
+    let mail = crate::domain::mail::render_report_notice(team_name, number, &link);
+    crate::service::mail::queue_direct(conn, user_id, &email, "public_report.received", seq, mail)?;
+    Ok(())
 }
 
 /// The report a receipt code names (counted against the address's lookups first: guessing

@@ -7,6 +7,7 @@
 
 pub mod challenge;
 pub mod channels;
+mod files;
 pub mod handling;
 pub mod intake;
 pub mod poster;
