@@ -190,19 +190,25 @@ pub async fn report_channel_stats(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct QueueParams {
-    /// Only reports in this state.
-    pub state: Option<ReportState>,
+    /// Only reports in this state ("" or absent: all).
+    #[param(schema_with = state_param)]
+    pub state: Option<String>,
     #[param(schema_with = crate::contract::id_cursor_param)]
     pub cursor: Option<String>,
     #[param(schema_with = crate::contract::limit_param)]
     pub limit: Option<i64>,
 }
 
+fn state_param() -> utoipa::openapi::ObjectBuilder {
+    crate::contract::choice_param(&ReportState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+}
+
 crate::page_schema!(ReportPage, ReportView);
 
 /// The channel's queue, in the order reports came in (the office).
 #[utoipa::path(tag = "码上巡察", params(QueueParams), responses((status = 200, body = ReportPage),
-    (status = 400, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+    (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
 #[get("/report-channels/{id}/reports")]
 pub async fn list_public_reports(
     state: web::Data<AppState>,
@@ -212,8 +218,12 @@ pub async fn list_public_reports(
 ) -> AppResult<HttpResponse> {
     let id: ChannelId = path_id(&id, channel_not_found)?;
     let params = params.into_inner();
+    let filter = match params.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(ReportState::parse(s).ok_or_else(|| AppError::validation("state", "举报状态无效"))?),
+    };
     let w = page::window(params.cursor.as_deref(), params.limit)?;
-    let v = run(&state.pool, move |conn| handling::queue(conn, &p, &id, params.state, &w)).await?;
+    let v = run(&state.pool, move |conn| handling::queue(conn, &p, &id, filter, &w)).await?;
     Ok(HttpResponse::Ok().json(ReportPage::from(v)))
 }
 

@@ -18,8 +18,8 @@ use serde_json::json;
 use sha2::Sha256;
 
 use super::challenge::{self, ChallengeRules};
-use super::files::{clean_files, insert_files};
 use super::channels::{names, ChannelRow};
+use super::files::{clean_files, insert_files};
 use crate::db::schema::{public_report_files as files, public_reports as pr, report_channels as ch};
 use crate::db::DbConnection;
 use crate::domain::public_report::{self as report, receipt, PublicStatus, ReportDraft, ReportState};
