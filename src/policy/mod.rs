@@ -19,7 +19,8 @@
 //! and moves a transfer), `deliberation` (who convenes, who sees), `similarity` (what a
 //! similar clue may reveal), `mail` (who is mailed, what a mail may name), `agreements`
 //! (rule 4), `credentials` (passwords and keys), `membership`, `objects`, `webhook_targets`,
-//! `inspection` (rounds), `talent` (the talent pool's personal data).
+//! `inspection` (rounds), `talent` (the talent pool's personal data), `public_reports`
+//! (码上巡察: channels, reports, and what of a reporter may leave the hub).
 //! Each has table-driven unit tests beside it.
 
 pub mod agreements;

@@ -139,8 +139,9 @@ fn a_report_reaches_the_office_only_and_its_reporter_follows_it(b: Backend) {
     assert_eq!(channel["open_now"], true, "{channel}");
     assert_eq!(channel["team_name"], "第一巡察组");
 
-    // Nobody but the office sees the channel: participants of the round, outsiders, the admin.
-    for token in [&t.jiwei.token, &t.outsider.token, &t.admin] {
+    // Nobody but the office sees the channel: participants of the round, outsiders, the admin,
+    // the inspected unit's own account above all.
+    for token in [&t.jiwei.token, &t.outsider.token, &t.admin, &t.account.token] {
         let (s, e) = app.get(token, &format!("/api/v1/report-channels/{cid}"));
         assert_eq!(s, 404, "{e}");
         assert!(!e.to_string().contains("第一巡察组"), "{e}");
@@ -199,6 +200,8 @@ fn a_report_reaches_the_office_only_and_its_reporter_follows_it(b: Backend) {
     for token in [&t.jiwei.token, &t.zzb.token, &t.outsider.token] {
         assert_eq!(app.get(token, &format!("/api/v1/records/{record_id}")).0, 404);
         assert_eq!(app.get(token, &format!("/api/v1/public-reports/{rid}")).0, 404);
+        let path = format!("/api/v1/public-reports/{rid}/files/{}", file["id"].as_str().unwrap());
+        assert_eq!(app.get(token, &path).0, 404);
         let (_, found) = app.get(token, &format!("/api/v1/records?q={}", urlencode("危房改造")));
         assert_eq!(found["items"], json!([]), "{found}");
     }
