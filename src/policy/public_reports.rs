@@ -50,6 +50,16 @@ pub fn can_see_channel(p: &Principal, owner_agency_id: &str) -> bool {
     crate::policy::require_content_reader(p).is_ok() && p.agency_id == owner_agency_id
 }
 
+/// Opening a channel for an inspected unit: the office running the unit's round, a content
+/// writer. A participant of the round sees the unit but has no channel business there: to it,
+/// as to anyone else who is not the office, the unit is 404 here.
+pub fn require_round_office(p: &Principal, round_owner_agency_id: &str) -> Result<(), AppError> {
+    if p.agency_id != round_owner_agency_id {
+        return Err(AppError::NotFound(crate::policy::inspection::UNIT_NOT_FOUND.into()));
+    }
+    require_channel_manager(p)
+}
+
 /// Opening a channel, changing it, handling its reports: a content writer of its office
 /// (one that may see it; anyone else has been answered 404).
 pub fn require_channel_manager(p: &Principal) -> Result<(), AppError> {
@@ -89,6 +99,20 @@ mod tests {
         assert!(!can_see_channel(&principal("office", &[Role::Admin]), "office"), "the admin reads no content");
         assert!(require_channel_manager(&principal("office", &[Role::Viewer])).is_err());
         assert!(require_channel_manager(&principal("office", &[Role::Liaison])).is_ok());
+    }
+
+    #[test]
+    fn only_the_rounds_office_opens_channels() {
+        let office = principal("office", &[Role::Liaison]);
+        assert!(require_round_office(&office, "office").is_ok());
+        assert!(matches!(
+            require_round_office(&principal("commission", &[Role::Liaison]), "office"),
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            require_round_office(&principal("office", &[Role::Viewer]), "office"),
+            Err(AppError::Forbidden(_))
+        ));
     }
 
     #[test]

@@ -93,3 +93,44 @@ fn a_reporter_on_a_phone_reports_and_the_office_works_the_report(b: Backend) {
     phone.assert_console_clean("办理进展");
 }
 both!(a_reporter_on_a_phone_reports_and_the_office_works_the_report);
+
+/// The office's 码上巡察 pages are the not-found page for everyone else (a participant of the
+/// round included), with nothing of the channel in them: the channel, its poster and QR
+/// codes, a report, its file, opening a channel for the unit.
+fn the_office_pages_show_nothing_to_anyone_else(b: Backend) {
+    use crate::public_reports::{open_channel, photo_with_location, report, ACCOUNT};
+    use crate::web_http::{get_page, http_sign_in};
+    let c = open_channel(b, |_| {});
+    let app = &c.t.app;
+    let (s, page) = report(app, &c.slug, &[("account", ACCOUNT)], &[("p.jpg", "image/jpeg", photo_with_location())]);
+    assert_eq!(s, 200, "{page}");
+    let cid = c.channel["id"].as_str().unwrap();
+    let (_, q) = app.get(&c.t.office.token, &format!("/api/v1/report-channels/{cid}/reports"));
+    let (rid, fid) = (q["items"][0]["id"].as_str().unwrap(), q["items"][0]["files"][0]["id"].as_str().unwrap());
+    let unit = c.t.unit["id"].as_str().unwrap();
+    let paths = [
+        format!("/report-channels/{cid}"),
+        format!("/report-channels/{cid}/poster"),
+        format!("/report-channels/{cid}/qr.svg"),
+        format!("/report-channels/{cid}/qr.png"),
+        format!("/public-reports/{rid}"),
+        format!("/public-reports/{rid}/files/{fid}"),
+        format!("/inspected-units/{unit}/report-channels/new"),
+    ];
+    let office = http_sign_in(app, "xcb_user", PASSWORD).unwrap();
+    for p in &paths {
+        assert_eq!(get_page(app, p, &office).status().as_u16(), 200, "{p} for the office");
+    }
+    for user in ["jiwei_user", "shenji_user"] {
+        let cookies = http_sign_in(app, user, PASSWORD).unwrap();
+        for p in &paths {
+            let r = get_page(app, p, &cookies);
+            assert_eq!(r.status().as_u16(), 404, "{p} for {user}");
+            let body = r.text().unwrap();
+            assert!(!body.contains("第一巡察组") && !body.contains("0668"), "{p} for {user}: {body}");
+        }
+        let list = get_page(app, "/report-channels", &cookies).text().unwrap();
+        assert!(!list.contains("第一巡察组") && list.contains("尚未开通"), "{list}");
+    }
+}
+both!(the_office_pages_show_nothing_to_anyone_else);

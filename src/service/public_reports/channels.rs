@@ -11,10 +11,9 @@ use crate::domain::ids::{ChannelId, InspectedUnitId};
 use crate::domain::public_report::{self as rules_of, MAX_CONTACT_LINE_CHARS};
 use crate::domain::{clock, new_id};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::policy::inspection::UNIT_NOT_FOUND;
 use crate::policy::public_reports::{self as rules, CHANNEL_NOT_FOUND};
 use crate::policy::Principal;
-use crate::service::inspection::visible_unit;
+use crate::service::inspection::{visible_unit, InspectedUnitRow, RoundRow};
 use crate::store::log::{write_tx, Actor};
 
 /// A channel as the office sees it.
@@ -168,6 +167,17 @@ fn check(conn: &mut DbConnection, office: &str, d: &ChannelDraft, errs: &mut Vec
     Ok(())
 }
 
+/// An inspected unit the principal may open a channel for (its round's office), or 404/403.
+pub fn unit_for_channel(
+    conn: &mut DbConnection,
+    p: &Principal,
+    unit_id: &InspectedUnitId,
+) -> AppResult<(InspectedUnitRow, RoundRow)> {
+    let (unit, round, _) = visible_unit(conn, p, unit_id)?;
+    rules::require_round_office(p, &round.owner_agency_id)?;
+    Ok((unit, round))
+}
+
 /// The office opens a channel for one of its round's inspected units; the unit must have a
 /// team. A unit may hold several channels (e.g. a second stationing), each with its period.
 pub fn create(
@@ -177,12 +187,7 @@ pub fn create(
     unit_id: &InspectedUnitId,
     d: &ChannelDraft,
 ) -> AppResult<ChannelView> {
-    let (unit, round, _) = visible_unit(conn, p, unit_id)?;
-    if round.owner_agency_id != p.agency_id {
-        // A participant of the round sees the unit but has no channel business there.
-        return Err(AppError::NotFound(UNIT_NOT_FOUND.into()));
-    }
-    rules::require_channel_manager(p)?;
+    let (unit, round) = unit_for_channel(conn, p, unit_id)?;
     let mut errs = Vec::new();
     for (field, v) in [("contact_line", &d.contact_line), ("opens_on", &d.opens_on), ("closes_on", &d.closes_on)] {
         if v.is_none() {

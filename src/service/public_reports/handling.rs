@@ -83,13 +83,28 @@ impl ReportRow {
     }
 }
 
-fn view(conn: &mut DbConnection, r: ReportRow) -> AppResult<ReportView> {
-    let state = r.state()?;
-    let fs = files::table
-        .filter(files::report_id.eq(&r.id))
+/// The reports' views, their files read in one query.
+fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> AppResult<Vec<ReportView>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut by_report: std::collections::HashMap<String, Vec<ReportFileView>> = Default::default();
+    for (report_id, f) in files::table
+        .filter(files::report_id.eq_any(&ids))
         .order(files::id)
-        .select(ReportFileView::as_select())
-        .load(conn)?;
+        .select((files::report_id, ReportFileView::as_select()))
+        .load::<(String, ReportFileView)>(conn)?
+    {
+        by_report.entry(report_id).or_default().push(f);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let fs = by_report.remove(&r.id).unwrap_or_default();
+            view(r, fs)
+        })
+        .collect()
+}
+
+fn view(r: ReportRow, fs: Vec<ReportFileView>) -> AppResult<ReportView> {
+    let state = r.state()?;
     Ok(ReportView {
         id: r.id,
         channel_id: r.channel_id,
@@ -136,13 +151,13 @@ pub fn queue(
     let rows: Vec<ReportRow> = q.order(pr::id).limit(w.limit).select(ReportRow::as_select()).load(conn)?;
     let full = rows.len() as i64 == w.limit;
     let last = rows.last().map(|r| r.id.clone());
-    let items = rows.into_iter().map(|r| view(conn, r)).collect::<AppResult<Vec<_>>>()?;
+    let items = views(conn, rows)?;
     Ok(Page { items, next_cursor: last.filter(|_| full).map(|id| crate::contract::page::encode_id(&id)) })
 }
 
 pub fn show(conn: &mut DbConnection, p: &Principal, id: &PublicReportId) -> AppResult<ReportView> {
     let (r, _) = visible(conn, p, id)?;
-    view(conn, r)
+    Ok(views(conn, vec![r])?.remove(0))
 }
 
 /// A step the team takes on a report.
@@ -253,7 +268,7 @@ pub fn act(conn: &mut DbConnection, p: &Principal, id: &PublicReportId, s: Step)
         );
         Ok(pr::table.find(&before.id).select(ReportRow::as_select()).first(conn)?)
     })?;
-    view(conn, row)
+    Ok(views(conn, vec![row])?.remove(0))
 }
 
 /// A file for download (the channel's office only).

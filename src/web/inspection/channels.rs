@@ -109,8 +109,8 @@ async fn render_new(
 ) -> Result<HttpResponse, WebError> {
     let (p, u) = (s.0.principal.clone(), unit.clone());
     let liaisons = run(&state.pool, move |conn| {
-        // The unit must be one the office may see (404 otherwise), as the API's check.
-        crate::service::inspection::visible_unit(conn, &p, &u)?;
+        // The unit's round's office only (404 to anyone else), as the API's check.
+        channels::unit_for_channel(conn, &p, &u)?;
         liaisons(conn, &p.agency_id)
     })
     .await?;

@@ -305,14 +305,5 @@ pub async fn download(
     let id = EvidenceId::parse(&id).ok_or(WebError::NotFound)?;
     let p = s.0.principal;
     let f = run(&state.pool, move |conn| evidence::download(conn, &p, &id)).await?;
-    let encoded = percent_encoding::utf8_percent_encode(&f.filename, percent_encoding::NON_ALPHANUMERIC).to_string();
-    let ext = f.filename.rsplit('.').next().unwrap_or("bin").to_string();
-    Ok(HttpResponse::Ok()
-        .content_type(f.content_type)
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"evidence.{ext}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .body(f.content))
+    Ok(crate::api::export::file("evidence", &f.filename, &f.content_type, f.content))
 }

@@ -117,16 +117,7 @@ pub async fn file(
     let p = s.0.principal;
     let (filename, content_type, content) =
         run(&state.pool, move |conn| handling::file(conn, &p, &id, &file_id)).await?;
-    let encoded = percent_encoding::utf8_percent_encode(&filename, percent_encoding::NON_ALPHANUMERIC).to_string();
-    let ext = filename.rsplit('.').next().unwrap_or("bin").to_string();
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"file.{ext}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .body(content))
+    Ok(crate::api::export::file("file", &filename, &content_type, content))
 }
 
 /// The states a queue may be filtered by, for the channel page.
